@@ -1,0 +1,55 @@
+# Two commands do everything on a fresh machine (Python 3.11, make, a C compiler):
+#   make run    the control room on the embedded local model (or your config)
+#   make test   lint, types, the import contract and the whole test suite
+# Every install step lives here. uv is bootstrapped into .tools/, the project into .venv/
+# from uv.lock; uv's cache (~/.cache/uv) keeps the llama-cpp-python wheel between runs.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: setup run headless test check lint typecheck imports pytest lock bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --extra local
+	touch $@
+
+setup: $(VENV)/.synced ## create .venv and install everything from uv.lock
+
+run: setup ## the control room (ARGS="..." passes options)
+	$(BIN)/swarm-tui $(ARGS)
+
+headless: setup ## a headless run over the demo tasks, until the queue is idle
+	$(BIN)/swarm-tui run --headless --tasks examples/tasks.toml --until-idle
+
+lint: setup
+	$(BIN)/ruff check swarm_tui tests bench
+	$(BIN)/ruff format --check swarm_tui tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+imports: setup
+	$(BIN)/lint-imports
+
+pytest: setup
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+check: lint typecheck imports
+
+test: check pytest ## everything CI runs
+
+lock: $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,120 @@
+"""Domain models: tasks, attempts and their states. Plain dataclasses, no I/O."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = ["Attempt", "AttemptState", "Task", "TaskMode", "TaskSpec", "TaskState", "UsageSource"]
+
+
+class TaskState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    NEEDS_VOTE = "needs_vote"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED)
+
+
+class AttemptState(enum.StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    """Stopped on purpose (pause, reassign, cancel); partial output kept."""
+    ABANDONED = "abandoned"
+    """Its orchestrator died or its lease expired; partial output kept, task re-queued."""
+
+
+class TaskMode(enum.StrEnum):
+    SINGLE = "single"
+    CONSENSUS = "consensus"
+    REVIEW = "review"
+
+
+class UsageSource(enum.StrEnum):
+    REPORTED = "reported"
+    """The backend reported the token counts."""
+    COUNTED = "counted"
+    """Counted with the model's own tokenizer (the embedded model's streams carry no usage)."""
+    UNKNOWN = "unknown"
+    """Nothing reported and nothing counted: shown as unknown, never guessed."""
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """What a submitter asks for; validated by the orchestrator before it is stored."""
+
+    prompt: str
+    title: str = ""
+    role: str | None = None
+    priority: int = 0
+    after: tuple[int, ...] = ()
+    mode: TaskMode = TaskMode.SINGLE
+    tags: tuple[str, ...] = ()
+    key: str | None = None
+    """Optional idempotency key: submitting a spec whose key is in the ledger adds nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: int
+    title: str
+    prompt: str
+    role: str
+    priority: int
+    state: TaskState
+    mode: TaskMode
+    after: tuple[int, ...]
+    tags: tuple[str, ...]
+    key: str | None
+    created_at: float
+    updated_at: float
+    started_at: float | None
+    finished_at: float | None
+    attempts: int
+    """Attempts started so far; the newest attempt's number fences writes."""
+    result: str | None
+    error: str | None
+    pin: str | None
+    """A ``provider/model`` the next attempt must use (set by reassign)."""
+    pin_agent: str | None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    agent: str | None = None
+    provider: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    id: int
+    task_id: int
+    number: int
+    agent: str
+    provider: str
+    model: str
+    state: AttemptState
+    owner: str
+    lease_until: float
+    heartbeat_at: float
+    routing_reason: str
+    output: str
+    error: str | None
+    tokens_in: int | None
+    tokens_out: int | None
+    tokens_cached: int | None
+    usage_source: UsageSource
+    cost_usd: float
+    ttft_ms: float | None
+    duration_ms: float | None
+    started_at: float
+    finished_at: float | None
+    extra: dict[str, object] = field(default_factory=dict)
