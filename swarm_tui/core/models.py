@@ -55,7 +55,8 @@ class TaskSpec:
     title: str = ""
     role: str | None = None
     priority: int = 0
-    after: tuple[int, ...] = ()
+    after: tuple[int | str, ...] = ()
+    """Dependencies: ledger task ids, or keys of tasks in the ledger or in the same batch."""
     mode: TaskMode = TaskMode.SINGLE
     tags: tuple[str, ...] = ()
     key: str | None = None

@@ -67,6 +67,8 @@ class Usage:
 class Done:
     finish_reason: str
     """``stop``, ``length``, ``tool_calls``... as the backend said it."""
+    stats: dict[str, float] = field(default_factory=dict)
+    """Optional timings the backend reported, e.g. Ollama's ``output_tokens_per_s``."""
 
 
 StreamEvent = TextDelta | ReasoningDelta | Usage | Done

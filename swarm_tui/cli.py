@@ -1,0 +1,123 @@
+"""Command line: ``swarm-tui [run|submit|status|config check|doctor]``.
+
+Bad input (config, task file, arguments) prints one clear message and exits 2; never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from swarm_tui import __version__
+from swarm_tui.commands import cmd_config_check, cmd_doctor, cmd_status, cmd_submit
+from swarm_tui.config_errors import ConfigError
+from swarm_tui.core.control import ControlError
+from swarm_tui.core.states import InvalidTransition
+from swarm_tui.core.submit import SubmitError
+from swarm_tui.core.taskfile import TaskFileError
+from swarm_tui.headless import cmd_run
+from swarm_tui.store.db import LedgerError
+
+__all__ = ["build_parser", "main"]
+
+USER_ERRORS = (
+    ConfigError,
+    TaskFileError,
+    SubmitError,
+    ControlError,
+    InvalidTransition,
+    LedgerError,
+)
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: $SWARM_TUI_CONFIG, ~/.config/swarm-tui/config.toml, built-in)",
+    )
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="ledger file (default: $SWARM_TUI_DB, then [storage] path)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="swarm-tui",
+        parents=[common],
+        description="A terminal control room for a swarm of AI agents on many models.",
+    )
+    parser.add_argument("--version", action="version", version=f"swarm-tui {__version__}")
+    parser.add_argument("--tasks", metavar="FILE", help="submit a task file (TOML) first")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common], help="run the orchestrator")
+    run.add_argument("--headless", action="store_true", help="no screen: log lines on stderr")
+    run.add_argument("--tasks", metavar="FILE", help="submit a task file (TOML) first")
+    run.add_argument("--until-idle", action="store_true", help="exit when nothing is left to run")
+
+    submit = sub.add_parser("submit", parents=[common], help="add a task to the ledger")
+    submit.add_argument("prompt", help="what the agent should do")
+    submit.add_argument("--role", help="agent that takes it (default: the default agent)")
+    submit.add_argument(
+        "--title", default="", help="short title (default: the prompt's first line)"
+    )
+    submit.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
+    submit.add_argument(
+        "--after",
+        type=int,
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run after task ID succeeded (repeatable)",
+    )
+    submit.add_argument("--key", help="idempotency key: a second submit with it adds nothing")
+    submit.add_argument("--json", action="store_true", help="print the task as JSON")
+
+    status = sub.add_parser("status", parents=[common], help="show tasks and totals")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    config = sub.add_parser("config", parents=[common], help="configuration tools")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = config_sub.add_parser("check", parents=[common], help="validate a config file")
+    check.add_argument("path", nargs="?", help="file to check (default: the one in use)")
+
+    sub.add_parser("doctor", parents=[common], help="check config, ledger, providers, models, keys")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    for name in ("config", "db"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    command = args.command or "tui"
+    try:
+        if command == "config":
+            return cmd_config_check(args)
+        if command == "doctor":
+            return asyncio.run(cmd_doctor(args))
+        if command == "submit":
+            return asyncio.run(cmd_submit(args))
+        if command == "status":
+            return asyncio.run(cmd_status(args))
+        return asyncio.run(cmd_run(args, headless=command == "run" and args.headless))
+    except USER_ERRORS as exc:
+        print(f"swarm-tui: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

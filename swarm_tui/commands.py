@@ -1,0 +1,151 @@
+"""The short commands: submit, status, config check, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from swarm_tui.config import find_config, load_settings
+from swarm_tui.core.models import Task, TaskSpec
+from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
+from swarm_tui.store.db import LedgerError
+from swarm_tui.store.ledger import Ledger
+
+__all__ = ["cmd_config_check", "cmd_doctor", "cmd_status", "cmd_submit", "task_json"]
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "title": task.title,
+        "state": task.state.value,
+        "role": task.role,
+        "agent": task.agent,
+        "provider": task.provider,
+        "model": task.model,
+        "priority": task.priority,
+        "after": list(task.after),
+        "tokens_in": task.tokens_in,
+        "tokens_out": task.tokens_out,
+        "cost_usd": round(task.cost_usd, 6),
+        "attempts": task.attempts,
+        "error": task.error,
+    }
+
+
+async def cmd_submit(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args.config)
+    spec = TaskSpec(
+        prompt=args.prompt,
+        title=args.title,
+        role=args.role,
+        priority=args.priority,
+        after=tuple(args.after),
+        key=args.key,
+    )
+    async with open_orchestrator(settings, db_path(settings, args.db)) as orch:
+        [(task, created)] = await orch.submit([spec], labels=["submit"])
+    if args.json:
+        print(json.dumps({**task_json(task), "created": created}))
+    else:
+        verb = "submitted" if created else "already in the ledger:"
+        print(f"{verb} task #{task.id} ({task.role}): {task.title}")
+    return 0
+
+
+async def cmd_status(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args.config)
+    path = db_path(settings, args.db)
+    if not path.exists():
+        raise LedgerError(f"{path}: no ledger here yet (nothing has been submitted)")
+    ledger = await Ledger.open(path)
+    try:
+        tasks = await ledger.list_tasks()
+        totals = await ledger.totals()
+    finally:
+        await ledger.close()
+    summary = {
+        "tasks": len(tasks),
+        "by_state": totals.by_state,
+        "tokens_in": totals.tokens_in,
+        "tokens_out": totals.tokens_out,
+        "cost_usd": round(totals.cost_usd, 6),
+    }
+    if args.json:
+        print(json.dumps({"tasks": [task_json(t) for t in tasks], "totals": summary}, indent=1))
+        return 0
+    table = Table("id", "title", "state", "agent", "model", "tok in", "tok out", "cost $", "att")
+    for t in tasks:
+        model = f"{t.provider}/{t.model}" if t.provider else "-"
+        table.add_row(
+            str(t.id),
+            t.title[:40],
+            t.state.value,
+            t.agent or t.role,
+            model,
+            str(t.tokens_in),
+            str(t.tokens_out),
+            f"{t.cost_usd:.4f}",
+            str(t.attempts),
+        )
+    console = Console()
+    console.print(table)
+    states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items())) or "no tasks"
+    console.print(
+        f"{states} | tokens {totals.tokens_in} in / {totals.tokens_out} out"
+        f" | ${totals.cost_usd:.4f} | ledger {path}"
+    )
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    path = Path(args.path) if args.path else find_config(args.config)
+    settings = load_settings(path)
+    print(
+        f"{settings.source}: ok ({len(settings.providers)} providers,"
+        f" {len(settings.agents)} agents, default agent {settings.default_agent!r})"
+    )
+    return 0
+
+
+async def cmd_doctor(args: argparse.Namespace) -> int:
+    problems = 0
+
+    def say(ok: bool, text: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(f"[{'ok' if ok else '!!'}] {text}")
+
+    settings = settings_from_args(args.config)
+    say(True, f"config: {settings.source}")
+    path = db_path(settings, args.db)
+    try:
+        async with open_orchestrator(settings, path) as orch:
+            say(await orch.ledger.integrity_check() == "ok", f"ledger: {path}")
+            for name, provider in orch.providers.items():
+                config = settings.providers[name]
+                if config.api_key_env:
+                    present = bool(os.environ.get(config.api_key_env))
+                    say(
+                        present,
+                        f"{name}: key ${config.api_key_env} {'set' if present else 'NOT set'}",
+                    )
+                issues = await provider.check()
+                for issue in issues:
+                    say(False, f"{name}: {orch.redactor(issue)}")
+                if not issues:
+                    say(
+                        True,
+                        f"{name} ({config.kind}): reachable, models: {', '.join(config.models)}",
+                    )
+    except LedgerError as exc:
+        say(False, str(exc))
+    print(f"{problems} problem(s)", file=sys.stderr if problems else sys.stdout)
+    return 1 if problems else 0

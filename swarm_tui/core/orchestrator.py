@@ -1,0 +1,282 @@
+"""The orchestrator: schedules queued tasks onto agents and models, runs attempts, recovers.
+
+It never imports Textual. The CLI, the headless run and the TUI all drive it through the
+public API in :mod:`swarm_tui.core.control` and watch it through :attr:`Orchestrator.bus`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from swarm_tui.config import Settings
+from swarm_tui.core.bus import EventBus
+from swarm_tui.core.control import Control
+from swarm_tui.core.events import AttemptStarted, Notice, TaskChanged
+from swarm_tui.core.models import Task, TaskState
+from swarm_tui.core.owner import is_dead, owner_id
+from swarm_tui.core.redact import Redactor
+from swarm_tui.core.router import Router
+from swarm_tui.core.runner import AttemptRun
+from swarm_tui.providers.base import Provider
+from swarm_tui.store.ledger import Ledger
+
+__all__ = ["Orchestrator", "Running"]
+
+log = logging.getLogger("swarm_tui.orchestrator")
+
+
+@dataclass
+class Running:
+    run: AttemptRun
+    job: asyncio.Task[None]
+
+
+class Orchestrator(Control):
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        providers: dict[str, Provider],
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.providers = providers
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.owner = owner or owner_id()
+        self.bus = EventBus()
+        self.router = Router({name: agent.mix for name, agent in settings.agents.items()})
+        key_envs = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
+        self.redactor = Redactor(key_envs)
+        self.running: dict[int, Running] = {}
+        self.flags: dict[str, str] = {}
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._started = False
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Recover what a previous run left running, then start the heartbeat."""
+        if self._started:
+            return
+        self._started = True
+        lost = await self.ledger.recover(self._is_dead, self.clock())
+        for attempt in lost:
+            self.bus.publish(TaskChanged(attempt.task_id, TaskState.QUEUED, "recovered"))
+        if lost:
+            log.info("recovered %d attempt(s) left running by a previous run", len(lost))
+        self.flags = await self.ledger.flags()
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
+
+    def _is_dead(self, owner: str) -> bool:
+        return owner != self.owner and is_dead(owner)
+
+    async def stop(self) -> None:
+        """Stop running attempts (partial output kept, tasks re-queued), flush, close."""
+        self._stopping = True
+        self._wake.set()
+        await self._stop_attempts(list(self.running), "shutdown")
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+        for provider in self.providers.values():
+            try:
+                await provider.close()
+            except Exception as exc:  # closing must go on for the others
+                log.warning("closing provider %s: %s", provider.name, self.redactor(str(exc)))
+
+    async def run(self, *, until_idle: bool = False) -> None:
+        """Schedule until :meth:`stop` (or, with ``until_idle``, until nothing can run)."""
+        await self.start()
+        poll = self.settings.orchestrator.poll_seconds
+        last_version = -1
+        while not self._stopping:
+            self._wake.clear()
+            version = await self.ledger.data_version()
+            if version != last_version:
+                self.flags = await self.ledger.flags()
+                last_version = version
+            dispatched = await self.tick()
+            if until_idle and not self.running and dispatched == 0 and await self._idle():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), poll)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # ------------------------------------------------------------------ scheduling
+    def paused_all(self) -> bool:
+        return self.flags.get("paused_all") == "1"
+
+    def agent_paused(self, agent: str) -> bool:
+        return self.flags.get(f"paused_agent:{agent}") == "1"
+
+    def _count(self, *, agent: str | None = None, provider: str | None = None) -> int:
+        return sum(
+            1
+            for r in self.running.values()
+            if (agent is None or r.run.attempt.agent == agent)
+            and (provider is None or r.run.attempt.provider == provider)
+        )
+
+    def _blocked(self, provider: str) -> str | None:
+        config = self.settings.providers.get(provider)
+        if config is None or provider not in self.providers:
+            return "is not configured"
+        busy = self._count(provider=provider)
+        if busy >= config.max_concurrent:
+            return f"at its limit ({busy}/{config.max_concurrent})"
+        return None
+
+    async def _dispatchable(self, now: float) -> list[Task]:
+        limit = self.settings.orchestrator.max_concurrent * 4 + 16
+        tasks = await self.ledger.ready_tasks(now, limit)
+        return [t for t in tasks if not self.agent_paused(t.pin_agent or t.role)]
+
+    async def _idle(self) -> bool:
+        if self.paused_all():
+            return True
+        return not await self._dispatchable(float("inf"))
+
+    async def tick(self) -> int:
+        """One scheduling pass; returns how many attempts it started."""
+        now = self.clock()
+        for task_id, dep_id, dep_state in await self.ledger.doomed_tasks():
+            error = f"dependency #{dep_id} ended {dep_state}"
+            if await self.ledger.transition(
+                task_id,
+                TaskState.FAILED,
+                {TaskState.QUEUED},
+                now,
+                event="failed",
+                fields={"error": error},
+            ):
+                self.bus.publish(TaskChanged(task_id, TaskState.FAILED, error))
+        if self.paused_all() or self._stopping:
+            return 0
+        started = 0
+        limit = self.settings.orchestrator.max_concurrent
+        for task in await self._dispatchable(now):
+            if len(self.running) >= limit:
+                break
+            if await self._dispatch(task, now):
+                started += 1
+        return started
+
+    async def _dispatch(self, task: Task, now: float) -> bool:
+        agent_name = task.pin_agent or task.role
+        agent = self.settings.agents.get(agent_name)
+        if agent is None:
+            error = f"agent {agent_name!r} is not in the current config ({self.settings.source})"
+            if await self.ledger.transition(
+                task.id,
+                TaskState.FAILED,
+                {TaskState.QUEUED},
+                now,
+                event="failed",
+                fields={"error": error},
+            ):
+                self.bus.publish(TaskChanged(task.id, TaskState.FAILED, error))
+            return False
+        if self._count(agent=agent_name) >= agent.max_concurrent:
+            return False
+        choice = self.router.choose(agent_name, blocked=self._blocked, pin=task.pin)
+        if choice is None:
+            return False
+        lease = self.settings.orchestrator.lease_seconds
+        attempt = await self.ledger.claim(
+            task.id,
+            agent=agent_name,
+            provider=choice.provider,
+            model=choice.model,
+            reason=choice.reason,
+            owner=self.owner,
+            now=now,
+            lease_until=now + lease,
+        )
+        if attempt is None:
+            return False
+        provider_config = self.settings.providers[choice.provider]
+        run = AttemptRun(
+            task=task,
+            attempt=attempt,
+            agent=agent,
+            model=provider_config.models[choice.model],
+            provider=self.providers[choice.provider],
+            ledger=self.ledger,
+            bus=self.bus,
+            redactor=self.redactor,
+            max_attempts=self.settings.orchestrator.max_attempts,
+            clock=self.clock,
+            rng=self.rng,
+        )
+        job = asyncio.create_task(run.run(), name=f"attempt-{attempt.id}")
+        self.running[attempt.id] = Running(run, job)
+        job.add_done_callback(functools.partial(self._finished, attempt.id))
+        self.bus.publish(TaskChanged(task.id, TaskState.RUNNING, choice.reason))
+        self.bus.publish(
+            AttemptStarted(
+                task.id,
+                attempt.id,
+                attempt.number,
+                agent_name,
+                choice.provider,
+                choice.model,
+                choice.reason,
+            )
+        )
+        return True
+
+    def _finished(self, attempt_id: int, _job: asyncio.Task[None]) -> None:
+        entry = self.running.pop(attempt_id, None)
+        if entry is not None and not entry.job.cancelled() and entry.job.exception() is not None:
+            exc = entry.job.exception()
+            self.bus.publish(Notice("error", self.redactor(f"attempt {attempt_id} crashed: {exc}")))
+        self._wake.set()
+
+    async def _stop_attempts(self, attempt_ids: list[int], reason: str) -> None:
+        jobs = []
+        for attempt_id in attempt_ids:
+            entry = self.running.get(attempt_id)
+            if entry is None:
+                continue
+            entry.run.stop_reason = reason
+            entry.job.cancel()
+            jobs.append(entry.job)
+        for job in jobs:
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+
+    async def _heartbeat_loop(self) -> None:
+        cfg = self.settings.orchestrator
+        while True:
+            await asyncio.sleep(cfg.heartbeat_seconds)
+            now = self.clock()
+            try:
+                if self.running:
+                    await self.ledger.renew_leases(self.owner, now, now + cfg.lease_seconds)
+                lost = await self.ledger.recover(self._is_dead, now)
+            except Exception as exc:  # a locked or full disk must not end the run
+                self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
+                continue
+            for attempt in lost:
+                if attempt.id in self.running:  # our own lease ran out (e.g. the loop stalled)
+                    await self._stop_attempts([attempt.id], "requeue")
+                self.bus.publish(TaskChanged(attempt.task_id, TaskState.QUEUED, "lease expired"))
+            if lost:
+                self._wake.set()

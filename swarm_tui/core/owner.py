@@ -1,0 +1,41 @@
+"""Who owns a running attempt: host, pid and process start time, so a restarted
+orchestrator can tell at once that the previous one is gone (and a reused pid is not it)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import psutil
+
+__all__ = ["is_dead", "owner_id"]
+
+
+def owner_id(pid: int | None = None) -> str:
+    pid = os.getpid() if pid is None else pid
+    started = psutil.Process(pid).create_time()
+    return f"{socket.gethostname()}:{pid}:{started:.3f}"
+
+
+def is_dead(owner: str) -> bool:
+    """True when ``owner`` is a process on this host that no longer runs.
+
+    Owners on other hosts are never declared dead here; their leases expire instead.
+    """
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3:
+        return False
+    host, pid_text, started_text = parts
+    if host != socket.gethostname():
+        return False
+    try:
+        pid, started = int(pid_text), float(started_text)
+    except ValueError:
+        return False
+    try:
+        proc = psutil.Process(pid)
+        return abs(proc.create_time() - started) > 0.01 or proc.status() == psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return True
+    except psutil.Error:
+        return False

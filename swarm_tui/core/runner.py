@@ -1,0 +1,180 @@
+"""Run one attempt: stream from its provider into the ledger and onto the bus.
+
+Text is appended through the group-commit writer (never a commit per token). However the
+attempt ends — success, failure, stop (pause, reassign, cancel, shutdown) — its record is
+written once, fenced by the attempt, with the partial output kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from swarm_tui.config import AgentConfig, ModelConfig
+from swarm_tui.core.bus import EventBus
+from swarm_tui.core.events import AttemptEnded, StreamChunk, TaskChanged, UsageRecorded
+from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
+from swarm_tui.core.redact import Redactor
+from swarm_tui.core.retry import backoff_seconds
+from swarm_tui.providers.base import (
+    ChatMessage,
+    Done,
+    Provider,
+    ProviderError,
+    ReasoningDelta,
+    StreamRequest,
+    TextDelta,
+    Usage,
+)
+from swarm_tui.providers.pricing import price
+from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.writes import AttemptEnd
+
+__all__ = ["STOP_TARGETS", "AttemptRun", "build_messages"]
+
+STOP_TARGETS: dict[str, TaskState] = {
+    "pause": TaskState.PAUSED,
+    "cancel": TaskState.CANCELLED,
+    "reassign": TaskState.QUEUED,
+    "requeue": TaskState.QUEUED,
+    "shutdown": TaskState.QUEUED,
+}
+"""Why an attempt was stopped -> what its task becomes."""
+
+
+def build_messages(
+    agent: AgentConfig, task: Task, deps: list[tuple[int, str, str]]
+) -> tuple[ChatMessage, ...]:
+    prompt = task.prompt
+    if deps:
+        context = "\n\n".join(
+            f"## Result of task #{i} ({title})\n{result}" for i, title, result in deps
+        )
+        prompt = f"{context}\n\n## Your task\n{prompt}"
+    return (ChatMessage("system", agent.system_prompt), ChatMessage("user", prompt))
+
+
+@dataclass
+class AttemptRun:
+    task: Task
+    attempt: Attempt
+    agent: AgentConfig
+    model: ModelConfig
+    provider: Provider
+    ledger: Ledger
+    bus: EventBus
+    redactor: Redactor
+    max_attempts: int
+    clock: Callable[[], float] = time.time
+    rng: random.Random = field(default_factory=random.Random)
+    stop_reason: str | None = None
+    tokens_seen: int = 0
+
+    async def run(self) -> None:
+        started = time.monotonic()
+        ttft: float | None = None
+        usage: Usage | None = None
+        a = self.attempt
+        try:
+            deps = await self.ledger.dep_results(self.task.id)
+            request = StreamRequest(
+                model=a.model,
+                messages=build_messages(self.agent, self.task, deps),
+                max_tokens=self.model.max_tokens,
+            )
+            await self.provider.start()
+            async for event in self.provider.stream(request):
+                if isinstance(event, TextDelta | ReasoningDelta):
+                    if ttft is None:
+                        ttft = (time.monotonic() - started) * 1000
+                    self.tokens_seen += 1
+                    reasoning = isinstance(event, ReasoningDelta)
+                    if not reasoning:
+                        self.ledger.append_output(a.id, event.text)
+                    self.bus.publish(StreamChunk(a.task_id, a.id, event.text, reasoning))
+                elif isinstance(event, Usage):
+                    usage = event
+                elif isinstance(event, Done):
+                    break
+        except asyncio.CancelledError:
+            reason = self.stop_reason or "shutdown"
+            end = self._end(AttemptState.STOPPED, STOP_TARGETS[reason], usage, ttft, started)
+            end.error = f"stopped: {reason}; partial output kept"
+            await asyncio.shield(self._finish(end))
+            raise
+        except ProviderError as exc:
+            await self._failed(
+                self.redactor(str(exc)), exc.retryable, exc.retry_after, usage, ttft, started
+            )
+            return
+        except Exception as exc:  # a provider bug must not take the orchestrator down
+            message = self.redactor(f"{type(exc).__name__}: {exc}")
+            await self._failed(f"internal error: {message}", False, None, usage, ttft, started)
+            return
+        end = self._end(AttemptState.SUCCEEDED, TaskState.SUCCEEDED, usage, ttft, started)
+        end.result_from_output = True
+        await self._finish(end)
+
+    def _end(
+        self,
+        state: AttemptState,
+        task_state: TaskState,
+        usage: Usage | None,
+        ttft: float | None,
+        started: float,
+    ) -> AttemptEnd:
+        usage = usage or Usage(None, None, source="unknown")
+        return AttemptEnd(
+            state,
+            task_state=task_state,
+            tokens_in=usage.input_tokens,
+            tokens_out=usage.output_tokens,
+            tokens_cached=usage.cached_tokens,
+            usage_source=usage.source,
+            cost_usd=price(self.model, usage),
+            ttft_ms=ttft,
+            duration_ms=(time.monotonic() - started) * 1000,
+        )
+
+    async def _failed(
+        self,
+        message: str,
+        retryable: bool,
+        retry_after: float | None,
+        usage: Usage | None,
+        ttft: float | None,
+        started: float,
+    ) -> None:
+        failures = await self.ledger.failed_attempts(self.task.id) + 1
+        again = retryable and failures < self.max_attempts
+        end = self._end(
+            AttemptState.FAILED,
+            TaskState.QUEUED if again else TaskState.FAILED,
+            usage,
+            ttft,
+            started,
+        )
+        end.error = message
+        if again:
+            end.not_before = self.clock() + backoff_seconds(
+                failures, retry_after=retry_after, rng=self.rng
+            )
+        await self._finish(end)
+
+    async def _finish(self, end: AttemptEnd) -> None:
+        a = self.attempt
+        written = await self.ledger.finish_attempt(a, end, self.clock())
+        if not written:
+            return  # fenced: this attempt was already given up
+        if end.tokens_in is not None or end.tokens_out is not None or end.cost_usd:
+            self.bus.publish(
+                UsageRecorded(
+                    a.task_id, a.id, end.tokens_in, end.tokens_out, end.cost_usd, end.usage_source
+                )
+            )
+        self.bus.publish(AttemptEnded(a.task_id, a.id, end.state.value, end.error, end.duration_ms))
+        if end.task_state is not None:
+            self.bus.publish(TaskChanged(a.task_id, end.task_state, end.error or ""))

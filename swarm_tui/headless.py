@@ -1,0 +1,94 @@
+"""``swarm-tui run``: the orchestrator without the control room.
+
+``--headless`` logs one line per event on stderr; otherwise a live progress display is shown
+(until the control room lands). SIGTERM, SIGHUP (an SSH link dropping) and Ctrl-C stop
+cleanly: running attempts keep their partial output and go back to the queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from pathlib import Path
+
+from swarm_tui.core.bus import Subscription
+from swarm_tui.core.events import AttemptEnded, AttemptStarted, Notice, TaskChanged
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.taskfile import load_task_file
+from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
+
+__all__ = ["cmd_run", "log_events"]
+
+
+def _line(text: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+
+
+async def log_events(sub: Subscription) -> None:
+    """One line per task and attempt change (stream text stays in the ledger)."""
+    async for event in sub:
+        if isinstance(event, AttemptStarted):
+            _line(
+                f"task #{event.task_id} attempt {event.number} started: {event.agent} on"
+                f" {event.provider}/{event.model} ({event.reason})"
+            )
+        elif isinstance(event, AttemptEnded) and event.state != "succeeded":
+            _line(f"task #{event.task_id} attempt {event.state}: {event.error or ''}")
+        elif isinstance(event, TaskChanged) and event.state.terminal:
+            detail = f": {event.reason}" if event.reason else ""
+            _line(f"task #{event.task_id} {event.state.value}{detail}")
+        elif isinstance(event, Notice):
+            _line(f"{event.level}: {event.text}")
+
+
+async def _submit_file(orch: Orchestrator, path: str) -> None:
+    specs, labels = load_task_file(Path(path))
+    results = await orch.submit(specs, labels)
+    new = sum(1 for _, created in results if created)
+    _line(f"{path}: {new} task(s) submitted, {len(results) - new} already in the ledger")
+
+
+async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
+    settings = settings_from_args(args.config)
+    path = db_path(settings, args.db)
+    until_idle = bool(getattr(args, "until_idle", False))
+    async with open_orchestrator(settings, path) as orch:
+        if args.tasks:
+            await _submit_file(orch, args.tasks)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        sub = orch.bus.subscribe()
+        if headless or not sys.stdout.isatty():
+            view = asyncio.create_task(log_events(sub))
+        else:
+            from swarm_tui.progress import show_progress
+
+            view = asyncio.create_task(show_progress(orch, sub))
+        _line(f"ledger {path}; config {settings.source}; {len(settings.agents)} agent(s)")
+        runner = asyncio.create_task(orch.run(until_idle=until_idle))
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            _line("stopping: running attempts keep their output and go back to the queue")
+        await orch.stop()
+        for job in (runner, stopper):
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+        if not runner.cancelled() and runner.done() and runner.exception() is not None:
+            raise runner.exception()  # type: ignore[misc]
+        sub.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await view
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        totals = await orch.totals()
+    states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items()))
+    _line(f"done: {states}; tokens {totals.tokens_in} in / {totals.tokens_out} out")
+    return 0

@@ -1,0 +1,147 @@
+"""Turning HTTP trouble into :class:`ProviderError` the same way for every HTTP provider."""
+
+from __future__ import annotations
+
+import json
+import time
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from swarm_tui.providers.base import ProviderError
+
+__all__ = [
+    "Redactor",
+    "body_message",
+    "decode_object",
+    "is_retryable_status",
+    "parse_retry_after",
+    "status_error",
+    "stream_error",
+    "transport_error",
+]
+
+_RETRYABLE = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
+_MAX_TEXT = 500
+
+
+def is_retryable_status(status: int) -> bool:
+    """429, 529 and server errors may pass; other client errors will not."""
+    return status in _RETRYABLE or status >= 500
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds (``"12"``, ``"1.5"`` or an HTTP date); None if absent/bad."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def body_message(body: bytes) -> str:
+    """The backend's own error text from an error body (OpenAI, Ollama, FastAPI shapes)."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:_MAX_TEXT]
+    if isinstance(data, dict):
+        for key in ("error", "message", "detail"):
+            value = data.get(key)
+            if isinstance(value, dict):
+                inner = value.get("message")
+                if isinstance(inner, str):
+                    return inner[:_MAX_TEXT]
+            elif isinstance(value, str):
+                return value[:_MAX_TEXT]
+    return text[:_MAX_TEXT]
+
+
+class Redactor:
+    """Removes a secret from any text before it leaves the provider."""
+
+    def __init__(self, secret: str | None) -> None:
+        self._secret = secret or None
+
+    def __call__(self, text: str) -> str:
+        if self._secret and len(self._secret) >= 4:
+            text = text.replace(self._secret, "[redacted]")
+        return text
+
+
+def status_error(
+    provider: str, response: httpx.Response, body: bytes, redact: Redactor
+) -> ProviderError:
+    """A non-2xx answer as a ProviderError carrying the backend's message."""
+    status = response.status_code
+    message = body_message(body) or response.reason_phrase or "no message"
+    return ProviderError(
+        redact(f"{provider}: HTTP {status}: {message}"),
+        retryable=is_retryable_status(status),
+        status=status,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+    )
+
+
+def transport_error(provider: str, exc: httpx.HTTPError, redact: Redactor) -> ProviderError:
+    """Timeouts, refused connections and dropped streams: all worth another try."""
+    if isinstance(exc, httpx.TimeoutException):
+        what = {
+            httpx.ConnectTimeout: "connecting timed out",
+            httpx.ReadTimeout: "timed out waiting for the reply",
+            httpx.WriteTimeout: "timed out sending the request",
+            httpx.PoolTimeout: "timed out waiting for a free connection",
+        }.get(type(exc), "timed out")
+    elif isinstance(exc, httpx.ConnectError):
+        what = f"cannot connect ({exc or 'refused'})"
+    elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        what = f"stream cut: the connection dropped mid-reply ({exc or type(exc).__name__})"
+    else:
+        what = f"{type(exc).__name__}: {exc}"
+    return ProviderError(redact(f"{provider}: {what}"), retryable=True)
+
+
+def decode_object(provider: str, text: str, redact: Redactor) -> dict[str, object]:
+    """One streamed JSON object, or a clear ProviderError quoting (a bit of) the bad line."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else "undecodable"
+        shown = text if len(text) <= 120 else text[:120] + "..."
+        raise ProviderError(
+            redact(f"{provider}: the stream sent a line that is not JSON ({why}): {shown!r}"),
+            retryable=True,
+        ) from None
+    if not isinstance(data, dict):
+        raise ProviderError(
+            redact(f"{provider}: the stream sent {type(data).__name__}, expected a JSON object"),
+            retryable=True,
+        )
+    return data
+
+
+def stream_error(provider: str, error: object, redact: Redactor) -> ProviderError:
+    """An ``{"error": ...}`` object that arrived inside a 200 stream."""
+    message: object = error
+    status: int | None = None
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("type") or json.dumps(error)[:_MAX_TEXT]
+        code = error.get("code")
+        if isinstance(code, int) and 100 <= code <= 599:
+            status = code
+    retryable = True if status is None else is_retryable_status(status)
+    return ProviderError(
+        redact(f"{provider}: error in the stream: {message}"), retryable=retryable, status=status
+    )

@@ -1,0 +1,233 @@
+"""Ollama's native ``/api/chat``, streamed as NDJSON.
+
+Mid-stream errors arrive as ``{"error": "..."}`` lines under HTTP 200, so every line is
+checked for ``error`` first. Counts on the final ``done`` line are Go ``omitempty``: an
+absent count means 0. Durations are nanoseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import urllib.parse
+from collections.abc import AsyncIterator
+
+import httpx
+
+from swarm_tui.config import ProviderConfig
+from swarm_tui.providers.base import (
+    Done,
+    ProviderError,
+    ReasoningDelta,
+    StreamEvent,
+    StreamRequest,
+    TextDelta,
+    Usage,
+)
+from swarm_tui.providers.errors import (
+    Redactor,
+    decode_object,
+    status_error,
+    stream_error,
+    transport_error,
+)
+from swarm_tui.providers.openai_compat import make_client
+
+__all__ = ["OllamaProvider", "parse_ollama_host"]
+
+DEFAULT_PORT = 11434
+_TOP_LEVEL = frozenset({"keep_alive", "think", "format"})
+_NS = 1e9
+
+
+def parse_ollama_host(value: str | None) -> str:
+    """``OLLAMA_HOST`` as the Ollama client reads it: scheme and port optional.
+
+    ``"gpu:11434"`` -> ``http://gpu:11434``; ``"0.0.0.0"`` -> ``http://127.0.0.1:11434``;
+    ``"https://x"`` -> ``https://x:443``; a path (behind a proxy) is kept.
+    """
+    value = (value or "").strip()
+    scheme, sep, rest = value.partition("://")
+    port = DEFAULT_PORT
+    if not sep:
+        scheme, rest = "http", value
+    elif scheme == "http":
+        port = 80
+    elif scheme == "https":
+        port = 443
+    split = urllib.parse.urlsplit(f"{scheme}://{rest}")
+    host = split.hostname or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    with contextlib.suppress(ValueError):
+        port = split.port or port
+    if ":" in host:
+        host = f"[{host}]"
+    path = split.path.strip("/")
+    return f"{scheme}://{host}:{port}" + (f"/{path}" if path else "")
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _stats(final: dict[str, object]) -> dict[str, float]:
+    stats: dict[str, float] = {}
+    evals, eval_ns = _count(final.get("eval_count")), _count(final.get("eval_duration"))
+    prompt, prompt_ns = (
+        _count(final.get("prompt_eval_count")),
+        _count(final.get("prompt_eval_duration")),
+    )
+    if evals and eval_ns:
+        stats["output_tokens_per_s"] = evals / eval_ns * _NS
+    if prompt and prompt_ns:
+        stats["input_tokens_per_s"] = prompt / prompt_ns * _NS
+    for key in ("total_duration", "load_duration"):
+        if key in final:
+            stats[key.replace("duration", "s")] = _count(final[key]) / _NS
+    return stats
+
+
+class OllamaProvider:
+    """Streams chats from one Ollama server."""
+
+    def __init__(
+        self, name: str, config: ProviderConfig, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self.name = name
+        self.config = config
+        base = config.base_url or os.environ.get("OLLAMA_HOST")
+        self.base_url = parse_ollama_host(base).rstrip("/")
+        self._client = client
+        self._owns_client = False
+        key = os.environ.get(config.api_key_env) if config.api_key_env else None
+        self._headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._redact = Redactor(key)
+
+    async def start(self) -> None:
+        if self._client is None:
+            self._client = make_client(self.config)
+            self._owns_client = True
+
+    async def close(self) -> None:
+        if self._client is not None and self._owns_client:
+            await self._client.aclose()
+            self._client = None
+            self._owns_client = False
+
+    def _body(self, request: StreamRequest) -> dict[str, object]:
+        options: dict[str, object] = {"num_predict": request.max_tokens}
+        model = self.config.models.get(request.model)
+        if model is not None and model.context is not None:
+            options["num_ctx"] = model.context
+        if request.temperature is not None:
+            options["temperature"] = request.temperature
+        body: dict[str, object] = {
+            "model": request.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "stream": True,
+        }
+        for key, value in request.options.items():
+            if key in _TOP_LEVEL:
+                body[key] = value
+            elif key == "max_tokens":
+                options["num_predict"] = value
+            else:
+                options[key] = value
+        body["options"] = options
+        return body
+
+    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
+        await self.start()
+        assert self._client is not None
+        try:
+            async with self._client.stream(
+                "POST", f"{self.base_url}/api/chat", json=self._body(request), headers=self._headers
+            ) as response:
+                if response.status_code != 200:
+                    body = await response.aread()
+                    raise status_error(self.name, response, body, self._redact)
+                async for event in self._events(response):
+                    yield event
+        except httpx.HTTPError as exc:
+            raise transport_error(self.name, exc, self._redact) from None
+
+    async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
+        async for line in response.aiter_lines():
+            if not line.strip():
+                continue
+            chunk = decode_object(self.name, line, self._redact)
+            if "error" in chunk:
+                raise stream_error(self.name, chunk["error"], self._redact)
+            message = chunk.get("message")
+            if isinstance(message, dict):
+                thinking = message.get("thinking")
+                if isinstance(thinking, str) and thinking:
+                    yield ReasoningDelta(thinking)
+                content = message.get("content")
+                if isinstance(content, str) and content:
+                    yield TextDelta(content)
+            if chunk.get("done") is True:
+                yield Usage(
+                    input_tokens=_count(chunk.get("prompt_eval_count")),
+                    output_tokens=_count(chunk.get("eval_count")),
+                    source="reported",
+                )
+                reason = chunk.get("done_reason")
+                yield Done(reason if isinstance(reason, str) and reason else "stop", _stats(chunk))
+                return
+        raise ProviderError(
+            f"{self.name}: stream cut: it ended before the final done line", retryable=True
+        )
+
+    async def _get(self, path: str, json: dict[str, object] | None = None) -> dict[str, object]:
+        client = self._client or make_client(self.config)
+        try:
+            if json is None:
+                response = await client.get(f"{self.base_url}{path}", headers=self._headers)
+            else:
+                response = await client.post(
+                    f"{self.base_url}{path}", json=json, headers=self._headers
+                )
+        except httpx.HTTPError as exc:
+            raise transport_error(self.name, exc, self._redact) from None
+        finally:
+            if client is not self._client:
+                await client.aclose()
+        if response.status_code != 200:
+            raise status_error(self.name, response, response.content, self._redact)
+        return decode_object(self.name, response.text, self._redact)
+
+    async def version(self) -> str:
+        """The server's version (``GET /api/version``): the liveness probe."""
+        return str((await self._get("/api/version")).get("version", "?"))
+
+    async def list_models(self) -> list[str]:
+        """Installed model names (``GET /api/tags``)."""
+        models = (await self._get("/api/tags")).get("models")
+        items = models if isinstance(models, list) else []
+        return [str(m.get("name") or m.get("model")) for m in items if isinstance(m, dict)]
+
+    async def show(self, model: str) -> list[str]:
+        """A model's capabilities (``POST /api/show``): completion, tools, thinking, vision..."""
+        caps = (await self._get("/api/show", {"model": model})).get("capabilities")
+        return [str(c) for c in caps] if isinstance(caps, list) else []
+
+    async def check(self) -> list[str]:
+        try:
+            await self.version()
+            installed = await self.list_models()
+        except ProviderError as exc:
+            reason = str(exc).removeprefix(f"{self.name}: ")
+            return [f"{self.name}: Ollama at {self.base_url} is not usable: {reason}"]
+        have = {_full_name(n) for n in installed}
+        return [
+            f"{self.name}: model {m!r} is not installed (run `ollama pull {m}`)"
+            for m in self.config.models
+            if _full_name(m) not in have
+        ]
+
+
+def _full_name(model: str) -> str:
+    """``llama3`` and ``llama3:latest`` name the same model."""
+    return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"

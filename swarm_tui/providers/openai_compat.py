@@ -1,0 +1,229 @@
+"""Any OpenAI-compatible ``/chat/completions`` endpoint, streamed over SSE.
+
+vLLM, llama.cpp, LM Studio, Ollama's ``/v1``, OpenRouter, Groq, DashScope, Gemini's
+compatibility layer... Messages go out as plain strings (content-part arrays crash
+text-only chat templates); usage is taken from whichever chunk carries it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from swarm_tui.config import ProviderConfig
+from swarm_tui.providers.base import (
+    Done,
+    ProviderError,
+    ReasoningDelta,
+    StreamEvent,
+    StreamRequest,
+    TextDelta,
+    Usage,
+)
+from swarm_tui.providers.errors import (
+    Redactor,
+    decode_object,
+    status_error,
+    stream_error,
+    transport_error,
+)
+from swarm_tui.providers.sse import aiter_sse
+
+__all__ = ["OpenAICompatProvider", "make_client", "parse_usage"]
+
+_CORE_FIELDS = frozenset({"model", "messages", "stream", "stream_options"})
+
+
+def make_client(config: ProviderConfig) -> httpx.AsyncClient:
+    """The one shared client of a provider, with the configured timeouts."""
+    timeout = httpx.Timeout(
+        connect=config.connect_timeout,
+        read=config.read_timeout,
+        write=config.connect_timeout,
+        pool=None,
+    )
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def parse_usage(usage: dict[str, object]) -> Usage:
+    """OpenAI ``usage`` (plus OpenRouter's ``cost``) as a :class:`Usage`."""
+    details = usage.get("prompt_tokens_details")
+    cached = _int(details.get("cached_tokens")) if isinstance(details, dict) else None
+    cost = usage.get("cost")
+    if not isinstance(cost, int | float) or isinstance(cost, bool):
+        cost = None
+    return Usage(
+        input_tokens=_int(usage.get("prompt_tokens")),
+        output_tokens=_int(usage.get("completion_tokens")),
+        cached_tokens=cached,
+        cost_usd=None if cost is None else float(cost),
+        source="reported",
+    )
+
+
+class OpenAICompatProvider:
+    """Streams chat completions from one OpenAI-compatible base URL."""
+
+    def __init__(
+        self,
+        name: str,
+        config: ProviderConfig,
+        client: httpx.AsyncClient | None = None,
+        api_key: str | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.base_url = (config.base_url or "").rstrip("/")
+        self._key_env = config.api_key_env
+        if api_key is None and self._key_env:
+            api_key = os.environ.get(self._key_env) or None
+        self._api_key = api_key
+        self._redact = Redactor(api_key)
+        self._client = client
+        self._owns_client = False
+
+    async def start(self) -> None:
+        if self._client is None:
+            self._client = make_client(self.config)
+            self._owns_client = True
+
+    async def close(self) -> None:
+        if self._client is not None and self._owns_client:
+            await self._client.aclose()
+            self._client = None
+            self._owns_client = False
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "text/event-stream"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    def _missing_key(self) -> str | None:
+        if self._key_env and not self._api_key:
+            return (
+                f"{self.name}: no API key: environment variable {self._key_env} is not set"
+                " (named by api_key_env)"
+            )
+        return None
+
+    def _body(self, request: StreamRequest) -> dict[str, object]:
+        body: dict[str, object] = {
+            key: value for key, value in request.options.items() if key not in _CORE_FIELDS
+        }
+        body.update(
+            model=request.model,
+            messages=[{"role": m.role, "content": m.content} for m in request.messages],
+            stream=True,
+            stream_options={"include_usage": True},
+            max_tokens=request.max_tokens,
+        )
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        return body
+
+    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
+        missing = self._missing_key()
+        if missing:
+            raise ProviderError(missing, retryable=False)
+        await self.start()
+        assert self._client is not None
+        try:
+            async with self._client.stream(
+                "POST",
+                f"{self.base_url}/chat/completions",
+                json=self._body(request),
+                headers=self._headers(),
+            ) as response:
+                if response.status_code != 200:
+                    body = await response.aread()
+                    raise status_error(self.name, response, body, self._redact)
+                async for event in self._events(response):
+                    yield event
+        except httpx.HTTPError as exc:
+            raise transport_error(self.name, exc, self._redact) from None
+
+    async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
+        usage: Usage | None = None
+        finish: str | None = None
+        done = False
+        async for sse in aiter_sse(response.aiter_lines()):
+            if sse.data.strip() == "[DONE]":
+                done = True
+                break
+            chunk = decode_object(self.name, sse.data, self._redact)
+            if chunk.get("error"):
+                raise stream_error(self.name, chunk["error"], self._redact)
+            raw_usage = chunk.get("usage")
+            if isinstance(raw_usage, dict):
+                usage = parse_usage(raw_usage)
+            choices = chunk.get("choices")
+            for choice in choices if isinstance(choices, list) else []:
+                if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                    continue
+                delta = choice.get("delta")
+                if isinstance(delta, dict):
+                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                    if isinstance(reasoning, str) and reasoning:
+                        yield ReasoningDelta(reasoning)
+                    content = delta.get("content")
+                    if isinstance(content, str) and content:
+                        yield TextDelta(content)
+                reason = choice.get("finish_reason")
+                if isinstance(reason, str) and reason:
+                    finish = reason
+        if finish is None and not done:
+            raise ProviderError(
+                f"{self.name}: stream cut: it ended with no finish_reason and no [DONE]",
+                retryable=True,
+            )
+        yield usage or Usage(None, None, source="unknown")
+        yield Done(finish or "unknown")
+
+    @asynccontextmanager
+    async def _borrowed_client(self) -> AsyncIterator[httpx.AsyncClient]:
+        if self._client is not None:
+            yield self._client
+            return
+        async with make_client(self.config) as client:
+            yield client
+
+    async def list_models(self) -> list[str]:
+        """Model ids from ``GET {base}/models``; raises ProviderError on failure."""
+        try:
+            async with self._borrowed_client() as client:
+                response = await client.get(f"{self.base_url}/models", headers=self._headers())
+        except httpx.HTTPError as exc:
+            raise transport_error(self.name, exc, self._redact) from None
+        if response.status_code != 200:
+            raise status_error(self.name, response, response.content, self._redact)
+        data = decode_object(self.name, response.text, self._redact).get("data")
+        items = data if isinstance(data, list) else []
+        return [str(m["id"]) for m in items if isinstance(m, dict) and "id" in m]
+
+    async def check(self) -> list[str]:
+        problems: list[str] = []
+        missing = self._missing_key()
+        if missing:
+            problems.append(missing)
+        try:
+            listed = await self.list_models()
+        except ProviderError as exc:
+            problems.append(f"{self.name}: {self.base_url}/models: {_tail(str(exc), self.name)}")
+            return problems
+        for model in self.config.models:
+            if listed and model not in listed:
+                problems.append(f"{self.name}: model {model!r} is not listed by {self.base_url}")
+        return problems
+
+
+def _tail(message: str, name: str) -> str:
+    prefix = f"{name}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message

@@ -1,0 +1,41 @@
+"""Assemble settings, ledger, providers and orchestrator for a command."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from swarm_tui.config import Settings, find_config, load_settings
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.providers.registry import build_providers
+from swarm_tui.store.ledger import Ledger
+
+__all__ = ["db_path", "open_orchestrator", "settings_from_args"]
+
+
+def settings_from_args(config: str | None) -> Settings:
+    """``--config``, ``$SWARM_TUI_CONFIG``, the user config dir, else the built-in default."""
+    return load_settings(find_config(config))
+
+
+def db_path(settings: Settings, explicit: str | None) -> Path:
+    """``--db``, then ``$SWARM_TUI_DB``, then ``[storage] path``."""
+    raw = explicit or os.environ.get("SWARM_TUI_DB")
+    return Path(raw).expanduser() if raw else settings.db_path()
+
+
+@asynccontextmanager
+async def open_orchestrator(settings: Settings, path: Path) -> AsyncIterator[Orchestrator]:
+    ledger = await Ledger.open(
+        path, commit_interval=settings.orchestrator.commit_interval_ms / 1000
+    )
+    orchestrator = Orchestrator(settings, ledger, build_providers(settings, log_dir=path.parent))
+    try:
+        yield orchestrator
+    finally:
+        try:
+            await orchestrator.stop()
+        finally:
+            await ledger.close()

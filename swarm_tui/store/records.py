@@ -1,0 +1,48 @@
+"""Plain records the ledger takes and returns, and the event-log insert."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+__all__ = ["NewTask", "Totals", "write_event"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewTask:
+    """A validated task ready to insert; ``after_batch`` points at earlier items of its batch."""
+
+    title: str
+    prompt: str
+    role: str
+    priority: int
+    mode: str
+    tags: tuple[str, ...]
+    key: str | None
+    after_ids: tuple[int, ...]
+    after_batch: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    by_state: dict[str, int]
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+
+
+async def write_event(
+    conn: aiosqlite.Connection,
+    ts: float,
+    kind: str,
+    task_id: int | None,
+    attempt_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO events (ts, kind, task_id, attempt_id, data) VALUES (?, ?, ?, ?, ?)",
+        (ts, kind, task_id, attempt_id, json.dumps(data or {}, sort_keys=True)),
+    )

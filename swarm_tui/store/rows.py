@@ -1,0 +1,84 @@
+"""Rows to core models."""
+
+from __future__ import annotations
+
+import json
+
+import aiosqlite
+
+from swarm_tui.core.models import Attempt, AttemptState, Task, TaskMode, TaskState, UsageSource
+
+__all__ = ["TASK_SELECT", "attempt_from_row", "task_from_row"]
+
+TASK_SELECT = """
+SELECT t.*,
+       (SELECT group_concat(dep_id) FROM task_deps d WHERE d.task_id = t.id) AS deps,
+       COALESCE(s.tokens_in, 0) AS sum_in, COALESCE(s.tokens_out, 0) AS sum_out,
+       COALESCE(s.cost, 0) AS sum_cost,
+       la.agent AS la_agent, la.provider AS la_provider, la.model AS la_model
+FROM tasks t
+LEFT JOIN (
+    SELECT task_id, SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out,
+           SUM(cost_usd) AS cost
+    FROM attempts GROUP BY task_id
+) s ON s.task_id = t.id
+LEFT JOIN attempts la ON la.task_id = t.id AND la.number = t.attempts
+"""
+
+
+def task_from_row(r: aiosqlite.Row) -> Task:
+    deps = r["deps"]
+    return Task(
+        id=r["id"],
+        title=r["title"],
+        prompt=r["prompt"],
+        role=r["role"],
+        priority=r["priority"],
+        state=TaskState(r["state"]),
+        mode=TaskMode(r["mode"]),
+        after=tuple(sorted(int(d) for d in deps.split(","))) if deps else (),
+        tags=tuple(json.loads(r["tags"])),
+        key=r["key"],
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+        started_at=r["started_at"],
+        finished_at=r["finished_at"],
+        attempts=r["attempts"],
+        result=r["result"],
+        error=r["error"],
+        pin=r["pin"],
+        pin_agent=r["pin_agent"],
+        tokens_in=r["sum_in"],
+        tokens_out=r["sum_out"],
+        cost_usd=r["sum_cost"],
+        agent=r["la_agent"],
+        provider=r["la_provider"],
+        model=r["la_model"],
+    )
+
+
+def attempt_from_row(r: aiosqlite.Row) -> Attempt:
+    return Attempt(
+        id=r["id"],
+        task_id=r["task_id"],
+        number=r["number"],
+        agent=r["agent"],
+        provider=r["provider"],
+        model=r["model"],
+        state=AttemptState(r["state"]),
+        owner=r["owner"],
+        lease_until=r["lease_until"],
+        heartbeat_at=r["heartbeat_at"],
+        routing_reason=r["routing_reason"],
+        output=r["output"],
+        error=r["error"],
+        tokens_in=r["tokens_in"],
+        tokens_out=r["tokens_out"],
+        tokens_cached=r["tokens_cached"],
+        usage_source=UsageSource(r["usage_source"]),
+        cost_usd=r["cost_usd"],
+        ttft_ms=r["ttft_ms"],
+        duration_ms=r["duration_ms"],
+        started_at=r["started_at"],
+        finished_at=r["finished_at"],
+    )

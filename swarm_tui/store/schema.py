@@ -1,0 +1,106 @@
+"""Ledger schema as an ordered list of migrations, tracked by ``PRAGMA user_version``.
+
+Never edit a released migration: append a new one. Each runs in one transaction.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+_V1 = """
+CREATE TABLE tasks (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    title       TEXT    NOT NULL,
+    prompt      TEXT    NOT NULL,
+    role        TEXT    NOT NULL,
+    priority    INTEGER NOT NULL DEFAULT 0,
+    mode        TEXT    NOT NULL DEFAULT 'single',
+    state       TEXT    NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    result      TEXT,
+    error       TEXT,
+    pin         TEXT,
+    pin_agent   TEXT,
+    created_at  REAL    NOT NULL,
+    updated_at  REAL    NOT NULL,
+    started_at  REAL,
+    finished_at REAL
+);
+CREATE TABLE task_deps (
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    dep_id  INTEGER NOT NULL REFERENCES tasks(id),
+    PRIMARY KEY (task_id, dep_id)
+);
+CREATE TABLE attempts (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id        INTEGER NOT NULL REFERENCES tasks(id),
+    number         INTEGER NOT NULL,
+    agent          TEXT    NOT NULL,
+    provider       TEXT    NOT NULL,
+    model          TEXT    NOT NULL,
+    state          TEXT    NOT NULL,
+    owner          TEXT    NOT NULL,
+    lease_until    REAL    NOT NULL,
+    heartbeat_at   REAL    NOT NULL,
+    routing_reason TEXT    NOT NULL DEFAULT '',
+    output         TEXT    NOT NULL DEFAULT '',
+    error          TEXT,
+    tokens_in      INTEGER,
+    tokens_out     INTEGER,
+    cost_usd       REAL    NOT NULL DEFAULT 0,
+    ttft_ms        REAL,
+    duration_ms    REAL,
+    started_at     REAL    NOT NULL,
+    finished_at    REAL,
+    UNIQUE (task_id, number)
+);
+CREATE TABLE events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts         REAL    NOT NULL,
+    kind       TEXT    NOT NULL,
+    task_id    INTEGER,
+    attempt_id INTEGER,
+    data       TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX tasks_by_state ON tasks (state, priority DESC, id);
+CREATE INDEX attempts_by_task ON attempts (task_id, number);
+CREATE INDEX attempts_running ON attempts (state) WHERE state = 'running';
+"""
+
+# v2: idempotency keys and tags on tasks, retry back-off and manual-retry base,
+# cached tokens and usage source on
+# attempts, the usage ledger, and durable pause flags.
+_V2 = """
+ALTER TABLE tasks ADD COLUMN key TEXT;
+ALTER TABLE tasks ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tasks ADD COLUMN not_before REAL NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN retry_from INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX tasks_by_key ON tasks (key) WHERE key IS NOT NULL;
+ALTER TABLE attempts ADD COLUMN tokens_cached INTEGER;
+ALTER TABLE attempts ADD COLUMN usage_source TEXT NOT NULL DEFAULT 'unknown';
+CREATE TABLE usage (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts            REAL    NOT NULL,
+    task_id       INTEGER NOT NULL,
+    attempt_id    INTEGER NOT NULL,
+    agent         TEXT    NOT NULL,
+    provider      TEXT    NOT NULL,
+    model         TEXT    NOT NULL,
+    tokens_in     INTEGER,
+    tokens_out    INTEGER,
+    tokens_cached INTEGER,
+    cost_usd      REAL    NOT NULL DEFAULT 0,
+    source        TEXT    NOT NULL
+);
+CREATE INDEX usage_by_ts ON usage (ts);
+CREATE TABLE flags (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+UPDATE attempts SET usage_source = 'reported' WHERE tokens_out IS NOT NULL;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+"""``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,144 @@
+"""The one writer task: group-commits ledger writes, never a commit per token.
+
+``run(op)`` returns once the op's transaction is committed (durable before reported done).
+``append_output`` buffers streamed text per attempt; buffered text is committed at most
+``interval`` seconds later, and always before any op queued after it.
+Each op runs inside a SAVEPOINT so one failing op does not undo the others in its batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from swarm_tui.store.db import LedgerError
+
+__all__ = ["GroupWriter", "WriteOp"]
+
+T = TypeVar("T")
+WriteOp = Callable[[aiosqlite.Connection], Awaitable[T]]
+
+
+@dataclass(slots=True)
+class _Pending:
+    op: WriteOp[Any]
+    future: asyncio.Future[Any]
+
+
+class GroupWriter:
+    def __init__(self, conn: aiosqlite.Connection, *, interval: float = 0.05) -> None:
+        self._conn = conn
+        self._interval = interval
+        self._ops: list[_Pending] = []
+        self._chunks: dict[int, list[str]] = {}
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+        self.commits = 0
+        """Transactions committed so far (for tests and benchmarks)."""
+        self.chunk_rows = 0
+        """Output appends written (one per attempt per commit, however many chunks)."""
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="ledger-writer")
+
+    async def close(self) -> None:
+        """Commit everything pending, then stop."""
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    def run(self, op: WriteOp[T]) -> asyncio.Future[T]:
+        if self._closing and self._task is None:
+            raise LedgerError("the ledger writer is closed")
+        fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._ops.append(_Pending(op, fut))
+        self._wake.set()
+        return fut
+
+    def append_output(self, attempt_id: int, text: str) -> None:
+        if text:
+            self._chunks.setdefault(attempt_id, []).append(text)
+            if self._closing:
+                self._wake.set()
+
+    async def flush(self) -> None:
+        """Wait until everything buffered so far is committed."""
+
+        async def nothing(_: aiosqlite.Connection) -> None:
+            return None
+
+        await self.run(nothing)
+
+    async def _loop(self) -> None:
+        while True:
+            if not self._ops and not self._chunks:
+                if self._closing:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            if not self._ops and not self._closing:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._interval)
+            await self._commit_batch()
+
+    async def _commit_batch(self) -> None:
+        ops, self._ops = self._ops, []
+        chunks, self._chunks = self._chunks, {}
+        results: list[tuple[_Pending, BaseException | None, Any]] = []
+        conn = self._conn
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            for attempt_id, parts in chunks.items():
+                await conn.execute(
+                    "UPDATE attempts SET output = output || ? WHERE id = ? AND state = 'running'",
+                    ("".join(parts), attempt_id),
+                )
+            for pending in ops:
+                await conn.execute("SAVEPOINT op")
+                try:
+                    value = await pending.op(conn)
+                except Exception as exc:  # the op's own failure goes to its caller
+                    await conn.execute("ROLLBACK TO op")
+                    await conn.execute("RELEASE op")
+                    results.append((pending, exc, None))
+                else:
+                    await conn.execute("RELEASE op")
+                    results.append((pending, None, value))
+            await conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    await conn.rollback()
+            # Keep streamed text for the next try; tell every waiting caller.
+            for attempt_id, parts in chunks.items():
+                self._chunks.setdefault(attempt_id, [])[:0] = parts
+            error = LedgerError(f"cannot write the ledger: {exc}")
+            for pending in ops:
+                if not pending.future.done():
+                    pending.future.set_exception(error)
+            if self._closing:
+                self._chunks.clear()
+            else:
+                await asyncio.sleep(self._interval)
+            return
+        self.commits += 1
+        self.chunk_rows += len(chunks)
+        for pending, failure, value in results:
+            if pending.future.done():
+                continue
+            if failure is not None:
+                pending.future.set_exception(failure)
+            else:
+                pending.future.set_result(value)

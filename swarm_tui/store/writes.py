@@ -1,0 +1,342 @@
+"""Ledger writes. Each is one op on the group-commit writer and is durable when it returns.
+
+Writes from an attempt are fenced: they apply only while that attempt is ``running`` and is
+its task's newest attempt, so an attempt already given up can never overwrite anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import aiosqlite
+
+from swarm_tui.core.models import Attempt, AttemptState, TaskState
+from swarm_tui.store.records import NewTask, write_event
+from swarm_tui.store.rows import attempt_from_row
+from swarm_tui.store.writer import GroupWriter
+
+__all__ = ["AttemptEnd", "LedgerWrites"]
+
+Conn = aiosqlite.Connection
+
+
+class AttemptEnd:
+    """How an attempt ended, and what its task becomes."""
+
+    def __init__(
+        self,
+        state: AttemptState,
+        *,
+        task_state: TaskState | None,
+        error: str | None = None,
+        tokens_in: int | None = None,
+        tokens_out: int | None = None,
+        tokens_cached: int | None = None,
+        usage_source: str = "unknown",
+        cost_usd: float = 0.0,
+        ttft_ms: float | None = None,
+        duration_ms: float | None = None,
+        not_before: float = 0.0,
+        result_from_output: bool = False,
+    ) -> None:
+        self.state = state
+        self.task_state = task_state
+        self.error = error
+        self.tokens_in = tokens_in
+        self.tokens_out = tokens_out
+        self.tokens_cached = tokens_cached
+        self.usage_source = usage_source
+        self.cost_usd = cost_usd
+        self.ttft_ms = ttft_ms
+        self.duration_ms = duration_ms
+        self.not_before = not_before
+        self.result_from_output = result_from_output
+
+
+class LedgerWrites:
+    writer: GroupWriter
+
+    async def insert_tasks(self, batch: list[NewTask], now: float) -> list[tuple[int, bool]]:
+        """Insert in order; a task whose key exists is not added. Returns (id, created)."""
+
+        async def op(conn: Conn) -> list[tuple[int, bool]]:
+            out: list[tuple[int, bool]] = []
+            for item in batch:
+                if item.key is not None:
+                    async with conn.execute("SELECT id FROM tasks WHERE key = ?", (item.key,)) as c:
+                        row = await c.fetchone()
+                    if row is not None:
+                        out.append((int(row[0]), False))
+                        continue
+                cur = await conn.execute(
+                    """INSERT INTO tasks (title, prompt, role, priority, mode, state, tags, key,
+                       created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)""",
+                    (
+                        item.title,
+                        item.prompt,
+                        item.role,
+                        item.priority,
+                        item.mode,
+                        json.dumps(list(item.tags)),
+                        item.key,
+                        now,
+                        now,
+                    ),
+                )
+                task_id = int(cur.lastrowid or 0)
+                deps = set(item.after_ids) | {out[i][0] for i in item.after_batch}
+                for dep in sorted(deps):
+                    async with conn.execute("SELECT 1 FROM tasks WHERE id = ?", (dep,)) as c:
+                        if await c.fetchone() is None:
+                            raise ValueError(f"dependency #{dep} does not exist")
+                    await conn.execute(
+                        "INSERT INTO task_deps (task_id, dep_id) VALUES (?, ?)", (task_id, dep)
+                    )
+                await write_event(conn, now, "submitted", task_id, data={"role": item.role})
+                out.append((task_id, True))
+            return out
+
+        result: list[tuple[int, bool]] = await self.writer.run(op)
+        return result
+
+    async def transition(
+        self,
+        task_id: int,
+        to: TaskState,
+        allowed_from: set[TaskState],
+        now: float,
+        *,
+        event: str,
+        fields: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> bool:
+        """Move a task between states if it is in one of ``allowed_from``."""
+        sets = {"state": to.value, "updated_at": now, **(fields or {})}
+        if to.terminal:
+            sets.setdefault("finished_at", now)
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        marks = ",".join("?" * len(allowed_from))
+
+        async def op(conn: Conn) -> bool:
+            cur = await conn.execute(
+                f"UPDATE tasks SET {assignments} WHERE id = ? AND state IN ({marks})",
+                (*sets.values(), task_id, *(s.value for s in allowed_from)),
+            )
+            if cur.rowcount == 0:
+                return False
+            await write_event(conn, now, event, task_id, data={"to": to.value, **(data or {})})
+            return True
+
+        done: bool = await self.writer.run(op)
+        return done
+
+    async def update_task(self, task_id: int, now: float, event: str, **fields: Any) -> bool:
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+
+        async def op(conn: Conn) -> bool:
+            cur = await conn.execute(
+                f"UPDATE tasks SET {assignments}, updated_at = ? WHERE id = ?",
+                (*fields.values(), now, task_id),
+            )
+            if cur.rowcount:
+                await write_event(conn, now, event, task_id, data=fields)
+            return cur.rowcount > 0
+
+        done: bool = await self.writer.run(op)
+        return done
+
+    async def claim(
+        self,
+        task_id: int,
+        *,
+        agent: str,
+        provider: str,
+        model: str,
+        reason: str,
+        owner: str,
+        now: float,
+        lease_until: float,
+    ) -> Attempt | None:
+        """queued -> running with a new attempt; None if someone else moved the task first."""
+
+        async def op(conn: Conn) -> Attempt | None:
+            cur = await conn.execute(
+                """UPDATE tasks SET state = 'running', attempts = attempts + 1, pin = NULL,
+                   pin_agent = NULL, started_at = COALESCE(started_at, ?), updated_at = ?
+                   WHERE id = ? AND state = 'queued'""",
+                (now, now, task_id),
+            )
+            if cur.rowcount == 0:
+                return None
+            cur = await conn.execute(
+                """INSERT INTO attempts (task_id, number, agent, provider, model, state, owner,
+                   lease_until, heartbeat_at, routing_reason, started_at)
+                   SELECT id, attempts, ?, ?, ?, 'running', ?, ?, ?, ?, ? FROM tasks WHERE id = ?
+                   RETURNING *""",
+                (agent, provider, model, owner, lease_until, now, reason, now, task_id),
+            )
+            row = await cur.fetchone()
+            assert row is not None
+            attempt = attempt_from_row(row)
+            await write_event(
+                conn,
+                now,
+                "attempt_started",
+                task_id,
+                attempt.id,
+                {
+                    "number": attempt.number,
+                    "agent": agent,
+                    "model": f"{provider}/{model}",
+                    "reason": reason,
+                },
+            )
+            return attempt
+
+        claimed: Attempt | None = await self.writer.run(op)
+        return claimed
+
+    async def finish_attempt(self, attempt: Attempt, end: AttemptEnd, now: float) -> bool:
+        """Record how an attempt ended and move its task; False if the attempt was fenced."""
+
+        async def op(conn: Conn) -> bool:
+            cur = await conn.execute(
+                """UPDATE attempts SET state = ?, error = ?, tokens_in = ?, tokens_out = ?,
+                   tokens_cached = ?, usage_source = ?, cost_usd = ?, ttft_ms = ?,
+                   duration_ms = ?, finished_at = ? WHERE id = ? AND state = 'running'""",
+                (
+                    end.state.value,
+                    end.error,
+                    end.tokens_in,
+                    end.tokens_out,
+                    end.tokens_cached,
+                    end.usage_source,
+                    end.cost_usd,
+                    end.ttft_ms,
+                    end.duration_ms,
+                    now,
+                    attempt.id,
+                ),
+            )
+            if cur.rowcount == 0:
+                return False
+            if end.tokens_in is not None or end.tokens_out is not None or end.cost_usd:
+                await conn.execute(
+                    """INSERT INTO usage (ts, task_id, attempt_id, agent, provider, model,
+                       tokens_in, tokens_out, tokens_cached, cost_usd, source)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        now,
+                        attempt.task_id,
+                        attempt.id,
+                        attempt.agent,
+                        attempt.provider,
+                        attempt.model,
+                        end.tokens_in,
+                        end.tokens_out,
+                        end.tokens_cached,
+                        end.cost_usd,
+                        end.usage_source,
+                    ),
+                )
+            if end.task_state is not None:
+                finished = now if end.task_state.terminal else None
+                result_sql = (
+                    "(SELECT output FROM attempts WHERE id = ?)" if end.result_from_output else "?"
+                )
+                result_arg: Any = attempt.id if end.result_from_output else None
+                await conn.execute(
+                    f"""UPDATE tasks SET state = ?, updated_at = ?, finished_at = ?,
+                        result = COALESCE({result_sql}, result), error = ?, not_before = ?
+                        WHERE id = ? AND attempts = ? AND state = 'running'""",
+                    (
+                        end.task_state.value,
+                        now,
+                        finished,
+                        result_arg,
+                        end.error,
+                        end.not_before,
+                        attempt.task_id,
+                        attempt.number,
+                    ),
+                )
+            await write_event(
+                conn,
+                now,
+                "attempt_" + end.state.value,
+                attempt.task_id,
+                attempt.id,
+                {
+                    "number": attempt.number,
+                    "task": end.task_state.value if end.task_state else None,
+                    "error": end.error,
+                },
+            )
+            return True
+
+        done: bool = await self.writer.run(op)
+        return done
+
+    async def renew_leases(self, owner: str, now: float, lease_until: float) -> int:
+        async def op(conn: Conn) -> int:
+            cur = await conn.execute(
+                """UPDATE attempts SET lease_until = ?, heartbeat_at = ?
+                   WHERE owner = ? AND state = 'running'""",
+                (lease_until, now, owner),
+            )
+            return cur.rowcount
+
+        renewed: int = await self.writer.run(op)
+        return renewed
+
+    async def recover(self, is_dead: Callable[[str], bool], now: float) -> list[Attempt]:
+        """Give up attempts whose lease expired or whose owner died: keep their partial output,
+        put their tasks back in the queue. Returns the attempts given up."""
+
+        async def op(conn: Conn) -> list[Attempt]:
+            async with conn.execute("SELECT * FROM attempts WHERE state = 'running'") as cur:
+                rows = [attempt_from_row(r) for r in await cur.fetchall()]
+            lost = [a for a in rows if a.lease_until < now or is_dead(a.owner)]
+            for a in lost:
+                why = "its orchestrator stopped" if is_dead(a.owner) else "its lease expired"
+                await conn.execute(
+                    """UPDATE attempts SET state = 'abandoned', error = ?, finished_at = ?
+                       WHERE id = ? AND state = 'running'""",
+                    (f"abandoned: {why}; partial output kept", now, a.id),
+                )
+                await conn.execute(
+                    """UPDATE tasks SET state = 'queued', updated_at = ?
+                       WHERE id = ? AND attempts = ? AND state = 'running'""",
+                    (now, a.task_id, a.number),
+                )
+                await write_event(conn, now, "attempt_abandoned", a.task_id, a.id, {"why": why})
+            # A running task with no running attempt cannot make progress: queue it again.
+            await conn.execute(
+                """UPDATE tasks SET state = 'queued', updated_at = ? WHERE state = 'running'
+                   AND NOT EXISTS (SELECT 1 FROM attempts a
+                                   WHERE a.task_id = tasks.id AND a.state = 'running')""",
+                (now,),
+            )
+            return lost
+
+        lost: list[Attempt] = await self.writer.run(op)
+        return lost
+
+    async def set_flag(self, name: str, value: str | None, now: float) -> None:
+        async def op(conn: Conn) -> None:
+            if value is None:
+                await conn.execute("DELETE FROM flags WHERE name = ?", (name,))
+            else:
+                await conn.execute(
+                    "INSERT INTO flags (name, value) VALUES (?, ?) ON CONFLICT (name)"
+                    " DO UPDATE SET value = excluded.value",
+                    (name, value),
+                )
+            await write_event(conn, now, "flag", None, data={"name": name, "value": value})
+
+        await self.writer.run(op)
+
+    def append_output(self, attempt_id: int, text: str) -> None:
+        self.writer.append_output(attempt_id, text)
