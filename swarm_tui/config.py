@@ -13,9 +13,23 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from swarm_tui.config_errors import ConfigError, format_validation_error
+from swarm_tui.config_errors import (
+    ConfigError,
+    config_problems,
+    format_validation_error,
+    looks_like_secret,
+    redact_secrets,
+)
 
 __all__ = [
     "AgentConfig",
@@ -30,16 +44,25 @@ __all__ = [
     "default_settings",
     "find_config",
     "load_settings",
+    "user_config_path",
 ]
 
 ProviderKind = Literal["ollama", "openai", "local"]
 """Provider kinds known to this version. Later kinds (anthropic, gemini, agent CLIs) add here."""
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # strict: TOML has real types, so "4" for an integer or true for a weight is a mistake.
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        allow_inf_nan=False,
+        use_attribute_docstrings=True,
+    )
 
 
 class ModelConfig(_Strict):
@@ -81,16 +104,29 @@ class ProviderConfig(_Strict):
     @field_validator("api_key_env")
     @classmethod
     def _env_name(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v):
+        # The message never repeats the value: it may be a pasted key.
+        if v is not None and (not _ENV_NAME.fullmatch(v) or looks_like_secret(v)):
             raise ValueError(
-                "must be the NAME of an environment variable (letters, digits, _), not a key"
+                "must be the NAME of an environment variable (letters, digits, _), such as"
+                " OPENROUTER_API_KEY, never the key itself; the value given is not shown"
             )
         return v
 
     @model_validator(mode="after")
     def _needs_url(self) -> ProviderConfig:
+        if self.base_url is not None and not re.match(r"https?://[^/\s]+", self.base_url):
+            raise config_problems(
+                [
+                    (
+                        ("base_url",),
+                        "expected an http:// or https:// URL, e.g. http://127.0.0.1:11434",
+                    )
+                ]
+            )
         if self.kind == "openai" and not self.base_url:
-            raise ValueError("an 'openai' provider needs base_url")
+            raise ValueError(
+                "an 'openai' provider needs base_url, e.g. base_url = \"https://openrouter.ai/api/v1\""
+            )
         if not self.models:
             raise ValueError("lists no models: add at least one [providers.NAME.models.MODEL]")
         return self
@@ -118,18 +154,22 @@ class AgentConfig(_Strict):
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
         if not v:
             raise ValueError("needs at least one 'provider/model' = weight")
+        problems: list[tuple[tuple[int | str, ...], str]] = []
         for ref, w in v.items():
-            if "/" not in ref:
-                raise ValueError(f"{ref!r} must be written 'provider/model'")
+            provider, _, model = ref.partition("/")
+            if not provider or not model:
+                problems.append(((ref,), 'must be written "provider/model"'))
             if not w > 0:
-                raise ValueError(f"weight of {ref!r} must be > 0 (got {w})")
+                problems.append(((ref,), f"weight must be > 0 (got {w:g})"))
+        if problems:
+            raise config_problems(problems)
         return v
 
 
 class StorageConfig(_Strict):
     """Where the ledger lives."""
 
-    path: str = "~/.local/share/swarm-tui/ledger.db"
+    path: Annotated[str, Field(min_length=1)] = "~/.local/share/swarm-tui/ledger.db"
     """SQLite ledger file (``~`` and ``$VARS`` expand). ``--db`` and ``SWARM_TUI_DB`` override."""
 
 
@@ -160,11 +200,25 @@ class OrchestratorConfig(_Strict):
     commit_interval_ms: Annotated[float, Field(gt=0)] = 50.0
     """Longest a streamed chunk waits before the writer group-commits it."""
 
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> OrchestratorConfig:
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise config_problems(
+                [
+                    (
+                        ("heartbeat_seconds",),
+                        f"must be less than lease_seconds ({self.lease_seconds:g}),"
+                        " or leases expire while attempts are still running",
+                    )
+                ]
+            )
+        return self
+
 
 class UIConfig(_Strict):
     """Control room settings."""
 
-    theme: str = "swarm-dark"
+    theme: Annotated[str, Field(min_length=1)] = "swarm-dark"
     """Theme name: a built-in or a file in ``themes/``."""
     stream_flush_ms: Annotated[int, Field(ge=10, le=1000)] = 50
     """How often streamed text is flushed to the screen."""
@@ -189,44 +243,68 @@ class Settings(_Strict):
     """Scheduling."""
     ui: UIConfig = UIConfig()
     """Control room."""
-    source: str = Field(default="<built-in default>", exclude=True)
-    """Where these settings were read from (set by the loader, not a config key)."""
+
+    _source: str = PrivateAttr(default="<built-in default>")
 
     @field_validator("providers", "agents")
     @classmethod
     def _names(cls, v: dict[str, object]) -> dict[str, object]:
         if not v:
             raise ValueError("must define at least one entry")
-        for name in v:
-            if not _NAME.match(name) or "/" in name:
-                raise ValueError(f"name {name!r} must be letters, digits, '_', '-', '.'")
+        bad = [name for name in v if not _NAME.fullmatch(name)]
+        if bad:
+            raise config_problems(
+                [
+                    ((name,), "a name must be letters, digits, '_', '-' or '.' (no '/')")
+                    for name in bad
+                ]
+            )
         return v
 
     @model_validator(mode="after")
     def _references(self) -> Settings:
+        problems: list[tuple[tuple[int | str, ...], str]] = []
         for agent_name, agent in self.agents.items():
             for ref in agent.mix:
                 provider, _, model = ref.partition("/")
+                where = ("agents", agent_name, "mix", ref)
                 if provider not in self.providers:
-                    raise ValueError(
-                        f"agents.{agent_name}.mix: {ref!r} names unknown provider {provider!r}"
-                        f" (known: {', '.join(sorted(self.providers))})"
-                    )
-                if model not in self.providers[provider].models:
-                    raise ValueError(
-                        f"agents.{agent_name}.mix: {ref!r} names model {model!r}, which"
-                        f" providers.{provider}.models does not list"
+                    known = ", ".join(sorted(self.providers))
+                    problems.append((where, f"unknown provider {provider!r} (known: {known})"))
+                elif model not in self.providers[provider].models:
+                    listed = ", ".join(sorted(self.providers[provider].models))
+                    problems.append(
+                        (
+                            where,
+                            f"model {model!r} is not listed in providers.{provider}.models"
+                            f" (listed: {listed})",
+                        )
                     )
         default = self.orchestrator.default_agent
         if default is not None and default not in self.agents:
-            raise ValueError(f"orchestrator.default_agent: unknown agent {default!r}")
+            known = ", ".join(self.agents)
+            problems.append(
+                (
+                    ("orchestrator", "default_agent"),
+                    f"unknown agent {default!r} (known: {known})",
+                )
+            )
+        if problems:
+            raise config_problems(problems)
         return self
 
     @property
+    def source(self) -> str:
+        """Where these settings were read from: a file path or ``<built-in default>``."""
+        return self._source
+
+    @property
     def default_agent(self) -> str:
+        """Agent for tasks submitted without a role: the configured one, else the first."""
         return self.orchestrator.default_agent or next(iter(self.agents))
 
     def db_path(self) -> Path:
+        """The ledger file, with ``~`` and ``$VARS`` expanded."""
         return Path(os.path.expandvars(self.storage.path)).expanduser()
 
 
@@ -251,37 +329,88 @@ def default_settings() -> Settings:
 
 
 def user_config_path() -> Path:
+    """``$XDG_CONFIG_HOME/swarm-tui/config.toml`` (``~/.config`` when the variable is unset)."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "swarm-tui" / "config.toml"
 
 
 def find_config(explicit: str | None) -> Path | None:
-    """``--config``, then ``$SWARM_TUI_CONFIG``, then the user config dir; None = built-in."""
+    """``--config``, then ``$SWARM_TUI_CONFIG``, then the user config dir; None = built-in.
+
+    An explicit path (option or variable) is returned even when missing, so that
+    :func:`load_settings` reports it instead of silently falling back to the default.
+    """
     if explicit:
-        return Path(explicit)
+        return Path(explicit).expanduser()
     env = os.environ.get("SWARM_TUI_CONFIG")
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     path = user_config_path()
     return path if path.is_file() else None
 
 
-def load_settings(path: Path | None) -> Settings:
-    """Read and validate a config file; raise :class:`ConfigError` with file, line and key."""
-    if path is None:
-        return default_settings()
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_HINTS = {
+    "Cannot overwrite a value": "a key is set twice",
+    "Invalid value": 'strings need quotes, e.g. name = "text"',
+    "Expected '=' after a key in a key/value pair": "write key = value",
+}
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a config.toml file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        data = tomllib.loads(text)
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{path}: line {line}, column {column}: not UTF-8 text"
+            f" (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
+
+
+def _parse_toml(path: Path, text: str) -> dict[str, object]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        message = str(exc)
+        m = _TOML_AT.search(message)
+        at = ""
+        if m is not None:
+            at = f"line {m.group(1)}, column {m.group(2)}: "
+            message = message[: m.start()]
+        elif message.endswith("(at end of document)"):
+            at = f"line {max(1, len(text.splitlines()))}: "
+            message = message.removesuffix("(at end of document)").rstrip()
+        if message in _TOML_HINTS:
+            message = f"{message} ({_TOML_HINTS[message]})"
+        raise ConfigError(redact_secrets(f"{path}: {at}not valid TOML: {message}")) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read and validate a config file; raise :class:`ConfigError` with file, line and key.
+
+    ``None`` means no file was found: the built-in :func:`default_settings` apply.
+    """
+    if path is None:
+        return default_settings()
+    text = _read_text(path)
+    data = _parse_toml(path, text)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(path, text, exc)) from None
-    return settings.model_copy(update={"source": str(path)})
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid configuration: nested too deeply") from None
+    settings._source = str(path)
+    return settings

@@ -1,18 +1,69 @@
-"""Turn validation failures into one clear message: file, line, key and what was expected."""
+"""Turn validation failures into one clear message: file, line, key and what was expected.
+
+Messages never carry a secret: anything that looks like an API key is redacted, and
+validators report *that* a value is wrong rather than echoing it.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 
-__all__ = ["ConfigError", "find_key_line", "format_validation_error"]
+__all__ = [
+    "ConfigError",
+    "config_problems",
+    "find_key_line",
+    "format_validation_error",
+    "looks_like_secret",
+    "redact_secrets",
+]
+
+Loc = tuple[int | str, ...]
+
+_PROBLEMS = "config_problems"
+"""Error type of :func:`config_problems`; its ``ctx`` carries ``(loc, message)`` pairs."""
+
+_SECRET = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    r"(?:sk|pk|rk|xai)-[A-Za-z0-9_-]{6,}"  # OpenAI, Anthropic, OpenRouter, xAI, ...
+    r"|(?:gsk|hf|ghp|gho|ghs|ghu|github_pat|sk_live|sk_test|glpat)_[A-Za-z0-9_]{16,}"
+    r"|AIza[A-Za-z0-9_-]{20,}"  # Google
+    r"|(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{32,}"  # long opaque tokens
+    r")"
+)
+_REDACTED = "<redacted>"
 
 
 class ConfigError(Exception):
     """A configuration, task file or argument that cannot be used; the message says why."""
+
+
+def looks_like_secret(value: str) -> bool:
+    """True when ``value`` contains something shaped like an API key or token."""
+    return _SECRET.search(value) is not None
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every key-shaped substring replaced by ``<redacted>``."""
+    return _SECRET.sub(_REDACTED, text)
+
+
+def config_problems(problems: Sequence[tuple[Loc, str]]) -> PydanticCustomError:
+    """One validation error carrying several ``(loc, message)`` problems.
+
+    Raise it from a validator when the problem belongs to a key *inside* the validated
+    value (a mix entry, an agent name): ``loc`` is relative to the validated field, and
+    :func:`format_validation_error` reports each problem at its own key and line.
+    """
+    summary = "; ".join(f"{_dotted(loc) or '(here)'}: {msg}" for loc, msg in problems)
+    return PydanticCustomError(
+        _PROBLEMS, "{summary}", {"summary": summary, "problems": tuple(problems)}
+    )
 
 
 def _dotted(loc: Sequence[int | str]) -> str:
@@ -26,56 +77,164 @@ def _dotted(loc: Sequence[int | str]) -> str:
     return "".join(parts)
 
 
-def _header_names(line: str) -> list[str] | None:
-    m = re.match(r"^\s*\[\[?\s*(.+?)\s*\]\]?\s*(#.*)?$", line)
-    if not m:
-        return None
+_KEY_PART = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*""")
+
+
+def _parse_key(text: str, pos: int = 0) -> tuple[list[str], int] | None:
+    """A dotted TOML key at ``text[pos:]``: its parts and the index after it."""
     names: list[str] = []
-    for quoted, bare in re.findall(r'"([^"]*)"|([^.\s"]+)', m.group(1)):
-        names.append(quoted or bare)
-    return names
+    while True:
+        m = _KEY_PART.match(text, pos)
+        if m is None:
+            return None
+        names.append(next(g for g in m.groups() if g is not None))
+        pos = m.end()
+        if pos < len(text) and text[pos] == ".":
+            pos += 1
+            continue
+        return names, pos
+
+
+def _header(line: str) -> list[str] | None:
+    """Names in a table header ``[a.b."c"]`` or ``[[a.b]]``; None if ``line`` is not one."""
+    stripped = line.lstrip()
+    if not stripped.startswith("["):
+        return None
+    double = stripped.startswith("[[")
+    parsed = _parse_key(stripped, 2 if double else 1)
+    if parsed is None:
+        return None
+    names, end = parsed
+    rest = stripped[end:]
+    close = "]]" if double else "]"
+    if not rest.startswith(close):
+        return None
+    rest = rest[len(close) :].strip()
+    return names if rest == "" or rest.startswith("#") else None
+
+
+def _assignment(line: str) -> tuple[list[str], str] | None:
+    """Key parts and value text of ``key = value``; None if ``line`` is not one."""
+    parsed = _parse_key(line)
+    if parsed is None:
+        return None
+    names, end = parsed
+    if end >= len(line) or line[end] != "=":
+        return None
+    return names, line[end + 1 :]
+
+
+def _opens_multiline(value: str) -> str | None:
+    """The delimiter of a multi-line string left open at the end of ``value``."""
+    for delim in ('"""', "'''"):
+        start = value.find(delim)
+        if start != -1 and value.count(delim, start) % 2 == 1:
+            return delim
+    return None
 
 
 def find_key_line(text: str, loc: Sequence[int | str]) -> int | None:
-    """Best-effort line number (1-based) of the key at ``loc`` in TOML ``text``."""
-    keys = [str(p) for p in loc if isinstance(p, str)]
+    """Best-effort line number (1-based) of the key at ``loc`` in TOML ``text``.
+
+    A table defined only through its subtables is found at its first subtable. When the key
+    is absent (a missing key) the line of the closest enclosing table or key is returned;
+    None when nothing matches.
+    """
+    keys = [p for p in loc if isinstance(p, str)]
     if not keys:
         return None
     table: list[str] = []
     best: int | None = None
+    best_len = 0
+    inside: int | None = None  # first line of a subtable or key below ``loc``
+    in_string: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
-        header = _header_names(line)
+        if in_string is not None:
+            if line.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        header = _header(line)
         if header is not None:
             table = header
-            if table == keys:
-                return number
-            if keys[: len(table)] == table and best is None:
-                best = number
-            continue
-        m = re.match(r'^\s*("([^"]*)"|[A-Za-z0-9_.-]+)\s*=', line)
-        if not m:
-            continue
-        raw = m.group(2) if m.group(2) is not None else m.group(1)
-        dotted = [raw] if m.group(2) is not None else raw.split(".")
-        full = table + dotted
-        if full == keys[: len(full)]:
-            if full == keys:
-                return number
-            best = number
-    return best
+            full = header
+        else:
+            assignment = _assignment(line)
+            if assignment is None:
+                continue
+            full = table + assignment[0]
+            in_string = _opens_multiline(assignment[1])
+        if full == keys:
+            return number
+        if inside is None and full[: len(keys)] == keys:
+            inside = number
+        elif len(full) > best_len and full == keys[: len(full)]:
+            best, best_len = number, len(full)
+    return inside or best
+
+
+def _got(value: object) -> str:
+    """The TOML type of ``value``, for 'expected X, got Y' (never the value itself)."""
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
+    for kind, name in names.items():
+        if type(value) is kind:
+            return name
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return f"a {type(value).__name__}"
+
+
+_TYPE_ERRORS = {
+    "int_type",
+    "int_parsing",
+    "float_type",
+    "float_parsing",
+    "string_type",
+    "bool_type",
+    "dict_type",
+    "list_type",
+    "model_type",
+    "model_attributes_type",
+    "literal_error",
+}
+
+
+def _describe(err: Any) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against config.toml.example)"
+    if kind == "missing":
+        return "required key is missing"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind in ("model_type", "model_attributes_type"):
+        msg = "expected a table"
+    if kind in _TYPE_ERRORS:
+        msg += f" (got {_got(err['input'])})"
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        value = err["input"]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            msg += f" (got {value})"
+    return msg
+
+
+def _entries(err: Any) -> list[tuple[list[int | str], str]]:
+    loc = [p for p in err["loc"] if p != "[key]"]
+    ctx = err.get("ctx") or {}
+    if err["type"] == _PROBLEMS and "problems" in ctx:
+        return [(loc + list(sub), msg) for sub, msg in ctx["problems"]]
+    return [(loc, _describe(err))]
 
 
 def format_validation_error(path: Path | str, text: str, exc: ValidationError) -> str:
-    lines = [f"{path}: invalid configuration"]
+    """One line per problem: ``line N: dotted.key: what was expected``, secrets redacted."""
+    found: list[tuple[int, str]] = []
     for err in exc.errors():
-        loc = [p for p in err["loc"] if p not in ("function-after", "function-before")]
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        where = _dotted(loc) or "(top level)"
-        number = find_key_line(text, loc)
-        at = f"line {number}: " if number else ""
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling against config.toml.example)"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        lines.append(f"  {at}{where}: {msg}")
-    return "\n".join(lines)
+        for loc, msg in _entries(err):
+            where = _dotted(loc) or "(top level)"
+            number = find_key_line(text, loc)
+            at = f"line {number}: " if number else ""
+            found.append((number or 0, f"  {at}{where}: {msg}"))
+    found.sort(key=lambda item: item[0])  # stable: same line keeps pydantic's order
+    lines = [f"{path}: invalid configuration", *(line for _, line in found)]
+    return redact_secrets("\n".join(lines))

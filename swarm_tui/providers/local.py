@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ctypes
 import importlib.util
 import os
 import signal
@@ -68,6 +69,12 @@ def render_chatml(messages: Sequence[ChatMessage]) -> str:
     parts.extend(f"<|im_start|>{m.role}\n{m.content}<|im_end|>\n" for m in messages)
     parts.append("<|im_start|>assistant\n")
     return "".join(parts)
+
+
+def _die_with_parent() -> None:
+    """Linux: the server is killed when swarm-tui dies, even by SIGKILL (PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def _free_port() -> int:
@@ -130,6 +137,7 @@ class LocalModelServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
 
     async def _wait_ready(self) -> None:

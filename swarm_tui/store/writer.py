@@ -67,9 +67,10 @@ class GroupWriter:
 
     def append_output(self, attempt_id: int, text: str) -> None:
         if text:
+            first = not self._chunks
             self._chunks.setdefault(attempt_id, []).append(text)
-            if self._closing:
-                self._wake.set()
+            if first or self._closing:
+                self._wake.set()  # start the interval clock (or flush now when closing)
 
     async def flush(self) -> None:
         """Wait until everything buffered so far is committed."""
