@@ -32,6 +32,8 @@ def is_dead(owner: str) -> bool:
         pid, started = int(pid_text), float(started_text)
     except ValueError:
         return False
+    if pid <= 0:
+        return False
     try:
         proc = psutil.Process(pid)
         return abs(proc.create_time() - started) > 0.01 or proc.status() == psutil.STATUS_ZOMBIE

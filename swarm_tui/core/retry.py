@@ -16,7 +16,8 @@ def backoff_seconds(
     rng: random.Random | None = None,
 ) -> float:
     """Seconds to wait before attempt ``failures + 1``; a server's Retry-After wins when longer."""
-    ceiling = min(cap, base * (2 ** max(0, failures - 1)))
+    exponent = max(0, failures - 1)
+    ceiling = cap if exponent >= 64 else min(cap, base * 2**exponent)
     wait = (rng or random).uniform(0, ceiling)
     if retry_after is not None and retry_after > wait:
         return min(retry_after, 3600.0)

@@ -32,8 +32,8 @@ class PlannedBatch:
 def _title(spec: TaskSpec) -> str:
     if spec.title.strip():
         return spec.title.strip()
-    first = spec.prompt.strip().splitlines()[0] if spec.prompt.strip() else ""
-    return first if len(first) <= 60 else first[:57] + "..."
+    first = spec.prompt.strip().splitlines()[0].strip() if spec.prompt.strip() else ""
+    return first if len(first) <= 60 else first[:57].rstrip() + "..."
 
 
 def plan_batch(
@@ -77,13 +77,13 @@ def plan_batch(
                     edges[str(i)].append(str(key_index[ref]))
             elif ref not in existing_keys:
                 problems.append(f"{where}: after {ref!r}: no task with that key")
-    if problems:
-        raise SubmitError("\n".join(problems))
+    order: list[int] = []
     try:
         order = [int(n) for n in topo_order(list(edges), edges)]
     except CycleError as exc:
-        cycle = " -> ".join(names[int(n)] for n in exc.cycle)
-        raise SubmitError(f"dependency cycle: {cycle}") from None
+        problems.append("dependency cycle: " + " -> ".join(names[int(n)] for n in exc.cycle))
+    if problems:
+        raise SubmitError("\n".join(problems))
     position = {index: pos for pos, index in enumerate(order)}
     items: list[NewTask] = []
     for index in order:

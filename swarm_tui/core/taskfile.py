@@ -32,11 +32,19 @@ class TaskFileError(ValueError):
 
 
 def _task_lines(text: str) -> list[int]:
-    return [
-        n
-        for n, line in enumerate(text.splitlines(), 1)
-        if re.match(r"^\s*\[\[\s*task\s*\]\]", line)
-    ]
+    """Line numbers of the ``[[task]]`` headers, skipping lines inside multi-line strings."""
+    header = re.compile(r"^\s*\[\[\s*task\s*\]\]")
+    found: list[int] = []
+    quote: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if quote is None and header.match(line):
+            found.append(number)
+        for match in re.finditer("\"\"\"|'''", line):
+            if quote is None:
+                quote = match.group()
+            elif quote == match.group():
+                quote = None
+    return found
 
 
 def _str_list(value: Any, where: str, key: str, *, ids: bool = False) -> tuple[Any, ...]:
@@ -94,6 +102,8 @@ def parse_task_file(text: str, path: str) -> tuple[list[TaskSpec], list[str]]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TaskFileError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise TaskFileError(f"{path}: not valid TOML: values nested too deeply") from None
     extra = sorted(set(data) - {"task"})
     if extra:
         raise TaskFileError(
