@@ -19,21 +19,25 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Offline first: uv's cache already holds every locked package (and the llama-cpp-python
+# wheel it built) after one online install; a fresh machine falls through to the registry.
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --extra local
+	$(UV) sync --frozen --offline --extra local 2>/dev/null || $(UV) sync --frozen --extra local
 	touch $@
 
 setup: $(VENV)/.synced ## create .venv and install everything from uv.lock
 
-run: setup ## the control room (ARGS="..." passes options)
-	$(BIN)/swarm-tui $(ARGS)
+DEMO ?= --tasks examples/tasks.toml
+
+run: setup ## the control room with the demo tasks (ARGS="..." adds options, DEMO= skips the demo)
+	$(BIN)/swarm-tui $(DEMO) $(ARGS)
 
 headless: setup ## a headless run over the demo tasks, until the queue is idle
 	$(BIN)/swarm-tui run --headless --tasks examples/tasks.toml --until-idle
 
 lint: setup
-	$(BIN)/ruff check swarm_tui tests bench
-	$(BIN)/ruff format --check swarm_tui tests bench
+	$(BIN)/ruff check swarm_tui tests $(wildcard bench)
+	$(BIN)/ruff format --check swarm_tui tests $(wildcard bench)
 
 typecheck: setup
 	$(BIN)/mypy
