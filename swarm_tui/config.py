@@ -25,6 +25,8 @@ from pydantic import (
 
 from swarm_tui.config_errors import (
     ConfigError,
+    Loc,
+    config_problem,
     config_problems,
     format_validation_error,
     looks_like_secret,
@@ -115,13 +117,8 @@ class ProviderConfig(_Strict):
     @model_validator(mode="after")
     def _needs_url(self) -> ProviderConfig:
         if self.base_url is not None and not re.match(r"https?://[^/\s]+", self.base_url):
-            raise config_problems(
-                [
-                    (
-                        ("base_url",),
-                        "expected an http:// or https:// URL, e.g. http://127.0.0.1:11434",
-                    )
-                ]
+            raise config_problem(
+                ("base_url",), "expected an http:// or https:// URL, e.g. http://127.0.0.1:11434"
             )
         if self.kind == "openai" and not self.base_url:
             raise ValueError(
@@ -154,7 +151,7 @@ class AgentConfig(_Strict):
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
         if not v:
             raise ValueError("needs at least one 'provider/model' = weight")
-        problems: list[tuple[tuple[int | str, ...], str]] = []
+        problems: list[tuple[Loc, str]] = []
         for ref, w in v.items():
             provider, _, model = ref.partition("/")
             if not provider or not model:
@@ -203,14 +200,10 @@ class OrchestratorConfig(_Strict):
     @model_validator(mode="after")
     def _heartbeat_within_lease(self) -> OrchestratorConfig:
         if self.heartbeat_seconds >= self.lease_seconds:
-            raise config_problems(
-                [
-                    (
-                        ("heartbeat_seconds",),
-                        f"must be less than lease_seconds ({self.lease_seconds:g}),"
-                        " or leases expire while attempts are still running",
-                    )
-                ]
+            raise config_problem(
+                ("heartbeat_seconds",),
+                f"must be less than lease_seconds ({self.lease_seconds:g}),"
+                " or leases expire while attempts are still running",
             )
         return self
 
@@ -253,17 +246,13 @@ class Settings(_Strict):
             raise ValueError("must define at least one entry")
         bad = [name for name in v if not _NAME.fullmatch(name)]
         if bad:
-            raise config_problems(
-                [
-                    ((name,), "a name must be letters, digits, '_', '-' or '.' (no '/')")
-                    for name in bad
-                ]
-            )
+            message = "a name must be letters, digits, '_', '-' or '.' (no '/')"
+            raise config_problems([((name,), message) for name in bad])
         return v
 
     @model_validator(mode="after")
     def _references(self) -> Settings:
-        problems: list[tuple[tuple[int | str, ...], str]] = []
+        problems: list[tuple[Loc, str]] = []
         for agent_name, agent in self.agents.items():
             for ref in agent.mix:
                 provider, _, model = ref.partition("/")
@@ -273,22 +262,12 @@ class Settings(_Strict):
                     problems.append((where, f"unknown provider {provider!r} (known: {known})"))
                 elif model not in self.providers[provider].models:
                     listed = ", ".join(sorted(self.providers[provider].models))
-                    problems.append(
-                        (
-                            where,
-                            f"model {model!r} is not listed in providers.{provider}.models"
-                            f" (listed: {listed})",
-                        )
-                    )
+                    message = f"model {model!r} is not listed in providers.{provider}.models"
+                    problems.append((where, f"{message} (listed: {listed})"))
         default = self.orchestrator.default_agent
         if default is not None and default not in self.agents:
-            known = ", ".join(self.agents)
-            problems.append(
-                (
-                    ("orchestrator", "default_agent"),
-                    f"unknown agent {default!r} (known: {known})",
-                )
-            )
+            message = f"unknown agent {default!r} (known: {', '.join(self.agents)})"
+            problems.append((("orchestrator", "default_agent"), message))
         if problems:
             raise config_problems(problems)
         return self

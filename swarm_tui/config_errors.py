@@ -16,6 +16,8 @@ from pydantic_core import PydanticCustomError
 
 __all__ = [
     "ConfigError",
+    "Loc",
+    "config_problem",
     "config_problems",
     "find_key_line",
     "format_validation_error",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 Loc = tuple[int | str, ...]
+"""Where a value sits in the configuration, as pydantic reports it: ``("agents", "qa", "mix")``."""
 
 _PROBLEMS = "config_problems"
 """Error type of :func:`config_problems`; its ``ctx`` carries ``(loc, message)`` pairs."""
@@ -64,6 +67,11 @@ def config_problems(problems: Sequence[tuple[Loc, str]]) -> PydanticCustomError:
     return PydanticCustomError(
         _PROBLEMS, "{summary}", {"summary": summary, "problems": tuple(problems)}
     )
+
+
+def config_problem(loc: Loc, message: str) -> PydanticCustomError:
+    """:func:`config_problems` for a single problem."""
+    return config_problems([(loc, message)])
 
 
 def _dotted(loc: Sequence[int | str]) -> str:

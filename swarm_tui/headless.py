@@ -1,7 +1,7 @@
 """``swarm-tui run``: the orchestrator without the control room.
 
-``--headless`` logs one line per event on stderr; otherwise a live progress display is shown
-(until the control room lands). SIGTERM, SIGHUP (an SSH link dropping) and Ctrl-C stop
+``--headless`` (or no terminal) logs one line per event on stderr; otherwise the control room
+opens with the orchestrator in-process. SIGTERM, SIGHUP (an SSH link dropping) and Ctrl-C stop
 cleanly: running attempts keep their partial output and go back to the queue.
 """
 
@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 import time
 from pathlib import Path
 
+from swarm_tui.config import Settings
 from swarm_tui.core.bus import Subscription
 from swarm_tui.core.events import AttemptEnded, AttemptStarted, Notice, TaskChanged
 from swarm_tui.core.orchestrator import Orchestrator
@@ -22,6 +24,8 @@ from swarm_tui.core.taskfile import load_task_file
 from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
 
 __all__ = ["cmd_run", "log_events"]
+
+SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 def _line(text: str) -> None:
@@ -52,27 +56,16 @@ async def _submit_file(orch: Orchestrator, path: str) -> None:
     _line(f"{path}: {new} task(s) submitted, {len(results) - new} already in the ledger")
 
 
-async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
-    settings = settings_from_args(args.config)
-    path = db_path(settings, args.db)
-    until_idle = bool(getattr(args, "until_idle", False))
-    async with open_orchestrator(settings, path) as orch:
-        if args.tasks:
-            await _submit_file(orch, args.tasks)
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        sub = orch.bus.subscribe()
-        if headless or not sys.stdout.isatty():
-            view = asyncio.create_task(log_events(sub))
-        else:
-            from swarm_tui.progress import show_progress
-
-            view = asyncio.create_task(show_progress(orch, sub))
-        _line(f"ledger {path}; config {settings.source}; {len(settings.agents)} agent(s)")
-        runner = asyncio.create_task(orch.run(until_idle=until_idle))
-        stopper = asyncio.create_task(stop.wait())
+async def _run_headless(orch: Orchestrator, *, until_idle: bool) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    sub = orch.bus.subscribe()
+    view = asyncio.create_task(log_events(sub))
+    runner = asyncio.create_task(orch.run(until_idle=until_idle))
+    stopper = asyncio.create_task(stop.wait())
+    try:
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if stop.is_set():
             _line("stopping: running attempts keep their output and go back to the queue")
@@ -81,13 +74,50 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
             job.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await job
-        if not runner.cancelled() and runner.done() and runner.exception() is not None:
+        if not runner.cancelled() and runner.exception() is not None:
             raise runner.exception()  # type: ignore[misc]
+    finally:
         sub.close()
         with contextlib.suppress(asyncio.CancelledError):
             await view
-        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        for sig in SIGNALS:
             loop.remove_signal_handler(sig)
+
+
+async def _run_tui(settings: Settings, orch: Orchestrator) -> None:
+    from swarm_tui.tui.app import make_app
+
+    # Log lines must not land on the screen: they go to a file next to the ledger.
+    logging.basicConfig(
+        filename=orch.ledger.path.parent / "swarm-tui.log",
+        level=logging.INFO,
+        force=True,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app = make_app(settings, orch)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, app.exit)
+    try:
+        await app.run_async()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+
+
+async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
+    settings = settings_from_args(args.config)
+    path = db_path(settings, args.db)
+    until_idle = bool(getattr(args, "until_idle", False))
+    screen = not headless and sys.stdout.isatty() and sys.stdin.isatty()
+    async with open_orchestrator(settings, path) as orch:
+        if args.tasks:
+            await _submit_file(orch, args.tasks)
+        if screen:
+            await _run_tui(settings, orch)
+        else:
+            _line(f"ledger {path}; config {settings.source}; {len(settings.agents)} agent(s)")
+            await _run_headless(orch, until_idle=until_idle)
         totals = await orch.totals()
     states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items()))
     _line(f"done: {states}; tokens {totals.tokens_in} in / {totals.tokens_out} out")

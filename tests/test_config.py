@@ -199,6 +199,17 @@ def test_every_field_is_commented_where_the_example_first_sets_it(
         assert above.startswith("#"), f"{'.'.join(loc)} (line {number}) has no comment above"
 
 
+def test_example_lists_every_key_binding_with_its_default() -> None:
+    bindings = pytest.importorskip("swarm_tui.tui.bindings")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    listed = dict(re.findall(r'^#\s+([a-z_]+)\s+= "([^"]+)"', text, re.MULTILINE))
+    defaults = {b.id: b.key for b in bindings.APP_BINDINGS if b.id}
+    assert listed == defaults
+    keymap = load_settings(EXAMPLE).ui.keymap
+    assert keymap
+    assert set(keymap) <= set(defaults)
+
+
 def test_every_field_has_a_docstring() -> None:
     for _path, model, name in _walk(Settings, ""):
         description = model.model_fields[name].description

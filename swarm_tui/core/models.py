@@ -86,6 +86,8 @@ class Task:
     pin: str | None
     """A ``provider/model`` the next attempt must use (set by reassign)."""
     pin_agent: str | None
+    not_before: float = 0.0
+    """Earliest time the next attempt may start (retry back-off)."""
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0

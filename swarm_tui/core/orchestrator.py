@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.control import Control
+from swarm_tui.core.control import Control, ControlError
 from swarm_tui.core.events import AttemptStarted, Notice, TaskChanged
 from swarm_tui.core.models import Task, TaskState
 from swarm_tui.core.owner import is_dead, owner_id
@@ -241,6 +241,29 @@ class Orchestrator(Control):
             )
         )
         return True
+
+    async def dispatch_now(self, task_id: int) -> str:
+        """Start a queued task now, ahead of the queue's order and any retry back-off (the
+        agent's and provider's limits still hold). Returns what happened, in words."""
+        task = await self.task(task_id)
+        if task.state != TaskState.QUEUED:
+            raise ControlError(f"task #{task_id} is {task.state.value}: only queued tasks dispatch")
+        missing = [d for d in task.after if (await self.task(d)).state != TaskState.SUCCEEDED]
+        if missing:
+            return f"task #{task_id} waits for {', '.join(f'#{d}' for d in missing)}"
+        agent = task.pin_agent or task.role
+        if self.paused_all():
+            return "everything is paused (resume all first)"
+        if self.agent_paused(agent):
+            return f"agent {agent} is paused"
+        if task.not_before:
+            await self.ledger.update_task(task_id, self.clock(), "dispatch", not_before=0.0)
+        if await self._dispatch(await self.task(task_id), self.clock()):
+            return f"task #{task_id} started"
+        config = self.settings.agents.get(agent)
+        if config is not None and self._count(agent=agent) >= config.max_concurrent:
+            return f"agent {agent} is at its limit ({config.max_concurrent}); it runs next"
+        return f"no model of agent {agent} can take work now; it runs when one frees up"
 
     def _finished(self, attempt_id: int, _job: asyncio.Task[None]) -> None:
         entry = self.running.pop(attempt_id, None)

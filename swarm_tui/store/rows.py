@@ -48,6 +48,7 @@ def task_from_row(r: aiosqlite.Row) -> Task:
         error=r["error"],
         pin=r["pin"],
         pin_agent=r["pin_agent"],
+        not_before=r["not_before"],
         tokens_in=r["sum_in"],
         tokens_out=r["sum_out"],
         cost_usd=r["sum_cost"],

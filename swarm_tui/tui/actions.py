@@ -1,0 +1,212 @@
+"""What each control-room key does. Every action goes through the orchestrator's public API;
+a refusal is shown as a notification, never a crash."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widgets import Input
+
+from swarm_tui.config import Settings
+from swarm_tui.core.control import ControlError
+from swarm_tui.core.models import Task, TaskSpec, TaskState
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.states import InvalidTransition
+from swarm_tui.core.submit import SubmitError
+from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen
+from swarm_tui.tui.screens.help import HelpScreen
+from swarm_tui.tui.screens.new_task import NewTaskScreen
+from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
+from swarm_tui.tui.screens.task_detail import TaskDetailScreen
+from swarm_tui.tui.widgets.agent_streams import AgentStreams
+from swarm_tui.tui.widgets.task_table import TaskTable
+
+__all__ = ["Actions"]
+
+REFUSALS = (ControlError, InvalidTransition, SubmitError)
+
+
+class Actions(App[None]):
+    """The actions half of the control room; :class:`SwarmApp` adds the wiring."""
+
+    settings: Settings
+    orch: Orchestrator
+
+    def _selected(self) -> Task | None:
+        task = self.query_one(TaskTable).selected_task
+        if task is None:
+            self.notify("no task selected", severity="warning", timeout=3)
+        return task
+
+    async def _do(self, what: str, call: object) -> bool:
+        try:
+            await call  # type: ignore[misc]
+        except REFUSALS as exc:
+            self.notify(str(exc), title=what, severity="error", timeout=6)
+            return False
+        return True
+
+    async def _refresh(self, task_id: int) -> None:
+        self.query_one(TaskTable).upsert([await self.orch.task(task_id)])
+
+    # ------------------------------------------------------------------ tasks
+    def action_new_task(self) -> None:
+        agents = list(self.settings.agents)
+        self.push_screen(NewTaskScreen(agents, self.settings.default_agent), self._submitted)
+
+    async def _submitted(self, spec: TaskSpec | None) -> None:
+        if spec is None:
+            return
+        try:
+            [(task, _)] = await self.orch.submit([spec], labels=["new task"])
+        except REFUSALS as exc:
+            self.notify(str(exc), title="not submitted", severity="error", timeout=8)
+            return
+        self.query_one(TaskTable).upsert([task])
+        self.notify(f"task #{task.id} queued for {task.role}", timeout=3)
+
+    async def action_dispatch(self) -> None:
+        task = self._selected()
+        if task is not None:
+            try:
+                message = await self.orch.dispatch_now(task.id)
+            except REFUSALS as exc:
+                message = str(exc)
+            self.notify(message, title="dispatch", timeout=4)
+
+    async def action_pause_task(self) -> None:
+        task = self._selected()
+        if task is None:
+            return
+        if task.state == TaskState.PAUSED:
+            await self._do("resume", self.orch.resume(task.id))
+        else:
+            await self._do("pause", self.orch.pause(task.id))
+        await self._refresh(task.id)
+
+    async def action_cancel_task(self) -> None:
+        task = self._selected()
+        if task is not None:
+            await self._do("cancel", self.orch.cancel(task.id))
+            await self._refresh(task.id)
+
+    async def action_retry(self) -> None:
+        task = self._selected()
+        if task is not None:
+            await self._do("retry", self.orch.retry(task.id))
+            await self._refresh(task.id)
+
+    async def action_priority(self, delta: int) -> None:
+        task = self._selected()
+        if task is not None:
+            await self._do("priority", self.orch.set_priority(task.id, task.priority + delta))
+            await self._refresh(task.id)
+
+    def action_reassign(self) -> None:
+        task = self._selected()
+        if task is None:
+            return
+        options = [(f"agent:{a}", f"agent {a}") for a in self.settings.agents if a != task.role]
+        for provider, config in self.settings.providers.items():
+            options += [(f"model:{provider}/{m}", f"model {provider}/{m}") for m in config.models]
+        title = f"Reassign task #{task.id} (running work stops; its output is kept)"
+
+        async def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            kind, _, value = choice.partition(":")
+            call = (
+                self.orch.reassign(task.id, agent=value)
+                if kind == "agent"
+                else self.orch.reassign(task.id, model=value)
+            )
+            if await self._do("reassign", call):
+                self.notify(f"task #{task.id} reassigned to {value}", timeout=3)
+            await self._refresh(task.id)
+
+        self.push_screen(ChooseScreen(title, options), chosen)
+
+    async def action_detail(self) -> None:
+        task = self._selected()
+        if task is not None:
+            task = await self.orch.task(task.id)
+            self.push_screen(TaskDetailScreen(task, await self.orch.attempts(task.id)))
+
+    def action_focus_stream(self) -> None:
+        task = self._selected()
+        if task is None:
+            return
+        panel = self.query_one(AgentStreams).for_task(task.id)
+        if panel is None:
+            self.notify(f"task #{task.id} has no live stream; i shows its output", timeout=4)
+        else:
+            self.push_screen(StreamFocusScreen(panel))
+
+    # ------------------------------------------------------------------ agents / all
+    async def toggle_agent(self, agent: str) -> None:
+        if self.orch.agent_paused(agent):
+            await self._do("resume agent", self.orch.resume_agent(agent))
+            self.notify(f"agent {agent} resumed", timeout=3)
+        else:
+            await self._do("pause agent", self.orch.pause_agent(agent))
+            self.notify(f"agent {agent} paused: its running work went back to the queue")
+
+    async def action_pause_agent(self) -> None:
+        task = self._selected()
+        if task is not None:
+            await self.toggle_agent(task.agent or task.pin_agent or task.role)
+
+    async def action_pause_all(self) -> None:
+        if self.orch.paused_all():
+            await self.orch.resume_all()
+            self.notify("resumed: dispatching again", timeout=3)
+        else:
+            await self.orch.pause_all()
+            self.notify("everything paused: running work went back to the queue", timeout=5)
+
+    # ------------------------------------------------------------------ view
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-active")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.query_one(TaskTable).set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not event.value.strip():
+                event.input.remove_class("-active")
+            self.query_one(TaskTable).focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-active"):
+            box.value = ""
+            box.remove_class("-active")
+            self.query_one(TaskTable).set_filter("")
+            self.query_one(TaskTable).focus()
+
+    def action_help(self) -> None:
+        keys: list[tuple[str, str]] = []
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if binding.description and not binding.system:
+                keys.append((self.get_key_display(binding), binding.description))
+        self.push_screen(HelpScreen(sorted(set(keys), key=lambda kv: kv[1])))
+
+    async def action_quit_room(self) -> None:
+        running = len(self.orch.running)
+        if not running:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        question = (
+            f"{running} attempt(s) running. Quit? They stop now, keep their output,"
+            " and resume on the next start."
+        )
+        self.push_screen(ConfirmScreen(question), answered)

@@ -1,0 +1,161 @@
+"""The control room. This module only wires: panes, bindings, themes, the bridge and the
+orchestrator running in-process. Behaviour lives in the panes, screens and actions."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+
+from textual.app import ComposeResult, SystemCommand
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from swarm_tui.config import Settings
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.store.ledger import Totals
+from swarm_tui.tui.actions import Actions
+from swarm_tui.tui.bindings import APP_BINDINGS, check_keymap
+from swarm_tui.tui.bridge import Bridge
+from swarm_tui.tui.messages import SwarmUpdate
+from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
+from swarm_tui.tui.theming import APP_VARIABLES, register_themes
+from swarm_tui.tui.widgets.agent_streams import AgentStreams
+from swarm_tui.tui.widgets.status_bar import StatusBar, status_text
+from swarm_tui.tui.widgets.stream_panel import StreamPanel
+from swarm_tui.tui.widgets.task_table import TaskTable
+
+__all__ = ["SwarmApp", "make_app"]
+
+COMPACT_WIDTH, COMPACT_HEIGHT = 100, 30
+
+
+class SwarmApp(Actions):
+    TITLE = "swarm-tui"
+    CSS_PATH = "app.tcss"
+    BINDINGS = APP_BINDINGS  # type: ignore[assignment]
+
+    def __init__(self, settings: Settings, orchestrator: Orchestrator, *, run_core: bool = True):
+        super().__init__()
+        self.settings = settings
+        self.orch = orchestrator
+        self.run_core = run_core
+        self.bridge = Bridge(orchestrator, self, flush_ms=settings.ui.stream_flush_ms)
+        self.last_update: SwarmUpdate | None = None
+        self.last_totals: Totals | None = None
+        self.compact = False
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **APP_VARIABLES}
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield TaskTable(clock=self.orch.clock, id="tasks")
+        yield Input(placeholder="filter: words that must all appear (esc clears)", id="filter")
+        yield AgentStreams(max_lines=self.settings.ui.stream_max_lines, id="streams")
+        yield Footer(compact=True)
+
+    async def on_mount(self) -> None:
+        for notice in register_themes(self, self.settings.ui.theme):
+            self.notify(notice, severity="warning", timeout=10)
+        keymap, notices = check_keymap(self.settings.ui.keymap)
+        self.set_keymap(keymap)
+        for notice in notices:
+            self.notify(notice, severity="warning", timeout=10)
+        self.query_one(TaskTable).set_tasks(await self.orch.tasks())
+        self.query_one(TaskTable).focus()
+        self._apply_size(self.size.width, self.size.height)
+        self.bridge.start()
+        if self.run_core:
+            self.run_worker(self.orch.run(), name="orchestrator", group="core", exit_on_error=True)
+        self.set_interval(1.0, self.query_one(TaskTable).tick, name="elapsed")
+
+    async def on_unmount(self) -> None:
+        await self.bridge.stop()
+
+    def watch_theme(self, _theme: str) -> None:
+        if self.is_running:
+            for table in self.query(TaskTable):
+                table.restyle()
+
+    # ------------------------------------------------------------------ updates
+    def on_swarm_update(self, update: SwarmUpdate) -> None:
+        self.last_update = update
+        table = self.query_one(TaskTable)
+        if update.tasks:
+            table.upsert(update.tasks)
+        streams = self.query_one(AgentStreams)
+        if update.streams or update.text:
+            streams.update_streams(update.streams, update.text)
+        focus = self.screen if isinstance(self.screen, StreamFocusScreen) else None
+        if focus is not None and focus.attempt_id in update.text:
+            focus.append(update.text[focus.attempt_id])
+        self._update_status(update)
+        for level, text in update.notices:
+            self.attention(text, severity="error" if level == "error" else "information")
+
+    def _update_status(self, update: SwarmUpdate) -> None:
+        flags = self.orch.flags
+        paused_agents = sorted(k.split(":", 1)[1] for k in flags if k.startswith("paused_agent:"))
+        budget = self.settings.budget.run_usd or self.settings.budget.daily_usd
+        self.query_one(StatusBar).update(
+            status_text(
+                update.totals or self.last_totals,
+                tokens_per_s=update.tokens_per_s, budget_usd=budget,
+                paused_all=self.orch.paused_all(), paused_agents=paused_agents,
+                compact=self.compact,
+            )
+        )  # fmt: skip
+        if update.totals is not None:
+            self.last_totals = update.totals
+
+    def attention(self, text: str, *, severity: str = "warning") -> None:
+        """Something a person should see now: a notification, and the bell for errors."""
+        if severity == "error":
+            self.bell()
+        self.notify(text, severity=severity, timeout=8)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ layout
+    def on_resize(self, event: Resize) -> None:
+        self._apply_size(event.size.width, event.size.height)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        self.compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
+        self.screen.set_class(self.compact, "-compact")
+        self.query_one(TaskTable).set_compact(self.compact)
+        self.query_one(AgentStreams).set_class(width < COMPACT_WIDTH, "-single")
+
+    def on_stream_panel_open(self, event: StreamPanel.Open) -> None:
+        self.push_screen(StreamFocusScreen(event.panel))
+
+    def on_screen_resume(self) -> None:
+        for panel in self.query(StreamPanel):
+            panel.flush_pending()
+
+    # ------------------------------------------------------------------ palette
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in APP_BINDINGS:
+            yield SystemCommand(binding.description, f"key {binding.key}",
+                                _runner(self, binding.action))  # fmt: skip
+        for agent in self.settings.agents:
+            yield SystemCommand(f"Pause/resume agent {agent}", "stop or restart its work",
+                                _toggle_agent(self, agent))  # fmt: skip
+
+
+def _runner(app: SwarmApp, action: str) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        await app.run_action(action)
+
+    return run
+
+
+def _toggle_agent(app: SwarmApp, agent: str) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        await app.toggle_agent(agent)
+
+    return run
+
+
+def make_app(settings: Settings, orchestrator: Orchestrator, *, run_core: bool = True) -> SwarmApp:
+    """Build the control room around a started (or startable) orchestrator."""
+    return SwarmApp(settings, orchestrator, run_core=run_core)

@@ -1,0 +1,45 @@
+"""Every control-room key: a binding with an id and a description, remappable through
+``[ui.keymap]`` in config (``new_task = "ctrl+n"``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.binding import Binding
+
+__all__ = ["APP_BINDINGS", "check_keymap"]
+
+APP_BINDINGS: list[Binding] = [
+    Binding("n", "new_task", "New task", id="new_task"),
+    Binding("d", "dispatch", "Dispatch now", id="dispatch"),
+    Binding("p", "pause_task", "Pause/resume task", id="pause"),
+    Binding("a", "pause_agent", "Pause/resume agent", id="pause_agent"),
+    Binding("A", "pause_all", "Pause/resume all", id="pause_all"),
+    Binding("r", "reassign", "Reassign", id="reassign"),
+    Binding("x", "cancel_task", "Cancel", id="cancel"),
+    Binding("R", "retry", "Retry", id="retry"),
+    Binding("plus,equals_sign", "priority(1)", "Priority +", id="priority_up", show=False),
+    Binding("minus", "priority(-1)", "Priority -", id="priority_down", show=False),
+    Binding("i", "detail", "Detail", id="detail"),
+    Binding("f", "focus_stream", "Focus stream", id="focus"),
+    Binding("slash", "filter", "Filter", id="filter"),
+    Binding("question_mark", "help", "Help", id="help"),
+    Binding("q", "quit_room", "Quit", id="quit"),
+]
+
+BINDING_IDS = {b.id for b in APP_BINDINGS if b.id}
+
+
+def check_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The usable part of a ``[ui.keymap]`` table, and a notice per entry that is not."""
+    good: dict[str, str] = {}
+    notices: list[str] = []
+    for binding_id, keys in keymap.items():
+        if binding_id not in BINDING_IDS:
+            known = ", ".join(sorted(BINDING_IDS))
+            notices.append(f"[ui.keymap] {binding_id}: no such command (known: {known})")
+        elif not keys.strip():
+            notices.append(f"[ui.keymap] {binding_id}: empty key")
+        else:
+            good[binding_id] = keys
+    return good, notices

@@ -1,0 +1,193 @@
+"""The one place where core events become Textual messages.
+
+A task reads the orchestrator's bus and collects what changed; every ``flush_ms`` it sends
+one :class:`SwarmUpdate` with the new stream text per attempt (written in batches, never per
+token), the task rows that changed (read back from the ledger) and the status figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+
+from textual.message_pump import MessagePump
+
+from swarm_tui.core.bus import Subscription
+from swarm_tui.core.events import (
+    AttemptEnded,
+    AttemptStarted,
+    Event,
+    FlagChanged,
+    Notice,
+    StreamChunk,
+    TaskChanged,
+    UsageRecorded,
+)
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.tui.messages import StreamInfo, SwarmUpdate
+
+__all__ = ["Bridge"]
+
+log = logging.getLogger("swarm_tui.tui.bridge")
+
+RATE_WINDOW = 5.0
+"""Seconds of history behind a tokens/s figure."""
+
+
+class _Stream:
+    def __init__(self, event: AttemptStarted) -> None:
+        self.info = StreamInfo(
+            event.attempt_id, event.task_id, event.number, event.agent,
+            f"{event.provider}/{event.model}", "running", 0, 0.0,
+        )  # fmt: skip
+        self.samples: deque[tuple[float, int]] = deque()
+
+    def add(self, now: float, tokens: int) -> None:
+        self.samples.append((now, tokens))
+
+    def rate(self, now: float) -> float:
+        while self.samples and self.samples[0][0] < now - RATE_WINDOW:
+            self.samples.popleft()
+        if not self.samples:
+            return 0.0
+        span = max(now - self.samples[0][0], 1.0)
+        return sum(n for _, n in self.samples) / span
+
+
+class Bridge:
+    def __init__(
+        self,
+        orch: Orchestrator,
+        target: MessagePump,
+        *,
+        flush_ms: int = 50,
+        totals_every: float = 1.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.orch = orch
+        self.target = target
+        self.flush = flush_ms / 1000
+        self.totals_every = totals_every
+        self.clock = clock or orch.clock
+        self.sub: Subscription = orch.bus.subscribe(maxsize=50_000)
+        self.streams: dict[int, _Stream] = {}
+        self._text: dict[int, list[str]] = {}
+        self._dirty_tasks: set[int] = set()
+        self._changed_streams: set[int] = set()
+        self._ended: list[int] = []
+        self._final: dict[int, StreamInfo] = {}
+        self._notices: list[tuple[str, str]] = []
+        self._flags_changed = False
+        self._totals_due = True
+        self._last_totals = 0.0
+        self._jobs: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._jobs = [
+            asyncio.create_task(self._collect(), name="bridge-collect"),
+            asyncio.create_task(self._flush_loop(), name="bridge-flush"),
+        ]
+
+    async def stop(self) -> None:
+        self.sub.close()
+        for job in self._jobs:
+            job.cancel()
+        for job in self._jobs:
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+
+    def _take(self, event: Event) -> None:
+        now = self.clock()
+        if isinstance(event, StreamChunk):
+            if not event.reasoning:
+                self._text.setdefault(event.attempt_id, []).append(event.text)
+            stream = self.streams.get(event.attempt_id)
+            if stream is not None:
+                stream.add(now, event.tokens)
+                stream.info = replace(stream.info, tokens=stream.info.tokens + event.tokens)
+                self._changed_streams.add(event.attempt_id)
+        elif isinstance(event, AttemptStarted):
+            self.streams[event.attempt_id] = _Stream(event)
+            self._changed_streams.add(event.attempt_id)
+            self._dirty_tasks.add(event.task_id)
+        elif isinstance(event, AttemptEnded):
+            stream = self.streams.pop(event.attempt_id, None)
+            if stream is not None:
+                self._final[event.attempt_id] = replace(
+                    stream.info, state=event.state, tokens_per_s=0.0
+                )
+            self._ended.append(event.attempt_id)
+            self._dirty_tasks.add(event.task_id)
+            self._totals_due = True
+        elif isinstance(event, TaskChanged):
+            self._dirty_tasks.add(event.task_id)
+            self._totals_due = True
+            if event.state.value == "failed":
+                self._notices.append(("error", f"task #{event.task_id} failed: {event.reason}"))
+        elif isinstance(event, UsageRecorded):
+            self._dirty_tasks.add(event.task_id)
+            self._totals_due = True
+        elif isinstance(event, FlagChanged):
+            self._flags_changed = True
+        elif isinstance(event, Notice):
+            self._notices.append((event.level, event.text))
+
+    async def _collect(self) -> None:
+        async for event in self.sub:
+            self._take(event)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush)
+            try:
+                await self.flush_now()
+            except Exception as exc:  # a ledger hiccup must not kill the view
+                log.warning("bridge flush failed: %s", exc)
+
+    async def flush_now(self) -> None:
+        """Send what changed (also used by tests to avoid waiting for the timer)."""
+        for event in self.sub.get_nowait():
+            self._take(event)
+        now = self.clock()
+        update = SwarmUpdate()
+        if self._text:
+            update.text = {a: "".join(parts) for a, parts in self._text.items()}
+            self._text = {}
+        for attempt_id in self._changed_streams:
+            stream = self.streams.get(attempt_id)
+            if stream is not None:
+                stream.info = replace(stream.info, tokens_per_s=stream.rate(now))
+                update.streams[attempt_id] = stream.info
+        update.streams.update(self._final)
+        self._final = {}
+        self._changed_streams = {a for a in self.streams}  # rates decay while idle
+        update.ended, self._ended = self._ended, []
+        if self._dirty_tasks:
+            ids, self._dirty_tasks = self._dirty_tasks, set()
+            for task_id in sorted(ids):
+                task = await self.orch.ledger.get_task(task_id)
+                if task is not None:
+                    update.tasks.append(task)
+        if self._totals_due or now - self._last_totals >= self.totals_every:
+            update.totals = await self.orch.ledger.totals()
+            self._totals_due = False
+            self._last_totals = now
+        if self._flags_changed:
+            update.flags = dict(self.orch.flags)
+            self._flags_changed = False
+        update.notices, self._notices = self._notices, []
+        update.tokens_per_s = sum(s.rate(now) for s in self.streams.values())
+        if (
+            update.text
+            or update.streams
+            or update.ended
+            or update.tasks
+            or update.totals
+            or update.flags is not None
+            or update.notices
+        ):
+            self.target.post_message(update)

@@ -1,0 +1,46 @@
+"""App-wide messages. The bridge is the only sender; panes react to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from swarm_tui.core.models import Task
+from swarm_tui.store.ledger import Totals
+
+__all__ = ["StreamInfo", "SwarmUpdate"]
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What a stream's border shows."""
+
+    attempt_id: int
+    task_id: int
+    number: int
+    agent: str
+    model: str
+    state: str
+    tokens: int
+    tokens_per_s: float
+
+
+@dataclass
+class SwarmUpdate(Message):
+    """Everything that changed since the last flush, in one message (tens of ms apart)."""
+
+    tasks: list[Task] = field(default_factory=list)
+    """Tasks whose row changed (read back from the ledger)."""
+    text: dict[int, str] = field(default_factory=dict)
+    """New stream text per attempt id."""
+    streams: dict[int, StreamInfo] = field(default_factory=dict)
+    """Border info for attempts that started, changed or ended."""
+    ended: list[int] = field(default_factory=list)
+    """Attempt ids that ended."""
+    totals: Totals | None = None
+    flags: dict[str, str] | None = None
+    notices: list[tuple[str, str]] = field(default_factory=list)
+    """(level, text) to show; level "error" rings the bell."""
+    tokens_per_s: float = 0.0
+    """Across every running attempt."""

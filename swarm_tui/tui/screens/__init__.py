@@ -1,0 +1,1 @@
+"""Control room screens (modals and full-screen views)."""

@@ -1,0 +1,1 @@
+"""Control room widgets, one module per pane."""

@@ -1,0 +1,67 @@
+"""The agent streams pane: one :class:`StreamPanel` per running attempt, newest last; a few
+finished ones stay visible (marked as ended) until newer work pushes them out."""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+
+from swarm_tui.tui.messages import StreamInfo
+from swarm_tui.tui.widgets.stream_panel import StreamPanel
+
+__all__ = ["AgentStreams"]
+
+
+class AgentStreams(VerticalScroll):
+    DEFAULT_CSS = """
+    AgentStreams {
+        height: 1fr;
+        layout: grid;
+        grid-size: 2;
+        grid-rows: 12;
+        grid-gutter: 0 1;
+    }
+    AgentStreams.-single { grid-size: 1; grid-rows: 8; }
+    AgentStreams > #streams-empty { color: $text-muted; padding: 1 2; }
+    """
+
+    def __init__(self, *, max_lines: int, keep_ended: int = 4, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.max_lines = max_lines
+        self.keep_ended = keep_ended
+        self.panels: dict[int, StreamPanel] = {}
+        self.ended: list[int] = []
+
+    def panel(self, info: StreamInfo) -> StreamPanel:
+        panel = self.panels.get(info.attempt_id)
+        if panel is None:
+            panel = StreamPanel(info, max_lines=self.max_lines)
+            self.panels[info.attempt_id] = panel
+            self.mount(panel)
+        else:
+            panel.set_info(info)
+        return panel
+
+    def update_streams(self, infos: dict[int, StreamInfo], text: dict[int, str]) -> None:
+        for info in infos.values():
+            self.panel(info)
+            if info.state != "running" and info.attempt_id not in self.ended:
+                self.ended.append(info.attempt_id)
+                self.move_child(self.panels[info.attempt_id], after=len(self.children) - 1)
+        for attempt_id, chunk in text.items():
+            panel = self.panels.get(attempt_id)
+            if panel is not None:
+                panel.append(chunk)
+        for panel in self.panels.values():  # text kept while hidden renders once visible
+            if panel.pending and panel.is_on_screen and self.app.screen is panel.screen:
+                panel.flush_pending()
+        while len(self.ended) > self.keep_ended:
+            old = self.panels.pop(self.ended.pop(0), None)
+            if old is not None:
+                old.remove()
+
+    def running(self) -> list[StreamPanel]:
+        return [p for p in self.panels.values() if p.info.state == "running"]
+
+    def for_task(self, task_id: int) -> StreamPanel | None:
+        found = [p for p in self.panels.values() if p.info.task_id == task_id]
+        return found[-1] if found else None

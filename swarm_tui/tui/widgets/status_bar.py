@@ -1,0 +1,50 @@
+"""The status bar: running / queued / failed counts, spend against budget, tokens/s, pauses."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from swarm_tui.store.ledger import Totals
+
+__all__ = ["StatusBar", "status_text"]
+
+
+def status_text(
+    totals: Totals | None,
+    *,
+    tokens_per_s: float,
+    budget_usd: float,
+    paused_all: bool,
+    paused_agents: list[str],
+    compact: bool = False,
+) -> str:
+    by = totals.by_state if totals else {}
+    cost = totals.cost_usd if totals else 0.0
+    spend = f"${cost:.4f}" + (f" / ${budget_usd:.2f}" if budget_usd else "")
+    parts = [
+        f"▶ {by.get('running', 0)} running",
+        f"{by.get('queued', 0)} queued",
+        f"{by.get('failed', 0)} failed",
+    ]
+    if not compact:
+        parts.append(f"{by.get('succeeded', 0)} done")
+        if by.get("paused"):
+            parts.append(f"{by['paused']} paused")
+    parts += [spend, f"{tokens_per_s:.0f} tok/s"]
+    if paused_all:
+        parts.insert(0, "⏸ ALL PAUSED")
+    elif paused_agents:
+        parts.append("⏸ " + ",".join(paused_agents))
+    return " · ".join(parts)
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar {
+        dock: top;
+        height: 1;
+        background: $status-bar-background;
+        color: $status-bar-foreground;
+        padding: 0 1;
+    }
+    """

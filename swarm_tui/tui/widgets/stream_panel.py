@@ -1,0 +1,104 @@
+"""One agent's live stream: a capped log with agent, model, state and tokens/s on its border.
+
+Text arrives in batches from the bridge. While the panel is not on screen, text is kept in a
+bounded buffer and written in one go when it shows again (a hidden high-rate log must not
+cost the UI anything).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Log
+
+from swarm_tui.tui.messages import StreamInfo
+
+__all__ = ["StreamPanel", "wrap"]
+
+_HIDDEN_CHUNKS = 4096
+
+
+def wrap(text: str, column: int, width: int) -> tuple[str, int]:
+    """Break streamed text at ``width`` columns (a Log does not wrap); returns the text and
+    the column the next chunk starts at."""
+    out: list[str] = []
+    for char in text:
+        if char == "\n":
+            column = 0
+        elif column >= width:
+            out.append("\n")
+            column = 1
+            if char == " ":
+                column = 0
+                continue
+        else:
+            column += 1
+        out.append(char)
+    return "".join(out), column
+
+
+class StreamPanel(Log):
+    DEFAULT_CSS = """
+    StreamPanel {
+        border: round $stream-border;
+        border-title-color: $foreground;
+        border-subtitle-color: $text-muted;
+        height: 100%;
+    }
+    StreamPanel:focus { border: round $stream-border-focus; }
+    StreamPanel.-ended { border: round $panel; }
+    """
+    BINDINGS = [Binding("enter", "open", "Full screen", id="stream_open")]
+
+    class Open(Message):
+        def __init__(self, panel: StreamPanel) -> None:
+            super().__init__()
+            self.panel = panel
+
+    def __init__(self, info: StreamInfo, *, max_lines: int) -> None:
+        super().__init__(max_lines=max_lines, id=f"stream-{info.attempt_id}")
+        self.info = info
+        self.pending: deque[str] = deque(maxlen=_HIDDEN_CHUNKS)
+        self.transcript: deque[str] = deque(maxlen=max_lines)
+        """Full-screen view's source: the last ``max_lines`` lines, kept on the panel."""
+        self._partial = ""
+        self._column = 0
+        self.set_info(info)
+
+    def set_info(self, info: StreamInfo) -> None:
+        self.info = info
+        self.border_title = f"#{info.task_id} {info.agent} · {info.model}"
+        rate = f" · {info.tokens_per_s:.1f} tok/s" if info.state == "running" else ""
+        self.border_subtitle = f"{info.state} · {info.tokens} tok{rate}"
+        self.set_class(info.state != "running", "-ended")
+
+    def append(self, text: str) -> None:
+        self._remember(text)
+        text, self._column = wrap(text, self._column, max(20, self.scrollable_content_region.width))
+        if self.is_on_screen and self.app.screen is self.screen:
+            self.flush_pending()
+            self.write(text)
+        else:
+            self.pending.append(text)
+
+    def flush_pending(self) -> None:
+        """Write what arrived while hidden (called when shown and before new text)."""
+        if self.pending:
+            self.write("".join(self.pending))
+            self.pending.clear()
+
+    def _remember(self, text: str) -> None:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        self.transcript.extend(lines)
+
+    def text(self) -> str:
+        return "\n".join([*self.transcript, self._partial])
+
+    def on_show(self) -> None:
+        self.flush_pending()
+
+    def action_open(self) -> None:
+        self.post_message(self.Open(self))
