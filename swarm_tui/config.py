@@ -217,6 +217,11 @@ class UIConfig(_Strict):
     """How often streamed text is flushed to the screen."""
     stream_max_lines: Annotated[int, Field(ge=100)] = 5000
     """Lines kept per agent stream."""
+    low_bandwidth: bool = False
+    """For slow links (SSH over a phone): streams flush every 500 ms at least, figures
+    refresh every 5 s, no animations."""
+    bell: bool = True
+    """Ring the terminal bell when a task fails or something needs a human."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id -> key(s), e.g. ``new_task = "ctrl+n"``."""
 

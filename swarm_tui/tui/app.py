@@ -39,7 +39,13 @@ class SwarmApp(Actions):
         self.settings = settings
         self.orch = orchestrator
         self.run_core = run_core
-        self.bridge = Bridge(orchestrator, self, flush_ms=settings.ui.stream_flush_ms)
+        ui = settings.ui
+        flush_ms = max(ui.stream_flush_ms, 500) if ui.low_bandwidth else ui.stream_flush_ms
+        self.bridge = Bridge(
+            orchestrator, self, flush_ms=flush_ms, totals_every=5.0 if ui.low_bandwidth else 1.0
+        )
+        if ui.low_bandwidth:
+            self.animation_level = "none"
         self.last_update: SwarmUpdate | None = None
         self.last_totals: Totals | None = None
         self.compact = False
@@ -67,7 +73,8 @@ class SwarmApp(Actions):
         self.bridge.start()
         if self.run_core:
             self.run_worker(self.orch.run(), name="orchestrator", group="core", exit_on_error=True)
-        self.set_interval(1.0, self.query_one(TaskTable).tick, name="elapsed")
+        tick = 5.0 if self.settings.ui.low_bandwidth else 1.0
+        self.set_interval(tick, self.query_one(TaskTable).tick, name="elapsed")
 
     async def on_unmount(self) -> None:
         await self.bridge.stop()
@@ -110,7 +117,7 @@ class SwarmApp(Actions):
 
     def attention(self, text: str, *, severity: str = "warning") -> None:
         """Something a person should see now: a notification, and the bell for errors."""
-        if severity == "error":
+        if severity == "error" and self.settings.ui.bell:
             self.bell()
         self.notify(text, severity=severity, timeout=8)  # type: ignore[arg-type]
 
