@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: setup run headless test check lint typecheck imports pytest lock bench clean
+.PHONY: setup run headless test check lint typecheck imports pytest lock bench clean crash-campaign
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -51,6 +51,10 @@ pytest: setup
 check: lint typecheck imports
 
 test: check pytest ## everything CI runs
+
+KILLS ?= 200
+crash-campaign: setup ## SIGKILL a headless run KILLS times at random moments; check nothing is lost
+	$(BIN)/python -m tests.reliability.campaign --kills $(KILLS)
 
 lock: $(UV)
 	$(UV) lock
