@@ -109,6 +109,13 @@ def test_example_providers(example: Settings) -> None:
         "openrouter": "openai",
         "dashscope": "openai",
         "groq": "openai",
+        "anthropic": "anthropic",
+        "gemini": "gemini",
+        "claude-code": "claude-code",
+        "qwen-code": "qwen-code",
+        "gemini-cli": "gemini-cli",
+        "copilot": "copilot",
+        "codex": "codex",
     }
     for name in ("local", "ollama"):
         for model in example.providers[name].models.values():
@@ -164,7 +171,7 @@ def test_walk_covers_every_model_class() -> None:
         for obj in vars(config).values()
         if isinstance(obj, type)
         and issubclass(obj, BaseModel)
-        and obj.__module__ == config.__name__
+        and obj.__module__.startswith(config.__name__ + ".")
     }
     models = {m for m in models if not m.__name__.startswith("_")}
     assert models <= seen

@@ -177,12 +177,12 @@ def test_wrong_type_says_what_was_given(tmp_path: Path) -> None:
 
 
 def test_unknown_provider_kind(tmp_path: Path) -> None:
-    _, message = _error(tmp_path, _edit('kind = "ollama"', 'kind = "anthropic"'))
+    _, message = _error(tmp_path, _edit('kind = "ollama"', 'kind = "mistral"'))
     _assert_reports(
         message,
         line=1 + 1,
         key="providers.ollama.kind",
-        expected="Input should be 'ollama', 'openai' or 'local'",
+        expected="Input should be 'ollama', 'openai', 'local', 'anthropic', 'gemini',",
     )
 
 

@@ -1,13 +1,18 @@
 """The one streaming interface every provider speaks.
 
-``Provider.stream(request)`` yields :class:`TextDelta`, :class:`ReasoningDelta` and
-:class:`Usage` events and ends with exactly one :class:`Done`. A failure raises
+``Provider.stream(request)`` yields :class:`TextDelta`, :class:`ReasoningDelta`,
+:class:`ToolCall`, :class:`ToolResult` (agent CLIs run their own tools), :class:`Session`
+(agent CLIs' resumable session ids) and :class:`Usage` events and ends with exactly one
+:class:`Done`. Tool calls come out of every provider in one shape: OpenAI's argument pieces
+accumulated by index, Ollama's argument objects, Anthropic's ``input_json_delta`` pieces and
+Gemini's ``functionCall`` parts all become ``ToolCall(id, name, arguments: dict)``. A failure raises
 :class:`ProviderError` (with ``retryable`` and any ``Retry-After`` the backend sent); there is
 no retry inside a provider: the orchestrator owns the one retry layer.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
@@ -18,10 +23,15 @@ __all__ = [
     "Provider",
     "ProviderError",
     "ReasoningDelta",
+    "Session",
     "StreamEvent",
     "StreamRequest",
     "TextDelta",
+    "ToolCall",
+    "ToolResult",
+    "ToolSpec",
     "Usage",
+    "parse_arguments",
 ]
 
 
@@ -32,11 +42,29 @@ class ChatMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool the model may call: a name, what it does, and a JSON Schema for its input."""
+
+    name: str
+    description: str = ""
+    parameters: dict[str, object] = field(
+        default_factory=lambda: {"type": "object", "properties": {}}
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class StreamRequest:
     model: str
     messages: tuple[ChatMessage, ...]
     max_tokens: int = 512
     temperature: float | None = None
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: str | None = None
+    """None/``auto``: the model decides; ``required``; ``none``; or a tool's name to force it."""
+    workdir: str | None = None
+    """Where an agent CLI runs (the task's working directory); HTTP providers ignore it."""
+    resume: str | None = None
+    """An agent CLI session id to resume; HTTP providers ignore it."""
     options: dict[str, object] = field(default_factory=dict)
     """Backend-specific extras (Ollama: keep_alive, think, num_ctx...)."""
 
@@ -52,8 +80,41 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A complete tool call the model asked for, whatever the backend's wire shape."""
+
+    id: str
+    """The backend's call id, or a generated one (Ollama and Gemini send none)."""
+    name: str
+    arguments: dict[str, object]
+    invalid: str | None = None
+    """Why the arguments could not be read (then ``arguments`` is empty); None when fine."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """A tool an agent CLI ran by itself, and how it went (shown, not acted on)."""
+
+    id: str
+    output: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An agent CLI's session id: store it so the task can be resumed."""
+
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
-    """Token counts for the whole reply. ``source`` says where they came from."""
+    """Token counts for the whole reply. ``source`` says where they came from.
+
+    One meaning for every backend (OpenAI's): ``input_tokens`` include the cached ones
+    (``cached_tokens`` = prompt-cache reads, ``cache_write_tokens`` = tokens written to the
+    cache). Backends that count them apart (Anthropic) are normalised by their provider.
+    """
 
     input_tokens: int | None
     output_tokens: int | None
@@ -61,6 +122,9 @@ class Usage:
     cost_usd: float | None = None
     """Cost the backend itself reported (e.g. OpenRouter); None = price it from the table."""
     source: Literal["reported", "counted", "unknown"] = "reported"
+    cache_write_tokens: int | None = None
+    premium_requests: float | None = None
+    """GitHub Copilot bills premium requests, not tokens."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +135,21 @@ class Done:
     """Optional timings the backend reported, e.g. Ollama's ``output_tokens_per_s``."""
 
 
-StreamEvent = TextDelta | ReasoningDelta | Usage | Done
+StreamEvent = TextDelta | ReasoningDelta | ToolCall | ToolResult | Session | Usage | Done
+
+
+def parse_arguments(text: str) -> tuple[dict[str, object], str | None]:
+    """Accumulated JSON arguments as a dict; ``""`` is ``{}``. Returns (arguments, problem)."""
+    if not text.strip():
+        return {}, None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        shown = text if len(text) <= 80 else text[:80] + "..."
+        return {}, f"arguments are not valid JSON ({exc}): {shown!r}"
+    if not isinstance(value, dict):
+        return {}, f"arguments must be a JSON object, got {type(value).__name__}"
+    return value, None
 
 
 class ProviderError(Exception):
@@ -84,11 +162,16 @@ class ProviderError(Exception):
         retryable: bool,
         status: int | None = None,
         retry_after: float | None = None,
+        kind: str | None = None,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.status = status
         self.retry_after = retry_after
+        self.kind = kind
+        """What went wrong, when known: ``rate_limit``, ``overloaded``, ``server``,
+        ``timeout``, ``network``, ``cut`` (stream ended early), ``malformed``, ``auth``,
+        ``spend_limit``, ``bad_request``, ``not_found``, ``cli`` (an agent CLI failed)."""
 
 
 @runtime_checkable

@@ -14,6 +14,7 @@ __all__ = [
     "Redactor",
     "body_message",
     "decode_object",
+    "error_kind",
     "is_retryable_status",
     "parse_retry_after",
     "status_error",
@@ -28,6 +29,31 @@ _MAX_TEXT = 500
 def is_retryable_status(status: int) -> bool:
     """429, 529 and server errors may pass; other client errors will not."""
     return status in _RETRYABLE or status >= 500
+
+
+_SPEND = ("insufficient_quota", "billing", "credit", "spend limit", "payment required")
+
+
+def error_kind(status: int | None, message: str = "") -> str:
+    """What a status (and the backend's words) mean for retrying: see ProviderError.kind."""
+    text = message.lower()
+    if status == 402 or any(word in text for word in _SPEND):
+        return "spend_limit"
+    if status in (401, 403) or ("api key" in text and ("invalid" in text or "not valid" in text)):
+        return "auth"
+    if status == 429:
+        return "rate_limit"
+    if status == 529 or "overloaded" in text:
+        return "overloaded"
+    if status in (408, 504):
+        return "timeout"
+    if status == 404:
+        return "not_found"
+    if status is not None and status >= 500:
+        return "server"
+    if status is not None and 400 <= status < 500:
+        return "bad_request"
+    return "server"
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -87,17 +113,21 @@ def status_error(
     """A non-2xx answer as a ProviderError carrying the backend's message."""
     status = response.status_code
     message = body_message(body) or response.reason_phrase or "no message"
+    kind = error_kind(status, message)
     return ProviderError(
         redact(f"{provider}: HTTP {status}: {message}"),
-        retryable=is_retryable_status(status),
+        retryable=is_retryable_status(status) and kind not in ("spend_limit", "auth"),
         status=status,
         retry_after=parse_retry_after(response.headers.get("retry-after")),
+        kind=kind,
     )
 
 
 def transport_error(provider: str, exc: httpx.HTTPError, redact: Redactor) -> ProviderError:
     """Timeouts, refused connections and dropped streams: all worth another try."""
+    kind = "network"
     if isinstance(exc, httpx.TimeoutException):
+        kind = "timeout"
         what = {
             httpx.ConnectTimeout: "connecting timed out",
             httpx.ReadTimeout: "timed out waiting for the reply",
@@ -107,10 +137,11 @@ def transport_error(provider: str, exc: httpx.HTTPError, redact: Redactor) -> Pr
     elif isinstance(exc, httpx.ConnectError):
         what = f"cannot connect ({exc or 'refused'})"
     elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        kind = "cut"
         what = f"stream cut: the connection dropped mid-reply ({exc or type(exc).__name__})"
     else:
         what = f"{type(exc).__name__}: {exc}"
-    return ProviderError(redact(f"{provider}: {what}"), retryable=True)
+    return ProviderError(redact(f"{provider}: {what}"), retryable=True, kind=kind)
 
 
 def decode_object(provider: str, text: str, redact: Redactor) -> dict[str, object]:
@@ -123,11 +154,13 @@ def decode_object(provider: str, text: str, redact: Redactor) -> dict[str, objec
         raise ProviderError(
             redact(f"{provider}: the stream sent a line that is not JSON ({why}): {shown!r}"),
             retryable=True,
+            kind="malformed",
         ) from None
     if not isinstance(data, dict):
         raise ProviderError(
             redact(f"{provider}: the stream sent {type(data).__name__}, expected a JSON object"),
             retryable=True,
+            kind="malformed",
         )
     return data
 
@@ -141,7 +174,33 @@ def stream_error(provider: str, error: object, redact: Redactor) -> ProviderErro
         code = error.get("code")
         if isinstance(code, int) and 100 <= code <= 599:
             status = code
-    retryable = True if status is None else is_retryable_status(status)
-    return ProviderError(
-        redact(f"{provider}: error in the stream: {message}"), retryable=retryable, status=status
+        if status is None and isinstance(error.get("type"), str):
+            status = _TYPE_STATUS.get(str(error["type"]))
+    kind = error_kind(
+        status, f"{message} {error.get('type', '') if isinstance(error, dict) else ''}"
     )
+    retryable = (True if status is None else is_retryable_status(status)) and kind not in (
+        "spend_limit",
+        "auth",
+    )
+    return ProviderError(
+        redact(f"{provider}: error in the stream: {message}"),
+        retryable=retryable,
+        status=status,
+        kind=kind,
+    )
+
+
+_TYPE_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+"""Anthropic's (and OpenAI's) error ``type`` names as the HTTP status they stand for."""

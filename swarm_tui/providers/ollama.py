@@ -22,7 +22,9 @@ from swarm_tui.providers.base import (
     StreamEvent,
     StreamRequest,
     TextDelta,
+    ToolCall,
     Usage,
+    parse_arguments,
 )
 from swarm_tui.providers.errors import (
     Redactor,
@@ -31,7 +33,7 @@ from swarm_tui.providers.errors import (
     stream_error,
     transport_error,
 )
-from swarm_tui.providers.openai_compat import make_client
+from swarm_tui.providers.openai_compat import make_client, openai_tools
 
 __all__ = ["OllamaProvider", "parse_ollama_host"]
 
@@ -135,6 +137,7 @@ class OllamaProvider:
             else:
                 options[key] = value
         body["options"] = options
+        body.update(openai_tools(request.tools, None))
         return body
 
     async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
@@ -153,6 +156,7 @@ class OllamaProvider:
             raise transport_error(self.name, exc, self._redact) from None
 
     async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
+        calls = 0
         async for line in response.aiter_lines():
             if not line.strip():
                 continue
@@ -167,6 +171,9 @@ class OllamaProvider:
                 content = message.get("content")
                 if isinstance(content, str) and content:
                     yield TextDelta(content)
+                for call in _tool_calls(message.get("tool_calls"), calls):
+                    calls += 1
+                    yield call
             if chunk.get("done") is True:
                 yield Usage(
                     input_tokens=_count(chunk.get("prompt_eval_count")),
@@ -226,6 +233,32 @@ class OllamaProvider:
             for m in self.config.models
             if _full_name(m) not in have
         ]
+
+
+def _tool_calls(raw: object, seen: int) -> list[ToolCall]:
+    """Ollama sends whole calls; ``arguments`` is an object (a string from some proxies)."""
+    out: list[ToolCall] = []
+    for item in raw if isinstance(raw, list) else []:
+        function = item.get("function") if isinstance(item, dict) else None
+        if not isinstance(function, dict):
+            continue
+        args = function.get("arguments")
+        problem: str | None = None
+        if isinstance(args, str):
+            args, problem = parse_arguments(args)
+        elif not isinstance(args, dict):
+            args, problem = {}, f"arguments must be an object, got {type(args).__name__}"
+        call_id = item.get("id") if isinstance(item.get("id"), str) else None
+        name = function.get("name")
+        out.append(
+            ToolCall(
+                call_id or f"ollama_call_{seen + len(out)}",
+                name if isinstance(name, str) and name else "?",
+                args,
+                problem,
+            )
+        )
+    return out
 
 
 def _full_name(model: str) -> str:

@@ -21,6 +21,7 @@ from swarm_tui.providers.base import (
     StreamEvent,
     StreamRequest,
     TextDelta,
+    ToolSpec,
     Usage,
 )
 from swarm_tui.providers.errors import (
@@ -31,8 +32,9 @@ from swarm_tui.providers.errors import (
     transport_error,
 )
 from swarm_tui.providers.sse import aiter_sse
+from swarm_tui.providers.toolcalls import ToolCallAccumulator
 
-__all__ = ["OpenAICompatProvider", "make_client", "parse_usage"]
+__all__ = ["OpenAICompatProvider", "make_client", "openai_tools", "parse_usage"]
 
 _CORE_FIELDS = frozenset({"model", "messages", "stream", "stream_options"})
 
@@ -46,6 +48,30 @@ def make_client(config: ProviderConfig) -> httpx.AsyncClient:
         pool=None,
     )
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+
+def openai_tools(tools: tuple[ToolSpec, ...], choice: str | None) -> dict[str, object]:
+    """``tools`` and ``tool_choice`` in OpenAI's shape (also Ollama's, minus the choice)."""
+    if not tools:
+        return {}
+    out: dict[str, object] = {
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": t.name,
+                    "description": t.description,
+                    "parameters": t.parameters,
+                },
+            }
+            for t in tools
+        ]
+    }
+    if choice in ("auto", "none", "required"):
+        out["tool_choice"] = choice
+    elif choice:
+        out["tool_choice"] = {"type": "function", "function": {"name": choice}}
+    return out
 
 
 def _int(value: object) -> int | None:
@@ -127,6 +153,7 @@ class OpenAICompatProvider:
         )
         if request.temperature is not None:
             body["temperature"] = request.temperature
+        body.update(openai_tools(request.tools, request.tool_choice))
         return body
 
     async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
@@ -154,6 +181,7 @@ class OpenAICompatProvider:
         usage: Usage | None = None
         finish: str | None = None
         done = False
+        calls = ToolCallAccumulator()
         async for sse in aiter_sse(response.aiter_lines()):
             if sse.data.strip() == "[DONE]":
                 done = True
@@ -176,6 +204,7 @@ class OpenAICompatProvider:
                     content = delta.get("content")
                     if isinstance(content, str) and content:
                         yield TextDelta(content)
+                    _add_tool_deltas(calls, delta.get("tool_calls"))
                 reason = choice.get("finish_reason")
                 if isinstance(reason, str) and reason:
                     finish = reason
@@ -184,6 +213,8 @@ class OpenAICompatProvider:
                 f"{self.name}: stream cut: it ended with no finish_reason and no [DONE]",
                 retryable=True,
             )
+        for call in calls.drain():
+            yield call
         yield usage or Usage(None, None, source="unknown")
         yield Done(finish or "unknown")
 
@@ -222,6 +253,22 @@ class OpenAICompatProvider:
             if listed and model not in listed:
                 problems.append(f"{self.name}: model {model!r} is not listed by {self.base_url}")
         return problems
+
+
+def _add_tool_deltas(calls: ToolCallAccumulator, deltas: object) -> None:
+    """Tool-call pieces: keep the first id and name per index, concatenate arguments."""
+    for i, piece in enumerate(deltas if isinstance(deltas, list) else []):
+        if not isinstance(piece, dict):
+            continue
+        index = piece.get("index", i)
+        function = piece.get("function")
+        function = function if isinstance(function, dict) else {}
+        calls.add(
+            index if isinstance(index, int) else i,
+            id=piece.get("id"),
+            name=function.get("name"),
+            arguments=function.get("arguments"),
+        )
 
 
 def _tail(message: str, name: str) -> str:

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from swarm_tui.config import ProviderConfig, Settings
+from swarm_tui.providers.anthropic import AnthropicProvider
 from swarm_tui.providers.base import Provider
+from swarm_tui.providers.gemini import GeminiProvider
 from swarm_tui.providers.local import LocalProvider
 from swarm_tui.providers.ollama import OllamaProvider
 from swarm_tui.providers.openai_compat import OpenAICompatProvider
@@ -22,6 +24,8 @@ PROVIDER_KINDS: dict[str, Factory] = {
     "local": lambda name, config, logs: LocalProvider(
         name, config, log_path=logs / f"{name}-model.log"
     ),
+    "anthropic": lambda name, config, _logs: AnthropicProvider(name, config),
+    "gemini": lambda name, config, _logs: GeminiProvider(name, config),
 }
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import struct
 from dataclasses import dataclass, field
 
-__all__ = ["LoopbackServer", "Recorded", "Reply", "ndjson", "sse"]
+__all__ = ["LoopbackServer", "Recorded", "Reply", "json_reply", "named_sse", "ndjson", "sse"]
 
 
 @dataclass
@@ -24,6 +26,10 @@ class Reply:
     """Close the connection without the terminating chunk."""
     drip: float = 0.0
     """Seconds to wait before each piece."""
+    reset: bool = False
+    """After the pieces, reset the connection (TCP RST) instead of ending the body."""
+    hang: bool = False
+    """After the pieces, send nothing more and keep the connection open (a stalled server)."""
 
 
 @dataclass
@@ -32,6 +38,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: str = ""
 
     def json(self) -> dict[str, object]:
         data = json.loads(self.body)
@@ -46,6 +53,11 @@ def sse(*objects: object, done: bool = True, comments: tuple[str, ...] = ()) -> 
     if done:
         pieces.append(b"data: [DONE]\n\n")
     return pieces
+
+
+def named_sse(*events: tuple[str, object]) -> list[bytes]:
+    """SSE pieces with ``event:`` names (Anthropic's shape)."""
+    return [f"event: {name}\ndata: {json.dumps(obj)}\n\n".encode() for name, obj in events]
 
 
 def ndjson(*objects: object) -> list[bytes]:
@@ -108,8 +120,8 @@ class LoopbackServer:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
         body = await reader.readexactly(int(headers.get("content-length", "0")))
-        path = target.split("?", 1)[0]
-        self.requests.append(Recorded(method, path, headers, body))
+        path, _, query = target.partition("?")
+        self.requests.append(Recorded(method, path, headers, body, query))
         replies = self.routes.get((method, path))
         if not replies:
             reply = json_reply(404, {"error": f"no route {method} {path}"})
@@ -125,6 +137,13 @@ class LoopbackServer:
                 await asyncio.sleep(reply.drip)
             writer.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
             await writer.drain()
+        if reply.hang:
+            await asyncio.Event().wait()
+        if reply.reset:
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+            return
         if not reply.cut:
             writer.write(b"0\r\n\r\n")
             await writer.drain()

@@ -16,6 +16,7 @@ from swarm_tui.providers.base import (
     StreamEvent,
     StreamRequest,
     TextDelta,
+    ToolCall,
     Usage,
 )
 from swarm_tui.providers.errors import parse_retry_after
@@ -99,9 +100,11 @@ async def test_normal_stream_sends_plain_strings_and_include_usage(
         ReasoningDelta("think "),
         TextDelta("Hel"),
         TextDelta("lo"),
+        ToolCall("call_0", "?", {}, events[3].invalid if isinstance(events[3], ToolCall) else ""),
         Usage(12, 3, cached_tokens=4, source="reported"),
         Done("stop"),
     ]
+    assert isinstance(events[3], ToolCall) and "not valid JSON" in (events[3].invalid or "")
     sent = server.requests[0]
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     body = sent.json()

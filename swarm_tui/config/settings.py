@@ -1,0 +1,186 @@
+"""The whole configuration: storage, budget, scheduling, retries, UI and the settings root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from swarm_tui.config.agents import AgentConfig
+from swarm_tui.config.base import NAME, Strict
+from swarm_tui.config.models import ModelConfig
+from swarm_tui.config.providers import ProviderConfig
+from swarm_tui.config.resilience import BreakerConfig, RetryConfig
+from swarm_tui.config_errors import Loc, config_problem, config_problems
+
+__all__ = [
+    "BudgetConfig",
+    "OrchestratorConfig",
+    "Settings",
+    "StorageConfig",
+    "UIConfig",
+    "default_settings",
+]
+
+
+class StorageConfig(Strict):
+    """Where the ledger lives."""
+
+    path: Annotated[str, Field(min_length=1)] = "~/.local/share/swarm-tui/ledger.db"
+    """SQLite ledger file (``~`` and ``$VARS`` expand). ``--db`` and ``SWARM_TUI_DB`` override."""
+
+
+class BudgetConfig(Strict):
+    """Spending limits in USD (0 means no limit)."""
+
+    run_usd: Annotated[float, Field(ge=0)] = 0.0
+    """Limit for one run of the orchestrator."""
+    daily_usd: Annotated[float, Field(ge=0)] = 0.0
+    """Limit per calendar day (UTC)."""
+
+
+class OrchestratorConfig(Strict):
+    """How the orchestrator schedules work."""
+
+    max_concurrent: Annotated[int, Field(gt=0)] = 8
+    """Attempts running at once across the whole swarm."""
+    max_attempts: Annotated[int, Field(gt=0)] = 3
+    """Attempts per task before it fails."""
+    default_agent: str | None = None
+    """Agent that takes tasks submitted without a role (default: the first agent)."""
+    lease_seconds: Annotated[float, Field(gt=0)] = 60.0
+    """An attempt's lease; a crashed orchestrator's attempts go back to the queue after it."""
+    heartbeat_seconds: Annotated[float, Field(gt=0)] = 10.0
+    """How often a running attempt renews its lease."""
+    poll_seconds: Annotated[float, Field(gt=0)] = 1.0
+    """How often the ledger is checked for tasks submitted by other processes."""
+    commit_interval_ms: Annotated[float, Field(gt=0)] = 50.0
+    """Longest a streamed chunk waits before the writer group-commits it."""
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> OrchestratorConfig:
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise config_problem(
+                ("heartbeat_seconds",),
+                f"must be less than lease_seconds ({self.lease_seconds:g}),"
+                " or leases expire while attempts are still running",
+            )
+        return self
+
+
+class UIConfig(Strict):
+    """Control room settings."""
+
+    theme: Annotated[str, Field(min_length=1)] = "swarm-dark"
+    """Theme name: a built-in or a file in ``themes/``."""
+    stream_flush_ms: Annotated[int, Field(ge=10, le=1000)] = 50
+    """How often streamed text is flushed to the screen."""
+    stream_max_lines: Annotated[int, Field(ge=100)] = 5000
+    """Lines kept per agent stream."""
+    low_bandwidth: bool = False
+    """For slow links (SSH over a phone): streams flush every 500 ms at least, figures
+    refresh every 5 s, no animations."""
+    bell: bool = True
+    """Ring the terminal bell when a task fails or something needs a human."""
+    keymap: dict[str, str] = Field(default_factory=dict)
+    """Binding id -> key(s), e.g. ``new_task = "ctrl+n"``."""
+
+
+class Settings(Strict):
+    """The whole configuration."""
+
+    providers: dict[str, ProviderConfig]
+    """Backends by name (the name is the ``provider`` part of ``provider/model``)."""
+    agents: dict[str, AgentConfig]
+    """Agents by name; a task's role names one of them."""
+    storage: StorageConfig = StorageConfig()
+    """Ledger location."""
+    budget: BudgetConfig = BudgetConfig()
+    """Spending limits."""
+    orchestrator: OrchestratorConfig = OrchestratorConfig()
+    """Scheduling."""
+    ui: UIConfig = UIConfig()
+    """Control room."""
+    retry: RetryConfig = RetryConfig()
+    """Back-off between attempts."""
+    breaker: BreakerConfig = BreakerConfig()
+    """Circuit breakers per provider model."""
+
+    _source: str = PrivateAttr(default="<built-in default>")
+
+    @field_validator("providers", "agents")
+    @classmethod
+    def _names(cls, v: dict[str, object]) -> dict[str, object]:
+        if not v:
+            raise ValueError("must define at least one entry")
+        bad = [name for name in v if not NAME.fullmatch(name)]
+        if bad:
+            message = "a name must be letters, digits, '_', '-' or '.' (no '/')"
+            raise config_problems([((name,), message) for name in bad])
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> Settings:
+        problems: list[tuple[Loc, str]] = []
+        for agent_name, agent in self.agents.items():
+            refs: list[tuple[tuple[str | int, ...], str]] = [
+                (("mix", ref), ref) for ref in agent.mix
+            ]
+            refs += [(("fallback", i), ref) for i, ref in enumerate(agent.fallback)]
+            for loc, ref in refs:
+                problem = self._ref_problem(ref)
+                if problem:
+                    problems.append((("agents", agent_name, *loc), problem))
+        default = self.orchestrator.default_agent
+        if default is not None and default not in self.agents:
+            message = f"unknown agent {default!r} (known: {', '.join(self.agents)})"
+            problems.append((("orchestrator", "default_agent"), message))
+        if problems:
+            raise config_problems(problems)
+        return self
+
+    def _ref_problem(self, ref: str) -> str | None:
+        provider, _, model = ref.partition("/")
+        if provider not in self.providers:
+            return f"unknown provider {provider!r} (known: {', '.join(sorted(self.providers))})"
+        if model not in self.providers[provider].models:
+            listed = ", ".join(sorted(self.providers[provider].models))
+            where = f"providers.{provider}.models"
+            return f"model {model!r} is not listed in {where} (listed: {listed})"
+        return None
+
+    @property
+    def source(self) -> str:
+        """Where these settings were read from: a file path or ``<built-in default>``."""
+        return self._source
+
+    @property
+    def default_agent(self) -> str:
+        """Agent for tasks submitted without a role: the configured one, else the first."""
+        return self.orchestrator.default_agent or next(iter(self.agents))
+
+    def db_path(self) -> Path:
+        """The ledger file, with ``~`` and ``$VARS`` expanded."""
+        return Path(os.path.expandvars(self.storage.path)).expanduser()
+
+
+def default_settings() -> Settings:
+    """The built-in configuration: one generalist agent on the embedded local model."""
+    return Settings(
+        providers={
+            "local": ProviderConfig(
+                kind="local",
+                max_concurrent=1,
+                models={"smollm2": ModelConfig(max_tokens=200, context=2048)},
+            )
+        },
+        agents={
+            "generalist": AgentConfig(
+                role="Answers any task on the embedded SmolLM2-135M model",
+                mix={"local/smollm2": 1.0},
+                max_concurrent=1,
+            )
+        },
+    )

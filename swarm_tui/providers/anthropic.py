@@ -1,0 +1,173 @@
+"""Anthropic's Messages API, streamed over SSE with named events.
+
+``message_start`` carries the input usage, ``content_block_*`` events carry text, thinking
+and tool use (``input_json_delta`` pieces joined and parsed at ``content_block_stop``),
+``message_delta`` carries the stop reason and *cumulative* usage, ``message_stop`` ends it.
+``ping`` may come anywhere; ``event: error`` may arrive inside an HTTP 200 (overloaded, rate
+limited). Anthropic counts ``input_tokens`` *without* cache reads and writes; they are added
+back here so :class:`Usage` means the same for every backend (see pricing).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+
+from swarm_tui.providers.base import (
+    Done,
+    ProviderError,
+    ReasoningDelta,
+    StreamEvent,
+    StreamRequest,
+    TextDelta,
+    Usage,
+)
+from swarm_tui.providers.errors import decode_object, status_error, stream_error, transport_error
+from swarm_tui.providers.http_base import HTTPProvider
+from swarm_tui.providers.sse import aiter_sse
+from swarm_tui.providers.toolcalls import ToolCallAccumulator
+
+__all__ = ["API_VERSION", "AnthropicProvider", "anthropic_usage"]
+
+API_VERSION = "2023-06-01"
+
+
+def _n(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def anthropic_usage(raw: dict[str, object]) -> Usage:
+    """Anthropic usage (input excludes cache reads/writes) in the common meaning."""
+    read = _n(raw.get("cache_read_input_tokens"))
+    write = _n(raw.get("cache_creation_input_tokens"))
+    return Usage(
+        input_tokens=_n(raw.get("input_tokens")) + read + write,
+        output_tokens=_n(raw.get("output_tokens")),
+        cached_tokens=read,
+        cache_write_tokens=write,
+        source="reported",
+    )
+
+
+class AnthropicProvider(HTTPProvider):
+    """Streams Claude replies from ``POST {base}/v1/messages``."""
+
+    def _headers(self, key: str) -> dict[str, str]:
+        return {
+            "x-api-key": key,
+            "anthropic-version": API_VERSION,
+            "content-type": "application/json",
+            "accept": "text/event-stream",
+        }
+
+    def _body(self, request: StreamRequest) -> dict[str, object]:
+        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+        messages = [
+            {"role": "assistant" if m.role == "assistant" else "user", "content": m.content}
+            for m in request.messages
+            if m.role != "system"
+        ]
+        body: dict[str, object] = {**request.options}
+        body.update(
+            model=request.model, max_tokens=request.max_tokens, messages=messages, stream=True
+        )
+        if system:
+            body["system"] = system
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.tools:
+            body["tools"] = [
+                {"name": t.name, "description": t.description, "input_schema": t.parameters}
+                for t in request.tools
+            ]
+            choice = request.tool_choice
+            if choice in (None, "auto"):
+                body["tool_choice"] = {"type": "auto"}
+            elif choice == "required":
+                body["tool_choice"] = {"type": "any"}
+            elif choice == "none":
+                body["tool_choice"] = {"type": "none"}
+            else:
+                body["tool_choice"] = {"type": "tool", "name": choice}
+        return body
+
+    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
+        key = self._require_key()
+        await self.start()
+        assert self._client is not None
+        try:
+            async with self._client.stream(
+                "POST",
+                f"{self.base_url}/v1/messages",
+                json=self._body(request),
+                headers=self._headers(key),
+            ) as response:
+                if response.status_code != 200:
+                    raise status_error(self.name, response, await response.aread(), self._redact)
+                async for event in self._events(response):
+                    yield event
+        except httpx.HTTPError as exc:
+            raise transport_error(self.name, exc, self._redact) from None
+
+    async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
+        usage: dict[str, object] = {}
+        stop: str | None = None
+        calls = ToolCallAccumulator("toolu")
+        async for sse in aiter_sse(response.aiter_lines()):
+            data = decode_object(self.name, sse.data, self._redact)
+            kind = sse.event if sse.event != "message" else str(data.get("type", ""))
+            if kind == "error" or ("error" in data and kind != "message_delta"):
+                raise stream_error(self.name, data.get("error", data), self._redact)
+            if kind == "message_start":
+                message = data.get("message")
+                raw = message.get("usage") if isinstance(message, dict) else None
+                usage.update(raw if isinstance(raw, dict) else {})
+            elif kind == "content_block_start":
+                block = data.get("content_block")
+                if isinstance(block, dict) and block.get("type") == "tool_use":
+                    index = _n(data.get("index"))
+                    calls.add(index, id=block.get("id"), name=block.get("name"))
+                    initial = block.get("input")
+                    if isinstance(initial, dict) and initial:
+                        calls.add(index, arguments=json.dumps(initial))
+            elif kind == "content_block_delta":
+                event = self._delta(data, calls)
+                if event is not None:
+                    yield event
+            elif kind == "content_block_stop":
+                call = calls.pop(_n(data.get("index")))
+                if call is not None:
+                    yield call
+            elif kind == "message_delta":
+                delta = data.get("delta")
+                if isinstance(delta, dict) and isinstance(delta.get("stop_reason"), str):
+                    stop = str(delta["stop_reason"])
+                raw = data.get("usage")
+                usage.update(raw if isinstance(raw, dict) else {})  # cumulative: last wins
+            elif kind == "message_stop":
+                for call in calls.drain():
+                    yield call
+                yield anthropic_usage(usage) if usage else Usage(None, None, source="unknown")
+                yield Done(stop or "end_turn")
+                return
+        raise ProviderError(
+            f"{self.name}: stream cut: it ended before message_stop", retryable=True, kind="cut"
+        )
+
+    @staticmethod
+    def _delta(
+        data: dict[str, object], calls: ToolCallAccumulator
+    ) -> TextDelta | ReasoningDelta | None:
+        delta = data.get("delta")
+        if not isinstance(delta, dict):
+            return None
+        kind = delta.get("type")
+        if kind == "text_delta" and isinstance(delta.get("text"), str) and delta["text"]:
+            return TextDelta(str(delta["text"]))
+        if kind == "thinking_delta" and isinstance(delta.get("thinking"), str):
+            return ReasoningDelta(str(delta["thinking"])) if delta["thinking"] else None
+        if kind == "input_json_delta":
+            calls.add(_n(data.get("index")), arguments=delta.get("partial_json"))
+        return None

@@ -1,0 +1,160 @@
+"""Google Gemini through its native ``streamGenerateContent?alt=sse`` endpoint.
+
+Why native rather than the OpenAI-compatible layer (``/v1beta/openai/``): every native
+chunk carries ``usageMetadata`` with the prompt, candidate, cached-content and thinking
+token counts, so usage never depends on ``include_usage`` (unverified on the compat layer);
+tool calls arrive as whole ``functionCall`` objects with parsed ``args``; thoughts are marked
+(``thought: true``); and it is the same response shape the Gemini CLI records and replays,
+so both share test fixtures. The compat layer is still usable as an ``openai`` provider.
+
+The stream has no terminator: a reply is complete when a candidate sent ``finishReason``.
+Errors come as ``{"error": {"code", "message", "status"}}`` bodies, also inside a 200.
+``promptTokenCount`` includes cached tokens (the common meaning of :class:`Usage`); thinking
+tokens are billed as output and counted there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+
+from swarm_tui.providers.base import (
+    Done,
+    ProviderError,
+    ReasoningDelta,
+    StreamEvent,
+    StreamRequest,
+    TextDelta,
+    ToolCall,
+    Usage,
+)
+from swarm_tui.providers.errors import decode_object, status_error, stream_error, transport_error
+from swarm_tui.providers.http_base import HTTPProvider
+from swarm_tui.providers.sse import aiter_sse
+
+__all__ = ["GeminiProvider", "gemini_usage"]
+
+
+def _n(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def gemini_usage(meta: dict[str, object]) -> Usage:
+    """``usageMetadata`` as the common :class:`Usage`."""
+    return Usage(
+        input_tokens=_n(meta.get("promptTokenCount")),
+        output_tokens=_n(meta.get("candidatesTokenCount")) + _n(meta.get("thoughtsTokenCount")),
+        cached_tokens=_n(meta.get("cachedContentTokenCount")),
+        source="reported",
+    )
+
+
+class GeminiProvider(HTTPProvider):
+    """Streams replies from ``{base}/v1beta/models/{model}:streamGenerateContent``."""
+
+    def _body(self, request: StreamRequest) -> dict[str, object]:
+        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+        contents = [
+            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
+            for m in request.messages
+            if m.role != "system"
+        ]
+        config: dict[str, object] = {"maxOutputTokens": request.max_tokens}
+        if request.temperature is not None:
+            config["temperature"] = request.temperature
+        body: dict[str, object] = {**request.options, "contents": contents}
+        body["generationConfig"] = config
+        if system:
+            body["systemInstruction"] = {"parts": [{"text": system}]}
+        if request.tools:
+            declarations = [
+                {"name": t.name, "description": t.description, "parameters": t.parameters}
+                for t in request.tools
+            ]
+            body["tools"] = [{"functionDeclarations": declarations}]
+            choice = request.tool_choice
+            mode = {None: "AUTO", "auto": "AUTO", "none": "NONE", "required": "ANY"}
+            calling: dict[str, object] = {"mode": mode.get(choice, "ANY")}
+            if choice not in mode:
+                calling["allowedFunctionNames"] = [choice]
+            body["toolConfig"] = {"functionCallingConfig": calling}
+        return body
+
+    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
+        key = self._require_key()
+        await self.start()
+        assert self._client is not None
+        url = f"{self.base_url}/v1beta/models/{request.model}:streamGenerateContent"
+        try:
+            async with self._client.stream(
+                "POST",
+                url,
+                params={"alt": "sse"},
+                json=self._body(request),
+                headers={"x-goog-api-key": key, "accept": "text/event-stream"},
+            ) as response:
+                if response.status_code != 200:
+                    raise status_error(self.name, response, await response.aread(), self._redact)
+                async for event in self._events(response):
+                    yield event
+        except httpx.HTTPError as exc:
+            raise transport_error(self.name, exc, self._redact) from None
+
+    async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
+        usage: Usage | None = None
+        finish: str | None = None
+        calls = 0
+        async for sse in aiter_sse(response.aiter_lines()):
+            chunk = decode_object(self.name, sse.data, self._redact)
+            if "error" in chunk:
+                raise stream_error(self.name, chunk["error"], self._redact)
+            meta = chunk.get("usageMetadata")
+            if isinstance(meta, dict):
+                usage = gemini_usage(meta)
+            feedback = chunk.get("promptFeedback")
+            if isinstance(feedback, dict) and feedback.get("blockReason"):
+                raise ProviderError(
+                    f"{self.name}: the prompt was blocked ({feedback['blockReason']})",
+                    retryable=False,
+                    kind="bad_request",
+                )
+            candidates = chunk.get("candidates")
+            first = candidates[0] if isinstance(candidates, list) and candidates else None
+            if not isinstance(first, dict):
+                continue
+            content = first.get("content")
+            parts = content.get("parts") if isinstance(content, dict) else None
+            for part in parts if isinstance(parts, list) else []:
+                if not isinstance(part, dict):
+                    continue
+                text = part.get("text")
+                if isinstance(text, str) and text:
+                    yield ReasoningDelta(text) if part.get("thought") else TextDelta(text)
+                call = part.get("functionCall")
+                if isinstance(call, dict):
+                    yield _tool_call(call, calls)
+                    calls += 1
+            reason = first.get("finishReason")
+            if isinstance(reason, str) and reason:
+                finish = reason.lower()
+        if finish is None:
+            raise ProviderError(
+                f"{self.name}: stream cut: it ended before any finishReason",
+                retryable=True,
+                kind="cut",
+            )
+        yield usage or Usage(None, None, source="unknown")
+        yield Done(finish)
+
+
+def _tool_call(call: dict[str, object], seen: int) -> ToolCall:
+    args = call.get("args")
+    name = call.get("name")
+    call_id = call.get("id")
+    return ToolCall(
+        call_id if isinstance(call_id, str) and call_id else f"gemini_call_{seen}",
+        name if isinstance(name, str) and name else "?",
+        args if isinstance(args, dict) else {},
+        None if isinstance(args, dict | None) else "args must be an object",
+    )
