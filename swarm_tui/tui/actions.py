@@ -193,7 +193,7 @@ class Actions(App[None]):
             binding = active.binding
             if binding.description and not binding.system:
                 keys.append((self.get_key_display(binding), binding.description))
-        self.push_screen(HelpScreen(sorted(set(keys), key=lambda kv: kv[1])))
+        self.push_screen(HelpScreen(sorted(set(keys), key=lambda kv: (kv[1], kv[0]))))
 
     async def action_quit_room(self) -> None:
         running = len(self.orch.running)

@@ -19,6 +19,7 @@ class AgentStreams(VerticalScroll):
         grid-size: 2;
         grid-rows: 12;
         grid-gutter: 0 1;
+        scrollbar-gutter: stable;  /* panels keep their width when the pane starts to scroll */
     }
     AgentStreams.-single { grid-size: 1; grid-rows: 8; }
     AgentStreams > #streams-empty { color: $text-muted; padding: 1 2; }

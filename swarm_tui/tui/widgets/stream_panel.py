@@ -46,6 +46,7 @@ class StreamPanel(Log):
         border-title-color: $foreground;
         border-subtitle-color: $text-muted;
         height: 100%;
+        scrollbar-gutter: stable;  /* the width text is wrapped at must not change */
     }
     StreamPanel:focus { border: round $stream-border-focus; }
     StreamPanel.-ended { border: round $panel; }
@@ -76,18 +77,25 @@ class StreamPanel(Log):
 
     def append(self, text: str) -> None:
         self._remember(text)
-        text, self._column = wrap(text, self._column, max(20, self.scrollable_content_region.width))
         if self.is_on_screen and self.app.screen is self.screen:
             self.flush_pending()
-            self.write(text)
+            self._write_wrapped(text)
         else:
             self.pending.append(text)
 
     def flush_pending(self) -> None:
         """Write what arrived while hidden (called when shown and before new text)."""
         if self.pending:
-            self.write("".join(self.pending))
+            text = "".join(self.pending)
             self.pending.clear()
+            self._write_wrapped(text)
+
+    def _write_wrapped(self, text: str) -> None:
+        # Wrapped when written, not when received: a panel mounted in the same update as its
+        # first text has no width yet.
+        width = max(20, self.scrollable_content_region.width)
+        text, self._column = wrap(text, self._column, width)
+        self.write(text)
 
     def _remember(self, text: str) -> None:
         lines = (self._partial + text).split("\n")

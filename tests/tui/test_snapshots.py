@@ -1,0 +1,145 @@
+"""Snapshots of the control room (pytest-textual-snapshot; update with ``--snapshot-update``).
+
+Deterministic by construction: the clock is fixed (tests/conftest.py), each test has a fresh
+ledger (ids from 1), the scripted providers stop mid-stream (``hold_after``) so the text on
+screen does not move, there is no animation and no cursor blink, and the bridge is flushed
+before the shot. The work is done before the app starts (see tests/tui/room.py), so the first
+frame already holds it all; the shots then only differ by what a key press shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from swarm_tui.core.models import TaskSpec
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.tui.widgets.task_table import TaskTable
+from tests.fakes import Script
+from tests.tui.room import FAIL, Room, frozen, scripted, settle, steady, words
+
+WIDE = (120, 36)
+
+SnapCompare = Callable[..., bool]
+
+BUSY_PLANS = {
+    "design notes": Script(
+        tokens=words(
+            "The design splits the swarm into a core that schedules, a ledger that remembers"
+            " and a control room that shows. Nothing in the core imports Textual."
+        )
+    ),
+    "German": Script(tokens=["Die", " Datei"], error=FAIL),
+    "router tests": frozen(
+        "def test_mix_follows_weights():\n    router = Router({'a': {'p1/m1': 3, 'p2/m1': 1}})"
+        "\n    picks = [router.choose('a', blocked=free) for _ in range(8)]\n    assert"
+        " [p.provider for p in picks].count('p1') == 6\n\ndef test_blocked_provider_is_skipped"
+        "():\n    router ="
+    ),
+    "ledger schema": frozen(
+        "Review of the ledger schema:\n1. tasks.state has a CHECK constraint, good.\n2."
+        " attempts.output grows by appends; fine with the group commit.\n3. Missing an index"
+        " on events(task_id) for the"
+    ),
+    "release notes": frozen(
+        "## swarm-tui 0.1.0\n\n- The control room: task queue, live agent streams, status"
+        " bar and one-key commands.\n- Three themes"
+    ),
+}
+
+
+async def busy_swarm(room: Room, orch: Orchestrator) -> None:
+    """Eight tasks: succeeded, failed, three streaming (frozen), queued behind a running one,
+    paused and cancelled."""
+    await room.submit(
+        TaskSpec("Summarise the design notes in five lines", title="design summary", role="a"),
+        TaskSpec("Translate the README to German", title="translate README", role="b"),
+    )
+    await room.dispatch()
+    room.clock.now += 95
+    await room.submit(
+        TaskSpec(
+            "Write the router tests", title="router tests", role="a", priority=2, key="router"
+        ),
+        TaskSpec("Review the ledger schema", title="review schema", role="c"),
+        TaskSpec("Draft release notes", title="release notes", role="a", priority=1),
+        TaskSpec("Benchmark the bridge", title="bridge bench", role="c", after=("router",)),
+        TaskSpec("Refactor the theming module", title="refactor theming", role="b"),
+        TaskSpec("Delete the old progress module", title="delete progress", role="a"),
+    )
+    await orch.pause(7)
+    await orch.cancel(8)
+    await room.dispatch()
+    room.clock.now += 83
+    await settle(room)
+
+
+def busy_room(tmp_path: Path, **kwargs: Any) -> Room:
+    room = Room(tmp_path, scripted(BUSY_PLANS), **kwargs)
+    room.setup = lambda orch: busy_swarm(room, orch)
+    return room
+
+
+async def select_task(pilot: Pilot[Any], task_id: int) -> None:
+    table = pilot.app.query_one(TaskTable)
+    table.move_cursor(row=table.get_row_index(str(task_id)))
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------------- shots
+def test_empty_room(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    room = Room(tmp_path)
+    assert snap_compare(room.app, terminal_size=WIDE, run_before=steady)
+
+
+def test_busy_swarm(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    room = busy_room(tmp_path)
+    assert snap_compare(room.app, terminal_size=WIDE, run_before=steady)
+
+
+def test_focused_stream(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    room = busy_room(tmp_path)
+
+    async def focus(pilot: Pilot[Any]) -> None:
+        await steady(pilot)
+        await select_task(pilot, 3)
+        await pilot.press("f")
+        await steady(pilot)
+
+    assert snap_compare(room.app, terminal_size=WIDE, run_before=focus)
+
+
+def test_new_task_form(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    room = Room(tmp_path)
+
+    async def form(pilot: Pilot[Any]) -> None:
+        await pilot.press("n")
+        await steady(pilot)
+        await pilot.press(*"Explain the retry back-off")
+        await pilot.press("tab", *"back-off explainer")
+        await steady(pilot)
+
+    assert snap_compare(room.app, terminal_size=WIDE, run_before=form)
+
+
+def test_help_screen(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    room = Room(tmp_path)
+
+    async def helped(pilot: Pilot[Any]) -> None:
+        await pilot.press("question_mark")
+        await steady(pilot)
+
+    assert snap_compare(room.app, terminal_size=WIDE, run_before=helped)
+
+
+def test_light_theme(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    room = busy_room(tmp_path, theme="swarm-light")
+    assert snap_compare(room.app, terminal_size=WIDE, run_before=steady)
+
+
+def test_compact_80x24(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    room = busy_room(tmp_path)
+    assert snap_compare(room.app, terminal_size=(80, 24), run_before=steady)
