@@ -1,0 +1,228 @@
+"""``swarm-tui hw [--json]`` and ``swarm-tui probe [--serve]``.
+
+``add_hw_arguments``/``add_probe_arguments`` fill a subparser; ``cmd_hw``/``cmd_probe`` run the
+command and return the exit code (2 with one clear message for bad input). Also runnable as
+``python -m swarm_tui.hw.cli [hw|probe] ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from swarm_tui.hw.model import HardwareSample
+from swarm_tui.hw.probe import ProbeError, ProbeServer, check_bind
+from swarm_tui.hw.report import sample_json, sample_lines
+from swarm_tui.hw.sampler import Sampler, make_sampler
+from swarm_tui.hw.settings import HardwareConfig
+
+__all__ = ["add_hw_arguments", "add_probe_arguments", "cmd_hw", "cmd_probe", "main"]
+
+TOKEN_ENV = "SWARM_TUI_PROBE_TOKEN"
+DEFAULT_PROBE_PORT = 9477
+SETTLE_S = 0.5
+"""Between the two readings ``hw`` takes: CPU use is a difference of two counters."""
+
+
+def add_hw_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    _add_sources(parser)
+
+
+def add_probe_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="serve /sample (JSON) and /metrics (Prometheus) until stopped",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; others need a token)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PROBE_PORT,
+        help=f"port (default {DEFAULT_PROBE_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--token", default=None, help=f"bearer token requests must carry (default: ${TOKEN_ENV})"
+    )
+    parser.add_argument(
+        "--ollama",
+        metavar="URL",
+        default=None,
+        help="Ollama to report (default: [hardware] ollama_base_url)",
+    )
+
+
+def _add_sources(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ollama",
+        metavar="URL",
+        default=None,
+        help="Ollama to read (default: [hardware] ollama_base_url)",
+    )
+    parser.add_argument(
+        "--node-exporter",
+        metavar="URL",
+        default=None,
+        help="read the host from this node_exporter /metrics URL",
+    )
+    parser.add_argument(
+        "--gpu-exporter",
+        metavar="URL",
+        default=None,
+        help="read GPUs from this dcgm-exporter/nvidia_gpu_exporter URL",
+    )
+    parser.add_argument(
+        "--probe",
+        metavar="URL",
+        default=None,
+        help="read everything from a remote `swarm-tui probe --serve`",
+    )
+
+
+def _config(args: argparse.Namespace, config: HardwareConfig | None) -> HardwareConfig:
+    data = (config or HardwareConfig()).model_dump()
+    for arg, key in (
+        ("ollama", "ollama_base_url"),
+        ("node_exporter", "node_exporter_url"),
+        ("gpu_exporter", "gpu_exporter_url"),
+        ("probe", "probe_url"),
+    ):
+        value = getattr(args, arg, None)
+        if value:
+            data[key] = value
+    return HardwareConfig.model_validate(data)
+
+
+def _bad_config(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"swarm-tui: [hardware] {where}: {first['msg']}"
+
+
+# ---------------------------------------------------------------------- hw
+def cmd_hw(args: argparse.Namespace, config: HardwareConfig | None = None) -> int:
+    """Print one sample: a table, or one JSON object with ``--json``. Exit 0 (a missing GPU or
+    Ollama is part of the sample, not an error); 2 on a bad URL."""
+    try:
+        cfg = _config(args, config)
+    except ValidationError as exc:
+        print(_bad_config(exc), file=sys.stderr)
+        return 2
+    return asyncio.run(_hw(cfg, json_out=bool(getattr(args, "json", False))))
+
+
+async def _hw(config: HardwareConfig, *, json_out: bool) -> int:
+    sampler = make_sampler(config)
+    try:
+        await sampler.sample_once()
+        await asyncio.sleep(SETTLE_S)
+        event = await sampler.sample_once()
+    finally:
+        await sampler.aclose()
+    if json_out:
+        print(json.dumps(sample_json(event.sample, event.alerts.active), indent=2))
+    else:
+        print("\n".join(sample_lines(event.sample, event.alerts.active)))
+    return 0
+
+
+# ---------------------------------------------------------------------- probe
+def cmd_probe(args: argparse.Namespace, config: HardwareConfig | None = None) -> int:
+    """``--serve``: serve this host's samples until stopped. Without it: print one sample as
+    JSON, exactly what ``/sample`` would serve. Exit 2 when the address needs a token."""
+    try:
+        cfg = _config(args, config)
+    except ValidationError as exc:
+        print(_bad_config(exc), file=sys.stderr)
+        return 2
+    # The probe reports its own host: remote sources make no sense here.
+    cfg = cfg.model_copy(
+        update={"node_exporter_url": None, "gpu_exporter_url": None, "probe_url": None}
+    )
+    if not getattr(args, "serve", False):
+        return asyncio.run(_hw(cfg, json_out=True))
+    host = getattr(args, "host", "127.0.0.1")
+    token = getattr(args, "token", None) or os.environ.get(TOKEN_ENV) or None
+    try:
+        check_bind(host, token)
+    except ProbeError as exc:
+        print(f"swarm-tui probe: {exc}", file=sys.stderr)
+        return 2
+    port = getattr(args, "port", DEFAULT_PROBE_PORT)
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(serve_probe(cfg, host, port, token))
+    return 0
+
+
+async def serve_probe(
+    config: HardwareConfig,
+    host: str,
+    port: int,
+    token: str | None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Sample in the background and serve the newest sample until ``stop`` (or SIGTERM)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    sampler = make_sampler(config)
+    await sampler.sample_once()
+
+    async def latest() -> HardwareSample:
+        return _newest(sampler)
+
+    runner = asyncio.create_task(sampler.run())
+    try:
+        async with ProbeServer(latest, host, port, token) as server:
+            guarded = "bearer token required" if token else "no token (loopback only)"
+            print(
+                f"swarm-tui probe: serving {server.url}/sample and /metrics; {guarded}", flush=True
+            )
+            await stop.wait()
+    except OSError as exc:
+        print(f"swarm-tui probe: cannot bind {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+        await sampler.aclose()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+    return 0
+
+
+def _newest(sampler: Sampler) -> HardwareSample:
+    assert sampler.history, "sampled once before serving"
+    return sampler.history[-1]
+
+
+# ---------------------------------------------------------------------- python -m
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m swarm_tui.hw.cli")
+    sub = parser.add_subparsers(dest="command")
+    add_hw_arguments(sub.add_parser("hw", help="print one hardware sample"))
+    add_probe_arguments(sub.add_parser("probe", help="serve this host's hardware readings"))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("hw", "probe", "-h", "--help"):
+        argv.insert(0, "hw")
+    args = parser.parse_args(argv)
+    return cmd_probe(args) if args.command == "probe" else cmd_hw(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
