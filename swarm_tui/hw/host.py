@@ -28,7 +28,6 @@ class HostReader:
 
     def __init__(self, *, top: int = 5) -> None:
         self.top = top
-        self._procs: dict[int, psutil.Process] = {}
         self._cpu_before = _cpu_counters()
         self._processes()  # prime per-process CPU counters
 
@@ -71,11 +70,8 @@ class HostReader:
         )
 
     def _processes(self) -> tuple[ProcessInfo, ...]:
-        seen: dict[int, psutil.Process] = {}
         infos: list[ProcessInfo] = []
-        for proc in psutil.process_iter():
-            proc = self._procs.get(proc.pid, proc)
-            seen[proc.pid] = proc
+        for proc in psutil.process_iter():  # psutil caches these: CPU use compares to last time
             try:
                 with proc.oneshot():
                     name = proc.name()
@@ -84,7 +80,6 @@ class HostReader:
             except (psutil.Error, OSError):
                 continue
             infos.append(ProcessInfo(proc.pid, name, cpu, int(rss), "ollama" in name.lower()))
-        self._procs = seen
         by_cpu = sorted(infos, key=lambda p: -p.cpu_percent)[: self.top]
         by_mem = sorted(infos, key=lambda p: -p.rss_bytes)[: self.top]
         ollama = [p for p in infos if p.ollama]

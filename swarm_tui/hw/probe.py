@@ -210,13 +210,15 @@ class ProbeServer:
         if self.token and not _authorised(headers.get("authorization", ""), self.token):
             return 401, "text/plain", b"bearer token required\n", {"WWW-Authenticate": "Bearer"}
         path = target.split("?", 1)[0]
+        if path not in ("/sample", "/metrics"):
+            return 404, "text/plain", b"not found: try /sample or /metrics\n", {}
+        try:
+            sample = await self.latest()
+        except Exception as exc:  # report it to the client; keep serving
+            return 500, "text/plain", f"no sample: {type(exc).__name__}\n".encode(), {}
         if path == "/sample":
-            body = json.dumps((await self.latest()).to_json()).encode()
-            return 200, "application/json", body, {}
-        if path == "/metrics":
-            text = metrics_text(await self.latest()).encode()
-            return 200, "text/plain; version=0.0.4; charset=utf-8", text, {}
-        return 404, "text/plain", b"not found: try /sample or /metrics\n", {}
+            return 200, "application/json", json.dumps(sample.to_json()).encode(), {}
+        return 200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(sample).encode(), {}
 
     @staticmethod
     async def _write(
@@ -251,5 +253,6 @@ _REASONS = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    500: "Internal Server Error",
     431: "Request Header Fields Too Large",
 }

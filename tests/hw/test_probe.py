@@ -4,6 +4,7 @@ control room reading it back. Requests only ever go to 127.0.0.1."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 
 import httpx
@@ -65,6 +66,28 @@ async def test_a_token_is_required_once_set() -> None:
     assert [bare.status_code, wrong.status_code, basic.status_code] == [401, 401, 401]
     assert bare.headers["www-authenticate"] == "Bearer" and "s3cret" not in bare.text
     assert right.status_code == 200
+
+
+async def test_a_failing_sampler_is_a_500_and_the_server_keeps_serving() -> None:
+    async def broken() -> HardwareSample:
+        raise RuntimeError("psutil went away")
+
+    async with ProbeServer(broken, port=0) as server, httpx.AsyncClient() as client:
+        first = await client.get(server.url + "/sample")
+        second = await client.get(server.url + "/metrics")
+    assert (first.status_code, second.status_code) == (500, 500)
+    assert first.text == "no sample: RuntimeError\n"
+
+
+async def test_garbage_is_a_400() -> None:
+    async with ProbeServer(latest, port=0) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port_of(server))
+        writer.write(b"HELLO\r\n\r\n")
+        await writer.drain()
+        reply = await reader.read()
+        writer.close()
+        await writer.wait_closed()
+    assert reply.startswith(b"HTTP/1.1 400 ")
 
 
 def test_loopback_detection() -> None:

@@ -14,12 +14,13 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from swarm_tui.hw.events import HardwareSampled
+from swarm_tui.hw.model import GpuProcess
 from swarm_tui.hw.ollama_ps import OllamaPs
 from swarm_tui.hw.sampler import Sampler
 from swarm_tui.hw.sources import Reading
 from swarm_tui.tui.widgets.hardware_meter import Meter, bar_chars
 from swarm_tui.tui.widgets.hardware_pane import HardwarePane, ModelActions
-from tests.hw.samples import NO_DRIVER_GPU, T0, ScriptedSource, gpu, host, ollama
+from tests.hw.samples import GIB, NO_DRIVER_GPU, T0, ScriptedSource, gpu, host, ollama
 from tests.providers.loopback import LoopbackServer, Reply, ndjson
 
 SnapCompare = Callable[..., bool]
@@ -187,6 +188,15 @@ async def test_a_refused_action_is_reported() -> None:
         await pilot.pause()
     [done] = posted(seen, HardwarePane.ModelActionDone)
     assert done.error == "unload qwen2.5-coder:14b: HTTP 404 model not found"
+
+
+async def test_vram_per_process_is_named_from_the_host_processes() -> None:
+    [g] = gpu().gpus
+    with_procs = replace(gpu(), gpus=(replace(g, processes=(GpuProcess(1234, 9 * GIB),)),))
+    app = PaneApp([replace(WARMING[0], gpu=with_procs)])
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert "VRAM by process: ollama 9.0 GiB" in text_of(app, "#hw-top")
 
 
 def test_bars_are_on_a_fixed_scale() -> None:

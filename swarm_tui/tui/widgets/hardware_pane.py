@@ -333,4 +333,10 @@ class HardwarePane(Vertical, can_focus=False):
     def _top(self, s: HardwareSample) -> None:
         top = s.host.top[:4] if s.host else ()
         line = " · ".join(f"{p.name} {p.cpu_percent:.0f}% {human_bytes(p.rss_bytes)}" for p in top)
-        self.query_one("#hw-top", Static).update(f"top: {line}" if line else "")
+        names = {p.pid: p.name for p in (s.host.top if s.host else ())}
+        procs = [p for g in (s.gpu.gpus if s.gpu else ()) for p in g.processes]
+        vram = " · ".join(
+            f"{names.get(p.pid, p.pid)} {human_bytes(p.used_bytes)}" for p in procs[:4]
+        )
+        lines = [f"top: {line}" if line else "", f"VRAM by process: {vram}" if vram else ""]
+        self.query_one("#hw-top", Static).update("\n".join(x for x in lines if x))
