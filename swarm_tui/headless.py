@@ -18,7 +18,15 @@ from pathlib import Path
 
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import Subscription
-from swarm_tui.core.events import AttemptEnded, AttemptStarted, Notice, TaskChanged
+from swarm_tui.core.events import (
+    AttemptEnded,
+    AttemptStarted,
+    BreakerChanged,
+    FallbackUsed,
+    Notice,
+    RetryScheduled,
+    TaskChanged,
+)
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.taskfile import load_task_file
 from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
@@ -47,6 +55,12 @@ async def log_events(sub: Subscription) -> None:
             _line(f"task #{event.task_id} {event.state.value}{detail}")
         elif isinstance(event, Notice):
             _line(f"{event.level}: {event.text}")
+        elif isinstance(event, RetryScheduled):
+            _line(f"task #{event.task_id} retry in {event.wait_s:.1f}s: {event.reason}")
+        elif isinstance(event, FallbackUsed):
+            _line(f"task #{event.task_id} {event.reason}")
+        elif isinstance(event, BreakerChanged):
+            _line(f"breaker {event.model} {event.state}: {event.reason}")
 
 
 async def _submit_file(orch: Orchestrator, path: str) -> None:

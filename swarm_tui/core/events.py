@@ -9,11 +9,16 @@ from swarm_tui.core.models import TaskState
 __all__ = [
     "AttemptEnded",
     "AttemptStarted",
+    "BreakerChanged",
     "Event",
+    "FallbackUsed",
     "FlagChanged",
     "Notice",
+    "RetryScheduled",
+    "SessionRecorded",
     "StreamChunk",
     "TaskChanged",
+    "ToolActivity",
     "UsageRecorded",
 ]
 
@@ -81,6 +86,74 @@ class Notice:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class RetryScheduled:
+    """A failed attempt's task will be tried again after ``wait_s`` seconds."""
+
+    task_id: int
+    attempt_id: int
+    model: str
+    """The ``provider/model`` that failed."""
+    wait_s: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerChanged:
+    """A ``provider/model`` breaker moved: ``closed``, ``open`` or ``half_open``."""
+
+    model: str
+    state: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackUsed:
+    """A task moves from one model to the next of its agent's fallback chain."""
+
+    task_id: int
+    attempt_id: int
+    from_model: str
+    to_model: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecorded:
+    """An agent CLI reported its session id (kept so the task can be resumed)."""
+
+    task_id: int
+    attempt_id: int
+    session_id: str
+    model: str
+    """The ``provider/model`` whose CLI reported it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolActivity:
+    """A tool call the model asked for, or an agent CLI's tool run and its result."""
+
+    task_id: int
+    attempt_id: int
+    call_id: str
+    name: str
+    detail: str
+    """Arguments (a call) or output (a result), shortened."""
+    is_result: bool = False
+    is_error: bool = False
+
+
 Event = (
-    TaskChanged | AttemptStarted | StreamChunk | UsageRecorded | AttemptEnded | FlagChanged | Notice
+    TaskChanged
+    | AttemptStarted
+    | StreamChunk
+    | UsageRecorded
+    | AttemptEnded
+    | FlagChanged
+    | Notice
+    | RetryScheduled
+    | BreakerChanged
+    | FallbackUsed
+    | SessionRecorded
+    | ToolActivity
 )

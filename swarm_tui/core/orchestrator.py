@@ -16,9 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from swarm_tui.config import Settings
+from swarm_tui.core.breaker import BreakerBoard
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.control import Control, ControlError
 from swarm_tui.core.events import AttemptStarted, Notice, TaskChanged
+from swarm_tui.core.fallback import Resilience
+from swarm_tui.core.journal import Journal
 from swarm_tui.core.models import Task, TaskState
 from swarm_tui.core.owner import is_dead, owner_id
 from swarm_tui.core.redact import Redactor
@@ -56,7 +59,14 @@ class Orchestrator(Control):
         self.rng = rng or random.Random()
         self.owner = owner or owner_id()
         self.bus = EventBus()
-        self.router = Router({name: agent.mix for name, agent in settings.agents.items()})
+        self.router = Router(
+            {name: agent.mix for name, agent in settings.agents.items()},
+            {name: agent.fallback for name, agent in settings.agents.items()},
+        )
+        now = self._now  # follows self.clock even when a test swaps it
+        self.journal = Journal(ledger, self.bus, now)
+        self.breakers = BreakerBoard(settings.breaker, clock=now, on_change=self.journal.emit)
+        self.resilience = Resilience(settings.retry, self.breakers, clock=now, rng=self.rng)
         key_envs = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
         self.redactor = Redactor(key_envs)
         self.running: dict[int, Running] = {}
@@ -65,6 +75,9 @@ class Orchestrator(Control):
         self._stopping = False
         self._heartbeat: asyncio.Task[None] | None = None
         self._started = False
+
+    def _now(self) -> float:
+        return self.clock()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -93,6 +106,7 @@ class Orchestrator(Control):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
             self._heartbeat = None
+        await self.journal.flush()
         for provider in self.providers.values():
             try:
                 await provider.close()
@@ -195,22 +209,32 @@ class Orchestrator(Control):
             return False
         if self._count(agent=agent_name) >= agent.max_concurrent:
             return False
-        choice = self.router.choose(agent_name, blocked=self._blocked, pin=task.pin)
+        note = self.resilience.note(task.id)
+        choice = self.router.choose(
+            agent_name,
+            blocked=self._blocked,
+            pin=task.pin,
+            model_blocked=self.breakers.blocked,
+            pin_reason=note or "pinned by reassign",
+        )
         if choice is None:
             return False
+        reason = choice.reason if not note or task.pin else f"{choice.reason}; {note}"
         lease = self.settings.orchestrator.lease_seconds
         attempt = await self.ledger.claim(
             task.id,
             agent=agent_name,
             provider=choice.provider,
             model=choice.model,
-            reason=choice.reason,
+            reason=reason,
             owner=self.owner,
             now=now,
             lease_until=now + lease,
         )
         if attempt is None:
             return False
+        self.resilience.dispatched(task.id)
+        self.breakers.dispatched(f"{choice.provider}/{choice.model}")
         provider_config = self.settings.providers[choice.provider]
         run = AttemptRun(
             task=task,
@@ -224,11 +248,13 @@ class Orchestrator(Control):
             max_attempts=self.settings.orchestrator.max_attempts,
             clock=self.clock,
             rng=self.rng,
+            resilience=self.resilience,
+            journal=self.journal,
         )
         job = asyncio.create_task(run.run(), name=f"attempt-{attempt.id}")
         self.running[attempt.id] = Running(run, job)
         job.add_done_callback(functools.partial(self._finished, attempt.id))
-        self.bus.publish(TaskChanged(task.id, TaskState.RUNNING, choice.reason))
+        self.bus.publish(TaskChanged(task.id, TaskState.RUNNING, reason))
         self.bus.publish(
             AttemptStarted(
                 task.id,
@@ -237,7 +263,7 @@ class Orchestrator(Control):
                 agent_name,
                 choice.provider,
                 choice.model,
-                choice.reason,
+                reason,
             )
         )
         return True

@@ -8,7 +8,7 @@ and measured performance grows here (see the routing issue).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["Choice", "Router", "split_ref"]
@@ -28,8 +28,13 @@ class Choice:
 
 
 class Router:
-    def __init__(self, mixes: Mapping[str, Mapping[str, float]]) -> None:
+    def __init__(
+        self,
+        mixes: Mapping[str, Mapping[str, float]],
+        fallbacks: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self._mixes = {agent: dict(mix) for agent, mix in mixes.items()}
+        self._fallbacks = {agent: list(refs) for agent, refs in (fallbacks or {}).items()}
         self._current: dict[str, dict[str, float]] = {agent: {} for agent in mixes}
 
     def choose(
@@ -38,26 +43,42 @@ class Router:
         *,
         blocked: Callable[[str], str | None],
         pin: str | None = None,
+        model_blocked: Callable[[str], str | None] | None = None,
+        pin_reason: str = "pinned by reassign",
     ) -> Choice | None:
         """Pick a model for ``agent``. ``blocked(provider)`` returns why a provider cannot
-        take work now, or None. A ``pin`` (reassign) wins when its provider is free."""
+        take work now, or None; ``model_blocked(ref)`` the same for one ``provider/model``
+        (an open circuit breaker). A ``pin`` (reassign, fallback) wins when it is free."""
+
+        def why_not(ref: str) -> str | None:
+            why = blocked(split_ref(ref)[0])
+            if why is None and model_blocked is not None:
+                why = model_blocked(ref)
+            return why
+
         if pin is not None:
             provider, model = split_ref(pin)
-            why = blocked(provider)
-            if why is not None:
+            if why_not(pin) is not None:
                 return None
-            return Choice(provider, model, f"{pin}: pinned by reassign")
+            return Choice(provider, model, f"{pin}: {pin_reason}")
         mix = self._mixes[agent]
         total = sum(mix.values())
         open_refs: dict[str, float] = {}
         skipped: list[str] = []
         for ref, weight in mix.items():
-            why = blocked(split_ref(ref)[0])
+            why = why_not(ref)
             if why is None:
                 open_refs[ref] = weight
             else:
                 skipped.append(f"{ref} {why}")
         if not open_refs:
+            for ref in self._fallbacks.get(agent, []):
+                if ref not in mix and why_not(ref) is None:
+                    provider, model = split_ref(ref)
+                    why = "; ".join(skipped)
+                    return Choice(
+                        provider, model, f"{ref}: fallback, no model of the mix is free ({why})"
+                    )
             return None
         current = self._current[agent]
         open_total = sum(open_refs.values())

@@ -8,6 +8,7 @@ written once, fenced by the attempt, with the partial output kept.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections.abc import Callable
@@ -15,18 +16,32 @@ from dataclasses import dataclass, field
 
 from swarm_tui.config import AgentConfig, ModelConfig
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import AttemptEnded, StreamChunk, TaskChanged, UsageRecorded
+from swarm_tui.core.events import (
+    AttemptEnded,
+    FallbackUsed,
+    RetryScheduled,
+    SessionRecorded,
+    StreamChunk,
+    TaskChanged,
+    ToolActivity,
+    UsageRecorded,
+)
+from swarm_tui.core.fallback import Resilience
+from swarm_tui.core.journal import Journal
 from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.core.redact import Redactor
-from swarm_tui.core.retry import backoff_seconds
+from swarm_tui.core.retry import backoff_seconds, classify
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,
     Provider,
     ProviderError,
     ReasoningDelta,
+    Session,
     StreamRequest,
     TextDelta,
+    ToolCall,
+    ToolResult,
     Usage,
 )
 from swarm_tui.providers.pricing import price
@@ -72,6 +87,12 @@ class AttemptRun:
     rng: random.Random = field(default_factory=random.Random)
     stop_reason: str | None = None
     tokens_seen: int = 0
+    resilience: Resilience | None = None
+    journal: Journal | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.attempt.provider}/{self.attempt.model}"
 
     async def run(self) -> None:
         started = time.monotonic()
@@ -84,6 +105,7 @@ class AttemptRun:
                 model=a.model,
                 messages=build_messages(self.agent, self.task, deps),
                 max_tokens=self.model.max_tokens,
+                resume=await self._last_session(),
             )
             await self.provider.start()
             async for event in self.provider.stream(request):
@@ -97,23 +119,27 @@ class AttemptRun:
                     self.bus.publish(StreamChunk(a.task_id, a.id, event.text, reasoning))
                 elif isinstance(event, Usage):
                     usage = event
+                elif isinstance(event, ToolCall | ToolResult | Session):
+                    await self._side_event(event)
                 elif isinstance(event, Done):
                     break
         except asyncio.CancelledError:
+            if self.resilience is not None:
+                self.resilience.breakers.released(self.ref)
             reason = self.stop_reason or "shutdown"
             end = self._end(AttemptState.STOPPED, STOP_TARGETS[reason], usage, ttft, started)
             end.error = f"stopped: {reason}; partial output kept"
             await asyncio.shield(self._finish(end))
             raise
         except ProviderError as exc:
-            await self._failed(
-                self.redactor(str(exc)), exc.retryable, exc.retry_after, usage, ttft, started
-            )
+            await self._failed(self.redactor(str(exc)), exc, usage, ttft, started)
             return
         except Exception as exc:  # a provider bug must not take the orchestrator down
             message = self.redactor(f"{type(exc).__name__}: {exc}")
-            await self._failed(f"internal error: {message}", False, None, usage, ttft, started)
+            await self._failed(f"internal error: {message}", None, usage, ttft, started)
             return
+        if self.resilience is not None:
+            self.resilience.succeeded(self.task.id, self.ref)
         end = self._end(AttemptState.SUCCEEDED, TaskState.SUCCEEDED, usage, ttft, started)
         end.result_from_output = True
         await self._finish(end)
@@ -142,27 +168,77 @@ class AttemptRun:
     async def _failed(
         self,
         message: str,
-        retryable: bool,
-        retry_after: float | None,
+        error: ProviderError | None,
         usage: Usage | None,
         ttft: float | None,
         started: float,
     ) -> None:
         failures = await self.ledger.failed_attempts(self.task.id) + 1
-        again = retryable and failures < self.max_attempts
-        end = self._end(
-            AttemptState.FAILED,
-            TaskState.QUEUED if again else TaskState.FAILED,
-            usage,
-            ttft,
-            started,
-        )
+        attempts_left = failures < self.max_attempts
+        verdict = classify(error)
+        retry_after = error.retry_after if error is not None else None
+        end = self._end(AttemptState.FAILED, TaskState.FAILED, usage, ttft, started)
         end.error = message
-        if again:
-            end.not_before = self.clock() + backoff_seconds(
-                failures, retry_after=retry_after, rng=self.rng
-            )
+        if self.resilience is None:
+            if verdict.retryable and attempts_left:
+                end.task_state = TaskState.QUEUED
+                end.not_before = self.clock() + backoff_seconds(
+                    failures, retry_after=retry_after, rng=self.rng
+                )
+            await self._finish(end)
+            return
+        decision = self.resilience.after_failure(
+            self.task.id,
+            self.agent,
+            self.ref,
+            verdict,
+            retry_after=retry_after,
+            attempts_left=attempts_left,
+        )
+        a = self.attempt
+        if decision.again:
+            end.task_state = TaskState.QUEUED
+            end.not_before = self.clock() + decision.wait
+            if decision.pin is not None:
+                await self.ledger.update_task(a.task_id, self.clock(), "fallback", pin=decision.pin)
+                event: FallbackUsed | RetryScheduled = FallbackUsed(
+                    a.task_id, a.id, self.ref, decision.pin, decision.note
+                )
+            else:
+                event = RetryScheduled(a.task_id, a.id, self.ref, decision.wait, decision.note)
+            await self._record(event)
         await self._finish(end)
+
+    async def _record(self, event: FallbackUsed | RetryScheduled | SessionRecorded) -> None:
+        if self.journal is not None:
+            await self.journal.record(event)
+        else:
+            self.bus.publish(event)
+
+    async def _side_event(self, event: ToolCall | ToolResult | Session) -> None:
+        a = self.attempt
+        if isinstance(event, Session):
+            await self._record(SessionRecorded(a.task_id, a.id, event.session_id, self.ref))
+        elif isinstance(event, ToolCall):
+            detail = event.invalid or json.dumps(event.arguments)[:200]
+            self.bus.publish(ToolActivity(a.task_id, a.id, event.id, event.name, detail))
+        else:
+            self.bus.publish(
+                ToolActivity(
+                    a.task_id, a.id, event.id, "", event.output[:200], True, event.is_error
+                )
+            )
+
+    async def _last_session(self) -> str | None:
+        """The newest session id an agent CLI reported for this task on this model."""
+        found: str | None = None
+        for kind, _attempt, data in await self.ledger.events(self.task.id):
+            if kind != "cli_session":
+                continue
+            fields = json.loads(data)
+            if isinstance(fields, dict) and fields.get("model") == self.ref:
+                found = str(fields.get("session_id") or "") or found
+        return found
 
     async def _finish(self, end: AttemptEnd) -> None:
         a = self.attempt
