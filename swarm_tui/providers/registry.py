@@ -8,13 +8,19 @@ from pathlib import Path
 from swarm_tui.config import ProviderConfig, Settings
 from swarm_tui.providers.anthropic import AnthropicProvider
 from swarm_tui.providers.base import Provider
+from swarm_tui.providers.cli.base import CLIProvider
+from swarm_tui.providers.cli.claude import ClaudeDialect, QwenDialect
+from swarm_tui.providers.cli.codex import CodexDialect
+from swarm_tui.providers.cli.copilot import CopilotDialect
+from swarm_tui.providers.cli.dialect import Dialect
+from swarm_tui.providers.cli.gemini_cli import GeminiCLIDialect
 from swarm_tui.providers.gemini import GeminiProvider
 from swarm_tui.providers.local import LocalProvider
 from swarm_tui.providers.ollama import OllamaProvider
 from swarm_tui.providers.openai_compat import OpenAICompatProvider
 from swarm_tui.providers.pricing import price
 
-__all__ = ["PROVIDER_KINDS", "build_providers", "price"]
+__all__ = ["DIALECTS", "PROVIDER_KINDS", "build_providers", "price"]
 
 Factory = Callable[[str, ProviderConfig, Path], Provider]
 
@@ -27,6 +33,22 @@ PROVIDER_KINDS: dict[str, Factory] = {
     "anthropic": lambda name, config, _logs: AnthropicProvider(name, config),
     "gemini": lambda name, config, _logs: GeminiProvider(name, config),
 }
+
+DIALECTS: dict[str, type[Dialect]] = {
+    "claude-code": ClaudeDialect,
+    "qwen-code": QwenDialect,
+    "gemini-cli": GeminiCLIDialect,
+    "copilot": CopilotDialect,
+    "codex": CodexDialect,
+}
+
+
+def _cli_factory(dialect: type[Dialect]) -> Factory:
+    return lambda name, config, logs: CLIProvider(name, config, dialect, log_dir=logs)
+
+
+for _kind, _dialect in DIALECTS.items():
+    PROVIDER_KINDS[_kind] = _cli_factory(_dialect)
 
 
 def build_providers(settings: Settings, *, log_dir: Path | None = None) -> dict[str, Provider]:

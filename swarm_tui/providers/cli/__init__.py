@@ -1,0 +1,1 @@
+"""Agent CLIs (Claude Code, Qwen Code, Gemini CLI, Copilot CLI, Codex) as providers."""

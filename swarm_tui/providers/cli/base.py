@@ -1,0 +1,172 @@
+"""Run an agent CLI as a subprocess in its headless JSON mode and stream its events.
+
+The CLI runs in the task's working directory (``cli.workdir``), in its own session
+(``start_new_session``) so that a cancel or a timeout kills its whole process group: SIGTERM,
+``kill_grace_seconds``, then SIGKILL. stderr goes to ``<log dir>/<provider>-cli.log`` with
+any stdout line that is not JSON (CLIs print banners and warnings); unknown event types are
+ignored by the dialects. A missing binary is final (it will not appear by retrying); a CLI
+that dies, stalls or reports a failed run is retryable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import IO
+
+from swarm_tui.config import ProviderConfig
+from swarm_tui.providers.base import ProviderError, StreamEvent, StreamRequest
+from swarm_tui.providers.cli.dialect import Dialect, cli_error
+
+__all__ = ["CLIProvider"]
+
+_LINE_LIMIT = 16 * 1024 * 1024
+
+
+class CLIProvider:
+    def __init__(
+        self,
+        name: str,
+        config: ProviderConfig,
+        dialect: Callable[[str], Dialect],
+        *,
+        log_dir: Path,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.dialect = dialect
+        self.log_path = log_dir / f"{name}-cli.log"
+        self.running: set[asyncio.subprocess.Process] = set()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        for proc in list(self.running):
+            await self._stop(proc)
+
+    async def check(self) -> list[str]:
+        binary = self.config.binary
+        if shutil.which(binary) is None:
+            return [f"{self.name}: {binary!r} is not on PATH (install it or set cli.binary)"]
+        workdir = self._workdir(None)
+        if not workdir.is_dir():
+            return [f"{self.name}: workdir {workdir} is not a directory"]
+        return []
+
+    def _workdir(self, requested: str | None) -> Path:
+        raw = requested or self.config.launch.workdir
+        return Path(os.path.expandvars(raw)).expanduser() if raw else Path.cwd()
+
+    async def _spawn(
+        self, argv: list[str], cwd: Path, log: IO[bytes]
+    ) -> asyncio.subprocess.Process:
+        env = {**os.environ, **self.config.launch.env}
+        try:
+            return await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=cwd,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,
+                limit=_LINE_LIMIT,
+            )
+        except FileNotFoundError:
+            raise ProviderError(
+                f"{self.name}: cannot start {argv[0]!r} in {cwd}: not found"
+                " (install the CLI, set cli.binary, or check cli.workdir)",
+                retryable=False,
+                kind="not_found",
+            ) from None
+        except OSError as exc:
+            message = f"cannot start {argv[0]!r}: {exc}"
+            raise cli_error(self.name, message, retryable=False) from None
+
+    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
+        launch = self.config.launch
+        dialect = self.dialect(self.name)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f"swarm-{self.name}-"))
+        argv = dialect.argv(self.config.binary, request, list(launch.args), scratch)
+        with self.log_path.open("ab") as log:
+            log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {argv[0]}\n".encode())
+            log.flush()
+            proc = await self._spawn(argv, self._workdir(request.workdir), log)
+            self.running.add(proc)
+            try:
+                assert proc.stdout is not None
+                deadline = time.monotonic() + launch.timeout_seconds
+                while True:
+                    line = await self._readline(proc.stdout, deadline)
+                    if not line:
+                        break
+                    obj = _decode(line)
+                    if obj is None:
+                        log.write(b"[stdout, not JSON] " + line.rstrip(b"\n") + b"\n")
+                        log.flush()
+                        continue
+                    for event in dialect.feed(obj):
+                        yield event
+                code = await proc.wait()
+                for event in dialect.finish(code, scratch):
+                    yield event
+            finally:
+                await self._stop(proc)
+                shutil.rmtree(scratch, ignore_errors=True)
+
+    async def _readline(self, stdout: asyncio.StreamReader, deadline: float) -> bytes:
+        launch = self.config.launch
+        left = deadline - time.monotonic()
+        wait = min(launch.idle_timeout_seconds, max(0.0, left))
+        try:
+            return await asyncio.wait_for(stdout.readline(), wait)
+        except TimeoutError:
+            what = (
+                f"ran longer than {launch.timeout_seconds:g}s"
+                if left <= launch.idle_timeout_seconds
+                else f"was silent for {launch.idle_timeout_seconds:g}s"
+            )
+            raise cli_error(self.name, f"the CLI {what}; its process group was killed") from None
+        except ValueError:  # a line longer than the limit
+            raise cli_error(self.name, "the CLI wrote a line over 16 MiB") from None
+
+    async def _stop(self, proc: asyncio.subprocess.Process) -> None:
+        """SIGTERM the process group, wait the grace period, then SIGKILL it."""
+        self.running.discard(proc)
+        pgid = proc.pid  # start_new_session: the group id is the leader's pid
+        if proc.returncode is None:
+            _signal_group(pgid, signal.SIGTERM)
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.shield(
+                    asyncio.wait_for(proc.wait(), self.config.launch.kill_grace_seconds)
+                )
+        _signal_group(pgid, signal.SIGKILL)  # stragglers the CLI left behind
+        if proc.returncode is None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(proc.wait())
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _decode(line: bytes) -> dict[str, object] | None:
+    text = line.decode("utf-8", errors="replace").strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

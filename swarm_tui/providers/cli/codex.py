@@ -1,0 +1,87 @@
+"""OpenAI Codex CLI (``codex exec --json ...``).
+
+Lines: ``thread.started`` {thread_id}; ``item.started|updated|completed`` {item: {id, type,
+...}} with ``agent_message`` {text}, ``reasoning`` {text}, ``command_execution`` {command,
+aggregated_output, exit_code}, ``mcp_tool_call`` {server, tool, arguments, result, error},
+``file_change``...; ``turn.completed`` {usage: input_tokens (cache reads included),
+cached_input_tokens, output_tokens}; ``turn.failed`` / ``error`` {message}. No cost.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from swarm_tui.providers.base import (
+    ReasoningDelta,
+    Session,
+    StreamEvent,
+    StreamRequest,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
+from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+
+__all__ = ["CodexDialect"]
+
+
+def _n(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class CodexDialect(Dialect):
+    kind = "codex"
+
+    def argv(
+        self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
+    ) -> list[str]:
+        return [
+            binary, "exec", "--json", "--skip-git-repo-check",
+            *self.model_args("--model", request), *extra, prompt_text(request.messages),
+        ]  # fmt: skip
+
+    def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
+        kind = obj.get("type")
+        if kind == "thread.started":
+            tid = obj.get("thread_id")
+            return [Session(tid)] if isinstance(tid, str) and tid else []
+        if kind in ("item.started", "item.completed"):
+            item = obj.get("item")
+            return self._item(item, kind == "item.completed") if isinstance(item, dict) else []
+        if kind == "turn.completed":
+            usage = obj.get("usage")
+            if isinstance(usage, dict):
+                self.usage = Usage(
+                    _n(usage.get("input_tokens")),
+                    _n(usage.get("output_tokens")),
+                    _n(usage.get("cached_input_tokens")),
+                )
+            self.finish_reason = "stop"
+        elif kind in ("turn.failed", "error"):
+            error = obj.get("error")
+            message = error.get("message") if isinstance(error, dict) else obj.get("message")
+            self.failure = cli_error(self.name, f"the run failed: {message}")
+        return []
+
+    def _item(self, item: dict[str, object], completed: bool) -> list[StreamEvent]:
+        kind, item_id = item.get("type"), str(item.get("id", ""))
+        if kind == "agent_message" and completed and item.get("text"):
+            return [TextDelta(str(item["text"]))]
+        if kind == "reasoning" and completed and item.get("text"):
+            return [ReasoningDelta(str(item["text"]))]
+        if kind == "command_execution":
+            if not completed:
+                return [ToolCall(item_id, "shell", {"command": item.get("command")})]
+            failed = item.get("exit_code") not in (0, None) or item.get("status") == "failed"
+            return [ToolResult(item_id, str(item.get("aggregated_output", "")), failed)]
+        if kind == "mcp_tool_call":
+            if not completed:
+                args = item.get("arguments")
+                name = f"{item.get('server')}__{item.get('tool')}"
+                return [ToolCall(item_id, name, args if isinstance(args, dict) else {})]
+            error = item.get("error")
+            result = error if error else item.get("result")
+            return [ToolResult(item_id, json.dumps(result)[:2000], bool(error))]
+        return []

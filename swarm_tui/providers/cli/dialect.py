@@ -1,0 +1,68 @@
+"""What differs between agent CLIs: their argv, and how their JSON lines read.
+
+A :class:`Dialect` is fed one decoded JSON object per stdout line and returns common stream
+events; :meth:`Dialect.finish` turns the end of the run into usage and ``Done`` (or raises).
+Unknown event types are ignored: CLIs add new ones often.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from swarm_tui.providers.base import (
+    ChatMessage,
+    Done,
+    ProviderError,
+    StreamEvent,
+    StreamRequest,
+    Usage,
+)
+
+__all__ = ["Dialect", "cli_error", "prompt_text"]
+
+
+def prompt_text(messages: tuple[ChatMessage, ...]) -> str:
+    """One prompt for a CLI: the system prompt first, then the conversation."""
+    parts = []
+    for m in messages:
+        parts.append(m.content if m.role in ("system", "user") else f"[{m.role}] {m.content}")
+    return "\n\n".join(p for p in parts if p)
+
+
+def cli_error(
+    name: str, message: str, *, retryable: bool = True, kind: str = "cli"
+) -> ProviderError:
+    return ProviderError(f"{name}: {message}", retryable=retryable, kind=kind)
+
+
+class Dialect:
+    """Base: subclasses set ``kind`` and override ``argv`` and ``feed``."""
+
+    kind = ""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.usage: Usage | None = None
+        self.finish_reason: str | None = None
+        self.failure: ProviderError | None = None
+
+    def argv(
+        self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
+    ) -> list[str]:
+        raise NotImplementedError
+
+    def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
+        raise NotImplementedError
+
+    def finish(self, exit_code: int, scratch: Path) -> list[StreamEvent]:
+        """Usage and Done after the process exited; raises when the run failed."""
+        if self.failure is not None:
+            raise self.failure
+        if exit_code != 0 or self.finish_reason is None:
+            why = f"exited with code {exit_code}" if exit_code else "ended without a result"
+            raise cli_error(self.name, f"the CLI {why}")
+        return [self.usage or Usage(None, None, source="unknown"), Done(self.finish_reason)]
+
+    @staticmethod
+    def model_args(flag: str, request: StreamRequest) -> list[str]:
+        return [] if request.model == "default" else [flag, request.model]

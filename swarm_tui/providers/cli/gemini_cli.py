@@ -1,0 +1,80 @@
+"""Gemini CLI (``gemini -p ... -o stream-json``).
+
+Lines: ``init`` {session_id, model}; ``message`` {role, content, delta}; ``tool_use``
+{tool_name, tool_id, parameters}; ``tool_result`` {tool_id, status, output|error}; ``error``
+{severity, message}; ``result`` {status, error?, stats{input_tokens, output_tokens, cached}}.
+No cost is reported: the price table prices the tokens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from swarm_tui.providers.base import (
+    Session,
+    StreamEvent,
+    StreamRequest,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
+from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+
+__all__ = ["GeminiCLIDialect"]
+
+
+def _n(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class GeminiCLIDialect(Dialect):
+    kind = "gemini-cli"
+
+    def argv(
+        self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
+    ) -> list[str]:
+        return [
+            binary, "-p", prompt_text(request.messages), "-o", "stream-json", "--skip-trust",
+            *self.model_args("-m", request), *extra,
+        ]  # fmt: skip
+
+    def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
+        kind = obj.get("type")
+        if kind == "init":
+            sid = obj.get("session_id")
+            return [Session(sid)] if isinstance(sid, str) and sid else []
+        if kind == "message" and obj.get("role") == "assistant":
+            content = obj.get("content")
+            return [TextDelta(content)] if isinstance(content, str) and content else []
+        if kind == "tool_use":
+            params = obj.get("parameters")
+            return [
+                ToolCall(
+                    str(obj.get("tool_id", "")),
+                    str(obj.get("tool_name", "?")),
+                    params if isinstance(params, dict) else {},
+                )
+            ]
+        if kind == "tool_result":
+            failed = obj.get("status") == "error"
+            output = obj.get("error") if failed else obj.get("output")
+            return [ToolResult(str(obj.get("tool_id", "")), str(output or ""), failed)]
+        if kind == "result":
+            self._result(obj)
+        return []
+
+    def _result(self, obj: dict[str, object]) -> None:
+        stats = obj.get("stats")
+        if isinstance(stats, dict):
+            self.usage = Usage(
+                _n(stats.get("input_tokens")),
+                _n(stats.get("output_tokens")),
+                _n(stats.get("cached")),
+            )
+        if obj.get("status") == "success":
+            self.finish_reason = "stop"
+            return
+        error = obj.get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+        self.failure = cli_error(self.name, f"the run failed: {message or obj.get('status')}")

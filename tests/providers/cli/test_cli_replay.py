@@ -1,0 +1,240 @@
+"""Claude Code, Qwen Code and Codex: their documented event streams replayed by a stand-in
+process through the real subprocess runner and parsers; plus cancel, timeout, missing binary."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from swarm_tui.config import CLIConfig, ModelConfig, ProviderConfig
+from swarm_tui.providers.base import (
+    ChatMessage,
+    Done,
+    ProviderError,
+    ReasoningDelta,
+    Session,
+    StreamEvent,
+    StreamRequest,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
+from swarm_tui.providers.cli.base import CLIProvider
+from swarm_tui.providers.cli.claude import ClaudeDialect, QwenDialect
+from swarm_tui.providers.cli.codex import CodexDialect
+from swarm_tui.providers.cli.dialect import Dialect
+from swarm_tui.providers.pricing import price
+from tests.providers.cli import fixtures
+
+REPLAY = Path(__file__).with_name("replay.py")
+REQUEST = StreamRequest(
+    "sonnet", (ChatMessage("system", "Be careful."), ChatMessage("user", "List files.")), 100
+)
+
+
+class Stage:
+    def __init__(self, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.tmp = tmp
+        self.work = tmp / "work"
+        self.work.mkdir()
+        self.record = tmp / "record.json"
+        self.binary = tmp / "fake-cli"
+        self.binary.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{REPLAY}" "$@"\n')
+        self.binary.chmod(self.binary.stat().st_mode | stat.S_IEXEC)
+        self.monkeypatch = monkeypatch
+        monkeypatch.setenv("REPLAY_RECORD", str(self.record))
+
+    def provider(
+        self, kind: str, dialect: type[Dialect], stdout: str, **cli: object
+    ) -> CLIProvider:
+        out = self.tmp / "stdout.txt"
+        out.write_text(stdout)
+        self.monkeypatch.setenv("REPLAY_STDOUT", str(out))
+        launch = CLIConfig(binary=str(self.binary), workdir=str(self.work), **cli)  # type: ignore[arg-type]
+        config = ProviderConfig(
+            kind=kind,
+            cli=launch,
+            models={"sonnet": ModelConfig()},  # type: ignore[arg-type]
+        )
+        return CLIProvider("agent", config, dialect, log_dir=self.tmp / "logs")
+
+    def argv(self) -> list[str]:
+        data = json.loads(self.record.read_text())
+        assert isinstance(data["argv"], list)
+        return [str(a) for a in data["argv"]]
+
+
+@pytest.fixture
+def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Stage:
+    return Stage(tmp_path, monkeypatch)
+
+
+async def run(provider: CLIProvider, request: StreamRequest = REQUEST) -> list[StreamEvent]:
+    try:
+        return [e async for e in provider.stream(request)]
+    finally:
+        await provider.close()
+
+
+async def test_claude_code_stream_json(stage: Stage) -> None:
+    provider = stage.provider("claude-code", ClaudeDialect, fixtures.lines(fixtures.CLAUDE))
+    got = await run(provider)
+    assert got == [
+        Session("sess-claude-1"),
+        ReasoningDelta("look first"),
+        TextDelta("Listing files."),
+        ToolCall("toolu_1", "Bash", {"command": "ls"}),
+        ToolResult("toolu_1", "a.py\nb.py"),
+        TextDelta("Two files."),
+        Usage(340, 9, cached_tokens=200, cost_usd=0.0123, cache_write_tokens=100),
+        Done("end_turn"),
+    ]
+    usage = got[-2]
+    assert isinstance(usage, Usage) and price(ModelConfig(input_per_mtok=3.0), usage) == 0.0123
+    argv = stage.argv()
+    assert argv[:2] == ["-p", "Be careful.\n\nList files."]
+    assert argv[2:] == ["--output-format", "stream-json", "--verbose", "--model", "sonnet"]
+    assert json.loads(stage.record.read_text())["cwd"] == str(stage.work)
+    log = (stage.tmp / "logs" / "agent-cli.log").read_text()
+    assert "replay: starting" in log and "256-color" in log
+
+
+async def test_claude_resume_and_extra_args(stage: Stage) -> None:
+    provider = stage.provider(
+        "claude-code", ClaudeDialect, fixtures.lines(fixtures.CLAUDE), args=["--max-turns", "3"]
+    )
+    request = StreamRequest("default", REQUEST.messages, 10, resume="sess-claude-1")
+    await run(provider, request)
+    assert stage.argv()[5:] == ["--resume", "sess-claude-1", "--max-turns", "3"]
+
+
+async def test_claude_budget_error_is_a_final_spend_limit(stage: Stage) -> None:
+    provider = stage.provider("claude-code", ClaudeDialect, fixtures.lines(fixtures.CLAUDE_BUDGET))
+    with pytest.raises(ProviderError) as info:
+        await run(provider)
+    assert info.value.kind == "spend_limit" and not info.value.retryable
+
+
+async def test_qwen_code_success_and_usage(stage: Stage) -> None:
+    provider = stage.provider("qwen-code", QwenDialect, fixtures.lines(fixtures.QWEN_OK))
+    got = await run(provider)
+    assert got == [Session("q-1"), TextDelta("Done."), Usage(50, 2, 20), Done("success")]
+    assert "--verbose" not in stage.argv()
+
+
+async def test_qwen_api_error_in_a_success_result_is_a_failure(stage: Stage) -> None:
+    provider = stage.provider("qwen-code", QwenDialect, fixtures.lines(fixtures.QWEN_API_ERROR))
+    with pytest.raises(ProviderError) as info:
+        await run(provider)
+    assert info.value.retryable and "[API Error: 500" in str(info.value)
+
+
+async def test_codex_exec_json(stage: Stage) -> None:
+    provider = stage.provider("codex", CodexDialect, fixtures.lines(fixtures.CODEX))
+    got = await run(provider)
+    assert got == [
+        Session("thread-7"),
+        ReasoningDelta("plan"),
+        ToolCall("item_1", "shell", {"command": "bash -lc ls"}),
+        ToolResult("item_1", "a.py\n"),
+        TextDelta("Updated a.py."),
+        Usage(1200, 80, 1000),
+        Done("stop"),
+    ]
+    argv = stage.argv()
+    assert argv[:3] == ["exec", "--json", "--skip-git-repo-check"]
+    assert argv[-1] == "Be careful.\n\nList files."
+
+
+async def test_codex_turn_failed(stage: Stage) -> None:
+    provider = stage.provider("codex", CodexDialect, fixtures.lines(fixtures.CODEX_FAILED))
+    with pytest.raises(ProviderError, match="stream disconnected"):
+        await run(provider)
+
+
+async def test_nonzero_exit_without_result_is_retryable(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPLAY_EXIT", "3")
+    provider = stage.provider("claude-code", ClaudeDialect, fixtures.lines(fixtures.CLAUDE[:2]))
+    with pytest.raises(ProviderError, match="exited with code 3") as info:
+        await run(provider)
+    assert info.value.retryable
+
+
+async def test_missing_binary_is_final(tmp_path: Path) -> None:
+    config = ProviderConfig(
+        kind="codex",
+        cli=CLIConfig(binary=str(tmp_path / "no-such-codex")),
+        models={"m": ModelConfig()},
+    )
+    provider = CLIProvider("codex", config, CodexDialect, log_dir=tmp_path)
+    with pytest.raises(ProviderError) as info:
+        await run(provider)
+    assert not info.value.retryable and info.value.kind == "not_found"
+    assert await provider.check() != []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); read its state
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split()[2] != "Z"
+
+
+async def test_cancel_kills_the_whole_process_group(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPLAY_HANG", "1")
+    provider = stage.provider(
+        "claude-code",
+        ClaudeDialect,
+        fixtures.lines(fixtures.CLAUDE[:1], noise=False),
+        kill_grace_seconds=0.5,
+    )
+    first = asyncio.Event()
+
+    async def consume() -> None:
+        async for _event in provider.stream(REQUEST):
+            first.set()
+
+    job = asyncio.create_task(consume())
+    await asyncio.wait_for(first.wait(), 30)
+    child_file = Path(str(stage.record) + ".child")
+    while not child_file.exists():
+        await asyncio.sleep(0.01)
+    pids = [json.loads(stage.record.read_text())["pid"], int(child_file.read_text())]
+    assert all(_alive(p) for p in pids)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    assert not any(_alive(p) for p in pids)
+    assert provider.running == set()
+
+
+async def test_silent_cli_is_killed_after_the_idle_timeout(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPLAY_HANG", "1")
+    provider = stage.provider(
+        "codex",
+        CodexDialect,
+        fixtures.lines(fixtures.CODEX[:1], noise=False),
+        idle_timeout_seconds=0.5,
+        kill_grace_seconds=0.5,
+    )
+    with pytest.raises(ProviderError, match=r"was silent for 0\.5s") as info:
+        await run(provider)
+    assert info.value.retryable
+    pid = json.loads(stage.record.read_text())["pid"]
+    assert not _alive(pid)
