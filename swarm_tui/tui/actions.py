@@ -4,7 +4,7 @@ a refusal is shown as a notification, never a crash."""
 from __future__ import annotations
 
 from textual.app import App
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from swarm_tui.config import Settings
 from swarm_tui.core.control import ControlError
@@ -130,6 +130,11 @@ class Actions(App[None]):
         if task is not None:
             task = await self.orch.task(task.id)
             self.push_screen(TaskDetailScreen(task, await self.orch.attempts(task.id)))
+
+    async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a task row opens its detail (as the help screen says)."""
+        if isinstance(event.data_table, TaskTable):
+            await self.action_detail()
 
     def action_focus_stream(self) -> None:
         task = self._selected()

@@ -70,6 +70,7 @@ class SwarmApp(Actions):
         self.query_one(TaskTable).set_tasks(await self.orch.tasks())
         self.query_one(TaskTable).focus()
         self._apply_size(self.size.width, self.size.height)
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         self.bridge.start()
         if self.run_core:
             self.run_worker(self.orch.run(), name="orchestrator", group="core", exit_on_error=True)
@@ -86,6 +87,8 @@ class SwarmApp(Actions):
 
     # ------------------------------------------------------------------ updates
     def on_swarm_update(self, update: SwarmUpdate) -> None:
+        if not self.is_running:  # shutting down: the panes may already be gone
+            return
         self.last_update = update
         table = self.query_one(TaskTable)
         if update.tasks:
@@ -134,9 +137,15 @@ class SwarmApp(Actions):
     def on_stream_panel_open(self, event: StreamPanel.Open) -> None:
         self.push_screen(StreamFocusScreen(event.panel))
 
-    def on_screen_resume(self) -> None:
-        for panel in self.query(StreamPanel):
-            panel.flush_pending()
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        """Streams hidden behind another screen write what they kept once theirs is back on
+        top. (``ScreenResume`` goes to the screen and does not bubble, so the app watches the
+        signal.)"""
+        for streams in self.query(AgentStreams):
+            if screen is not streams.screen:
+                continue
+            for panel in streams.panels.values():
+                panel.flush_pending()
 
     # ------------------------------------------------------------------ palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
