@@ -1,0 +1,160 @@
+"""The real ``swarm-tui`` in a real terminal (tmux) on the embedded local model.
+
+Keys go in with ``send-keys``, the screen comes back with ``capture-pane``: add a task through
+the new-task form, watch it stream and succeed, check the ledger, quit.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.llama,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+SWARM_TUI = Path(sys.executable).with_name("swarm-tui")
+PROMPT = "Name three colours of the rainbow."
+WIDTH, HEIGHT = 120, 40
+
+
+class Tmux:
+    """One tmux server on a private socket (in the test's temp dir), one session, one pane."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.socket = str(tmp / "tmux.sock")
+        self.conf = tmp / "tmux.conf"
+        # The pane (and its last screen, for failure messages) stays after the program exits.
+        self.conf.write_text("set -g remain-on-exit on\nset -g history-limit 100\n")
+        self.status_file: Path | None = None
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-S", self.socket, "-f", str(self.conf), *args],
+            capture_output=True, text=True, timeout=10, check=True,
+        )  # fmt: skip
+        return done.stdout
+
+    def start(self, command: list[str], cwd: Path, status_file: Path) -> None:
+        """Run ``command`` in the pane; a shell around it writes its exit status to
+        ``status_file`` (more reliable than tmux's own view of a dead pane)."""
+        self.status_file = status_file
+        wrapped = ["sh", "-c", f'"$@"; echo $? > {shlex.quote(str(status_file))}', "sh", *command]
+        self.tmux(
+            "new-session", "-d", "-s", "room", "-x", str(WIDTH), "-y", str(HEIGHT),
+            "-c", str(cwd), shlex.join(wrapped),
+        )  # fmt: skip
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self.tmux("send-keys", "-t", "room", *(["-l"] if literal else []), *keys)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "room")
+
+    def exited(self) -> bool:
+        return self.status_file is not None and self.status_file.exists()
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    term = Tmux(tmp_path)
+    try:
+        yield term
+    finally:
+        term.kill()
+
+
+def wait_for(
+    tmux: Tmux, check: Callable[[str], bool], what: str, timeout: float, frames: list[str]
+) -> str:
+    """Poll the screen until ``check`` holds (bounded); keep every frame seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        screen = tmux.screen()
+        frames.append(screen)
+        if check(screen):
+            return screen
+        if tmux.exited():
+            pytest.fail(f"swarm-tui exited while waiting for {what}; last screen:\n{screen}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} after {timeout:.0f} s; last screen:\n{screen}")
+        time.sleep(0.25)
+
+
+def task_row(screen: str) -> str:
+    rows = [line for line in screen.splitlines() if PROMPT[:20] in line and " 1 " in line]
+    return rows[0] if rows else ""
+
+
+def test_add_a_task_watch_it_stream_and_succeed(tmp_path: Path, tmux: Tmux) -> None:
+    assert SWARM_TUI.exists(), f"{SWARM_TUI} is missing: run make setup"
+    config_home = tmp_path / "xdg"  # empty: the built-in embedded-model config is used
+    config_home.mkdir()
+    db = tmp_path / "ledger.db"
+    command = [
+        # COLUMNS/LINES (set under pytest) would override the pane's real size.
+        "env", "-u", "SWARM_TUI_CONFIG", "-u", "SWARM_TUI_DB", "-u", "COLUMNS", "-u", "LINES",
+        f"XDG_CONFIG_HOME={config_home}", "TERM=xterm-256color",
+        str(SWARM_TUI), "--db", str(db),
+    ]  # fmt: skip
+    frames: list[str] = []
+    status_file = tmp_path / "exit-status"
+    tmux.start(command, tmp_path, status_file)
+
+    # The control room is up (the embedded server starts in the background).
+    wait_for(tmux, lambda s: "running" in s and "New task" in s, "control room", 60, frames)
+
+    tmux.keys("n")
+    wait_for(tmux, lambda s: "New task — ctrl+s submits" in s, "new-task form", 20, frames)
+    tmux.keys(PROMPT, literal=True)
+    wait_for(tmux, lambda s: PROMPT in s, "typed prompt", 10, frames)
+    tmux.keys("C-s")
+
+    wait_for(tmux, lambda s: task_row(s) != "", "task in the queue", 20, frames)
+    final = wait_for(tmux, lambda s: "succeeded" in task_row(s), "task succeeded", 120, frames)
+    assert "generalist" in task_row(final)
+    # The status bar catches up (and shows the full 120x40 layout's "done" count).
+    final = wait_for(tmux, lambda s: "1 done" in s.splitlines()[0], "status: 1 done", 10, frames)
+
+    # The ledger: the task succeeded, its attempt has output and counted tokens.
+    with sqlite3.connect(db) as conn:
+        state, result = conn.execute("SELECT state, result FROM tasks WHERE id = 1").fetchone()
+        output, tokens_out = conn.execute(
+            "SELECT output, tokens_out FROM attempts WHERE task_id = 1 AND state = 'succeeded'"
+        ).fetchone()
+        usage_out = conn.execute("SELECT SUM(tokens_out) FROM usage WHERE task_id = 1").fetchone()
+    conn.close()
+    assert state == "succeeded"
+    assert output.strip() and result
+    assert tokens_out and tokens_out > 0
+    assert usage_out[0] == tokens_out
+
+    # The stream panel showed the model's text: its border names task #1, and the start of
+    # the output (as stored in the ledger) was on screen inside it.
+    assert any("╭─ #1 generalist" in f for f in frames), final
+    start = output.strip().splitlines()[0][:12]
+    assert any(start in f for f in frames), f"{start!r} never on screen; last:\n{final}"
+    assert "succeeded ·" in final and " tok" in final  # the ended panel's border
+
+    # Quit; nothing is running, but answer the question if one comes.
+    tmux.keys("q")
+    deadline = time.monotonic() + 30
+    while not status_file.exists() or not status_file.read_text().strip():
+        if "Quit?" in tmux.screen():
+            tmux.keys("y")
+        assert time.monotonic() < deadline, f"swarm-tui did not exit:\n{tmux.screen()}"
+        time.sleep(0.25)
+    assert status_file.read_text().strip() == "0", tmux.screen()
