@@ -113,7 +113,7 @@ def status_error(
     """A non-2xx answer as a ProviderError carrying the backend's message."""
     status = response.status_code
     message = body_message(body) or response.reason_phrase or "no message"
-    kind = error_kind(status, message)
+    kind = error_kind(status, f"{message} {body[:2000].decode('utf-8', errors='replace')}")
     return ProviderError(
         redact(f"{provider}: HTTP {status}: {message}"),
         retryable=is_retryable_status(status) and kind not in ("spend_limit", "auth"),
