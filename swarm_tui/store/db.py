@@ -52,8 +52,26 @@ async def schema_version(conn: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete SQL statements."""
+    statements: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
 async def migrate(conn: aiosqlite.Connection, path: Path | str = "<ledger>") -> int:
-    """Apply the migrations this file lacks, each in one transaction; return the version."""
+    """Apply the migrations this file lacks, each in one transaction; return the version.
+
+    The version is read again inside each write transaction, so two processes opening a new
+    ledger at once never apply a migration twice.
+    """
     version = await schema_version(conn)
     if version > SCHEMA_VERSION:
         raise LedgerError(
@@ -61,14 +79,17 @@ async def migrate(conn: aiosqlite.Connection, path: Path | str = "<ledger>") -> 
             f" v{SCHEMA_VERSION}). Upgrade swarm-tui or point --db at another file."
         )
     while version < SCHEMA_VERSION:
-        script = MIGRATIONS[version]
         try:
-            await conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version + 1};\nCOMMIT;"
-            )
+            await conn.execute("BEGIN IMMEDIATE")
+            version = await schema_version(conn)
+            if version < SCHEMA_VERSION:
+                for statement in _statements(MIGRATIONS[version]):
+                    await conn.execute(statement)
+                version += 1
+                await conn.execute(f"PRAGMA user_version = {version}")
+            await conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 await conn.rollback()
             raise LedgerError(f"{path}: migration to schema v{version + 1} failed: {exc}") from None
-        version += 1
     return version

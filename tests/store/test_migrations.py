@@ -225,3 +225,31 @@ async def test_folder_that_cannot_be_created_is_reported(tmp_path: Path) -> None
     with pytest.raises(LedgerError) as info:
         await Ledger.open(path)
     assert str(path) in str(info.value) and "folder" in str(info.value)
+
+
+async def test_two_processes_creating_one_ledger_at_once_both_succeed(tmp_path: Path) -> None:
+    """Regression: both used to apply v2 and one failed with 'duplicate column name'."""
+    import asyncio
+    import sys
+
+    db = tmp_path / "race.db"
+    code = (
+        "import asyncio, sys; from pathlib import Path; from swarm_tui.store.ledger import Ledger\n"
+        "async def go():\n"
+        "    led = await Ledger.open(Path(sys.argv[1])); await led.close()\n"
+        "asyncio.run(go())\n"
+    )
+    for _ in range(5):
+        for f in tmp_path.glob("race.db*"):
+            f.unlink()
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-c", code, str(db), stderr=asyncio.subprocess.PIPE
+            )
+            for _ in range(4)
+        ]
+        results = [await p.communicate() for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, [e.decode() for _, e in results]
+        conn = sqlite3.connect(db)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        conn.close()
