@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-__all__ = ["Redactor"]
+__all__ = ["Redactor", "StreamRedactor"]
 
 
 class Redactor:
@@ -22,3 +22,34 @@ class Redactor:
             if secret in text:
                 text = text.replace(secret, "***")
         return text
+
+    def stream(self) -> StreamRedactor:
+        return StreamRedactor(self)
+
+    @property
+    def longest(self) -> int:
+        return len(self._secrets[0]) if self._secrets else 0
+
+
+class StreamRedactor:
+    """Masks secrets in streamed text even when one is split across chunks: the last
+    ``longest - 1`` characters are held back until more text (or :meth:`flush`) comes."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        self._hold = max(0, redactor.longest - 1)
+        self._buffer = ""
+
+    def feed(self, text: str) -> str:
+        if not self._hold:
+            return text
+        self._buffer = self._redactor(self._buffer + text)
+        cut = len(self._buffer) - self._hold
+        if cut <= 0:
+            return ""
+        out, self._buffer = self._buffer[:cut], self._buffer[cut:]
+        return out
+
+    def flush(self) -> str:
+        out, self._buffer = self._redactor(self._buffer), ""
+        return out

@@ -29,7 +29,7 @@ from swarm_tui.core.events import (
 from swarm_tui.core.fallback import Resilience
 from swarm_tui.core.journal import Journal
 from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
-from swarm_tui.core.redact import Redactor
+from swarm_tui.core.redact import Redactor, StreamRedactor
 from swarm_tui.core.retry import backoff_seconds, classify
 from swarm_tui.providers.base import (
     ChatMessage,
@@ -87,6 +87,7 @@ class AttemptRun:
     rng: random.Random = field(default_factory=random.Random)
     stop_reason: str | None = None
     tokens_seen: int = 0
+    _masks: dict[bool, StreamRedactor] = field(default_factory=dict)
     resilience: Resilience | None = None
     journal: Journal | None = None
 
@@ -113,10 +114,7 @@ class AttemptRun:
                     if ttft is None:
                         ttft = (time.monotonic() - started) * 1000
                     self.tokens_seen += 1
-                    reasoning = isinstance(event, ReasoningDelta)
-                    if not reasoning:
-                        self.ledger.append_output(a.id, event.text)
-                    self.bus.publish(StreamChunk(a.task_id, a.id, event.text, reasoning))
+                    self._emit(event.text, isinstance(event, ReasoningDelta))
                 elif isinstance(event, Usage):
                     usage = event
                 elif isinstance(event, ToolCall | ToolResult | Session):
@@ -124,6 +122,7 @@ class AttemptRun:
                 elif isinstance(event, Done):
                     break
         except asyncio.CancelledError:
+            self._drain()
             if self.resilience is not None:
                 self.resilience.breakers.released(self.ref)
             reason = self.stop_reason or "shutdown"
@@ -132,17 +131,41 @@ class AttemptRun:
             await asyncio.shield(self._finish(end))
             raise
         except ProviderError as exc:
+            self._drain()
             await self._failed(self.redactor(str(exc)), exc, usage, ttft, started)
             return
         except Exception as exc:  # a provider bug must not take the orchestrator down
+            self._drain()
             message = self.redactor(f"{type(exc).__name__}: {exc}")
             await self._failed(f"internal error: {message}", None, usage, ttft, started)
             return
+        self._drain()
         if self.resilience is not None:
             self.resilience.succeeded(self.task.id, self.ref)
         end = self._end(AttemptState.SUCCEEDED, TaskState.SUCCEEDED, usage, ttft, started)
         end.result_from_output = True
         await self._finish(end)
+
+    def _emit(self, text: str, reasoning: bool) -> None:
+        """Stream text to the ledger (answers only) and the bus, with secrets masked."""
+        masks = self._masks.setdefault(reasoning, self.redactor.stream())
+        clean = masks.feed(text)
+        if not clean:
+            return
+        if not reasoning:
+            self.ledger.append_output(self.attempt.id, clean)
+        self.bus.publish(StreamChunk(self.attempt.task_id, self.attempt.id, clean, reasoning))
+
+    def _drain(self) -> None:
+        for reasoning, masks in self._masks.items():
+            rest = masks.flush()
+            if rest:
+                if not reasoning:
+                    self.ledger.append_output(self.attempt.id, rest)
+                self.bus.publish(
+                    StreamChunk(self.attempt.task_id, self.attempt.id, rest, reasoning, 0)
+                )
+        self._masks.clear()
 
     def _end(
         self,

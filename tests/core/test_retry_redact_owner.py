@@ -123,3 +123,20 @@ def test_garbage_owner_is_not_dead(owner: str) -> None:
 
 def test_negative_pid_owner_is_not_dead() -> None:
     assert is_dead(f"{socket.gethostname()}:-1:1.0") is False
+
+
+def test_stream_redactor_masks_a_secret_split_across_chunks() -> None:
+    from swarm_tui.core.redact import Redactor
+
+    secret = "sk-live-0123456789abcdef"
+    masks = Redactor(["K"], {"K": secret}).stream()
+    text = f"before {secret} middle {secret} end"
+    out = "".join(masks.feed(text[i : i + 3]) for i in range(0, len(text), 3)) + masks.flush()
+    assert out == "before *** middle *** end"
+
+
+def test_stream_redactor_without_secrets_passes_text_at_once() -> None:
+    from swarm_tui.core.redact import Redactor
+
+    masks = Redactor([], {}).stream()
+    assert masks.feed("abc") == "abc" and masks.flush() == ""
