@@ -264,3 +264,21 @@ async def test_plus_and_minus_change_the_priority_in_the_ledger(room: Room) -> N
     assert (await room.orch.task(task.id)).priority == -1
     assert room.table.tasks[task.id].priority == -1
     assert room.table.get_cell(str(task.id), "prio") == "-1"
+
+
+async def test_dispatch_for_a_paused_agent_says_so_and_starts_nothing(room: Room) -> None:
+    await room.orch.pause_agent("b")
+    task = await room.submit("for b", role="b")
+    await room.select(task.id)
+    await room.press("d")
+    assert any("agent b is paused" in n for n in room.notices())
+    assert await room.orch.attempts(task.id) == []
+    assert (await room.orch.task(task.id)).state == TaskState.QUEUED
+
+
+async def test_task_keys_with_an_empty_queue_say_no_task_is_selected(room: Room) -> None:
+    for key in ("d", "p", "x", "R", "plus", "r", "f", "a"):
+        await room.press(key)
+    assert room.notices().count("no task selected") == 8
+    assert await room.orch.tasks() == []
+    assert await room.ledger.flags() == {}

@@ -277,3 +277,28 @@ async def test_palette_raises_the_selected_tasks_priority(room: Room) -> None:
     await room.select(task.id)
     await run_from_palette(room, "priority +", "Priority +")
     assert (await room.orch.task(task.id)).priority == 1
+
+
+# ---------------------------------------------------------------- sort (s)
+
+
+async def test_s_cycles_the_sort_and_priority_puts_the_highest_first(room: Room) -> None:
+    await room.orch.pause_all()  # keep them queued: the order is the point here
+    low = await room.submit("low", priority=1)
+    high = await room.submit("high", priority=9)
+    mid = await room.submit("mid", priority=5)
+    await room.wait_for(lambda: room.table.row_count == 3, "three rows")
+
+    def order() -> list[str]:
+        return [str(room.table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(3)]
+
+    assert order() == [str(low.id), str(high.id), str(mid.id)]  # by id
+    await room.press("s")
+    assert order() == [str(high.id), str(mid.id), str(low.id)]  # by priority
+    assert "sorted by priority" in room.notices()
+    await room.select(low.id)
+    for _ in range(9):
+        await room.press("plus")
+    assert (await room.orch.task(low.id)).priority == 10
+    await room.wait_for(lambda: order()[0] == str(low.id), "the raised task to move up")
+    assert room.table.selected_task is not None and room.table.selected_task.id == low.id
