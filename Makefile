@@ -56,6 +56,9 @@ KILLS ?= 200
 crash-campaign: setup ## SIGKILL a headless run KILLS times at random moments; check nothing is lost
 	$(BIN)/python -m tests.reliability.campaign --kills $(KILLS)
 
+bench: setup ## UI under stream load (8/32/64 agents, 50 tokens/s each) -> bench/RESULTS.md
+	$(BIN)/python bench/ui_load.py $(BENCH_ARGS)
+
 lock: $(UV)
 	$(UV) lock
 
