@@ -19,6 +19,8 @@ from swarm_tui.core.states import InvalidTransition
 from swarm_tui.core.submit import SubmitError
 from swarm_tui.core.taskfile import TaskFileError
 from swarm_tui.headless import cmd_run
+from swarm_tui.hw.cli import add_hw_arguments, add_probe_arguments, cmd_hw, cmd_probe
+from swarm_tui.runtime import settings_from_args
 from swarm_tui.store.db import LedgerError
 
 __all__ = ["build_parser", "main"]
@@ -93,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", help="file to check (default: the one in use)")
 
     sub.add_parser("doctor", parents=[common], help="check config, ledger, providers, models, keys")
+    add_hw_arguments(sub.add_parser("hw", parents=[common], help="print one hardware sample"))
+    add_probe_arguments(
+        sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
+    )
     return parser
 
 
@@ -105,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "config":
             return cmd_config_check(args)
+        if command in ("hw", "probe"):
+            hardware = settings_from_args(args.config).hardware
+            return (cmd_hw if command == "hw" else cmd_probe)(args, hardware)
         if command == "doctor":
             return asyncio.run(cmd_doctor(args))
         if command == "submit":

@@ -29,7 +29,8 @@ from swarm_tui.core.events import (
 )
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.taskfile import load_task_file
-from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
+from swarm_tui.hw.events import HardwareSampled
+from swarm_tui.runtime import db_path, hardware_sampler, open_orchestrator, settings_from_args
 
 __all__ = ["cmd_run", "log_events"]
 
@@ -53,6 +54,9 @@ async def log_events(sub: Subscription) -> None:
         elif isinstance(event, TaskChanged) and event.state.terminal:
             detail = f": {event.reason}" if event.reason else ""
             _line(f"task #{event.task_id} {event.state.value}{detail}")
+        elif isinstance(event, HardwareSampled):
+            for alert in event.raised:
+                _line(f"hardware {alert.level}: {alert.text}")
         elif isinstance(event, Notice):
             _line(f"{event.level}: {event.text}")
         elif isinstance(event, RetryScheduled):
@@ -127,11 +131,12 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
     async with open_orchestrator(settings, path) as orch:
         if args.tasks:
             await _submit_file(orch, args.tasks)
-        if screen:
-            await _run_tui(settings, orch)
-        else:
-            _line(f"ledger {path}; config {settings.source}; {len(settings.agents)} agent(s)")
-            await _run_headless(orch, until_idle=until_idle)
+        async with hardware_sampler(settings, orch):
+            if screen:
+                await _run_tui(settings, orch)
+            else:
+                _line(f"ledger {path}; config {settings.source}; {len(settings.agents)} agent(s)")
+                await _run_headless(orch, until_idle=until_idle)
         totals = await orch.totals()
     states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items()))
     _line(f"done: {states}; tokens {totals.tokens_in} in / {totals.tokens_out} out")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,10 +11,11 @@ from pathlib import Path
 
 from swarm_tui.config import Settings, find_config, load_settings
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.hw.sampler import make_sampler
 from swarm_tui.providers.registry import build_providers
 from swarm_tui.store.ledger import Ledger
 
-__all__ = ["db_path", "open_orchestrator", "settings_from_args"]
+__all__ = ["db_path", "hardware_sampler", "open_orchestrator", "settings_from_args"]
 
 
 def settings_from_args(config: str | None) -> Settings:
@@ -39,3 +42,20 @@ async def open_orchestrator(settings: Settings, path: Path) -> AsyncIterator[Orc
             await orchestrator.stop()
         finally:
             await ledger.close()
+
+
+@asynccontextmanager
+async def hardware_sampler(settings: Settings, orch: Orchestrator) -> AsyncIterator[None]:
+    """Sample the GPU host onto the orchestrator's bus while a run lasts (``[hardware]``)."""
+    if not settings.hardware.enabled:
+        yield
+        return
+    sampler = make_sampler(settings.hardware, publish=orch.bus.publish)
+    job = asyncio.create_task(sampler.run(), name="hardware-sampler")
+    try:
+        yield
+    finally:
+        await sampler.aclose()
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job

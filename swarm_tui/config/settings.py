@@ -14,6 +14,7 @@ from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.providers import ProviderConfig
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
 from swarm_tui.config_errors import Loc, config_problem, config_problems
+from swarm_tui.hw.settings import HardwareConfig
 
 __all__ = [
     "BudgetConfig",
@@ -75,7 +76,7 @@ class UIConfig(Strict):
 
     theme: Annotated[str, Field(min_length=1)] = "swarm-dark"
     """Theme name: a built-in or a file in ``themes/``."""
-    stream_flush_ms: Annotated[int, Field(ge=10, le=1000)] = 50
+    stream_flush_ms: Annotated[int, Field(ge=10, le=1000)] = 80
     """How often streamed text is flushed to the screen."""
     stream_max_lines: Annotated[int, Field(ge=100)] = 5000
     """Lines kept per agent stream."""
@@ -107,6 +108,8 @@ class Settings(Strict):
     """Back-off between attempts."""
     breaker: BreakerConfig = BreakerConfig()
     """Circuit breakers per provider model."""
+    hardware: HardwareConfig = HardwareConfig()
+    """The hardware monitor: this host, Ollama's loaded models, or a remote GPU host."""
 
     _source: str = PrivateAttr(default="<built-in default>")
 

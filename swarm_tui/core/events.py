@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from swarm_tui.core.models import TaskState
+from swarm_tui.hw.events import HardwareSampled
 
 __all__ = [
     "AttemptEnded",
@@ -156,4 +157,5 @@ Event = (
     | FallbackUsed
     | SessionRecorded
     | ToolActivity
+    | HardwareSampled
 )

@@ -159,12 +159,15 @@ class LedgerWrites:
         now: float,
         lease_until: float,
     ) -> Attempt | None:
-        """queued -> running with a new attempt; None if someone else moved the task first."""
+        """queued -> running with a new attempt; None if someone else moved the task first.
+
+        A reassigned agent (``pin_agent``) sticks for every later attempt; a pinned model
+        (``pin``) is used once, then the agent's mix and fallbacks apply again."""
 
         async def op(conn: Conn) -> Attempt | None:
             cur = await conn.execute(
                 """UPDATE tasks SET state = 'running', attempts = attempts + 1, pin = NULL,
-                   pin_agent = NULL, started_at = COALESCE(started_at, ?), updated_at = ?
+                   started_at = COALESCE(started_at, ?), updated_at = ?
                    WHERE id = ? AND state = 'queued'""",
                 (now, now, task_id),
             )

@@ -3,15 +3,18 @@ orchestrator running in-process. Behaviour lives in the panes, screens and actio
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable, Iterable
 
 from textual.app import ComposeResult, SystemCommand
+from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from swarm_tui.config import Settings
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.hw.ollama_ps import OllamaPs
 from swarm_tui.store.ledger import Totals
 from swarm_tui.tui.actions import Actions
 from swarm_tui.tui.bindings import APP_BINDINGS, check_keymap
@@ -20,6 +23,7 @@ from swarm_tui.tui.messages import SwarmUpdate
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
 from swarm_tui.tui.theming import APP_VARIABLES, register_themes
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
+from swarm_tui.tui.widgets.hardware_pane import HardwarePane
 from swarm_tui.tui.widgets.status_bar import StatusBar, status_text
 from swarm_tui.tui.widgets.stream_panel import StreamPanel
 from swarm_tui.tui.widgets.task_table import TaskTable
@@ -27,6 +31,8 @@ from swarm_tui.tui.widgets.task_table import TaskTable
 __all__ = ["SwarmApp", "make_app"]
 
 COMPACT_WIDTH, COMPACT_HEIGHT = 100, 30
+HARDWARE_WIDTH = 140
+"""Narrower than this, the hardware pane hides until ``h`` shows it."""
 
 
 class SwarmApp(Actions):
@@ -49,18 +55,30 @@ class SwarmApp(Actions):
         self.last_update: SwarmUpdate | None = None
         self.last_totals: Totals | None = None
         self.compact = False
+        self.show_hardware = True
+        self.hardware_toggled = False
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **APP_VARIABLES}
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
-        yield TaskTable(clock=self.orch.clock, id="tasks")
+        hardware = self.settings.hardware
+        with Horizontal(id="top"):
+            yield TaskTable(clock=self.orch.clock, id="tasks")
+            yield HardwarePane(
+                actions=OllamaPs(hardware.ollama_base_url) if hardware.ollama_base_url else None,
+                thresholds=hardware.thresholds, history=hardware.history, id="hardware",
+            )  # fmt: skip
         yield Input(placeholder="filter: words that must all appear (esc clears)", id="filter")
         yield AgentStreams(max_lines=self.settings.ui.stream_max_lines, id="streams")
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
+        # Fewer, cheaper collections: with thousands of short-lived strips per second the
+        # default thresholds made gen-2 sweeps stall the event loop (bench/ui_load.py).
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
         for notice in register_themes(self, self.settings.ui.theme):
             self.notify(notice, severity="warning", timeout=10)
         keymap, notices = check_keymap(self.settings.ui.keymap)
@@ -99,6 +117,8 @@ class SwarmApp(Actions):
         focus = self.screen if isinstance(self.screen, StreamFocusScreen) else None
         if focus is not None and focus.attempt_id in update.text:
             focus.append(update.text[focus.attempt_id])
+        if update.hardware is not None:
+            self.query_one(HardwarePane).show(update.hardware)
         self._update_status(update)
         for level, text in update.notices:
             self.attention(text, severity="error" if level == "error" else "information")
@@ -107,7 +127,7 @@ class SwarmApp(Actions):
         flags = self.orch.flags
         paused_agents = sorted(k.split(":", 1)[1] for k in flags if k.startswith("paused_agent:"))
         budget = self.settings.budget.run_usd or self.settings.budget.daily_usd
-        self.query_one(StatusBar).update(
+        self.query_one(StatusBar).show(
             status_text(
                 update.totals or self.last_totals,
                 tokens_per_s=update.tokens_per_s, budget_usd=budget,
@@ -133,6 +153,19 @@ class SwarmApp(Actions):
         self.screen.set_class(self.compact, "-compact")
         self.query_one(TaskTable).set_compact(self.compact)
         self.query_one(AgentStreams).set_class(width < COMPACT_WIDTH, "-single")
+        pane = self.query_one(HardwarePane)
+        pane.compact = self.compact
+        roomy = width >= HARDWARE_WIDTH
+        pane.display = self.settings.hardware.enabled and (
+            self.show_hardware if self.hardware_toggled else roomy
+        )
+
+    def action_toggle_hardware(self) -> None:
+        """Show or hide the hardware pane (shown by default only on wide terminals)."""
+        pane = self.query_one(HardwarePane)
+        self.hardware_toggled = True
+        self.show_hardware = not pane.display
+        self._apply_size(self.size.width, self.size.height)
 
     def on_stream_panel_open(self, event: StreamPanel.Open) -> None:
         self.push_screen(StreamFocusScreen(event.panel))

@@ -23,11 +23,15 @@ APP_BINDINGS: list[Binding] = [
     Binding("i", "detail", "Detail", id="detail"),
     Binding("f", "focus_stream", "Focus stream", id="focus"),
     Binding("slash", "filter", "Filter", id="filter"),
+    Binding("h", "toggle_hardware", "Hardware", id="hardware"),
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit_room", "Quit", id="quit"),
 ]
 
-BINDING_IDS = {b.id for b in APP_BINDINGS if b.id}
+PANE_BINDING_IDS = {"hw_unload", "hw_preload", "sort", "stream_open"}
+"""Bindings that live on a pane (remappable too)."""
+
+BINDING_IDS = {b.id for b in APP_BINDINGS if b.id} | PANE_BINDING_IDS
 
 
 def check_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:

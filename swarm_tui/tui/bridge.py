@@ -28,11 +28,15 @@ from swarm_tui.core.events import (
     UsageRecorded,
 )
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.tui.messages import StreamInfo, SwarmUpdate
 
 __all__ = ["Bridge"]
 
 log = logging.getLogger("swarm_tui.tui.bridge")
+
+RATE_REFRESH = 1.0
+"""Seconds between tokens/s refreshes of streams that got no text."""
 
 RATE_WINDOW = 5.0
 """Seconds of history behind a tokens/s figure."""
@@ -80,10 +84,12 @@ class Bridge:
         self._changed_streams: set[int] = set()
         self._ended: list[int] = []
         self._final: dict[int, StreamInfo] = {}
+        self._hardware: HardwareSampled | None = None
         self._notices: list[tuple[str, str]] = []
         self._flags_changed = False
         self._totals_due = True
         self._last_totals = 0.0
+        self._last_rates = 0.0
         self._jobs: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -135,6 +141,10 @@ class Bridge:
             self._flags_changed = True
         elif isinstance(event, Notice):
             self._notices.append((event.level, event.text))
+        elif isinstance(event, HardwareSampled):
+            self._hardware = event
+            for alert in event.raised:
+                self._notices.append((alert.level, f"hardware: {alert.text}"))
 
     async def _collect(self) -> None:
         async for event in self.sub:
@@ -164,7 +174,10 @@ class Bridge:
                 update.streams[attempt_id] = stream.info
         update.streams.update(self._final)
         self._final = {}
-        self._changed_streams = {a for a in self.streams}  # rates decay while idle
+        self._changed_streams = set()
+        if now - self._last_rates >= RATE_REFRESH:  # rates of quiet streams decay, once a second
+            self._changed_streams = set(self.streams)
+            self._last_rates = now
         update.ended, self._ended = self._ended, []
         if self._dirty_tasks:
             ids, self._dirty_tasks = self._dirty_tasks, set()
@@ -180,6 +193,7 @@ class Bridge:
             update.flags = dict(self.orch.flags)
             self._flags_changed = False
         update.notices, self._notices = self._notices, []
+        update.hardware, self._hardware = self._hardware, None
         update.tokens_per_s = sum(s.rate(now) for s in self.streams.values())
         if (
             update.text
@@ -189,5 +203,6 @@ class Bridge:
             or update.totals
             or update.flags is not None
             or update.notices
+            or update.hardware
         ):
             self.target.post_message(update)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from swarm_tui.core.models import Task
+from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.store.ledger import Totals
 
 __all__ = ["StreamInfo", "SwarmUpdate"]
@@ -44,3 +45,5 @@ class SwarmUpdate(Message):
     """(level, text) to show; level "error" rings the bell."""
     tokens_per_s: float = 0.0
     """Across every running attempt."""
+    hardware: HardwareSampled | None = None
+    """The newest hardware sample, when one came."""

@@ -275,3 +275,25 @@ async def test_start_recovers_attempts_of_a_dead_orchestrator(
     assert first.state == AttemptState.ABANDONED and first.output == "partial"
     assert second.state == AttemptState.SUCCEEDED
     assert (await orch.task(task.id)).state == TaskState.SUCCEEDED
+
+
+async def test_reassigned_agent_sticks_through_a_retry(make_orch: OrchFactory) -> None:
+    """A task reassigned to agent b stays on b when its next attempt fails and retries."""
+    p1 = held()
+    calls: list[str] = []
+
+    def p2_script(req: StreamRequest) -> Script:
+        calls.append("p2")
+        if len(calls) == 1:
+            return Script(tokens=["x"], error=ProviderError("503", retryable=True, status=503))
+        return Script(tokens=["ok"])
+
+    orch = make_orch(providers={"p1": p1, "p2": FakeProvider("p2", p2_script)})
+    orch.clock = _advancing(orch.clock)
+    [(task, _)] = await orch.submit([TaskSpec(prompt="x", role="c")])
+    async with running(orch):
+        await asyncio.wait_for(p1.holding.wait(), 20)
+        await orch.reassign(task.id, agent="b")
+        await wait_state(orch, task.id, TaskState.SUCCEEDED)
+    agents = [a.agent for a in await orch.attempts(task.id)]
+    assert agents == ["c", "b", "b"]

@@ -171,14 +171,14 @@ async def test_reclaim_numbers_attempts_and_keeps_first_start(ledger: Ledger) ->
     assert task.attempts == 2 and task.started_at == NOW and task.error == "rate limited"
 
 
-async def test_claim_clears_a_pin(ledger: Ledger) -> None:
+async def test_claim_uses_a_model_pin_once_and_keeps_the_agent_pin(ledger: Ledger) -> None:
     (tid,) = await add(ledger, new())
     assert await ledger.update_task(tid, NOW, "reassigned", pin="p2/m1", pin_agent="b")
     pinned = await ledger.get_task(tid)
     assert pinned is not None and (pinned.pin, pinned.pin_agent) == ("p2/m1", "b")
     assert await claim(ledger, tid) is not None
     task = await ledger.get_task(tid)
-    assert task is not None and task.pin is None and task.pin_agent is None
+    assert task is not None and task.pin is None and task.pin_agent == "b"
 
 
 # ------------------------------------------------------------------ finishing

@@ -143,3 +143,20 @@ def test_light_theme(tmp_path: Path, snap_compare: SnapCompare) -> None:
 def test_compact_80x24(tmp_path: Path, snap_compare: SnapCompare) -> None:
     room = busy_room(tmp_path)
     assert snap_compare(room.app, terminal_size=(80, 24), run_before=steady)
+
+
+def test_wide_room_with_the_hardware_pane(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """At 160 columns the hardware pane sits beside the queue: a spilled model, a hot GPU."""
+    from swarm_tui.hw.sampler import Sampler
+    from tests.hw.samples import ScriptedSource
+    from tests.tui.test_hardware_pane import WARMING, Ticks
+
+    room = busy_room(tmp_path)
+
+    async def sampled(pilot: Pilot[Any]) -> None:
+        sampler = Sampler([ScriptedSource(WARMING)], history=60, clock=Ticks())
+        for _ in WARMING:
+            room.app.bridge._take(await sampler.sample_once())
+        await steady(pilot)
+
+    assert snap_compare(room.app, terminal_size=(160, 40), run_before=sampled)

@@ -53,7 +53,7 @@ class AgentStreams(VerticalScroll):
             if panel is not None:
                 panel.append(chunk)
         for panel in self.panels.values():  # text kept while hidden renders once visible
-            if panel.pending and panel.is_on_screen and self.app.screen is panel.screen:
+            if panel.pending and panel.in_view:
                 panel.flush_pending()
         while len(self.ended) > self.keep_ended:
             old = self.panels.pop(self.ended.pop(0), None)

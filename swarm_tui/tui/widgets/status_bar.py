@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from textual.widget import Widget
 
 from swarm_tui.store.ledger import Totals
 
@@ -38,7 +38,10 @@ def status_text(
     return " · ".join(parts)
 
 
-class StatusBar(Static):
+class StatusBar(Widget):
+    """One line, repainted only when its text changes and never re-laid out (a relayout of
+    the whole screen on every flush is what made the control room lag under load)."""
+
     DEFAULT_CSS = """
     StatusBar {
         dock: top;
@@ -48,3 +51,15 @@ class StatusBar(Static):
         padding: 0 1;
     }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = ""
+
+    def render(self) -> str:
+        return self.text
+
+    def show(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()

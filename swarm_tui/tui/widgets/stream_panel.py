@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections import deque
 
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
+from textual.widget import Widget
 from textual.widgets import Log
 
 from swarm_tui.tui.messages import StreamInfo
@@ -53,6 +56,15 @@ class StreamPanel(Log):
     """
     BINDINGS = [Binding("enter", "open", "Full screen", id="stream_open")]
 
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    """A panel's size is fixed by its grid cell, so new text must not re-lay out the whole
+    screen (Widget's own ``virtual_size`` asks for a layout on every write: with 32 streams
+    that was most of the control room's time). Scrollbars follow in the watcher."""
+
+    def watch_virtual_size(self, size: Size) -> None:
+        self._refresh_scrollbars()
+        self._scroll_update(size)
+
     class Open(Message):
         def __init__(self, panel: StreamPanel) -> None:
             super().__init__()
@@ -70,14 +82,29 @@ class StreamPanel(Log):
 
     def set_info(self, info: StreamInfo) -> None:
         self.info = info
-        self.border_title = f"#{info.task_id} {info.agent} · {info.model}"
+        title = f"#{info.task_id} {info.agent} · {info.model}"
         rate = f" · {info.tokens_per_s:.1f} tok/s" if info.state == "running" else ""
-        self.border_subtitle = f"{info.state} · {info.tokens} tok{rate}"
+        subtitle = f"{info.state} · {info.tokens} tok{rate}"
+        if title != self.border_title:  # each change costs a repaint: skip the no-ops
+            self.border_title = title
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
         self.set_class(info.state != "running", "-ended")
+
+    @property
+    def in_view(self) -> bool:
+        """On the active screen and inside its container's viewport (not scrolled away)."""
+        if not self.is_mounted or self.app.screen is not self.screen or not self.display:
+            return False
+        parent = self.parent
+        region = self.region
+        if not region:
+            return False
+        return not isinstance(parent, Widget) or region.overlaps(parent.region)
 
     def append(self, text: str) -> None:
         self._remember(text)
-        if self.is_on_screen and self.app.screen is self.screen:
+        if self.in_view:
             self.flush_pending()
             self._write_wrapped(text)
         else:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from swarm_tui.core.models import Task, TaskState
 
@@ -66,7 +68,7 @@ class TaskTable(DataTable[str | Text]):
             visible = self._matches(task)
             if key in self.rows and visible:
                 for column, value in zip(self._columns(), self._cells(task), strict=True):
-                    self.update_cell(key, column, value, update_width=True)
+                    self._set_cell(key, column, value)
                 changed_order |= old is None or self._sort_key(old) != self._sort_key(task)
             elif visible:
                 self.add_row(*self._cells(task), key=key)
@@ -83,9 +85,14 @@ class TaskTable(DataTable[str | Text]):
         now = self.clock()
         for task in self.tasks.values():
             if task.state == TaskState.RUNNING and str(task.id) in self.rows:
-                self.update_cell(
-                    str(task.id), "elapsed", elapsed_text(task, now), update_width=True
-                )
+                self._set_cell(str(task.id), "elapsed", elapsed_text(task, now))
+
+    def _set_cell(self, row: str, column: str, value: str | Text) -> None:
+        """Widen a column only when the new value needs it: a width update re-lays out the
+        whole screen, which under a busy swarm made key presses lag."""
+        width = value.cell_len if isinstance(value, Text) else cell_len(value)
+        grow = width > self.columns[ColumnKey(column)].content_width
+        self.update_cell(row, column, value, update_width=grow)
 
     @property
     def selected_task(self) -> Task | None:
