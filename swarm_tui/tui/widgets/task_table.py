@@ -113,7 +113,7 @@ class TaskTable(DataTable[str | Text]):
 
     def action_cycle_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
-        self._rebuild()
+        self._sort()
         self.notify(f"sorted by {SORTS[self.sort_index][0]}", timeout=2)
 
     def _columns(self) -> tuple[str, ...]:
@@ -159,7 +159,12 @@ class TaskTable(DataTable[str | Text]):
             self.move_cursor(row=self.get_row_index(str(selected.id)))
 
     def _sort(self) -> None:
-        self._rebuild()
+        """Reorder the rows in place (no rebuild: cheaper, and the cursor stays on its task)."""
+        tasks = self.tasks
+        selected = self.selected_task
+        self.sort("id", key=lambda cell: self._sort_key(tasks[int(str(cell))]))
+        if selected is not None and str(selected.id) in self.rows:
+            self.move_cursor(row=self.get_row_index(str(selected.id)))
 
     def restyle(self) -> None:
         """Re-render the state colours after a theme change."""
