@@ -56,7 +56,8 @@ KILLS ?= 200
 crash-campaign: setup ## SIGKILL a headless run KILLS times at random moments; check nothing is lost
 	$(BIN)/python -m tests.reliability.campaign --kills $(KILLS)
 
-bench: setup ## UI under stream load (8/32/64 agents, 50 tokens/s each) -> bench/RESULTS.md
+bench: setup ## benchmarks (bench/README.md) -> bench/RESULTS.md
+	$(UV) sync --frozen --offline --extra local --group bench 2>/dev/null || $(UV) sync --frozen --extra local --group bench
 	$(BIN)/python bench/ui_load.py $(BENCH_ARGS)
 
 lock: $(UV)
