@@ -121,7 +121,7 @@ class SwarmApp(Actions):
             self.query_one(HardwarePane).show(update.hardware)
         self._update_status(update)
         for level, text in update.notices:
-            self.attention(text, severity="error" if level == "error" else "information")
+            self.attention(text, severity=level if level in ("warning", "error") else "information")
 
     def _update_status(self, update: SwarmUpdate) -> None:
         flags = self.orch.flags

@@ -20,11 +20,15 @@ from swarm_tui.core.bus import Subscription
 from swarm_tui.core.events import (
     AttemptEnded,
     AttemptStarted,
+    BreakerChanged,
     Event,
+    FallbackUsed,
     FlagChanged,
     Notice,
+    RetryScheduled,
     StreamChunk,
     TaskChanged,
+    ToolActivity,
     UsageRecorded,
 )
 from swarm_tui.core.orchestrator import Orchestrator
@@ -141,6 +145,23 @@ class Bridge:
             self._flags_changed = True
         elif isinstance(event, Notice):
             self._notices.append((event.level, event.text))
+        elif isinstance(event, RetryScheduled):
+            self._notices.append(
+                ("information", f"task #{event.task_id}: retry on {event.model} in"
+                 f" {event.wait_s:.0f} s ({event.reason})")
+            )  # fmt: skip
+        elif isinstance(event, FallbackUsed):
+            self._notices.append(
+                ("warning", f"task #{event.task_id}: {event.from_model} -> {event.to_model}"
+                 f" ({event.reason})")
+            )  # fmt: skip
+        elif isinstance(event, BreakerChanged):
+            level = "warning" if event.state == "open" else "information"
+            self._notices.append((level, f"breaker {event.state}: {event.model} ({event.reason})"))
+        elif isinstance(event, ToolActivity):
+            mark = "✗" if event.is_error else ("←" if event.is_result else "⚙")
+            line = f"\n{mark} {event.name} {event.detail}\n"
+            self._text.setdefault(event.attempt_id, []).append(line)
         elif isinstance(event, HardwareSampled):
             self._hardware = event
             for alert in event.raised:
