@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from swarm_tui.config.base import Strict, check_env_name
 from swarm_tui.config.models import ModelConfig
+from swarm_tui.config.prices import PAID_KINDS, default_price
 from swarm_tui.config_errors import config_problem, looks_like_secret
 
 __all__ = [
@@ -97,6 +98,24 @@ class CLIConfig(Strict):
         return v
 
 
+def _with_default_prices(data: dict[str, Any]) -> dict[str, Any]:
+    """Paid models with no prices in config get the shipped, dated defaults."""
+    models = data.get("models")
+    if data.get("kind") not in PAID_KINDS or not isinstance(models, dict):
+        return data
+    priced: dict[str, Any] = {}
+    for name, model in models.items():
+        default = default_price(name) if isinstance(name, str) else None
+        if (
+            isinstance(model, dict)
+            and default is not None
+            and not ({"input_per_mtok", "output_per_mtok"} & set(model))
+        ):
+            model = {**default.as_config(), **model}
+        priced[name] = model
+    return {**data, "models": priced}
+
+
 class ProviderConfig(Strict):
     """A backend the swarm can send requests to."""
 
@@ -138,6 +157,7 @@ class ProviderConfig(Strict):
             filled = PRESETS[preset]
         elif isinstance(kind, str) and kind in KIND_DEFAULTS:
             filled = KIND_DEFAULTS[kind]
+        data = _with_default_prices(data)
         if filled is None:
             return data
         data = dict(data)
