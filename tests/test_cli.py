@@ -226,3 +226,13 @@ def test_headless_run_of_five_tasks_on_the_embedded_model(
         assert task["tokens_in"] > 0 and task["tokens_out"] > 0
     usage = query(Path(db), "SELECT DISTINCT usage_source FROM attempts")
     assert usage == [("counted",)]
+
+
+def test_hw_json_prints_a_valid_sample(env: dict[str, str]) -> None:
+    result = swarm("hw", "--json", "--ollama", "http://127.0.0.1:9", env=env)
+    assert result.returncode == 0, result.stderr
+    sample = json.loads(result.stdout)
+    assert sample["host"]["cores"] >= 1
+    assert 0 < sample["host"]["mem_total_bytes"]
+    assert sample["gpu"]["available"] is False and "NVIDIA" in sample["gpu"]["reason"]
+    assert sample["ollama"]["reachable"] is False
