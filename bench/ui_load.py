@@ -21,10 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import importlib.metadata
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -34,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common import machine, machine_lines, pct, write_section
 from rich.console import RenderableType
 from textual import events
 from textual._compositor import CompositorUpdate
@@ -59,7 +56,6 @@ LAG_SLEEP = 0.010
 TARGET_KEY_P99_MS = 50.0
 TARGET_LAG_P99_MS = 20.0
 TARGET_SIZE = 32
-NOTES = "## Notes"
 VOCAB = [
     *[
         "the",
@@ -296,45 +292,6 @@ async def run_size(agents: int, seconds: float, warmup: float, tmp: Path) -> Res
 
 
 # ---------------------------------------------------------------------- reporting
-def pct(values: list[float], q: float) -> float:
-    """The q-th percentile (nearest rank) in milliseconds."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank] * 1000
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    return {
-        "CPU": cpu,
-        "Cores (logical)": str(os.cpu_count()),
-        "RAM": ram,
-        "OS": f"{platform.system()} {platform.release()}",
-        "Python": platform.python_version(),
-        "Textual": importlib.metadata.version("textual"),
-        "Load average at start (1/5/15 min)": " / ".join(f"{x:.2f}" for x in load),
-        "Date (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
-    }
-
-
 def table(results: list[Result]) -> list[str]:
     head = (
         "| agents | tokens/s (target) | key→screen p50 / p99 ms (cursor) | key→screen p50 / p99 ms"
@@ -375,22 +332,19 @@ def verdict(results: list[Result]) -> list[str]:
 
 def write_results(results: list[Result], info: dict[str, str], args: argparse.Namespace) -> str:
     lines = [
-        "# UI under stream load — results",
+        "## UI under stream load",
         "",
         "Written by `bench/ui_load.py` (`make bench`); how it measures: bench/README.md.",
         f"Each size: {args.warmup:g} s warm-up with every agent streaming, then {args.seconds:g} s"
         " measured while keys are pressed (cursor down/up, every fifth press `s` sort) at"
         " random 50-150 ms gaps after each frame. 120x40 terminal, headless.",
         "",
-        "## Machine",
-        "",
-        *[f"- {k}: {v}" for k, v in info.items()],
-        "",
-        "## Figures",
+        *machine_lines(info),
+        "### Figures",
         "",
         *table(results),
         "",
-        f"## Targets (issue: at {TARGET_SIZE} agents, 50 tokens/s each)",
+        f"### Targets (issue: at {TARGET_SIZE} agents, 50 tokens/s each)",
         "",
         *verdict(results),
         "",
@@ -417,17 +371,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--quick", action="store_true", help="sizes 0 and 32, 5 s each")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.seconds, args.warmup = [0, 32], 5.0, 1.0
     info = machine()
     results = asyncio.run(main_async(args))
     text = write_results(results, info, args)
     print(text)
-    if not args.no_write:
-        old = args.out.read_text() if args.out.exists() else ""
-        if NOTES in old:  # hand-written analysis below the figures survives a rerun
-            text += "\n" + old[old.index(NOTES) :]
-        args.out.write_text(text)
-        print(f"written to {args.out}", file=sys.stderr)
+    if not args.no_write:  # only this section; the hand-written Notes survive a rerun
+        write_section("ui_load", text, args.out)
     return 0
 
 
