@@ -59,6 +59,10 @@ crash-campaign: setup ## SIGKILL a headless run KILLS times at random moments; c
 bench: setup ## benchmarks (bench/README.md) -> bench/RESULTS.md
 	$(UV) sync --frozen --offline --extra local --group bench 2>/dev/null || $(UV) sync --frozen --extra local --group bench
 	$(BIN)/python bench/ui_load.py $(BENCH_ARGS)
+	$(BIN)/python bench/overhead.py $(OVERHEAD_ARGS)
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
+	$(BIN)/python bench/night.py $(NIGHT_ARGS)
+	$(BIN)/python bench/real_model.py $(REAL_MODEL_ARGS)
 
 lock: $(UV)
 	$(UV) lock
