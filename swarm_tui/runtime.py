@@ -12,6 +12,7 @@ from pathlib import Path
 from swarm_tui.config import Settings, find_config, load_settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.hw.sampler import make_sampler
+from swarm_tui.mcp.hub import attach_hub
 from swarm_tui.providers.registry import build_providers
 from swarm_tui.store.ledger import Ledger
 
@@ -35,12 +36,14 @@ async def open_orchestrator(settings: Settings, path: Path) -> AsyncIterator[Orc
         path, commit_interval=settings.orchestrator.commit_interval_ms / 1000
     )
     orchestrator = Orchestrator(settings, ledger, build_providers(settings, log_dir=path.parent))
+    hub = attach_hub(orchestrator, path.parent)
     try:
         yield orchestrator
     finally:
         try:
             await orchestrator.stop()
         finally:
+            await hub.close()
             await ledger.close()
 
 

@@ -35,7 +35,11 @@ class AgentConfig(Strict):
     max_concurrent: Annotated[int, Field(gt=0)] = 2
     """Attempts this agent runs at once."""
     mcp_servers: list[str] = Field(default_factory=list)
-    """MCP servers this agent may use (deny by default)."""
+    """MCP servers this agent may use (deny by default): a server name allows all its tools,
+    ``"server__pattern"`` (``"git__git_log"``, ``"filesystem__read_*"``) only matching ones."""
+    tool_choice: str | None = None
+    """Force the first model turn to call this tool (``"server__tool"``); later turns choose
+    freely. For backends that only call tools when told to (llama.cpp's chat templates)."""
 
     @field_validator("mix")
     @classmethod

@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from swarm_tui.config.agents import AgentConfig
 from swarm_tui.config.base import NAME, Strict
+from swarm_tui.config.mcp import MCPConfig
 from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.providers import ProviderConfig
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
@@ -110,6 +111,8 @@ class Settings(Strict):
     """Circuit breakers per provider model."""
     hardware: HardwareConfig = HardwareConfig()
     """The hardware monitor: this host, Ollama's loaded models, or a remote GPU host."""
+    mcp: MCPConfig = MCPConfig()
+    """MCP tool servers, tool policies and approvals, the tool loop's limits."""
 
     _source: str = PrivateAttr(default="<built-in default>")
 
@@ -136,6 +139,12 @@ class Settings(Strict):
                 problem = self._ref_problem(ref)
                 if problem:
                     problems.append((("agents", agent_name, *loc), problem))
+            for i, entry in enumerate(agent.mcp_servers):
+                server = entry.split("__", 1)[0]
+                if server != "swarm" and server not in self.mcp.servers:
+                    known = ", ".join(["swarm", *sorted(self.mcp.servers)])
+                    message = f"unknown MCP server {server!r} (known: {known})"
+                    problems.append((("agents", agent_name, "mcp_servers", i), message))
         default = self.orchestrator.default_agent
         if default is not None and default not in self.agents:
             message = f"unknown agent {default!r} (known: {', '.join(self.agents)})"

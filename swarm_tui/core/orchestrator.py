@@ -27,6 +27,7 @@ from swarm_tui.core.owner import is_dead, owner_id
 from swarm_tui.core.redact import Redactor
 from swarm_tui.core.router import Router
 from swarm_tui.core.runner import AttemptRun
+from swarm_tui.core.toolcontrol import ToolControl
 from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger
 
@@ -41,7 +42,7 @@ class Running:
     job: asyncio.Task[None]
 
 
-class Orchestrator(Control):
+class Orchestrator(Control, ToolControl):
     def __init__(
         self,
         settings: Settings,
@@ -250,6 +251,7 @@ class Orchestrator(Control):
             rng=self.rng,
             resilience=self.resilience,
             journal=self.journal,
+            tools=self._tool_loop(attempt, agent_name, agent),
         )
         job = asyncio.create_task(run.run(), name=f"attempt-{attempt.id}")
         self.running[attempt.id] = Running(run, job)

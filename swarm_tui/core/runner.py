@@ -31,6 +31,7 @@ from swarm_tui.core.journal import Journal
 from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.core.redact import Redactor, StreamRedactor
 from swarm_tui.core.retry import backoff_seconds, classify
+from swarm_tui.core.toolloop import ToolLoop, add_usage
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,
@@ -90,6 +91,8 @@ class AttemptRun:
     _masks: dict[bool, StreamRedactor] = field(default_factory=dict)
     resilience: Resilience | None = None
     journal: Journal | None = None
+    tools: ToolLoop | None = None
+    """The MCP tool loop, when the agent may use tools (API-model providers only)."""
 
     @property
     def ref(self) -> str:
@@ -108,19 +111,32 @@ class AttemptRun:
                 max_tokens=self.model.max_tokens,
                 resume=await self._last_session(),
             )
+            if self.tools is not None:
+                request = await self.tools.prepare(request)
             await self.provider.start()
-            async for event in self.provider.stream(request):
-                if isinstance(event, TextDelta | ReasoningDelta):
-                    if ttft is None:
-                        ttft = (time.monotonic() - started) * 1000
-                    self.tokens_seen += 1
-                    self._emit(event.text, isinstance(event, ReasoningDelta))
-                elif isinstance(event, Usage):
-                    usage = event
-                elif isinstance(event, ToolCall | ToolResult | Session):
-                    await self._side_event(event)
-                elif isinstance(event, Done):
+            while True:  # one pass per model turn; more only when the tool loop answers calls
+                calls: list[ToolCall] = []
+                said: list[str] = []
+                before = usage
+                async for event in self.provider.stream(request):
+                    if isinstance(event, TextDelta | ReasoningDelta):
+                        if ttft is None:
+                            ttft = (time.monotonic() - started) * 1000
+                        self.tokens_seen += 1
+                        self._emit(event.text, isinstance(event, ReasoningDelta))
+                        if isinstance(event, TextDelta):
+                            said.append(event.text)
+                    elif isinstance(event, Usage):  # the last one of a turn counts
+                        usage = add_usage(before, event)
+                    elif isinstance(event, ToolCall | ToolResult | Session):
+                        await self._side_event(event)
+                        if isinstance(event, ToolCall):
+                            calls.append(event)
+                    elif isinstance(event, Done):
+                        break
+                if self.tools is None or not calls:
                     break
+                request = await self.tools.answer(request, "".join(said), calls)
         except asyncio.CancelledError:
             self._drain()
             if self.resilience is not None:

@@ -28,6 +28,7 @@ from swarm_tui.providers.errors import decode_object, status_error, stream_error
 from swarm_tui.providers.http_base import HTTPProvider
 from swarm_tui.providers.sse import aiter_sse
 from swarm_tui.providers.toolcalls import ToolCallAccumulator
+from swarm_tui.providers.wire import anthropic_messages
 
 __all__ = ["API_VERSION", "AnthropicProvider", "anthropic_usage"]
 
@@ -64,11 +65,7 @@ class AnthropicProvider(HTTPProvider):
 
     def _body(self, request: StreamRequest) -> dict[str, object]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        messages = [
-            {"role": "assistant" if m.role == "assistant" else "user", "content": m.content}
-            for m in request.messages
-            if m.role != "system"
-        ]
+        messages = anthropic_messages(request.messages)
         body: dict[str, object] = {**request.options}
         body.update(
             model=request.model, max_tokens=request.max_tokens, messages=messages, stream=True

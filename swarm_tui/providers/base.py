@@ -37,8 +37,16 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
+    """One message. An assistant turn may carry the tool calls it made; a ``tool`` message
+    answers one of them (``tool_call_id``, ``tool_name``; ``is_error`` when the tool failed).
+    Each provider puts these in its own wire shape."""
+
     role: Literal["system", "user", "assistant", "tool"]
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    tool_name: str | None = None
+    is_error: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from swarm_tui.providers.base import (
 from swarm_tui.providers.errors import decode_object, status_error, stream_error, transport_error
 from swarm_tui.providers.http_base import HTTPProvider
 from swarm_tui.providers.sse import aiter_sse
+from swarm_tui.providers.wire import gemini_contents
 
 __all__ = ["GeminiProvider", "gemini_usage"]
 
@@ -55,11 +56,7 @@ class GeminiProvider(HTTPProvider):
 
     def _body(self, request: StreamRequest) -> dict[str, object]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        contents = [
-            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
-            for m in request.messages
-            if m.role != "system"
-        ]
+        contents = gemini_contents(request.messages)
         config: dict[str, object] = {"maxOutputTokens": request.max_tokens}
         if request.temperature is not None:
             config["temperature"] = request.temperature

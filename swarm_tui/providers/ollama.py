@@ -34,6 +34,7 @@ from swarm_tui.providers.errors import (
     transport_error,
 )
 from swarm_tui.providers.openai_compat import make_client, openai_tools
+from swarm_tui.providers.wire import ollama_messages
 
 __all__ = ["OllamaProvider", "parse_ollama_host"]
 
@@ -126,7 +127,7 @@ class OllamaProvider:
             options["temperature"] = request.temperature
         body: dict[str, object] = {
             "model": request.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": ollama_messages(request.messages),
             "stream": True,
         }
         for key, value in request.options.items():

@@ -33,6 +33,7 @@ from swarm_tui.providers.errors import (
 )
 from swarm_tui.providers.sse import aiter_sse
 from swarm_tui.providers.toolcalls import ToolCallAccumulator
+from swarm_tui.providers.wire import openai_messages
 
 __all__ = ["OpenAICompatProvider", "make_client", "openai_tools", "parse_usage"]
 
@@ -146,7 +147,7 @@ class OpenAICompatProvider:
         }
         body.update(
             model=request.model,
-            messages=[{"role": m.role, "content": m.content} for m in request.messages],
+            messages=openai_messages(request.messages),
             stream=True,
             stream_options={"include_usage": True},
             max_tokens=request.max_tokens,

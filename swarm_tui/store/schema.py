@@ -100,7 +100,44 @@ CREATE TABLE flags (
 UPDATE attempts SET usage_source = 'reported' WHERE tokens_out IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# v3: MCP tool calls per attempt, tool approvals with definition hashes, shared memory.
+_V3 = """
+CREATE TABLE tool_calls (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts           REAL    NOT NULL,
+    task_id      INTEGER NOT NULL,
+    attempt_id   INTEGER NOT NULL,
+    call_id      TEXT    NOT NULL,
+    tool         TEXT    NOT NULL,
+    arguments    TEXT    NOT NULL,
+    outcome      TEXT    NOT NULL,
+    result_chars INTEGER NOT NULL DEFAULT 0,
+    duration_ms  REAL,
+    approved_by  TEXT    NOT NULL,
+    error        TEXT
+);
+CREATE INDEX tool_calls_by_attempt ON tool_calls (attempt_id, id);
+CREATE TABLE tool_approvals (
+    agent       TEXT NOT NULL,
+    tool        TEXT NOT NULL,
+    def_hash    TEXT NOT NULL,
+    decision    TEXT NOT NULL,
+    decided_by  TEXT NOT NULL,
+    ts          REAL NOT NULL,
+    PRIMARY KEY (agent, tool)
+);
+CREATE TABLE memories (
+    project    TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    content    TEXT NOT NULL,
+    author     TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (project, name)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 """``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

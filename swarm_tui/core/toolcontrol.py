@@ -1,0 +1,102 @@
+"""The orchestrator's tool API: attach the MCP hub, answer approvals, edit shared memory.
+
+A mixin of :class:`~swarm_tui.core.orchestrator.Orchestrator`; the TUI and the CLI use these
+methods, never the gate or the ledger directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from swarm_tui.config import CLI_KINDS, AgentConfig, Settings
+from swarm_tui.core.approvals import ApprovalGate, PendingApproval
+from swarm_tui.core.bus import EventBus
+from swarm_tui.core.events import Notice
+from swarm_tui.core.models import Attempt
+from swarm_tui.core.redact import Redactor
+from swarm_tui.core.toolloop import ToolHost, ToolLoop
+from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.tools import MemoryEntry
+
+__all__ = ["DEFAULT_PROJECT", "ToolControl"]
+
+DEFAULT_PROJECT = "default"
+
+
+class ToolControl:
+    settings: Settings
+    ledger: Ledger
+    bus: EventBus
+    clock: Callable[[], float]
+    redactor: Redactor
+    tool_host: ToolHost | None = None
+    gate: ApprovalGate | None = None
+    project: str = DEFAULT_PROJECT
+
+    def attach_tools(self, host: ToolHost, *, interactive: bool = False) -> ApprovalGate:
+        """Give API-model agents the hub's tools; ``interactive`` when a human can approve."""
+        self.tool_host = host
+        self.gate = ApprovalGate(
+            self.settings.mcp,
+            self.ledger,
+            self.clock,
+            notify=lambda text: self.bus.publish(Notice("warning", text)),
+        )
+        self.gate.interactive = interactive
+        return self.gate
+
+    def set_interactive(self, interactive: bool) -> None:
+        """The control room is open (``ask`` waits for a human) or not (``headless_ask``)."""
+        if self.gate is not None:
+            self.gate.interactive = interactive
+
+    def _tool_loop(self, attempt: Attempt, agent_name: str, agent: AgentConfig) -> ToolLoop | None:
+        if self.tool_host is None or self.gate is None:
+            return None
+        provider = self.settings.providers.get(attempt.provider)
+        if provider is None or provider.kind in CLI_KINDS:
+            return None  # agent CLIs run their own tools (they get `mcp-serve` instead)
+        if not agent.mcp_servers and not self.settings.mcp.memory:
+            return None
+        return ToolLoop(
+            host=self.tool_host,
+            gate=self.gate,
+            config=self.settings.mcp,
+            store=self.ledger,
+            bus=self.bus,
+            redactor=self.redactor,
+            agent=agent_name,
+            allow=list(agent.mcp_servers),
+            first_choice=agent.tool_choice,
+            task_id=attempt.task_id,
+            attempt_id=attempt.id,
+            clock=self.clock,
+        )
+
+    # ------------------------------------------------------------------ approvals
+    def pending_approvals(self) -> list[PendingApproval]:
+        """Tool calls waiting for a human, oldest first."""
+        if self.gate is None:
+            return []
+        return sorted(self.gate.pending.values(), key=lambda p: p.id)
+
+    def approve(self, approval_id: int, *, always: bool = False) -> bool:
+        """Let a held call run (``always``: and later calls of that tool by that agent, until
+        its definition changes). False when it is no longer pending."""
+        return self.gate is not None and self.gate.answer(
+            approval_id, "always" if always else "once"
+        )
+
+    def deny(self, approval_id: int) -> bool:
+        """Refuse a held call: the tool does not run; the model is told it was denied."""
+        return self.gate is not None and self.gate.answer(approval_id, "deny")
+
+    # ------------------------------------------------------------------ shared memory
+    async def memories(self) -> list[MemoryEntry]:
+        return await self.ledger.memories(self.project)
+
+    async def save_memory(self, name: str, content: str, author: str = "human") -> None:
+        await self.ledger.put_memory(self.project, name, content, author, self.clock())
+
+    async def remove_memory(self, name: str) -> bool:
+        return await self.ledger.delete_memory(self.project, name)
