@@ -20,6 +20,7 @@ from swarm_tui.core.submit import SubmitError
 from swarm_tui.core.taskfile import TaskFileError
 from swarm_tui.headless import cmd_run
 from swarm_tui.hw.cli import add_hw_arguments, add_probe_arguments, cmd_hw, cmd_probe
+from swarm_tui.mcp.cli import add_mcp_arguments, cmd_mcp, cmd_mcp_serve
 from swarm_tui.runtime import settings_from_args
 from swarm_tui.store.db import LedgerError
 
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_probe_arguments(
         sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
     )
+    add_mcp_arguments(sub, common)
     return parser
 
 
@@ -120,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cmd_submit(args))
         if command == "status":
             return asyncio.run(cmd_status(args))
+        if command == "mcp-serve":
+            return asyncio.run(cmd_mcp_serve(args))
+        if command == "mcp":
+            return cmd_mcp(args)
         return asyncio.run(cmd_run(args, headless=command == "run" and args.headless))
     except USER_ERRORS as exc:
         print(f"swarm-tui: {exc}", file=sys.stderr)
