@@ -75,6 +75,7 @@ class SwarmApp(Actions):
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
+        self.orch.set_interactive(True)  # MCP "ask" waits for a human here, not headless_ask
         # Fewer, cheaper collections: with thousands of short-lived strips per second the
         # default thresholds made gen-2 sweeps stall the event loop (bench/ui_load.py).
         gc.freeze()
