@@ -307,8 +307,10 @@ def report(run: Run, info: dict[str, str], args: argparse.Namespace) -> str:
         + ("the control room headless (`make_app` + `run_test`, 120x40) with" if run.ui else "")
         + " the orchestrator in-process on a real SQLite ledger. Time compression: provider"
         f" waits divided by {run.compression:.0f} (planned {args.minutes:g} min); the run took"
-        f" {run.wall:.0f} s wall = {achieved:.1f} simulated hours at that factor (every task,"
-        " token and write of the night happens; only the waits are shorter).",
+        f" {run.wall:.0f} s wall for {achieved:.1f} simulated hours (simulated time = tasks"
+        " finished / tasks per simulated hour), an effective compression of"
+        f" {achieved * 3600 / max(run.wall, 1e-9):.0f}x. Every task, token and write of the"
+        " night happens; only the waits are shorter.",
         "",
         *machine_lines(info),
         "### Figures",

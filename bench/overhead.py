@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import logging
 import sqlite3
 import subprocess
 import sys
@@ -341,6 +342,11 @@ async def run_litellm(url: str, cell: Cell, tokens: int, seconds: float, warmup:
 
     litellm.telemetry = False
     litellm.suppress_debug_info = True
+    litellm.set_verbose = False
+    # LiteLLM logs every request at INFO by default; a deployment would not, and the log
+    # lines' cost is not what is being compared.
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     router = litellm.Router(
         model_list=[
             {
