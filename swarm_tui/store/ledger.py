@@ -55,9 +55,10 @@ class Ledger(LedgerWrites, ToolRecords):
 
     # ---------------------------------------------------------------- reads
     async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        # One hop: execute and fetch together. A cursor left open across an await would keep
+        # its read snapshot on this shared connection, and other reads would see stale data.
         try:
-            async with self._read.execute(sql, args) as cur:
-                return list(await cur.fetchall())
+            return list(await self._read.execute_fetchall(sql, args))
         except sqlite3.Error as exc:
             raise LedgerError(f"{self.path}: cannot read: {exc}") from None
 

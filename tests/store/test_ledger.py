@@ -512,3 +512,27 @@ async def test_data_version_changes_when_another_connection_commits(ledger: Ledg
     con.close()
     assert await ledger.data_version() != before
     assert await ledger.flags() == {"x": "y"}
+
+
+async def test_a_committed_task_is_visible_to_the_next_read_despite_concurrent_reads(
+    ledger: Ledger,
+) -> None:
+    """Regression: a read left half-fetched by another coroutine kept an old snapshot open on
+    the shared read connection, so a task just committed read back as missing."""
+    import asyncio
+
+    await add(ledger, *[new(f"seed {i}") for i in range(300)])
+    stop = asyncio.Event()
+
+    async def busy_reader() -> None:
+        while not stop.is_set():
+            await ledger.list_tasks()
+
+    readers = [asyncio.create_task(busy_reader()) for _ in range(3)]
+    try:
+        for i in range(60):
+            (task_id,) = await add(ledger, new(f"fresh {i}"))
+            assert await ledger.get_task(task_id) is not None, f"task #{task_id} read as missing"
+    finally:
+        stop.set()
+        await asyncio.gather(*readers)
