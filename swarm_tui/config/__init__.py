@@ -22,6 +22,7 @@ from swarm_tui.config.providers import (
     ProviderKind,
 )
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
+from swarm_tui.config.routing import RoutingConfig
 from swarm_tui.config.settings import (
     BudgetConfig,
     OrchestratorConfig,
@@ -47,6 +48,7 @@ __all__ = [
     "ProviderConfig",
     "ProviderKind",
     "RetryConfig",
+    "RoutingConfig",
     "Settings",
     "StorageConfig",
     "ToolPolicy",

@@ -14,6 +14,7 @@ from swarm_tui.config.mcp import MCPConfig
 from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.providers import ProviderConfig
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
+from swarm_tui.config.routing import RoutingConfig
 from swarm_tui.config_errors import Loc, config_problem, config_problems
 from swarm_tui.hw.settings import HardwareConfig
 
@@ -41,6 +42,21 @@ class BudgetConfig(Strict):
     """Limit for one run of the orchestrator."""
     daily_usd: Annotated[float, Field(ge=0)] = 0.0
     """Limit per calendar day (UTC)."""
+    role_usd: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    """Limit per agent (role) for one run, by agent name; agents not listed have none."""
+    task_usd: Annotated[float, Field(ge=0)] = 0.0
+    """Limit per task, over all its attempts (retries and fallbacks included); a task that
+    reaches it is paused."""
+    warn_percent: list[Annotated[float, Field(gt=0, lt=100)]] = Field(
+        default_factory=lambda: [50.0, 80.0]
+    )
+    """Spend (percent of a limit) at which a warning is shown, once per threshold."""
+    baseline: str | None = None
+    """The ``"provider/model"`` savings are measured against: what the same tokens would
+    have cost on it (e.g. an all-Sonnet swarm). Unset: no savings figure."""
+    prompt_bytes_per_token: Annotated[float, Field(gt=0)] = 1.0
+    """Bytes of prompt per token assumed when reserving the worst case before a call; 1
+    (one token per byte) never under-reserves, larger values reserve less."""
 
 
 class OrchestratorConfig(Strict):
@@ -111,6 +127,8 @@ class Settings(Strict):
     """Circuit breakers per provider model."""
     hardware: HardwareConfig = HardwareConfig()
     """The hardware monitor: this host, Ollama's loaded models, or a remote GPU host."""
+    routing: RoutingConfig = RoutingConfig()
+    """How routing weighs tags, load, GPU memory and measured performance."""
     mcp: MCPConfig = MCPConfig()
     """MCP tool servers, tool policies and approvals, the tool loop's limits."""
 
@@ -145,6 +163,7 @@ class Settings(Strict):
                     known = ", ".join(["swarm", *sorted(self.mcp.servers)])
                     message = f"unknown MCP server {server!r} (known: {known})"
                     problems.append((("agents", agent_name, "mcp_servers", i), message))
+        problems += self._routing_problems()
         default = self.orchestrator.default_agent
         if default is not None and default not in self.agents:
             message = f"unknown agent {default!r} (known: {', '.join(self.agents)})"
@@ -152,6 +171,20 @@ class Settings(Strict):
         if problems:
             raise config_problems(problems)
         return self
+
+    def _routing_problems(self) -> list[tuple[Loc, str]]:
+        """References in [budget] and [routing] that name no configured model or agent."""
+        refs: list[tuple[Loc, str]] = [(("budget", "baseline"), self.budget.baseline or "")]
+        refs += [(("routing", "model_tags", r), r) for r in self.routing.model_tags]
+        refs += [
+            (("routing", "strength_order", i), r) for i, r in enumerate(self.routing.strength_order)
+        ]
+        problems = [(loc, p) for loc, ref in refs if ref and (p := self._ref_problem(ref))]
+        for name in self.budget.role_usd:
+            if name not in self.agents:
+                known = ", ".join(self.agents)
+                problems.append((("budget", "role_usd", name), f"unknown agent (known: {known})"))
+        return problems
 
     def _ref_problem(self, ref: str) -> str | None:
         provider, _, model = ref.partition("/")

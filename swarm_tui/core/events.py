@@ -11,6 +11,7 @@ __all__ = [
     "AttemptEnded",
     "AttemptStarted",
     "BreakerChanged",
+    "BudgetChanged",
     "Event",
     "FallbackUsed",
     "FlagChanged",
@@ -144,6 +145,19 @@ class ToolActivity:
     is_error: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class BudgetChanged:
+    """Spend against a limit crossed a warning threshold, stopped work, or was cleared."""
+
+    scope: str
+    """``run``, ``day``, ``role:NAME`` or ``task:ID``."""
+    spent_usd: float
+    limit_usd: float
+    percent: float
+    stopped: bool
+    text: str
+
+
 Event = (
     TaskChanged
     | AttemptStarted
@@ -158,4 +172,5 @@ Event = (
     | SessionRecorded
     | ToolActivity
     | HardwareSampled
+    | BudgetChanged
 )

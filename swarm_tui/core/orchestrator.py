@@ -12,6 +12,7 @@ import functools
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,13 +23,16 @@ from swarm_tui.core.control import Control, ControlError
 from swarm_tui.core.events import AttemptStarted, Notice, TaskChanged
 from swarm_tui.core.fallback import Resilience
 from swarm_tui.core.journal import Journal
-from swarm_tui.core.models import Task, TaskState
+from swarm_tui.core.models import Attempt, Task, TaskState
 from swarm_tui.core.owner import is_dead, owner_id
+from swarm_tui.core.performance import Performance
 from swarm_tui.core.redact import Redactor
-from swarm_tui.core.router import Router
-from swarm_tui.core.runner import AttemptRun
+from swarm_tui.core.router import RouteInputs, Router
+from swarm_tui.core.routing_inputs import RoutingInputs
+from swarm_tui.core.runner import AttemptRun, build_messages
+from swarm_tui.core.spending import Spending
 from swarm_tui.core.toolcontrol import ToolControl
-from swarm_tui.providers.base import Provider
+from swarm_tui.providers.base import ChatMessage, Provider
 from swarm_tui.store.ledger import Ledger
 
 __all__ = ["Orchestrator", "Running"]
@@ -68,6 +72,12 @@ class Orchestrator(Control, ToolControl):
         self.journal = Journal(ledger, self.bus, now)
         self.breakers = BreakerBoard(settings.breaker, clock=now, on_change=self.journal.emit)
         self.resilience = Resilience(settings.retry, self.breakers, clock=now, rng=self.rng)
+        self.spending = Spending(self, self.journal, self.owner)
+        self.spending.on_settled = self._settled
+        self.performance = Performance(settings.routing)
+        self.routing = RoutingInputs(settings, self.bus.subscribe(maxsize=64))
+        self.escalate: dict[int, str] = {}
+        """Task -> the ``provider/model`` its next attempt must beat (a rejected answer)."""
         key_envs = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
         self.redactor = Redactor(key_envs)
         self.running: dict[int, Running] = {}
@@ -92,6 +102,8 @@ class Orchestrator(Control, ToolControl):
         if lost:
             log.info("recovered %d attempt(s) left running by a previous run", len(lost))
         self.flags = await self.ledger.flags()
+        await self.spending.refresh()
+        await self.spending.check()
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
 
     def _is_dead(self, owner: str) -> bool:
@@ -102,6 +114,7 @@ class Orchestrator(Control, ToolControl):
         self._stopping = True
         self._wake.set()
         await self._stop_attempts(list(self.running), "shutdown")
+        await self.spending.drain()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -156,12 +169,18 @@ class Orchestrator(Control, ToolControl):
         busy = self._count(provider=provider)
         if busy >= config.max_concurrent:
             return f"at its limit ({busy}/{config.max_concurrent})"
-        return None
+        in_flight = Counter(r.run.attempt.provider for r in self.running.values())
+        return self.routing.unreachable(provider) or self.routing.host_blocked(provider, in_flight)
 
     async def _dispatchable(self, now: float) -> list[Task]:
         limit = self.settings.orchestrator.max_concurrent * 4 + 16
         tasks = await self.ledger.ready_tasks(now, limit)
-        return [t for t in tasks if not self.agent_paused(t.pin_agent or t.role)]
+        return [
+            t
+            for t in tasks
+            if not self.agent_paused(t.pin_agent or t.role)
+            and self.spending.stopped(t.pin_agent or t.role) is None
+        ]
 
     async def _idle(self) -> bool:
         if self.paused_all():
@@ -184,6 +203,9 @@ class Orchestrator(Control, ToolControl):
                 self.bus.publish(TaskChanged(task_id, TaskState.FAILED, error))
         if self.paused_all() or self._stopping:
             return 0
+        self.routing.poll()
+        await self.spending.refresh()
+        await self.spending.check()
         started = 0
         limit = self.settings.orchestrator.max_concurrent
         for task in await self._dispatchable(now):
@@ -211,15 +233,21 @@ class Orchestrator(Control, ToolControl):
         if self._count(agent=agent_name) >= agent.max_concurrent:
             return False
         note = self.resilience.note(task.id)
+        messages = build_messages(agent, task, await self.ledger.dep_results(task.id))
         choice = self.router.choose(
             agent_name,
             blocked=self._blocked,
             pin=task.pin,
             model_blocked=self.breakers.blocked,
             pin_reason=note or "pinned by reassign",
+            inputs=self._route_inputs(agent_name, task, messages, note),
         )
         if choice is None:
+            await self.spending.exhausted(agent, agent_name, task, messages)
             return False
+        ref = f"{choice.provider}/{choice.model}"
+        hold = object()  # reserved before any await: admission and reservation are one step
+        self.spending.reserve(hold, agent_name, task, ref, self.spending.cost_of(ref, messages))
         reason = choice.reason if not note or task.pin else f"{choice.reason}; {note}"
         lease = self.settings.orchestrator.lease_seconds
         attempt = await self.ledger.claim(
@@ -233,7 +261,10 @@ class Orchestrator(Control, ToolControl):
             lease_until=now + lease,
         )
         if attempt is None:
+            self.spending.budget.release(hold)
             return False
+        self.spending.budget.rekey(hold, attempt.id)
+        self.escalate.pop(task.id, None)
         self.resilience.dispatched(task.id)
         self.breakers.dispatched(f"{choice.provider}/{choice.model}")
         provider_config = self.settings.providers[choice.provider]
@@ -270,6 +301,30 @@ class Orchestrator(Control, ToolControl):
         )
         return True
 
+    def _route_inputs(
+        self, agent: str, task: Task, messages: tuple[ChatMessage, ...], note: str | None
+    ) -> RouteInputs:
+        cfg = self.settings.routing
+        mix = self.router.mix(agent)
+        beat = self.escalate.get(task.id)
+        if beat is None and cfg.escalate_on_failure and note and not task.pin and task.provider:
+            beat = f"{task.provider}/{task.model}"
+        return RouteInputs(
+            tags=task.tags,
+            model_tags=cfg.model_tags,
+            tag_boost=cfg.tag_boost,
+            afford=self.spending.afford(agent, task, messages),
+            swap=self.routing.swap,
+            factor=lambda ref: self.performance.factor(ref, list(mix)),
+            stronger_than=beat,
+            stronger=self.routing.stronger,
+        )
+
+    def _settled(self, attempt: Attempt) -> None:
+        if attempt.state.value in ("succeeded", "failed"):
+            ok = attempt.state.value == "succeeded"
+            self.performance.record(f"{attempt.provider}/{attempt.model}", ok, attempt.duration_ms)
+
     async def dispatch_now(self, task_id: int) -> str:
         """Start a queued task now, ahead of the queue's order and any retry back-off (the
         agent's and provider's limits still hold). Returns what happened, in words."""
@@ -295,6 +350,8 @@ class Orchestrator(Control, ToolControl):
 
     def _finished(self, attempt_id: int, _job: asyncio.Task[None]) -> None:
         entry = self.running.pop(attempt_id, None)
+        if entry is not None:
+            self.spending.settle_later(entry.run.attempt)
         if entry is not None and not entry.job.cancelled() and entry.job.exception() is not None:
             exc = entry.job.exception()
             self.bus.publish(Notice("error", self.redactor(f"attempt {attempt_id} crashed: {exc}")))

@@ -1,0 +1,202 @@
+"""The orchestrator's side of budgets: reserve before an attempt, settle after it, warn at
+the thresholds, stop at the limit.
+
+A stop is a ledger flag (``budget_stop:run``, ``budget_stop:day``, ``budget_stop:role:NAME``)
+so it survives a restart; it is cleared when the limit is raised (in the config, or with
+:meth:`Spending.set_limit`). A task at its own limit is paused with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from swarm_tui.config import AgentConfig, BudgetConfig
+from swarm_tui.core.budget import Budget, Line, usd, worst_case
+from swarm_tui.core.events import BudgetChanged, FlagChanged, Notice
+from swarm_tui.core.journal import Journal
+from swarm_tui.core.models import Attempt, Task
+from swarm_tui.core.router import split_ref
+from swarm_tui.providers.base import ChatMessage
+from swarm_tui.store.spend import read_spent
+
+if TYPE_CHECKING:
+    from swarm_tui.core.control import Control
+
+__all__ = ["FLAG", "Spending"]
+
+FLAG = "budget_stop:"
+
+
+class Spending:
+    def __init__(self, orch: Control, journal: Journal, owner: str) -> None:
+        self.orch = orch
+        self.journal = journal
+        self.owner = owner
+        self.budget = Budget(orch.settings.budget)
+        self.lock = asyncio.Lock()
+        self.on_settled: Callable[[Attempt], None] | None = None
+        self._warned: set[tuple[str, float]] = set()
+        self._jobs: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------ admission
+    def stopped(self, agent: str) -> str | None:
+        """Why no new attempt may start for ``agent`` (a budget stop), or None."""
+        for scope in ("run", "day", f"role:{agent}"):
+            raw = self.orch.flags.get(FLAG + scope)
+            if raw is not None:
+                return _flag_reason(raw)
+        return None
+
+    def cost_of(self, ref: str, messages: tuple[ChatMessage, ...]) -> float:
+        provider, model = split_ref(ref)
+        config = self.orch.settings.providers[provider].models[model]
+        size = sum(len(m.content.encode()) for m in messages)
+        return worst_case(config, size, len(messages), self.budget.config.prompt_bytes_per_token)
+
+    def afford(
+        self, agent: str, task: Task, messages: tuple[ChatMessage, ...]
+    ) -> Callable[[str], str | None]:
+        """For routing: why the budget cannot cover ``ref``'s worst case for this task."""
+        spent = (task.id, task.cost_usd)
+        return lambda ref: self.budget.why_not(agent, spent, self.cost_of(ref, messages))
+
+    async def exhausted(
+        self, agent: AgentConfig, name: str, task: Task, messages: tuple[ChatMessage, ...]
+    ) -> bool:
+        """Nothing routable for ``task`` because of the budget and nothing in flight will free
+        any: stop the scope that blocks its cheapest model, or its pin (pause the task for
+        its own limit). True when it stopped something."""
+        refs = [task.pin] if task.pin else agent.chain()  # a pinned task waits for its pin
+        cheapest = min(self.cost_of(ref, messages) for ref in refs)
+        for line in self.budget.lines(name, (task.id, task.cost_usd)):
+            left = line.limit - line.spent - line.reserved
+            if cheapest <= left - 1e-9 or line.reserved > 0:
+                continue
+            text = (
+                f"{line.label} budget {usd(line.limit)}: {usd(line.spent)} spent, the cheapest"
+                f" call of {name} needs up to {usd(cheapest)}"
+            )
+            await self._stop(line, text, task)
+            return True
+        return False
+
+    def reserve(self, key: object, agent: str, task: Task, ref: str, cost: float) -> None:
+        self.budget.reserve(key, agent, task.id, cost)
+
+    # ------------------------------------------------------------------ settling
+    async def refresh(self) -> None:
+        async with self.lock:
+            self.budget.spent = await read_spent(self.orch.ledger, self.owner, self.orch.clock())
+
+    def settle_later(self, attempt: Attempt) -> None:
+        job = asyncio.get_running_loop().create_task(self.settle(attempt))
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
+
+    async def settle(self, attempt: Attempt) -> None:
+        """The attempt ended (its cost is in the ledger): read spend back, then release its
+        reservation, then warn or stop."""
+        async with self.lock:
+            self.budget.spent = await read_spent(self.orch.ledger, self.owner, self.orch.clock())
+            self.budget.release(attempt.id)
+        if self.on_settled is not None:
+            for row in await self.orch.ledger.attempts(attempt.task_id):
+                if row.id == attempt.id:
+                    self.on_settled(row)
+        await self.check()
+        self.orch.wake()
+
+    async def drain(self) -> None:
+        while self._jobs:
+            await asyncio.gather(*list(self._jobs), return_exceptions=True)
+
+    async def check(self) -> None:
+        """Warnings at the thresholds (one per check: the highest crossed), a stop at 100%;
+        stale stops cleared."""
+        await self.clear_raised()
+        for line in self.budget.lines():
+            crossed = [p for p in self.budget.config.warn_percent if line.percent >= p]
+            fresh = [p for p in crossed if (line.scope, p) not in self._warned]
+            self._warned.update((line.scope, p) for p in crossed)
+            if fresh:
+                text = f"{line.label} budget at {line.percent:.0f}%: {usd(line.spent)} of"
+                await self._tell(line, f"{text} {usd(line.limit)}", stopped=False)
+            if line.spent >= line.limit - 1e-9:
+                text = f"{line.label} budget {usd(line.limit)} spent ({usd(line.spent)})"
+                await self._stop(line, text, None)
+
+    async def _stop(self, line: Line, text: str, task: Task | None) -> None:
+        if FLAG + line.scope in self.orch.flags:
+            return
+        text += "; nothing new starts until the limit is raised"
+        if line.scope.startswith("task:") and task is not None:
+            await self.orch.pause(task.id)
+            await self.orch.ledger.update_task(task.id, self.orch.clock(), "budget", error=text)
+        else:
+            value = json.dumps({"limit": line.limit, "reason": text})
+            await self.orch.ledger.set_flag(FLAG + line.scope, value, self.orch.clock())
+            self.orch.flags[FLAG + line.scope] = value
+            self.orch.bus.publish(FlagChanged(FLAG + line.scope, value))
+        await self._tell(line, text, stopped=True)
+
+    async def _tell(self, line: Line, text: str, *, stopped: bool) -> None:
+        event = BudgetChanged(line.scope, line.spent, line.limit, line.percent, stopped, text)
+        await self.journal.record(event)
+        self.orch.bus.publish(Notice("error" if stopped else "warning", text))
+
+    # ------------------------------------------------------------------ limits
+    def limit(self, scope: str) -> float:
+        c = self.budget.config
+        kind, _, name = scope.partition(":")
+        if kind == "run":
+            return c.run_usd
+        if kind == "day":
+            return c.daily_usd
+        return c.role_usd.get(name, 0.0) if kind == "role" else c.task_usd
+
+    async def clear_raised(self) -> None:
+        """Drop every stop whose limit was raised (or removed) since it was set."""
+        for name, raw in list(self.orch.flags.items()):
+            if not name.startswith(FLAG):
+                continue
+            scope = name.removeprefix(FLAG)
+            now_limit = self.limit(scope)
+            if now_limit and now_limit <= _flag_limit(raw):
+                continue
+            await self.orch.ledger.set_flag(name, None, self.orch.clock())
+            self.orch.flags.pop(name, None)
+            self.orch.bus.publish(FlagChanged(name, None))
+            self._warned = {w for w in self._warned if w[0] != scope}
+            text = f"{scope} budget raised to {usd(now_limit)}: work resumes"
+            self.orch.bus.publish(Notice("information", text))
+            self.orch.wake()
+
+    async def set_limit(self, scope: str, usd: float) -> None:
+        """Change one limit for this run (``run``, ``day``, ``task``, ``role:NAME``)."""
+        c = self.budget.config
+        kind, _, name = scope.partition(":")
+        fields = {"run": "run_usd", "day": "daily_usd", "task": "task_usd"}
+        if kind == "role":
+            update: dict[str, object] = {"role_usd": {**c.role_usd, name: usd}}
+        else:
+            update = {fields[kind]: usd}
+        self.budget.config = BudgetConfig.model_validate({**c.model_dump(), **update})
+        await self.clear_raised()
+        await self.check()
+
+
+def _flag_reason(raw: str) -> str:
+    try:
+        return str(json.loads(raw).get("reason", raw))
+    except (ValueError, AttributeError):
+        return raw
+
+
+def _flag_limit(raw: str) -> float:
+    try:
+        return float(json.loads(raw).get("limit", 0.0))
+    except (ValueError, AttributeError, TypeError):
+        return 0.0
