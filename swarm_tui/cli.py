@@ -21,6 +21,7 @@ from swarm_tui.core.taskfile import TaskFileError
 from swarm_tui.headless import cmd_run
 from swarm_tui.hw.cli import add_hw_arguments, add_probe_arguments, cmd_hw, cmd_probe
 from swarm_tui.mcp.cli import add_mcp_arguments, cmd_mcp, cmd_mcp_serve
+from swarm_tui.report import cmd_report
 from swarm_tui.runtime import settings_from_args
 from swarm_tui.store.db import LedgerError
 
@@ -96,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", help="file to check (default: the one in use)")
 
     sub.add_parser("doctor", parents=[common], help="check config, ledger, providers, models, keys")
+    report = sub.add_parser("report", parents=[common], help="tokens, cost and savings")
+    report.add_argument("--format", choices=("md", "json", "csv"), default="md")
+    report.add_argument("--since", help="ISO date/time (UTC) or an age: 30m, 24h, 7d")
     add_hw_arguments(sub.add_parser("hw", parents=[common], help="print one hardware sample"))
     add_probe_arguments(
         sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
@@ -122,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cmd_submit(args))
         if command == "status":
             return asyncio.run(cmd_status(args))
+        if command == "report":
+            return asyncio.run(cmd_report(args))
         if command == "mcp-serve":
             return asyncio.run(cmd_mcp_serve(args))
         if command == "mcp":

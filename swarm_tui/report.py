@@ -1,0 +1,183 @@
+"""``swarm-tui report``: tokens, cost, TTFT, duration and success per agent, model, role and
+provider, with the savings against the ``[budget] baseline`` model, as Markdown, JSON or CSV.
+
+Savings: what the same tokens (in, cached, out) would have cost on the baseline model, minus
+what they cost. Attempts still running are left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from swarm_tui.config import Settings
+from swarm_tui.core.control import ControlError
+from swarm_tui.core.router import split_ref
+from swarm_tui.providers.base import Usage
+from swarm_tui.providers.pricing import price
+from swarm_tui.runtime import db_path, settings_from_args
+from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.spend import rows
+
+__all__ = ["build_report", "cmd_report", "parse_since", "render"]
+
+GROUPS = ("agent", "model", "role", "provider")
+_RELATIVE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_since(text: str | None, now: float) -> float | None:
+    """``24h``, ``7d``, ``30m`` (back from now) or an ISO date/time (UTC unless it says)."""
+    if not text:
+        return None
+    match = _RELATIVE.fullmatch(text.strip())
+    if match:
+        return now - float(match.group(1)) * _UNIT[match.group(2)]
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"--since {text!r}: expected an ISO date/time (2026-01-31T18:00) or an age"
+            " like 30m, 24h, 7d"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+@dataclass
+class Figures:
+    attempts: int = 0
+    succeeded: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    baseline_usd: float = 0.0
+    _ttft: list[float] = field(default_factory=list)
+    _duration: list[float] = field(default_factory=list)
+
+    def add(self, row: tuple[Any, ...], baseline: float) -> None:
+        state, tin, tout, cost, ttft, duration = row[4], row[5], row[6], row[8], row[9], row[10]
+        self.attempts += 1
+        self.succeeded += state == "succeeded"
+        self.tokens_in += tin or 0
+        self.tokens_out += tout or 0
+        self.cost_usd += cost or 0.0
+        self.baseline_usd += baseline
+        if ttft is not None:
+            self._ttft.append(ttft)
+        if duration is not None:
+            self._duration.append(duration)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "attempts": self.attempts,
+            "succeeded": self.succeeded,
+            "success_rate": round(self.succeeded / self.attempts, 4) if self.attempts else None,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost_usd": round(self.cost_usd, 6),
+            "baseline_usd": round(self.baseline_usd, 6),
+            "ttft_ms": _mean(self._ttft),
+            "duration_ms": _mean(self._duration),
+        }
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+async def build_report(ledger: Ledger, settings: Settings, since: float | None) -> dict[str, Any]:
+    data = await rows(
+        ledger,
+        """SELECT a.agent, a.provider, a.model, t.role, a.state, a.tokens_in, a.tokens_out,
+                  a.tokens_cached, a.cost_usd, a.ttft_ms, a.duration_ms, a.started_at
+           FROM attempts a JOIN tasks t ON t.id = a.task_id
+           WHERE a.state != 'running' AND a.started_at >= ? ORDER BY a.id""",
+        (since or 0.0,),
+    )
+    base_ref = settings.budget.baseline
+    base_model = None
+    if base_ref:
+        provider, model = split_ref(base_ref)
+        base_model = settings.providers[provider].models[model]
+    total = Figures()
+    groups: dict[str, dict[str, Figures]] = {g: {} for g in GROUPS}
+    hours: dict[str, float] = {}
+    for row in data:
+        usage = Usage(row[5], row[6], cached_tokens=row[7], source="reported")
+        baseline = price(base_model, usage) if base_model is not None else 0.0
+        keys = {"agent": row[0], "model": f"{row[1]}/{row[2]}", "role": row[3], "provider": row[1]}
+        for group, key in keys.items():
+            groups[group].setdefault(key, Figures()).add(row, baseline)
+        total.add(row, baseline)
+        hour = time.strftime("%Y-%m-%dT%H:00Z", time.gmtime(row[11]))
+        hours[hour] = hours.get(hour, 0.0) + (row[8] or 0.0)
+    out: dict[str, Any] = {"since": since, "baseline": base_ref, "total": total.to_json()}
+    if base_ref:
+        saved = total.baseline_usd - total.cost_usd
+        share = saved / total.baseline_usd if total.baseline_usd else 0.0
+        out["savings"] = {"usd": round(saved, 6), "percent": round(100 * share, 2)}
+    for group in GROUPS:
+        out[f"by_{group}"] = {k: f.to_json() for k, f in sorted(groups[group].items())}
+    out["spend_by_hour"] = {h: round(v, 6) for h, v in sorted(hours.items())}
+    return out
+
+
+COLUMNS = ("attempts", "success_rate", "tokens_in", "tokens_out", "cost_usd", "baseline_usd",
+           "ttft_ms", "duration_ms")  # fmt: skip
+
+
+def _table_rows(report: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    yield "total", "all", report["total"]
+    for group in GROUPS:
+        for key, figures in report[f"by_{group}"].items():
+            yield group, key, figures
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report, indent=2, sort_keys=True)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(("group", "key", *COLUMNS))
+        for group, key, fig in _table_rows(report):
+            writer.writerow((group, key, *(fig[c] for c in COLUMNS)))
+        return buf.getvalue()
+    lines = ["# swarm-tui report", ""]
+    if "savings" in report:
+        s = report["savings"]
+        lines += [
+            f"Savings against {report['baseline']}: ${s['usd']:.4f} ({s['percent']:.1f}%)",
+            "",
+        ]
+    lines.append("| group | key | " + " | ".join(COLUMNS) + " |")
+    lines.append("|---" * (len(COLUMNS) + 2) + "|")
+    for group, key, fig in _table_rows(report):
+        cells = ["" if fig[c] is None else str(fig[c]) for c in COLUMNS]
+        lines.append(f"| {group} | {key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+async def cmd_report(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args.config)
+    try:
+        since = parse_since(args.since, time.time())
+    except ValueError as exc:
+        raise ControlError(str(exc)) from None
+    ledger = await Ledger.open(db_path(settings, args.db))
+    try:
+        report = await build_report(ledger, settings, since)
+    finally:
+        await ledger.close()
+    print(render(report, args.format), end="" if args.format == "csv" else "\n")
+    return 0
