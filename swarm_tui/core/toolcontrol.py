@@ -78,7 +78,9 @@ class ToolControl:
         """Tool calls waiting for a human, oldest first."""
         if self.gate is None:
             return []
-        return sorted(self.gate.pending.values(), key=lambda p: p.id)
+        # An answered call leaves ``pending`` only once its waiter resumes: not shown meanwhile.
+        waiting = (p for p in self.gate.pending.values() if not p.future.done())
+        return sorted(waiting, key=lambda p: p.id)
 
     def approve(self, approval_id: int, *, always: bool = False) -> bool:
         """Let a held call run (``always``: and later calls of that tool by that agent, until

@@ -12,8 +12,10 @@ from swarm_tui.core.models import Task, TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.states import InvalidTransition
 from swarm_tui.core.submit import SubmitError
+from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen
 from swarm_tui.tui.screens.help import HelpScreen
+from swarm_tui.tui.screens.memory import MemoryScreen
 from swarm_tui.tui.screens.new_task import NewTaskScreen
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
 from swarm_tui.tui.screens.task_detail import TaskDetailScreen
@@ -191,6 +193,15 @@ class Actions(App[None]):
             box.remove_class("-active")
             self.query_one(TaskTable).set_filter("")
             self.query_one(TaskTable).focus()
+
+    # ------------------------------------------------------------------ tools
+    def action_approvals(self) -> None:
+        if not isinstance(self.screen, ApprovalsScreen):
+            self.push_screen(ApprovalsScreen(self.orch))
+
+    def action_memory(self) -> None:
+        if not isinstance(self.screen, MemoryScreen):
+            self.push_screen(MemoryScreen(self.orch))
 
     def action_help(self) -> None:
         keys: list[tuple[str, str]] = []

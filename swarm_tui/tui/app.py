@@ -57,6 +57,8 @@ class SwarmApp(Actions):
         self.compact = False
         self.show_hardware = True
         self.hardware_toggled = False
+        self.approvals_seen = 0
+        """Tool calls waiting for approval at the last update (a growth is announced)."""
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **APP_VARIABLES}
@@ -123,6 +125,14 @@ class SwarmApp(Actions):
         self._update_status(update)
         for level, text in update.notices:
             self.attention(text, severity=level if level in ("warning", "error") else "information")
+        self._check_approvals()
+
+    def _check_approvals(self) -> None:
+        """Announce tool calls newly held for a human (the gate keeps them in memory)."""
+        waiting = len(self.orch.pending_approvals())
+        if waiting > self.approvals_seen:
+            self.attention(f"{waiting} tool call(s) wait for approval (t)", severity="warning")
+        self.approvals_seen = waiting
 
     def _update_status(self, update: SwarmUpdate) -> None:
         flags = self.orch.flags

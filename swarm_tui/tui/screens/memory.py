@@ -1,0 +1,160 @@
+"""The swarm's shared memory: every entry with its author and time, the selected one in full.
+``e`` edits it (saved by the human, ctrl+s), ``x`` deletes it after asking. Reads and writes go
+through the orchestrator's memory API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.store.tools import MemoryEntry
+from swarm_tui.tui.screens.choose import ConfirmScreen
+
+__all__ = ["MemoryEditScreen", "MemoryScreen"]
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class MemoryEditScreen(ModalScreen[str | None]):
+    """Edit one entry's content: ctrl+s saves (dismisses with the text), escape discards."""
+
+    DEFAULT_CSS = """
+    MemoryEditScreen { align: center middle; }
+    MemoryEditScreen > Vertical {
+        width: 90%; height: 90%; border: thick $primary; background: $surface; padding: 0 1;
+    }
+    MemoryEditScreen TextArea { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="memory_save", priority=True),
+        Binding("escape", "dismiss(None)", "Discard", id="memory_discard"),
+    ]
+
+    def __init__(self, name: str, content: str) -> None:
+        super().__init__()
+        self.entry_name = name
+        self.initial = content
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"memory {self.entry_name} (ctrl+s saves · esc discards)")
+            yield TextArea(self.initial, id="memory_text")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+
+class MemoryScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    MemoryScreen { align: center middle; }
+    MemoryScreen > Vertical {
+        width: 95%; height: 95%; border: thick $primary; background: $surface; padding: 0 1;
+    }
+    MemoryScreen OptionList { height: auto; max-height: 40%; }
+    MemoryScreen VerticalScroll { height: 1fr; border-top: solid $primary; }
+    """
+    BINDINGS = [
+        Binding("e", "edit", "Edit", id="memory_edit"),
+        Binding("x", "delete", "Delete", id="memory_delete"),
+        Binding("escape", "dismiss(None)", "Close", id="memory_close"),
+    ]
+
+    def __init__(self, orchestrator: Orchestrator) -> None:
+        super().__init__()
+        self.orch = orchestrator
+        self.entries: list[MemoryEntry] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Shared memory (e edit · x delete · esc)")
+            yield OptionList(id="memories")
+            with VerticalScroll():
+                yield Static("", markup=False, id="memory")
+
+    async def on_mount(self) -> None:
+        await self.reload()
+        self.query_one(OptionList).focus()
+
+    async def reload(self, keep: str | None = None) -> None:
+        """Read the entries again; keep ``keep`` (else the current one) selected."""
+        keep = keep or self._selected_name()
+        self.entries = await self.orch.memories()
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(
+            [
+                Option(f"{e.name} · {e.author} · {_when(e.updated_at)}", id=e.name)
+                for e in self.entries
+            ]
+        )
+        if self.entries:
+            names = [e.name for e in self.entries]
+            options.highlighted = names.index(keep) if keep in names else 0
+        self._show()
+
+    def selected(self) -> MemoryEntry | None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not 0 <= options.highlighted < len(self.entries):
+            return None
+        return self.entries[options.highlighted]
+
+    def _selected_name(self) -> str | None:
+        entry = self.selected()
+        return entry.name if entry is not None else None
+
+    def _show(self) -> None:
+        entry = self.selected()
+        detail = self.query_one("#memory", Static)
+        if entry is None:
+            detail.update("No shared memory yet." if not self.entries else "")
+        else:
+            detail.update(
+                f"{entry.name} · by {entry.author} · created {_when(entry.created_at)}"
+                f" · updated {_when(entry.updated_at)}\n\n{entry.content}"
+            )
+
+    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
+        self._show()
+
+    def action_edit(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            self.notify("no memory selected", severity="warning", timeout=3)
+            return
+        name = entry.name
+
+        async def edited(content: str | None) -> None:
+            if content is None:
+                return
+            await self.orch.save_memory(name, content, author="human")
+            await self.reload(keep=name)
+
+        self.app.push_screen(MemoryEditScreen(name, entry.content), edited)
+
+    def action_delete(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            self.notify("no memory selected", severity="warning", timeout=3)
+            return
+        name = entry.name
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if not await self.orch.remove_memory(name):
+                self.notify(f"memory {name} is already gone", severity="warning", timeout=4)
+            await self.reload()
+
+        self.app.push_screen(ConfirmScreen(f"Delete memory {name}?"), answered)
