@@ -23,6 +23,7 @@ from swarm_tui.tui.messages import SwarmUpdate
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
 from swarm_tui.tui.theming import APP_VARIABLES, register_themes
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
+from swarm_tui.tui.widgets.cost_pane import CostPane
 from swarm_tui.tui.widgets.hardware_pane import HardwarePane
 from swarm_tui.tui.widgets.status_bar import StatusBar, status_text
 from swarm_tui.tui.widgets.stream_panel import StreamPanel
@@ -72,6 +73,7 @@ class SwarmApp(Actions):
                 actions=OllamaPs(hardware.ollama_base_url) if hardware.ollama_base_url else None,
                 thresholds=hardware.thresholds, history=hardware.history, id="hardware",
             )  # fmt: skip
+            yield CostPane(self.orch, id="cost")
         yield Input(placeholder="filter: words that must all appear (esc clears)", id="filter")
         yield AgentStreams(max_lines=self.settings.ui.stream_max_lines, id="streams")
         yield Footer(compact=True)
@@ -170,6 +172,10 @@ class SwarmApp(Actions):
         pane.display = self.settings.hardware.enabled and (
             self.show_hardware if self.hardware_toggled else roomy
         )
+
+    async def action_toggle_cost(self) -> None:
+        """Show or hide the cost pane (spend against budgets, per model, savings)."""
+        await self.query_one(CostPane).toggle()
 
     def action_toggle_hardware(self) -> None:
         """Show or hide the hardware pane (shown by default only on wide terminals)."""

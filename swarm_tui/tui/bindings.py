@@ -24,6 +24,7 @@ APP_BINDINGS: list[Binding] = [
     Binding("f", "focus_stream", "Focus stream", id="focus"),
     Binding("slash", "filter", "Filter", id="filter"),
     Binding("h", "toggle_hardware", "Hardware", id="hardware"),
+    Binding("c", "toggle_cost", "Cost", id="cost", show=False),
     Binding("t", "approvals", "Tool approvals", id="approvals"),
     Binding("M", "memory", "Shared memory", id="memory"),
     Binding("question_mark", "help", "Help", id="help"),

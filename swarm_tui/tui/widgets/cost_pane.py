@@ -1,0 +1,81 @@
+"""The cost pane: spend against every budget, spend over time (per hour), per model, and the
+savings against the baseline model. Hidden until ``c`` shows it; while shown it re-reads the
+ledger every few seconds (never per event)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widget import Widget
+
+from swarm_tui.core.budget import Line, usd
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.report import build_report
+
+__all__ = ["CostPane", "cost_text"]
+
+BARS = " ▁▂▃▄▅▆▇█"
+REFRESH_S = 3.0
+
+
+def _bar(values: list[float], width: int) -> str:
+    values = values[-width:]
+    top = max(values, default=0.0)
+    if top <= 0:
+        return "▁" * len(values)
+    return "".join(BARS[min(8, round(8 * v / top))] for v in values)
+
+
+def cost_text(report: dict[str, Any], lines: list[Line], *, width: int = 38) -> str:
+    """The pane's text from a report (``swarm_tui.report.build_report``) and budget lines."""
+    out = ["[b]Cost[/b]"]
+    for line in lines:
+        out.append(f"{line.label} {usd(line.spent)} / {usd(line.limit)} ({line.percent:.0f}%)")
+    total = report["total"]
+    out.append(f"spent {usd(total['cost_usd'])} · {total['tokens_in']}↓ {total['tokens_out']}↑")
+    if "savings" in report:
+        s = report["savings"]
+        out.append(f"saved {usd(s['usd'])} ({s['percent']:.0f}%) vs {report['baseline']}")
+    hours = list(report["spend_by_hour"].values())
+    if hours:
+        out.append(f"per hour {_bar(hours, width - 9)}")
+    models = sorted(report["by_model"].items(), key=lambda kv: -kv[1]["cost_usd"])
+    for ref, fig in models[:8]:
+        name = ref if len(ref) <= width - 12 else "…" + ref[-(width - 13) :]
+        out.append(f"{name:<{width - 12}} {usd(fig['cost_usd']):>10}")
+    return "\n".join(out)
+
+
+class CostPane(Widget):
+    DEFAULT_CSS = """
+    CostPane {
+        display: none;
+        width: 40;
+        height: 1fr;
+        border: round $panel;
+        padding: 0 1;
+    }
+    CostPane.-shown { display: block; }
+    """
+
+    def __init__(self, orch: Orchestrator, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.orch = orch
+        self.text = "[b]Cost[/b]\nreading the ledger…"
+
+    def render(self) -> str:
+        return self.text
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH_S, self.refresh_figures, name="cost")
+
+    async def refresh_figures(self) -> None:
+        if not self.has_class("-shown"):
+            return
+        report = await build_report(self.orch.ledger, self.orch.settings, None)
+        self.text = cost_text(report, self.orch.spending.budget.lines())
+        self.refresh()
+
+    async def toggle(self) -> None:
+        self.set_class(not self.has_class("-shown"), "-shown")
+        await self.refresh_figures()

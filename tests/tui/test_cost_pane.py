@@ -1,0 +1,28 @@
+"""The cost pane: hidden until ``c``; spend against the budget, per model, per hour and the
+savings against the baseline, read from the ledger; fits an 80x24 terminal."""
+
+from __future__ import annotations
+
+from swarm_tui.config import BudgetConfig
+from swarm_tui.core.models import TaskState
+from swarm_tui.tui.widgets.cost_pane import CostPane
+from tests.tui.conftest import RoomFactory, room_settings
+
+
+async def test_c_shows_spend_budget_models_and_savings(make_room: RoomFactory) -> None:
+    base = room_settings()
+    settings = base.model_copy(update={"budget": BudgetConfig(run_usd=2.0, baseline="p2/m1")})
+    async with make_room(settings=settings, size=(80, 24)) as room:
+        pane = room.app.query_one(CostPane)
+        assert not pane.display
+        task = await room.submit("count the cost", role="c")
+        await room.wait_state(task.id, TaskState.SUCCEEDED)
+        await room.press("c")
+        assert pane.display and pane.size.width > 0
+        text = pane.text
+        assert "run $0.0000 / $2.00 (0%)" in text
+        assert "spent $0.0000" in text and "7↓ 3↑" in text  # the fake bills 7 in, 3 out
+        assert "saved $0.0000 (0%) vs p2/m1" in text  # same prices: nothing saved
+        assert "p1/m1" in text and "per hour" in text
+        await room.press("c")
+        assert not pane.display
