@@ -9,13 +9,23 @@ import httpx
 from swarm_tui.config import ProviderConfig
 from swarm_tui.providers.base import ProviderError
 from swarm_tui.providers.errors import Redactor
-from swarm_tui.providers.openai_compat import make_client
 
-__all__ = ["HTTPProvider"]
+__all__ = ["HTTPProvider", "make_client"]
+
+
+def make_client(config: ProviderConfig) -> httpx.AsyncClient:
+    """The one shared client of a provider, with the configured timeouts."""
+    timeout = httpx.Timeout(
+        connect=config.connect_timeout,
+        read=config.read_timeout,
+        write=config.connect_timeout,
+        pool=None,
+    )
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 
 
 class HTTPProvider:
-    """Base for Anthropic and Gemini: key lookup, client lifecycle, missing-key checks."""
+    """Base of every HTTP provider: key lookup, client lifecycle, missing-key checks."""
 
     def __init__(
         self,

@@ -27,13 +27,13 @@ from swarm_tui.providers.base import (
     parse_arguments,
 )
 from swarm_tui.providers.errors import (
-    Redactor,
     decode_object,
     status_error,
     stream_error,
     transport_error,
 )
-from swarm_tui.providers.openai_compat import make_client, openai_tools
+from swarm_tui.providers.http_base import HTTPProvider, make_client
+from swarm_tui.providers.openai_compat import openai_tools
 from swarm_tui.providers.wire import ollama_messages
 
 __all__ = ["OllamaProvider", "parse_ollama_host"]
@@ -91,32 +91,17 @@ def _stats(final: dict[str, object]) -> dict[str, float]:
     return stats
 
 
-class OllamaProvider:
+class OllamaProvider(HTTPProvider):
     """Streams chats from one Ollama server."""
 
     def __init__(
         self, name: str, config: ProviderConfig, client: httpx.AsyncClient | None = None
     ) -> None:
-        self.name = name
-        self.config = config
+        super().__init__(name, config, client)
         base = config.base_url or os.environ.get("OLLAMA_HOST")
         self.base_url = parse_ollama_host(base).rstrip("/")
-        self._client = client
-        self._owns_client = False
-        key = os.environ.get(config.api_key_env) if config.api_key_env else None
+        key = self._api_key
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._redact = Redactor(key)
-
-    async def start(self) -> None:
-        if self._client is None:
-            self._client = make_client(self.config)
-            self._owns_client = True
-
-    async def close(self) -> None:
-        if self._client is not None and self._owns_client:
-            await self._client.aclose()
-            self._client = None
-            self._owns_client = False
 
     def _body(self, request: StreamRequest) -> dict[str, object]:
         options: dict[str, object] = {"num_predict": request.max_tokens}

@@ -7,13 +7,11 @@ text-only chat templates); usage is taken from whichever chunk carries it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 
-from swarm_tui.config import ProviderConfig
 from swarm_tui.providers.base import (
     Done,
     ProviderError,
@@ -25,12 +23,12 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.errors import (
-    Redactor,
     decode_object,
     status_error,
     stream_error,
     transport_error,
 )
+from swarm_tui.providers.http_base import HTTPProvider, make_client
 from swarm_tui.providers.sse import aiter_sse
 from swarm_tui.providers.toolcalls import ToolCallAccumulator
 from swarm_tui.providers.wire import openai_messages
@@ -38,17 +36,6 @@ from swarm_tui.providers.wire import openai_messages
 __all__ = ["OpenAICompatProvider", "make_client", "openai_tools", "parse_usage"]
 
 _CORE_FIELDS = frozenset({"model", "messages", "stream", "stream_options"})
-
-
-def make_client(config: ProviderConfig) -> httpx.AsyncClient:
-    """The one shared client of a provider, with the configured timeouts."""
-    timeout = httpx.Timeout(
-        connect=config.connect_timeout,
-        read=config.read_timeout,
-        write=config.connect_timeout,
-        pool=None,
-    )
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 
 
 def openai_tools(tools: tuple[ToolSpec, ...], choice: str | None) -> dict[str, object]:
@@ -95,37 +82,8 @@ def parse_usage(usage: dict[str, object]) -> Usage:
     )
 
 
-class OpenAICompatProvider:
+class OpenAICompatProvider(HTTPProvider):
     """Streams chat completions from one OpenAI-compatible base URL."""
-
-    def __init__(
-        self,
-        name: str,
-        config: ProviderConfig,
-        client: httpx.AsyncClient | None = None,
-        api_key: str | None = None,
-    ) -> None:
-        self.name = name
-        self.config = config
-        self.base_url = (config.base_url or "").rstrip("/")
-        self._key_env = config.api_key_env
-        if api_key is None and self._key_env:
-            api_key = os.environ.get(self._key_env) or None
-        self._api_key = api_key
-        self._redact = Redactor(api_key)
-        self._client = client
-        self._owns_client = False
-
-    async def start(self) -> None:
-        if self._client is None:
-            self._client = make_client(self.config)
-            self._owns_client = True
-
-    async def close(self) -> None:
-        if self._client is not None and self._owns_client:
-            await self._client.aclose()
-            self._client = None
-            self._owns_client = False
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "text/event-stream"}

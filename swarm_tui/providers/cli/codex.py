@@ -23,12 +23,9 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import int_or_none as _n
 
 __all__ = ["CodexDialect"]
-
-
-def _n(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class CodexDialect(Dialect):

@@ -18,7 +18,7 @@ from swarm_tui.providers.base import (
     Usage,
 )
 
-__all__ = ["Dialect", "cli_error", "prompt_text"]
+__all__ = ["Dialect", "cli_error", "int_or_none", "prompt_text"]
 
 
 def prompt_text(messages: tuple[ChatMessage, ...]) -> str:
@@ -66,3 +66,8 @@ class Dialect:
     @staticmethod
     def model_args(flag: str, request: StreamRequest) -> list[str]:
         return [] if request.model == "default" else [flag, request.model]
+
+
+def int_or_none(value: object) -> int | None:
+    """A JSON integer (not a bool), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
