@@ -71,11 +71,14 @@ class HostReader:
 
     def _processes(self) -> tuple[ProcessInfo, ...]:
         infos: list[ProcessInfo] = []
+        ceiling = 100.0 * (psutil.cpu_count() or 1)
         for proc in psutil.process_iter():  # psutil caches these: CPU use compares to last time
             try:
                 with proc.oneshot():
                     name = proc.name()
-                    cpu = proc.cpu_percent()
+                    # Two reads close together can give a spike far above 100% per core (the
+                    # process clock ticks in 10 ms steps): clamp to what the host can do.
+                    cpu = min(max(proc.cpu_percent(), 0.0), ceiling)
                     rss = proc.memory_info().rss
             except (psutil.Error, OSError):
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import psutil
+import pytest
 
 from swarm_tui.hw.host import HostReader
 
@@ -55,3 +56,14 @@ async def test_second_reading_compares_with_the_first() -> None:
     assert a is not None and b is not None
     assert b.cpu_percent is not None and 0 <= b.cpu_percent <= 100
     assert b.disk_read_bytes is None or b.disk_read_bytes >= (a.disk_read_bytes or 0)
+
+
+async def test_a_process_cpu_spike_is_clamped_to_what_the_host_can_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two reads a few ms apart can report thousands of percent; the sample must not."""
+    monkeypatch.setattr(psutil.Process, "cpu_percent", lambda self, interval=None: 5000.0)
+    host = (await HostReader(top=2).read()).host
+    assert host is not None and host.top
+    cores = psutil.cpu_count() or 1
+    assert all(p.cpu_percent == 100.0 * cores for p in host.top)
