@@ -13,17 +13,17 @@ __all__ = ["TASK_SELECT", "attempt_from_row", "task_from_row"]
 TASK_SELECT = """
 SELECT t.*,
        (SELECT group_concat(dep_id) FROM task_deps d WHERE d.task_id = t.id) AS deps,
-       COALESCE(s.tokens_in, 0) AS sum_in, COALESCE(s.tokens_out, 0) AS sum_out,
-       COALESCE(s.cost, 0) AS sum_cost,
+       (SELECT COALESCE(SUM(a.tokens_in), 0) FROM attempts a WHERE a.task_id = t.id) AS sum_in,
+       (SELECT COALESCE(SUM(a.tokens_out), 0) FROM attempts a WHERE a.task_id = t.id)
+           AS sum_out,
+       (SELECT COALESCE(SUM(a.cost_usd), 0) FROM attempts a WHERE a.task_id = t.id) AS sum_cost,
        la.agent AS la_agent, la.provider AS la_provider, la.model AS la_model
 FROM tasks t
-LEFT JOIN (
-    SELECT task_id, SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out,
-           SUM(cost_usd) AS cost
-    FROM attempts GROUP BY task_id
-) s ON s.task_id = t.id
 LEFT JOIN attempts la ON la.task_id = t.id AND la.number = t.attempts
 """
+"""Per-task totals as correlated subqueries on the ``attempts_by_task`` index: reading one
+task touches only its own attempts (a GROUP BY over all attempts was materialised on every
+query, so one ``get_task`` cost a scan of the whole table)."""
 
 
 def task_from_row(r: aiosqlite.Row) -> Task:

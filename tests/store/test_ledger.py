@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -536,3 +537,23 @@ async def test_a_committed_task_is_visible_to_the_next_read_despite_concurrent_r
     finally:
         stop.set()
         await asyncio.gather(*readers)
+
+
+def test_reading_one_task_searches_its_attempts_by_index(tmp_path: Path) -> None:
+    """Regression (bench/scale.py): a GROUP BY over all attempts made every task read a scan."""
+    import asyncio
+
+    from swarm_tui.store.rows import TASK_SELECT
+
+    db = tmp_path / "plan.db"
+
+    async def create() -> None:
+        await (await Ledger.open(db)).close()
+
+    asyncio.run(create())
+    conn = sqlite3.connect(db)
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + TASK_SELECT + " WHERE t.id = 1")]
+    conn.close()
+    attempt_steps = [step for step in plan if " a " in f" {step} " or "attempts" in step]
+    assert attempt_steps and all(step.startswith("SEARCH") for step in attempt_steps), plan
+    assert not any("MATERIALIZE" in step or step.startswith("SCAN") for step in plan), plan
