@@ -170,7 +170,9 @@ class OllamaProvider(HTTPProvider):
                 yield Done(reason if isinstance(reason, str) and reason else "stop", _stats(chunk))
                 return
         raise ProviderError(
-            f"{self.name}: stream cut: it ended before the final done line", retryable=True
+            f"{self.name}: stream cut: it ended before the final done line",
+            retryable=True,
+            kind="cut",
         )
 
     async def _get(self, path: str, json: dict[str, object] | None = None) -> dict[str, object]:

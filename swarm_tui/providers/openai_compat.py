@@ -171,6 +171,7 @@ class OpenAICompatProvider(HTTPProvider):
             raise ProviderError(
                 f"{self.name}: stream cut: it ended with no finish_reason and no [DONE]",
                 retryable=True,
+                kind="cut",
             )
         for call in calls.drain():
             yield call
