@@ -11,6 +11,7 @@ loading); everything public is re-exported here, so ``from swarm_tui.config impo
 from __future__ import annotations
 
 from swarm_tui.config.agents import AgentConfig
+from swarm_tui.config.consensus import ConsensusSettings
 from swarm_tui.config.loading import find_config, load_settings, user_config_path
 from swarm_tui.config.mcp import MCPConfig, MCPServerConfig, ToolPolicy
 from swarm_tui.config.models import ModelConfig
@@ -41,6 +42,7 @@ __all__ = [
     "BudgetConfig",
     "CLIConfig",
     "ConfigError",
+    "ConsensusSettings",
     "MCPConfig",
     "MCPServerConfig",
     "ModelConfig",

@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from swarm_tui.config.agents import AgentConfig
 from swarm_tui.config.base import NAME, Strict
+from swarm_tui.config.consensus import ConsensusSettings
 from swarm_tui.config.mcp import MCPConfig
 from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.providers import ProviderConfig
@@ -131,6 +132,8 @@ class Settings(Strict):
     """How routing weighs tags, load, GPU memory and measured performance."""
     mcp: MCPConfig = MCPConfig()
     """MCP tool servers, tool policies and approvals, the tool loop's limits."""
+    consensus: ConsensusSettings = ConsensusSettings()
+    """Consensus and review tasks: answering models, grouping, voting, arbiter, fallback."""
 
     _source: str = PrivateAttr(default="<built-in default>")
 
@@ -179,11 +182,14 @@ class Settings(Strict):
         refs += [
             (("routing", "strength_order", i), r) for i, r in enumerate(self.routing.strength_order)
         ]
+        refs += [(("consensus", *loc), r) for loc, r in self.consensus.refs()]
         problems = [(loc, p) for loc, ref in refs if ref and (p := self._ref_problem(ref))]
-        for name in self.budget.role_usd:
-            if name not in self.agents:
-                known = ", ".join(self.agents)
-                problems.append((("budget", "role_usd", name), f"unknown agent (known: {known})"))
+        named = [("budget", "role_usd"), ("consensus", "roles"), ("consensus", "arbiter_by_role")]
+        for section, key in named:
+            for name in getattr(getattr(self, section), key):
+                if name not in self.agents:
+                    known = ", ".join(self.agents)
+                    problems.append(((section, key, name), f"unknown agent (known: {known})"))
         return problems
 
     def _ref_problem(self, ref: str) -> str | None:

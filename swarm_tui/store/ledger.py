@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from swarm_tui.core.models import Attempt, Task, TaskState
+from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import LedgerError, connect
 from swarm_tui.store.records import NewTask, Totals
 from swarm_tui.store.rows import TASK_SELECT, attempt_from_row, task_from_row
@@ -24,7 +25,7 @@ from swarm_tui.store.writes import LedgerWrites
 __all__ = ["Ledger", "NewTask", "Totals"]
 
 
-class Ledger(LedgerWrites, ToolRecords):
+class Ledger(LedgerWrites, ToolRecords, ConsensusRecords):
     def __init__(
         self, path: Path, write: aiosqlite.Connection, read: aiosqlite.Connection, interval: float
     ) -> None:

@@ -137,7 +137,39 @@ CREATE TABLE memories (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# v4: consensus and review runs (the whole record as JSON, the decision in columns) and the
+# per-model figures they leave (answers, votes won, review scores, cost) for report/routing.
+_V4 = """
+CREATE TABLE consensus (
+    task_id    INTEGER PRIMARY KEY REFERENCES tasks(id),
+    attempt_id INTEGER NOT NULL,
+    mode       TEXT    NOT NULL,
+    status     TEXT    NOT NULL,
+    decided_by TEXT,
+    winner     TEXT,
+    margin     REAL,
+    cost_usd   REAL    NOT NULL DEFAULT 0,
+    record     TEXT    NOT NULL,
+    created_at REAL    NOT NULL,
+    updated_at REAL    NOT NULL
+);
+CREATE INDEX consensus_waiting ON consensus (status) WHERE status = 'needs_human';
+CREATE TABLE consensus_models (
+    task_id  INTEGER NOT NULL REFERENCES tasks(id),
+    model    TEXT    NOT NULL,
+    answers  INTEGER NOT NULL DEFAULT 0,
+    won      INTEGER NOT NULL DEFAULT 0,
+    votes    INTEGER NOT NULL DEFAULT 0,
+    score    REAL,
+    reviews  INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL    NOT NULL DEFAULT 0,
+    ts       REAL    NOT NULL,
+    PRIMARY KEY (task_id, model)
+);
+CREATE INDEX consensus_models_by_model ON consensus_models (model, ts);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 """``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,210 @@
+"""Ledger records of consensus and review runs: the whole record per task (JSON) with its
+decision in columns, and the figures each model earned in it (answers, votes won, review
+scores, cost) for ``report`` and for routing's quality score.
+
+A mixin of :class:`~swarm_tui.store.ledger.Ledger`: writes go through its group-commit
+writer (durable when the call returns), reads use its read connection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from swarm_tui.store.records import write_event
+from swarm_tui.store.writer import GroupWriter
+
+__all__ = ["ConsensusRecords", "ConsensusRow", "ModelFigures"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFigures:
+    """What one model did in one run."""
+
+    model: str
+    answers: int = 0
+    """Candidate answers it gave (the same model may answer more than once)."""
+    won: int = 0
+    """Of those, how many were in the winning group."""
+    votes: int = 0
+    """Votes (and arbiter calls) it cast."""
+    score: float | None = None
+    """Review mode: the mean score (1-10) its answer got; None when not reviewed."""
+    reviews: int = 0
+    """Review mode: reviews it wrote."""
+    cost_usd: float = 0.0
+    """What its calls in this run cost."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsensusRow:
+    task_id: int
+    attempt_id: int
+    mode: str
+    status: str
+    """``decided``, ``needs_human`` or ``failed``."""
+    decided_by: str | None
+    winner: str | None
+    margin: float | None
+    cost_usd: float
+    record: str
+    """The record as JSON (see ``ConsensusRecord.to_json``)."""
+    models: tuple[ModelFigures, ...] = ()
+    updated_at: float = 0.0
+
+
+_UPSERT = """INSERT INTO consensus (task_id, attempt_id, mode, status, decided_by, winner, margin,
+    cost_usd, record, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (task_id) DO UPDATE SET attempt_id = excluded.attempt_id, mode = excluded.mode,
+    status = excluded.status, decided_by = excluded.decided_by, winner = excluded.winner,
+    margin = excluded.margin, cost_usd = excluded.cost_usd, record = excluded.record,
+    updated_at = excluded.updated_at"""
+
+_COLUMNS = "task_id, attempt_id, mode, status, decided_by, winner, margin, cost_usd, record"
+
+
+async def _save(conn: aiosqlite.Connection, row: ConsensusRow, now: float) -> None:
+    await conn.execute(
+        _UPSERT,
+        (
+            row.task_id,
+            row.attempt_id,
+            row.mode,
+            row.status,
+            row.decided_by,
+            row.winner,
+            row.margin,
+            row.cost_usd,
+            row.record,
+            now,
+            now,
+        ),
+    )
+    await conn.execute("DELETE FROM consensus_models WHERE task_id = ?", (row.task_id,))
+    await conn.executemany(
+        """INSERT INTO consensus_models (task_id, model, answers, won, votes, score, reviews,
+           cost_usd, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (row.task_id, m.model, m.answers, m.won, m.votes, m.score, m.reviews, m.cost_usd, now)
+            for m in row.models
+        ],
+    )
+
+
+class ConsensusRecords:
+    writer: GroupWriter
+    _rows: Callable[..., Any]
+
+    async def save_consensus(self, row: ConsensusRow, now: float) -> None:
+        """Insert or replace the record of ``row.task_id`` (a re-run replaces the last one)."""
+
+        async def op(conn: aiosqlite.Connection) -> None:
+            await _save(conn, row, now)
+
+        await self.writer.run(op)
+
+    async def settle_consensus(
+        self,
+        row: ConsensusRow,
+        result: str,
+        now: float,
+        *,
+        extra_cost: float = 0.0,
+        agent: str = "",
+        event: str = "vote",
+    ) -> bool:
+        """A waiting run was decided after its attempt ended (by the human or the arbiter):
+        in one transaction the record is replaced, the task moves from ``needs_vote`` to
+        ``succeeded`` with ``result``, and a late call's ``extra_cost`` is added to the run's
+        attempt and the usage ledger. False (nothing written) when the task no longer waits."""
+
+        async def op(conn: aiosqlite.Connection) -> bool:
+            cur = await conn.execute(
+                """UPDATE tasks SET state = 'succeeded', result = ?, error = NULL,
+                   updated_at = ?, finished_at = ? WHERE id = ? AND state = 'needs_vote'""",
+                (result, now, now, row.task_id),
+            )
+            if cur.rowcount == 0:
+                return False
+            await _save(conn, row, now)
+            if extra_cost:
+                await conn.execute(
+                    "UPDATE attempts SET cost_usd = cost_usd + ? WHERE id = ?",
+                    (extra_cost, row.attempt_id),
+                )
+                await conn.execute(
+                    """INSERT INTO usage (ts, task_id, attempt_id, agent, provider, model,
+                       cost_usd, source) VALUES (?, ?, ?, ?, 'consensus', ?, ?, 'unknown')""",
+                    (now, row.task_id, row.attempt_id, agent, row.mode, extra_cost),
+                )
+            data = {"to": "succeeded", "by": row.decided_by, "winner": row.winner}
+            await write_event(conn, now, event, row.task_id, row.attempt_id, data=data)
+            return True
+
+        done: bool = await self.writer.run(op)
+        return done
+
+    async def consensus(self, task_id: int) -> ConsensusRow | None:
+        rows = await self._rows(
+            f"SELECT {_COLUMNS}, updated_at FROM consensus WHERE task_id = ?", (task_id,)
+        )
+        return _row(rows[0]) if rows else None
+
+    async def waiting_consensus(self) -> list[ConsensusRow]:
+        """Runs that wait for the human, oldest task first (their tasks are ``needs_vote``)."""
+        rows = await self._rows(
+            f"""SELECT {", ".join("c." + c for c in _COLUMNS.split(", "))}, c.updated_at
+                FROM consensus c JOIN tasks t ON t.id = c.task_id
+                WHERE c.status = 'needs_human' AND t.state = 'needs_vote' ORDER BY c.task_id"""
+        )
+        return [_row(r) for r in rows]
+
+    async def consensus_since(self, since: float) -> list[ConsensusRow]:
+        rows = await self._rows(
+            f"SELECT {_COLUMNS}, updated_at FROM consensus WHERE updated_at >= ? ORDER BY task_id",
+            (since,),
+        )
+        out = [_row(r) for r in rows]
+        figures = await self._rows(
+            """SELECT m.task_id, m.model, m.answers, m.won, m.votes, m.score, m.reviews,
+                      m.cost_usd FROM consensus_models m JOIN consensus c ON c.task_id = m.task_id
+               WHERE c.updated_at >= ? ORDER BY m.task_id, m.model""",
+            (since,),
+        )
+        by_task: dict[int, list[ModelFigures]] = {}
+        for f in figures:
+            by_task.setdefault(int(f[0]), []).append(ModelFigures(*tuple(f[1:])))
+        return [_with_models(r, by_task.get(r.task_id, ())) for r in out]
+
+    async def model_standing(self, models: Sequence[str], window: int) -> dict[str, float]:
+        """Per model: the share of its last ``window`` decided answers that won (0..1);
+        models with no decided answer yet are left out."""
+        out: dict[str, float] = {}
+        for model in models:
+            rows = await self._rows(
+                """SELECT COALESCE(SUM(answers), 0), COALESCE(SUM(won), 0) FROM (
+                     SELECT m.answers, m.won FROM consensus_models m
+                     JOIN consensus c ON c.task_id = m.task_id
+                     WHERE m.model = ? AND m.answers > 0 AND c.status = 'decided'
+                       AND c.mode = 'consensus'
+                     ORDER BY m.ts DESC LIMIT ?)""",
+                (model, window),
+            )
+            answers, won = int(rows[0][0]), int(rows[0][1])
+            if answers:
+                out[model] = won / answers
+        return out
+
+
+def _row(r: Sequence[Any]) -> ConsensusRow:
+    return ConsensusRow(
+        int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], r[6], float(r[7]), r[8], updated_at=r[9]
+    )
+
+
+def _with_models(row: ConsensusRow, models: Sequence[ModelFigures]) -> ConsensusRow:
+    return dataclasses.replace(row, models=tuple(models))
