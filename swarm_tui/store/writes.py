@@ -40,6 +40,7 @@ class AttemptEnd:
         duration_ms: float | None = None,
         not_before: float = 0.0,
         result_from_output: bool = False,
+        result: str | None = None,
     ) -> None:
         self.state = state
         self.task_state = task_state
@@ -53,6 +54,8 @@ class AttemptEnd:
         self.duration_ms = duration_ms
         self.not_before = not_before
         self.result_from_output = result_from_output
+        self.result = result
+        """The task's result when it is not the attempt's output (a consensus decision)."""
 
 
 class LedgerWrites:
@@ -249,7 +252,7 @@ class LedgerWrites:
                 result_sql = (
                     "(SELECT output FROM attempts WHERE id = ?)" if end.result_from_output else "?"
                 )
-                result_arg: Any = attempt.id if end.result_from_output else None
+                result_arg: Any = attempt.id if end.result_from_output else end.result
                 await conn.execute(
                     f"""UPDATE tasks SET state = ?, updated_at = ?, finished_at = ?,
                         result = COALESCE({result_sql}, result), error = ?, not_before = ?
