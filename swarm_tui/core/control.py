@@ -75,14 +75,15 @@ class Control:
             labels=labels,
         )
         try:
-            inserted = await self.ledger.insert_tasks(batch.items, self.clock())
+            inserted = await self.ledger.add_tasks(batch.items, self.clock())
         except ValueError as exc:  # a dependency vanished between check and write
             raise ControlError(str(exc)) from None
         out: list[tuple[Task, bool]] = [None] * len(specs)  # type: ignore[list-item]
-        for position, (task_id, created) in enumerate(inserted):
-            task = await self.task(task_id)
-            out[batch.order[position]] = (task, created)
-            if created:
+        for position, (task_id, new) in enumerate(inserted):
+            # A new task comes back from its INSERT; only a deduplicated key is read.
+            task = new if new is not None else await self.task(task_id)
+            out[batch.order[position]] = (task, new is not None)
+            if new is not None:
                 self.bus.publish(TaskChanged(task_id, TaskState.QUEUED, "submitted"))
         self.wake()
         return out

@@ -12,16 +12,15 @@ import asyncio
 import dataclasses
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
 
-import aiosqlite
-
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.events import Event
 from swarm_tui.store.ledger import Ledger
-from swarm_tui.store.records import write_event
+from swarm_tui.store.records import write_event_sync
 
 __all__ = ["Journal", "event_kind"]
 
@@ -70,10 +69,10 @@ class Journal:
         attempt_id = data.pop("attempt_id", None)
         kind, now = event_kind(event), self.clock()
 
-        async def op(conn: aiosqlite.Connection) -> None:
-            await write_event(conn, now, kind, task_id, attempt_id, data)
+        def op(conn: sqlite3.Connection) -> None:
+            write_event_sync(conn, now, kind, task_id, attempt_id, data)
 
         try:
-            await self.ledger.writer.run(op)
+            await self.ledger.writer.run_sync(op)
         except Exception as exc:  # the bus already has it; a full disk must not end the run
             log.warning("could not journal %s: %s", kind, exc)

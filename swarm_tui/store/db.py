@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 import aiosqlite
 
 from swarm_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["LedgerError", "connect", "migrate"]
+__all__ = ["LedgerError", "connect", "migrate", "on_thread"]
+
+T = TypeVar("T")
 
 
 class LedgerError(Exception):
@@ -44,6 +48,16 @@ async def connect(path: Path, *, readonly: bool = False) -> aiosqlite.Connection
         await conn.close()
         raise
     return conn
+
+
+async def on_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``fn`` with the raw sqlite3 connection on ``conn``'s own thread, in its queue: many
+    statements for one round trip (each ``await conn.execute`` is one)."""
+
+    def call() -> T:
+        return fn(conn._conn)
+
+    return cast(T, await conn._execute(call))  # type: ignore[no-untyped-call]
 
 
 async def schema_version(conn: aiosqlite.Connection) -> int:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
-__all__ = ["NewTask", "Totals", "write_event"]
+__all__ = ["NewTask", "Totals", "write_event", "write_event_sync"]
+
+EVENT_INSERT = "INSERT INTO events (ts, kind, task_id, attempt_id, data) VALUES (?, ?, ?, ?, ?)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,19 @@ async def write_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO events (ts, kind, task_id, attempt_id, data) VALUES (?, ?, ?, ?, ?)",
-        (ts, kind, task_id, attempt_id, json.dumps(data or {}, sort_keys=True)),
+        EVENT_INSERT, (ts, kind, task_id, attempt_id, json.dumps(data or {}, sort_keys=True))
+    )
+
+
+def write_event_sync(
+    conn: sqlite3.Connection,
+    ts: float,
+    kind: str,
+    task_id: int | None,
+    attempt_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """:func:`write_event` for a sync op (``GroupWriter.run_sync``)."""
+    conn.execute(
+        EVENT_INSERT, (ts, kind, task_id, attempt_id, json.dumps(data or {}, sort_keys=True))
     )

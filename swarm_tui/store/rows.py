@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 import aiosqlite
 
 from swarm_tui.core.models import Attempt, AttemptState, Task, TaskMode, TaskState, UsageSource
 
-__all__ = ["TASK_SELECT", "attempt_from_row", "task_from_row"]
+__all__ = ["TASK_SELECT", "attempt_from_row", "new_task_from_row", "task_from_row"]
 
 TASK_SELECT = """
 SELECT t.*,
@@ -26,7 +28,15 @@ task touches only its own attempts (a GROUP BY over all attempts was materialise
 query, so one ``get_task`` cost a scan of the whole table)."""
 
 
-def task_from_row(r: aiosqlite.Row) -> Task:
+def new_task_from_row(row: aiosqlite.Row, deps: Sequence[int]) -> Task:
+    """A task just inserted (its ``tasks`` row from ``RETURNING *``): no attempts yet."""
+    values: dict[str, Any] = {key: row[key] for key in row.keys()}  # noqa: SIM118 - Row
+    values.update(deps=",".join(str(d) for d in deps), sum_in=0, sum_out=0, sum_cost=0.0,
+                  la_agent=None, la_provider=None, la_model=None)  # fmt: skip
+    return task_from_row(values)
+
+
+def task_from_row(r: aiosqlite.Row | dict[str, Any]) -> Task:
     deps = r["deps"]
     return Task(
         id=r["id"],

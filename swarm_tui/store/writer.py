@@ -4,12 +4,17 @@
 ``append_output`` buffers streamed text per attempt; buffered text is committed at most
 ``interval`` seconds later, and always before any op queued after it.
 Each op runs inside a SAVEPOINT so one failing op does not undo the others in its batch.
+
+``run_sync(fn)`` takes a plain function of the :class:`sqlite3.Connection`: consecutive sync
+ops (with BEGIN, the buffered appends and COMMIT) run as one call on the connection's thread,
+so a batch costs one thread round trip instead of several per statement.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,18 +22,57 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from swarm_tui.store.db import LedgerError
+from swarm_tui.store.db import LedgerError, on_thread
 
-__all__ = ["GroupWriter", "WriteOp"]
+__all__ = ["GroupWriter", "SyncOp", "WriteOp"]
 
 T = TypeVar("T")
 WriteOp = Callable[[aiosqlite.Connection], Awaitable[T]]
+SyncOp = Callable[[sqlite3.Connection], T]
+_Result = tuple["_Pending", BaseException | None, Any]
 
 
 @dataclass(slots=True)
 class _Pending:
-    op: WriteOp[Any]
+    op: WriteOp[Any] | None
     future: asyncio.Future[Any]
+    sync: SyncOp[Any] | None = None
+
+
+def _nothing(_: sqlite3.Connection) -> None:
+    return None
+
+
+def _run_segment(
+    raw: sqlite3.Connection,
+    chunks: dict[int, list[str]] | None,
+    ops: list[_Pending],
+    commit: bool,
+) -> list[_Result]:
+    """On the connection's thread: BEGIN and the appends (first segment), sync ops each in a
+    SAVEPOINT, COMMIT (last segment)."""
+    if chunks is not None:
+        raw.execute("BEGIN IMMEDIATE")
+        raw.executemany(
+            "UPDATE attempts SET output = output || ? WHERE id = ? AND state = 'running'",
+            [("".join(parts), attempt_id) for attempt_id, parts in chunks.items()],
+        )
+    results: list[_Result] = []
+    for pending in ops:
+        assert pending.sync is not None
+        raw.execute("SAVEPOINT op")
+        try:
+            value = pending.sync(raw)
+        except Exception as exc:  # the op's own failure goes to its caller
+            raw.execute("ROLLBACK TO op")
+            raw.execute("RELEASE op")
+            results.append((pending, exc, None))
+        else:
+            raw.execute("RELEASE op")
+            results.append((pending, None, value))
+    if commit:
+        raw.execute("COMMIT")
+    return results
 
 
 class GroupWriter:
@@ -65,6 +109,16 @@ class GroupWriter:
         self._wake.set()
         return fut
 
+    def run_sync(self, op: SyncOp[T]) -> asyncio.Future[T]:
+        """Like :meth:`run` for a plain function of the sqlite3 connection (runs on its
+        thread, batched with the other sync ops of the commit in one round trip)."""
+        if self._closing and self._task is None:
+            raise LedgerError("the ledger writer is closed")
+        fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._ops.append(_Pending(None, fut, op))
+        self._wake.set()
+        return fut
+
     def append_output(self, attempt_id: int, text: str) -> None:
         if text:
             first = not self._chunks
@@ -75,10 +129,7 @@ class GroupWriter:
     async def flush(self) -> None:
         """Wait until everything buffered so far is committed."""
 
-        async def nothing(_: aiosqlite.Connection) -> None:
-            return None
-
-        await self.run(nothing)
+        await self.run_sync(_nothing)
 
     async def _loop(self) -> None:
         while True:
@@ -97,27 +148,28 @@ class GroupWriter:
     async def _commit_batch(self) -> None:
         ops, self._ops = self._ops, []
         chunks, self._chunks = self._chunks, {}
-        results: list[tuple[_Pending, BaseException | None, Any]] = []
+        results: list[_Result] = []
         conn = self._conn
         try:
-            await conn.execute("BEGIN IMMEDIATE")
-            for attempt_id, parts in chunks.items():
-                await conn.execute(
-                    "UPDATE attempts SET output = output || ? WHERE id = ? AND state = 'running'",
-                    ("".join(parts), attempt_id),
-                )
-            for pending in ops:
-                await conn.execute("SAVEPOINT op")
-                try:
-                    value = await pending.op(conn)
-                except Exception as exc:  # the op's own failure goes to its caller
-                    await conn.execute("ROLLBACK TO op")
-                    await conn.execute("RELEASE op")
-                    results.append((pending, exc, None))
-                else:
-                    await conn.execute("RELEASE op")
-                    results.append((pending, None, value))
-            await conn.execute("COMMIT")
+            start, first = 0, True
+            while True:  # sync runs in one hop each (the first with BEGIN, the last COMMIT)
+                end = start
+                while end < len(ops) and ops[end].sync is not None:
+                    end += 1
+                last = end == len(ops)
+                if first or last or end > start:
+                    results += await on_thread(
+                        conn,
+                        functools.partial(
+                            _run_segment, chunks=chunks if first else None,
+                            ops=ops[start:end], commit=last,
+                        ),
+                    )  # fmt: skip
+                    first = False
+                if last:
+                    break
+                results.append(await self._run_async(conn, ops[end]))
+                start = end + 1
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
@@ -143,3 +195,16 @@ class GroupWriter:
                 pending.future.set_exception(failure)
             else:
                 pending.future.set_result(value)
+
+    @staticmethod
+    async def _run_async(conn: aiosqlite.Connection, pending: _Pending) -> _Result:
+        assert pending.op is not None
+        await conn.execute("SAVEPOINT op")
+        try:
+            value = await pending.op(conn)
+        except Exception as exc:  # the op's own failure goes to its caller
+            await conn.execute("ROLLBACK TO op")
+            await conn.execute("RELEASE op")
+            return (pending, exc, None)
+        await conn.execute("RELEASE op")
+        return (pending, None, value)

@@ -7,19 +7,19 @@ its task's newest attempt, so an attempt already given up can never overwrite an
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-import aiosqlite
-
-from swarm_tui.core.models import Attempt, AttemptState, TaskState
-from swarm_tui.store.records import NewTask, write_event
-from swarm_tui.store.rows import attempt_from_row
+from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
+from swarm_tui.store.claims import Claims
+from swarm_tui.store.records import NewTask, write_event_sync
+from swarm_tui.store.rows import attempt_from_row, new_task_from_row
 from swarm_tui.store.writer import GroupWriter
 
 __all__ = ["AttemptEnd", "LedgerWrites"]
 
-Conn = aiosqlite.Connection
+Conn = sqlite3.Connection
 
 
 class AttemptEnd:
@@ -58,24 +58,29 @@ class AttemptEnd:
         """The task's result when it is not the attempt's output (a consensus decision)."""
 
 
-class LedgerWrites:
+class LedgerWrites(Claims):
     writer: GroupWriter
 
     async def insert_tasks(self, batch: list[NewTask], now: float) -> list[tuple[int, bool]]:
         """Insert in order; a task whose key exists is not added. Returns (id, created)."""
+        return [(task_id, task is not None) for task_id, task in await self.add_tasks(batch, now)]
 
-        async def op(conn: Conn) -> list[tuple[int, bool]]:
-            out: list[tuple[int, bool]] = []
+    async def add_tasks(self, batch: list[NewTask], now: float) -> list[tuple[int, Task | None]]:
+        """:meth:`insert_tasks` returning each new task as inserted (``RETURNING``: no read
+        back); ``None`` for a task whose key already existed."""
+
+        def op(conn: Conn) -> list[tuple[int, Task | None]]:
+            out: list[tuple[int, Task | None]] = []
             for item in batch:
                 if item.key is not None:
-                    async with conn.execute("SELECT id FROM tasks WHERE key = ?", (item.key,)) as c:
-                        row = await c.fetchone()
+                    row = conn.execute("SELECT id FROM tasks WHERE key = ?", (item.key,)).fetchone()
                     if row is not None:
-                        out.append((int(row[0]), False))
+                        out.append((int(row[0]), None))
                         continue
-                cur = await conn.execute(
+                cur = conn.execute(
                     """INSERT INTO tasks (title, prompt, role, priority, mode, state, tags, key,
-                       created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)""",
+                       created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+                       RETURNING *""",
                     (
                         item.title,
                         item.prompt,
@@ -88,20 +93,21 @@ class LedgerWrites:
                         now,
                     ),
                 )
-                task_id = int(cur.lastrowid or 0)
-                deps = set(item.after_ids) | {out[i][0] for i in item.after_batch}
-                for dep in sorted(deps):
-                    async with conn.execute("SELECT 1 FROM tasks WHERE id = ?", (dep,)) as c:
-                        if await c.fetchone() is None:
-                            raise ValueError(f"dependency #{dep} does not exist")
-                    await conn.execute(
+                inserted = cur.fetchone()
+                cur.close()
+                task_id = int(inserted["id"])
+                deps = sorted(set(item.after_ids) | {out[i][0] for i in item.after_batch})
+                for dep in deps:
+                    if conn.execute("SELECT 1 FROM tasks WHERE id = ?", (dep,)).fetchone() is None:
+                        raise ValueError(f"dependency #{dep} does not exist")
+                    conn.execute(
                         "INSERT INTO task_deps (task_id, dep_id) VALUES (?, ?)", (task_id, dep)
                     )
-                await write_event(conn, now, "submitted", task_id, data={"role": item.role})
-                out.append((task_id, True))
+                write_event_sync(conn, now, "submitted", task_id, data={"role": item.role})
+                out.append((task_id, new_task_from_row(inserted, deps)))
             return out
 
-        result: list[tuple[int, bool]] = await self.writer.run(op)
+        result: list[tuple[int, Task | None]] = await self.writer.run_sync(op)
         return result
 
     async def transition(
@@ -122,93 +128,39 @@ class LedgerWrites:
         assignments = ", ".join(f"{k} = ?" for k in sets)
         marks = ",".join("?" * len(allowed_from))
 
-        async def op(conn: Conn) -> bool:
-            cur = await conn.execute(
+        def op(conn: Conn) -> bool:
+            cur = conn.execute(
                 f"UPDATE tasks SET {assignments} WHERE id = ? AND state IN ({marks})",
                 (*sets.values(), task_id, *(s.value for s in allowed_from)),
             )
             if cur.rowcount == 0:
                 return False
-            await write_event(conn, now, event, task_id, data={"to": to.value, **(data or {})})
+            write_event_sync(conn, now, event, task_id, data={"to": to.value, **(data or {})})
             return True
 
-        done: bool = await self.writer.run(op)
+        done: bool = await self.writer.run_sync(op)
         return done
 
     async def update_task(self, task_id: int, now: float, event: str, **fields: Any) -> bool:
         assignments = ", ".join(f"{k} = ?" for k in fields)
 
-        async def op(conn: Conn) -> bool:
-            cur = await conn.execute(
+        def op(conn: Conn) -> bool:
+            cur = conn.execute(
                 f"UPDATE tasks SET {assignments}, updated_at = ? WHERE id = ?",
                 (*fields.values(), now, task_id),
             )
             if cur.rowcount:
-                await write_event(conn, now, event, task_id, data=fields)
+                write_event_sync(conn, now, event, task_id, data=fields)
             return cur.rowcount > 0
 
-        done: bool = await self.writer.run(op)
+        done: bool = await self.writer.run_sync(op)
         return done
-
-    async def claim(
-        self,
-        task_id: int,
-        *,
-        agent: str,
-        provider: str,
-        model: str,
-        reason: str,
-        owner: str,
-        now: float,
-        lease_until: float,
-    ) -> Attempt | None:
-        """queued -> running with a new attempt; None if someone else moved the task first.
-
-        A reassigned agent (``pin_agent``) sticks for every later attempt; a pinned model
-        (``pin``) is used once, then the agent's mix and fallbacks apply again."""
-
-        async def op(conn: Conn) -> Attempt | None:
-            cur = await conn.execute(
-                """UPDATE tasks SET state = 'running', attempts = attempts + 1, pin = NULL,
-                   started_at = COALESCE(started_at, ?), updated_at = ?
-                   WHERE id = ? AND state = 'queued'""",
-                (now, now, task_id),
-            )
-            if cur.rowcount == 0:
-                return None
-            cur = await conn.execute(
-                """INSERT INTO attempts (task_id, number, agent, provider, model, state, owner,
-                   lease_until, heartbeat_at, routing_reason, started_at)
-                   SELECT id, attempts, ?, ?, ?, 'running', ?, ?, ?, ?, ? FROM tasks WHERE id = ?
-                   RETURNING *""",
-                (agent, provider, model, owner, lease_until, now, reason, now, task_id),
-            )
-            row = await cur.fetchone()
-            assert row is not None
-            attempt = attempt_from_row(row)
-            await write_event(
-                conn,
-                now,
-                "attempt_started",
-                task_id,
-                attempt.id,
-                {
-                    "number": attempt.number,
-                    "agent": agent,
-                    "model": f"{provider}/{model}",
-                    "reason": reason,
-                },
-            )
-            return attempt
-
-        claimed: Attempt | None = await self.writer.run(op)
-        return claimed
 
     async def finish_attempt(self, attempt: Attempt, end: AttemptEnd, now: float) -> bool:
         """Record how an attempt ended and move its task; False if the attempt was fenced."""
 
-        async def op(conn: Conn) -> bool:
-            cur = await conn.execute(
+        def op(conn: Conn) -> bool:
+            cur = conn.execute(
                 """UPDATE attempts SET state = ?, error = ?, tokens_in = ?, tokens_out = ?,
                    tokens_cached = ?, usage_source = ?, cost_usd = ?, ttft_ms = ?,
                    duration_ms = ?, finished_at = ? WHERE id = ? AND state = 'running'""",
@@ -229,7 +181,7 @@ class LedgerWrites:
             if cur.rowcount == 0:
                 return False
             if end.tokens_in is not None or end.tokens_out is not None or end.cost_usd:
-                await conn.execute(
+                conn.execute(
                     """INSERT INTO usage (ts, task_id, attempt_id, agent, provider, model,
                        tokens_in, tokens_out, tokens_cached, cost_usd, source)
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -253,7 +205,7 @@ class LedgerWrites:
                     "(SELECT output FROM attempts WHERE id = ?)" if end.result_from_output else "?"
                 )
                 result_arg: Any = attempt.id if end.result_from_output else end.result
-                await conn.execute(
+                conn.execute(
                     f"""UPDATE tasks SET state = ?, updated_at = ?, finished_at = ?,
                         result = COALESCE({result_sql}, result), error = ?, not_before = ?
                         WHERE id = ? AND attempts = ? AND state = 'running'""",
@@ -268,7 +220,7 @@ class LedgerWrites:
                         attempt.number,
                     ),
                 )
-            await write_event(
+            write_event_sync(
                 conn,
                 now,
                 "attempt_" + end.state.value,
@@ -282,44 +234,44 @@ class LedgerWrites:
             )
             return True
 
-        done: bool = await self.writer.run(op)
+        done: bool = await self.writer.run_sync(op)
         return done
 
     async def renew_leases(self, owner: str, now: float, lease_until: float) -> int:
-        async def op(conn: Conn) -> int:
-            cur = await conn.execute(
+        def op(conn: Conn) -> int:
+            cur = conn.execute(
                 """UPDATE attempts SET lease_until = ?, heartbeat_at = ?
                    WHERE owner = ? AND state = 'running'""",
                 (lease_until, now, owner),
             )
             return cur.rowcount
 
-        renewed: int = await self.writer.run(op)
+        renewed: int = await self.writer.run_sync(op)
         return renewed
 
     async def recover(self, is_dead: Callable[[str], bool], now: float) -> list[Attempt]:
         """Give up attempts whose lease expired or whose owner died: keep their partial output,
         put their tasks back in the queue. Returns the attempts given up."""
 
-        async def op(conn: Conn) -> list[Attempt]:
-            async with conn.execute("SELECT * FROM attempts WHERE state = 'running'") as cur:
-                rows = [attempt_from_row(r) for r in await cur.fetchall()]
+        def op(conn: Conn) -> list[Attempt]:
+            cur = conn.execute("SELECT * FROM attempts WHERE state = 'running'")
+            rows = [attempt_from_row(r) for r in cur.fetchall()]
             lost = [a for a in rows if a.lease_until < now or is_dead(a.owner)]
             for a in lost:
                 why = "its orchestrator stopped" if is_dead(a.owner) else "its lease expired"
-                await conn.execute(
+                conn.execute(
                     """UPDATE attempts SET state = 'abandoned', error = ?, finished_at = ?
                        WHERE id = ? AND state = 'running'""",
                     (f"abandoned: {why}; partial output kept", now, a.id),
                 )
-                await conn.execute(
+                conn.execute(
                     """UPDATE tasks SET state = 'queued', updated_at = ?
                        WHERE id = ? AND attempts = ? AND state = 'running'""",
                     (now, a.task_id, a.number),
                 )
-                await write_event(conn, now, "attempt_abandoned", a.task_id, a.id, {"why": why})
+                write_event_sync(conn, now, "attempt_abandoned", a.task_id, a.id, {"why": why})
             # A running task with no running attempt cannot make progress: queue it again.
-            await conn.execute(
+            conn.execute(
                 """UPDATE tasks SET state = 'queued', updated_at = ? WHERE state = 'running'
                    AND NOT EXISTS (SELECT 1 FROM attempts a
                                    WHERE a.task_id = tasks.id AND a.state = 'running')""",
@@ -327,22 +279,22 @@ class LedgerWrites:
             )
             return lost
 
-        lost: list[Attempt] = await self.writer.run(op)
+        lost: list[Attempt] = await self.writer.run_sync(op)
         return lost
 
     async def set_flag(self, name: str, value: str | None, now: float) -> None:
-        async def op(conn: Conn) -> None:
+        def op(conn: Conn) -> None:
             if value is None:
-                await conn.execute("DELETE FROM flags WHERE name = ?", (name,))
+                conn.execute("DELETE FROM flags WHERE name = ?", (name,))
             else:
-                await conn.execute(
+                conn.execute(
                     "INSERT INTO flags (name, value) VALUES (?, ?) ON CONFLICT (name)"
                     " DO UPDATE SET value = excluded.value",
                     (name, value),
                 )
-            await write_event(conn, now, "flag", None, data={"name": name, "value": value})
+            write_event_sync(conn, now, "flag", None, data={"name": name, "value": value})
 
-        await self.writer.run(op)
+        await self.writer.run_sync(op)
 
     def append_output(self, attempt_id: int, text: str) -> None:
         self.writer.append_output(attempt_id, text)

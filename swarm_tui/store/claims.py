@@ -1,0 +1,112 @@
+"""Claiming queued tasks: a whole scheduling pass in one transaction.
+
+A claim moves a task ``queued -> running`` and opens its next attempt, fenced on the state:
+a task someone else moved first (another process, a cancel, an earlier claim in the same
+batch) is not claimed, and the other claims of the batch still apply.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from swarm_tui.core.models import Attempt
+from swarm_tui.store.records import write_event_sync
+from swarm_tui.store.rows import attempt_from_row
+from swarm_tui.store.writer import GroupWriter
+
+__all__ = ["Claim", "Claims"]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One task to start, on the model the router chose, with its reason in words."""
+
+    task_id: int
+    agent: str
+    provider: str
+    model: str
+    reason: str
+
+
+def _claim_one(
+    conn: sqlite3.Connection, claim: Claim, owner: str, now: float, lease_until: float
+) -> Attempt | None:
+    cur = conn.execute(
+        """UPDATE tasks SET state = 'running', attempts = attempts + 1, pin = NULL,
+           started_at = COALESCE(started_at, ?), updated_at = ?
+           WHERE id = ? AND state = 'queued'
+           RETURNING attempts""",
+        (now, now, claim.task_id),
+    )
+    moved = cur.fetchone()
+    cur.close()
+    if moved is None:
+        return None
+    cur = conn.execute(
+        """INSERT INTO attempts (task_id, number, agent, provider, model, state, owner,
+           lease_until, heartbeat_at, routing_reason, started_at)
+           VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?) RETURNING *""",
+        (claim.task_id, moved[0], claim.agent, claim.provider, claim.model, owner,
+         lease_until, now, claim.reason, now),
+    )  # fmt: skip
+    row = cur.fetchone()
+    cur.close()
+    attempt = attempt_from_row(row)
+    write_event_sync(
+        conn,
+        now,
+        "attempt_started",
+        claim.task_id,
+        attempt.id,
+        {
+            "number": attempt.number,
+            "agent": claim.agent,
+            "model": f"{claim.provider}/{claim.model}",
+            "reason": claim.reason,
+        },
+    )
+    return attempt
+
+
+class Claims:
+    writer: GroupWriter
+
+    async def claim_many(
+        self, claims: Sequence[Claim], *, owner: str, now: float, lease_until: float
+    ) -> list[Attempt | None]:
+        """Claim every task of ``claims`` in one transaction, in order. Each result is the new
+        attempt, or None where the task was no longer queued (so a task listed twice is
+        claimed once). A reassigned agent (``pin_agent``) sticks for every later attempt; a
+        pinned model (``pin``) is used once, then the agent's mix and fallbacks apply again."""
+        if not claims:
+            return []
+        batch = list(claims)
+
+        def op(conn: sqlite3.Connection) -> list[Attempt | None]:
+            return [_claim_one(conn, c, owner, now, lease_until) for c in batch]
+
+        claimed: list[Attempt | None] = await self.writer.run_sync(op)
+        return claimed
+
+    async def claim(
+        self,
+        task_id: int,
+        *,
+        agent: str,
+        provider: str,
+        model: str,
+        reason: str,
+        owner: str,
+        now: float,
+        lease_until: float,
+    ) -> Attempt | None:
+        """queued -> running with a new attempt; None if someone else moved the task first."""
+        [attempt] = await self.claim_many(
+            [Claim(task_id, agent, provider, model, reason)],
+            owner=owner,
+            now=now,
+            lease_until=lease_until,
+        )
+        return attempt
