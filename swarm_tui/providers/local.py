@@ -201,8 +201,12 @@ class LocalProvider:
 
     async def start(self) -> None:
         async with self._lock:
-            if self._inner is not None:
+            process = self.server.process
+            if self._inner is not None and (process is None or process.poll() is None):
                 return
+            if self._client is not None:  # the server died under us: start a new one
+                await self._client.aclose()
+            self._client = self._inner = None
             await self.server.start()
             inner_config = self.config.model_copy(
                 update={
