@@ -35,7 +35,8 @@ async def open_orchestrator(settings: Settings, path: Path) -> AsyncIterator[Orc
     ledger = await Ledger.open(
         path, commit_interval=settings.orchestrator.commit_interval_ms / 1000
     )
-    orchestrator = Orchestrator(settings, ledger, build_providers(settings, log_dir=path.parent))
+    providers = build_providers(settings, log_dir=path.parent, ledger=path)
+    orchestrator = Orchestrator(settings, ledger, providers)
     hub = attach_hub(orchestrator, path.parent)
     try:
         yield orchestrator

@@ -84,6 +84,12 @@ class MCPConfig(Strict):
     """Longest tool output given back to a model; the rest is cut with a note."""
     memory: bool = True
     """Offer the swarm's shared memory (``swarm__write_memory``...) to every API agent."""
+    cli_swarm_server: bool = True
+    """Put ``swarm-tui mcp-serve`` (this ledger's memory and task tools) in the MCP config of
+    every agent CLI the swarm launches; a provider can opt out with ``cli.swarm_mcp = false``."""
+    ping_interval_s: Annotated[float, Field(ge=0)] = 60.0
+    """Ping a running server that has been idle this many seconds (then again each interval);
+    one that fails or does not answer within its ``timeout_s`` is restarted. 0 turns it off."""
 
     @field_validator("servers")
     @classmethod

@@ -84,6 +84,11 @@ class CLIConfig(Strict):
     """Longest the CLI may stay silent on stdout before its process group is killed."""
     kill_grace_seconds: Annotated[float, Field(gt=0)] = 5.0
     """Seconds between SIGTERM and SIGKILL when the process group is stopped."""
+    swarm_mcp: bool = True
+    """Give every run of this CLI the swarm's own MCP server (``swarm-tui mcp-serve`` on the
+    same ledger: shared memory, submit and wait for tasks) in its MCP configuration, per run,
+    never in the user's own CLI settings. ``false`` leaves the CLI with its own servers only.
+    ``[mcp] cli_swarm_server = false`` turns it off for every CLI."""
 
     @field_validator("env")
     @classmethod

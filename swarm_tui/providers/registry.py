@@ -14,6 +14,7 @@ from swarm_tui.providers.cli.codex import CodexDialect
 from swarm_tui.providers.cli.copilot import CopilotDialect
 from swarm_tui.providers.cli.dialect import Dialect
 from swarm_tui.providers.cli.gemini_cli import GeminiCLIDialect
+from swarm_tui.providers.cli.swarm_mcp import swarm_server
 from swarm_tui.providers.gemini import GeminiProvider
 from swarm_tui.providers.local import LocalProvider
 from swarm_tui.providers.ollama import OllamaProvider
@@ -51,10 +52,17 @@ for _kind, _dialect in DIALECTS.items():
     PROVIDER_KINDS[_kind] = _cli_factory(_dialect)
 
 
-def build_providers(settings: Settings, *, log_dir: Path | None = None) -> dict[str, Provider]:
-    """One provider per ``[providers.NAME]``; logs (embedded server) go next to the ledger."""
+def build_providers(
+    settings: Settings, *, log_dir: Path | None = None, ledger: Path | None = None
+) -> dict[str, Provider]:
+    """One provider per ``[providers.NAME]``; logs (embedded server) go next to the ledger.
+    With ``ledger``, agent CLIs get ``swarm-tui mcp-serve`` on it (unless switched off)."""
     logs = log_dir if log_dir is not None else settings.db_path().parent
-    return {
-        name: PROVIDER_KINDS[config.kind](name, config, logs)
-        for name, config in settings.providers.items()
-    }
+    server = swarm_server(settings, ledger) if ledger is not None else None
+    providers: dict[str, Provider] = {}
+    for name, config in settings.providers.items():
+        provider = PROVIDER_KINDS[config.kind](name, config, logs)
+        if isinstance(provider, CLIProvider) and config.launch.swarm_mcp:
+            provider.swarm_mcp = server
+        providers[name] = provider
+    return providers

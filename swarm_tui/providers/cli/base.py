@@ -4,8 +4,11 @@ The CLI runs in the task's working directory (``cli.workdir``), in its own sessi
 (``start_new_session``) so that a cancel or a timeout kills its whole process group: SIGTERM,
 ``kill_grace_seconds``, then SIGKILL. stderr goes to ``<log dir>/<provider>-cli.log`` with
 any stdout line that is not JSON (CLIs print banners and warnings); unknown event types are
-ignored by the dialects. A missing binary is final (it will not appear by retrying); a CLI
-that dies, stalls or reports a failed run is retryable.
+ignored by the dialects. With ``swarm_mcp`` set, each run also gets the swarm's own MCP
+server (``swarm-tui mcp-serve`` on the same ledger) in the CLI's MCP configuration, the way
+its dialect knows (see :mod:`~swarm_tui.providers.cli.swarm_mcp`). A missing binary is final
+(it will not appear by retrying); a CLI that dies, stalls or reports a failed run is
+retryable.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import IO
 from swarm_tui.config import ProviderConfig
 from swarm_tui.providers.base import ProviderError, StreamEvent, StreamRequest
 from swarm_tui.providers.cli.dialect import Dialect, cli_error
+from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer
 
 __all__ = ["CLIProvider"]
 
@@ -39,12 +43,15 @@ class CLIProvider:
         dialect: Callable[[str], Dialect],
         *,
         log_dir: Path,
+        swarm_mcp: SwarmServer | None = None,
     ) -> None:
         self.name = name
         self.config = config
         self.dialect = dialect
         self.log_path = log_dir / f"{name}-cli.log"
         self.running: set[asyncio.subprocess.Process] = set()
+        self.swarm_mcp = swarm_mcp
+        """The swarm's MCP server to add to every run (None: the CLI's own config only)."""
 
     async def start(self) -> None:
         return None
@@ -66,10 +73,12 @@ class CLIProvider:
         raw = requested or self.config.launch.workdir
         return Path(os.path.expandvars(raw)).expanduser() if raw else Path.cwd()
 
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, **self.config.launch.env}
+
     async def _spawn(
-        self, argv: list[str], cwd: Path, log: IO[bytes]
+        self, argv: list[str], cwd: Path, log: IO[bytes], env: dict[str, str]
     ) -> asyncio.subprocess.Process:
-        env = {**os.environ, **self.config.launch.env}
         try:
             return await asyncio.create_subprocess_exec(
                 *argv,
@@ -97,11 +106,19 @@ class CLIProvider:
         dialect = self.dialect(self.name)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=f"swarm-{self.name}-"))
-        argv = dialect.argv(self.config.binary, request, list(launch.args), scratch)
+        env = self._env()
+        hookup = Hookup()
+        if self.swarm_mcp is not None:
+            hookup = dialect.swarm_hookup(self.swarm_mcp, scratch, env)
+            env.update(hookup.env)
+        extra = [*hookup.args, *launch.args]
+        argv = dialect.argv(self.config.binary, request, extra, scratch)
         with self.log_path.open("ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {argv[0]}\n".encode())
+            if hookup.note:
+                log.write(f"[swarm-tui] {hookup.note}\n".encode())
             log.flush()
-            proc = await self._spawn(argv, self._workdir(request.workdir), log)
+            proc = await self._spawn(argv, self._workdir(request.workdir), log, env)
             self.running.add(proc)
             try:
                 assert proc.stdout is not None

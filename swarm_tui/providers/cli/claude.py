@@ -9,6 +9,7 @@ line has the usage and, for Claude, ``total_cost_usd``. Qwen reports a failed ba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from swarm_tui.providers.anthropic import anthropic_usage
@@ -23,6 +24,7 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, claude_hookup, qwen_hookup
 
 __all__ = ["ClaudeDialect", "QwenDialect"]
 
@@ -48,6 +50,9 @@ class ClaudeDialect(Dialect):
             binary, "-p", prompt_text(request.messages), "--output-format", "stream-json",
             "--verbose", *self.model_args("--model", request), *resume, *extra,
         ]  # fmt: skip
+
+    def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
+        return claude_hookup(server, scratch)
 
     def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
         kind = obj.get("type")
@@ -134,6 +139,9 @@ class QwenDialect(ClaudeDialect):
             binary, "-p", prompt_text(request.messages), "--output-format", "stream-json",
             *self.model_args("--model", request), *resume, *extra,
         ]  # fmt: skip
+
+    def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
+        return qwen_hookup(server, scratch)
 
     def _usage(self, obj: dict[str, object]) -> Usage | None:
         raw = obj.get("usage")

@@ -10,6 +10,7 @@ cached_input_tokens, output_tokens}; ``turn.failed`` / ``error`` {message}. No c
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from swarm_tui.providers.base import (
@@ -24,6 +25,7 @@ from swarm_tui.providers.base import (
 )
 from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
 from swarm_tui.providers.cli.dialect import int_or_none as _n
+from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, codex_hookup
 
 __all__ = ["CodexDialect"]
 
@@ -38,6 +40,9 @@ class CodexDialect(Dialect):
             binary, "exec", "--json", "--skip-git-repo-check",
             *self.model_args("--model", request), *extra, prompt_text(request.messages),
         ]  # fmt: skip
+
+    def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
+        return codex_hookup(server)
 
     def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
         kind = obj.get("type")

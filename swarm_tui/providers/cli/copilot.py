@@ -10,6 +10,7 @@ from the ``--usage-output-file`` written at exit, with the premium-request cost.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from swarm_tui.providers.base import (
@@ -22,6 +23,7 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, copilot_hookup
 
 __all__ = ["CopilotDialect", "read_usage_file"]
 
@@ -72,6 +74,9 @@ class CopilotDialect(Dialect):
             "--allow-all-tools", "--no-auto-update", "--usage-output-file",
             str(scratch / USAGE_FILE), *self.model_args("--model", request), *extra,
         ]  # fmt: skip
+
+    def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
+        return copilot_hookup(server, scratch)
 
     def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
         kind = obj.get("type")

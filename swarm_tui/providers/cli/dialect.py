@@ -7,6 +7,7 @@ Unknown event types are ignored: CLIs add new ones often.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from swarm_tui.providers.base import (
@@ -17,6 +18,7 @@ from swarm_tui.providers.base import (
     StreamRequest,
     Usage,
 )
+from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer
 
 __all__ = ["Dialect", "cli_error", "int_or_none", "prompt_text"]
 
@@ -53,6 +55,11 @@ class Dialect:
 
     def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
         raise NotImplementedError
+
+    def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
+        """How this CLI is given the swarm's MCP server for one run (see ``swarm_mcp``);
+        ``env`` is the environment the CLI will get."""
+        return Hookup(note=f"{self.kind or 'this CLI'}: no MCP configuration known")
 
     def finish(self, exit_code: int, scratch: Path) -> list[StreamEvent]:
         """Usage and Done after the process exited; raises when the run failed."""

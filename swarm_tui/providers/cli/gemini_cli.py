@@ -8,6 +8,7 @@ No cost is reported: the price table prices the tokens.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from swarm_tui.providers.base import (
@@ -21,6 +22,7 @@ from swarm_tui.providers.base import (
 )
 from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
 from swarm_tui.providers.cli.dialect import int_or_none as _n
+from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, gemini_hookup
 
 __all__ = ["GeminiCLIDialect"]
 
@@ -35,6 +37,9 @@ class GeminiCLIDialect(Dialect):
             binary, "-p", prompt_text(request.messages), "-o", "stream-json", "--skip-trust",
             *self.model_args("-m", request), *extra,
         ]  # fmt: skip
+
+    def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
+        return gemini_hookup(server, scratch, env)
 
     def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
         kind = obj.get("type")
