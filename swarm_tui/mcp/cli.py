@@ -31,6 +31,11 @@ def add_mcp_arguments(
         "--host", default="127.0.0.1", help="address for --http (default 127.0.0.1, loopback)"
     )
     serve.add_argument("--project", default=DEFAULT_PROJECT, help="memory namespace")
+    serve.add_argument(
+        "--author",
+        default="mcp-client",
+        help="author recorded on memory writes (default mcp-client)",
+    )
     mcp = sub.add_parser("mcp", parents=[common], help="MCP server definitions")
     mcp_sub = mcp.add_subparsers(dest="mcp_command", metavar="ACTION", required=True)
     imp = mcp_sub.add_parser(
@@ -50,7 +55,7 @@ async def cmd_mcp_serve(args: argparse.Namespace) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     ledger = await Ledger.open(path)
     try:
-        server = build_swarm_server(settings, ledger, project=args.project)
+        server = build_swarm_server(settings, ledger, project=args.project, author=args.author)
         if args.http is not None:
             await server.run_streamable_http_async(host=args.host, port=args.http)
         else:

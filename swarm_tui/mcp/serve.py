@@ -44,9 +44,14 @@ def _result(task: Task) -> dict[str, Any]:
 
 
 def build_swarm_server(
-    settings: Settings, ledger: Ledger, *, project: str = DEFAULT_PROJECT
+    settings: Settings,
+    ledger: Ledger,
+    *,
+    project: str = DEFAULT_PROJECT,
+    author: str = "mcp-client",
 ) -> MCPServer:
-    """Memory tools and task tools over ``ledger`` (tasks validated against ``settings``)."""
+    """Memory tools and task tools over ``ledger`` (tasks validated against ``settings``);
+    ``author`` is recorded on memory writes (the agent CLI the swarm launched it for)."""
     server = MCPServer(
         "swarm-tui",
         instructions=(
@@ -55,7 +60,7 @@ def build_swarm_server(
             " get_task_result, wait_for_task). Roles: " + ", ".join(settings.agents)
         ),
     )
-    add_memory_tools(server, ledger, project)
+    add_memory_tools(server, ledger, project, author=author)
     control = Orchestrator(settings, ledger, {})  # submit and read only; never started here
 
     @server.tool()

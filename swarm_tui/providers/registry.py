@@ -62,7 +62,7 @@ def build_providers(
     providers: dict[str, Provider] = {}
     for name, config in settings.providers.items():
         provider = PROVIDER_KINDS[config.kind](name, config, logs)
-        if isinstance(provider, CLIProvider) and config.launch.swarm_mcp:
-            provider.swarm_mcp = server
+        if isinstance(provider, CLIProvider) and config.launch.swarm_mcp and server:
+            provider.swarm_mcp = server.for_agent(name)
         providers[name] = provider
     return providers

@@ -55,6 +55,10 @@ class SwarmServer:
     command: str
     args: tuple[str, ...]
 
+    def for_agent(self, name: str) -> SwarmServer:
+        """The same server, recording ``name`` as the author of memory writes."""
+        return SwarmServer(self.command, (*self.args, "--author", name))
+
     def stdio(self, **extra: Any) -> dict[str, Any]:
         """The ``mcpServers`` entry most CLIs read: command and args (never env)."""
         return {**extra, "command": self.command, "args": list(self.args)}

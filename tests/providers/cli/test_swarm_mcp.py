@@ -207,8 +207,10 @@ def test_the_server_is_this_interpreters_swarm_tui_on_the_ledger_and_config(
     )  # fmt: skip
     providers = build_providers(settings, log_dir=tmp_path, ledger=Path("data/ledger.db"))
     claude, gemini = providers["claude"], providers["gemini"]
-    assert isinstance(claude, CLIProvider) and claude.swarm_mcp == server
-    assert isinstance(gemini, CLIProvider) and gemini.swarm_mcp == server
+    assert server is not None
+    assert isinstance(claude, CLIProvider) and claude.swarm_mcp == server.for_agent("claude")
+    assert isinstance(gemini, CLIProvider) and gemini.swarm_mcp is not None
+    assert gemini.swarm_mcp.args == (*server.args, "--author", "gemini")
     assert not hasattr(providers["api"], "swarm_mcp")
     unhooked = build_providers(settings, log_dir=tmp_path)["claude"]
     assert isinstance(unhooked, CLIProvider) and unhooked.swarm_mcp is None
