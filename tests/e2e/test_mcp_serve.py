@@ -1,16 +1,20 @@
 """A real MCP client talks to `swarm-tui mcp-serve` while a headless orchestrator in another
-process completes the task it submitted, through the shared ledger."""
+process completes the task it submitted, through the shared ledger; and the same tools over
+streamable HTTP (``--http PORT``), listening on loopback only."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client, ClientSession, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 
 from tests.e2e.crash import query
 from tests.providers.loopback import LoopbackServer, Reply, sse
@@ -104,3 +108,75 @@ async def test_client_writes_memory_submits_and_reads_the_result(tmp_path: Path)
     rows = query(db, "SELECT name, content, author FROM memories")
     assert rows == [("plan/api", "use REST", "mcp-client")]
     assert query(db, "SELECT role, state FROM tasks") == [("reviewer", "succeeded")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def _listening(proc: asyncio.subprocess.Process, port: int) -> set[tuple[str, int]]:
+    """The addresses the server process listens on, once it listens on ``port`` (bounded
+    wait; fails if the process exits first)."""
+    for _ in range(600):
+        if proc.returncode is not None:
+            pytest.fail(f"mcp-serve --http exited with {proc.returncode}")
+        found = {
+            (c.laddr.ip, c.laddr.port)
+            for c in psutil.Process(proc.pid).net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN
+        }
+        if any(p == port for _, p in found):
+            return found
+        await asyncio.sleep(0.1)
+    pytest.fail("mcp-serve --http never listened")
+
+
+async def test_streamable_http_client_on_loopback(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.db"
+    config = _config(tmp_path, "http://127.0.0.1:9")
+    port = _free_port()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    with (tmp_path / "serve.log").open("wb") as log:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "swarm_tui", "mcp-serve", "--config", str(config),
+            "--db", str(db), "--http", str(port),
+            stdout=log, stderr=log, env=env, cwd=ROOT,
+        )  # fmt: skip
+    try:
+        assert await _listening(proc, port) == {("127.0.0.1", port)}  # loopback only
+        url = f"http://127.0.0.1:{port}/mcp"
+        async with (
+            streamable_http_client(url) as (read, write),
+            ClientSession(read, write, read_timeout_seconds=60) as session,
+        ):
+            init = await session.initialize()
+            assert init.server_info.name == "swarm-tui"
+            names = {t.name for t in (await session.list_tools()).tools}
+            assert {"write_memory", "read_memory", "submit_task", "get_task_result"} <= names
+            wrote = await session.call_tool(
+                "write_memory", {"memory_name": "http/note", "content": "over HTTP"}
+            )
+            assert "written" in json.dumps(_data(wrote))
+            read_back = await session.call_tool("read_memory", {"memory_name": "http/note"})
+            assert "over HTTP" in json.dumps(_data(read_back))
+            submitted = _data(
+                await session.call_tool("submit_task", {"prompt": "via http", "role": "worker"})
+            )
+            assert submitted["state"] == "queued" and submitted["created"] is True
+            got = _data(
+                await session.call_tool("get_task_result", {"task_id": submitted["task_id"]})
+            )
+            assert got["state"] == "queued" and got["result"] is None
+        async with Client(url, read_timeout_seconds=60) as client:  # the SDK's default mode
+            listed = _data(await client.call_tool("list_memories", {}))
+            assert listed == {"memories": ["http/note"]}
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 30)
+    assert query(db, "SELECT name, content, author FROM memories") == [
+        ("http/note", "over HTTP", "mcp-client")
+    ]
+    assert query(db, "SELECT prompt, role, state FROM tasks") == [("via http", "worker", "queued")]
