@@ -191,6 +191,8 @@ class GroupWriter:
         for pending, failure, value in results:
             if pending.future.done():
                 continue
+            if isinstance(failure, sqlite3.OperationalError):  # a full disk, I/O: say so
+                failure = LedgerError(f"cannot write the ledger: {failure}")
             if failure is not None:
                 pending.future.set_exception(failure)
             else:
