@@ -13,7 +13,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from swarm_tui.core.router import split_ref
 from swarm_tui.providers.base import Usage
 from swarm_tui.providers.pricing import price
 from swarm_tui.runtime import db_path, settings_from_args
+from swarm_tui.store.consensus import ConsensusRow
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.spend import rows
 
@@ -129,7 +130,50 @@ async def build_report(ledger: Ledger, settings: Settings, since: float | None) 
     for group in GROUPS:
         out[f"by_{group}"] = {k: f.to_json() for k, f in sorted(groups[group].items())}
     out["spend_by_hour"] = {h: round(v, 6) for h, v in sorted(hours.items())}
+    out["consensus"] = consensus_figures(await ledger.consensus_since(since or 0.0))
     return out
+
+
+def consensus_figures(runs: Sequence[ConsensusRow]) -> dict[str, Any]:
+    """Consensus and review runs: how many, how they were decided, what they cost, and per
+    model its answers, votes won, votes cast, review score and cost."""
+    decided_by: dict[str, int] = {}
+    models: dict[str, dict[str, Any]] = {}
+    scores: dict[str, list[float]] = {}
+    for run in runs:
+        how = run.decided_by or run.status
+        decided_by[how] = decided_by.get(how, 0) + 1
+        for m in run.models:
+            f = models.setdefault(
+                m.model, {"answers": 0, "votes_won": 0, "votes_cast": 0, "reviews": 0, "cost": 0.0}
+            )
+            f["answers"] += m.answers
+            f["votes_won"] += m.won
+            f["votes_cast"] += m.votes
+            f["reviews"] += m.reviews
+            f["cost"] += m.cost_usd
+            if m.score is not None:
+                scores.setdefault(m.model, []).append(m.score)
+    by_model = {}
+    for model, f in sorted(models.items()):
+        answered = f["answers"]
+        mine = scores.get(model)
+        by_model[model] = {
+            "answers": answered,
+            "votes_won": f["votes_won"],
+            "win_rate": round(f["votes_won"] / answered, 4) if answered else None,
+            "votes_cast": f["votes_cast"],
+            "reviews": f["reviews"],
+            "review_score": round(sum(mine) / len(mine), 2) if mine else None,
+            "cost_usd": round(f["cost"], 6),
+        }
+    return {
+        "runs": len(runs),
+        "waiting": sum(r.status == "needs_human" for r in runs),
+        "decided_by": dict(sorted(decided_by.items())),
+        "cost_usd": round(sum(r.cost_usd for r in runs), 6),
+        "by_model": by_model,
+    }
 
 
 COLUMNS = ("attempts", "success_rate", "tokens_in", "tokens_out", "cost_usd", "baseline_usd",

@@ -12,6 +12,7 @@ __all__ = [
     "AttemptStarted",
     "BreakerChanged",
     "BudgetChanged",
+    "ConflictChanged",
     "Event",
     "FallbackUsed",
     "FlagChanged",
@@ -158,6 +159,16 @@ class BudgetChanged:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class ConflictChanged:
+    """A consensus run started waiting for the human, or a waiting one was settled."""
+
+    task_id: int
+    status: str
+    """``needs_human``, ``decided`` or ``failed``."""
+    reason: str = ""
+
+
 Event = (
     TaskChanged
     | AttemptStarted
@@ -173,4 +184,5 @@ Event = (
     | ToolActivity
     | HardwareSampled
     | BudgetChanged
+    | ConflictChanged
 )

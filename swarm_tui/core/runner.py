@@ -49,7 +49,7 @@ from swarm_tui.providers.pricing import price
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.writes import AttemptEnd
 
-__all__ = ["STOP_TARGETS", "AttemptRun", "build_messages"]
+__all__ = ["STOP_TARGETS", "AttemptRun", "build_messages", "finish_attempt"]
 
 STOP_TARGETS: dict[str, TaskState] = {
     "pause": TaskState.PAUSED,
@@ -280,16 +280,23 @@ class AttemptRun:
         return found
 
     async def _finish(self, end: AttemptEnd) -> None:
-        a = self.attempt
-        written = await self.ledger.finish_attempt(a, end, self.clock())
-        if not written:
-            return  # fenced: this attempt was already given up
-        if end.tokens_in is not None or end.tokens_out is not None or end.cost_usd:
-            self.bus.publish(
-                UsageRecorded(
-                    a.task_id, a.id, end.tokens_in, end.tokens_out, end.cost_usd, end.usage_source
-                )
+        await finish_attempt(self.ledger, self.bus, self.attempt, end, self.clock())
+
+
+async def finish_attempt(
+    ledger: Ledger, bus: EventBus, a: Attempt, end: AttemptEnd, now: float
+) -> bool:
+    """Write how attempt ``a`` ended and tell the bus; False when it was fenced (already
+    given up: nothing written, nothing told)."""
+    if not await ledger.finish_attempt(a, end, now):
+        return False
+    if end.tokens_in is not None or end.tokens_out is not None or end.cost_usd:
+        bus.publish(
+            UsageRecorded(
+                a.task_id, a.id, end.tokens_in, end.tokens_out, end.cost_usd, end.usage_source
             )
-        self.bus.publish(AttemptEnded(a.task_id, a.id, end.state.value, end.error, end.duration_ms))
-        if end.task_state is not None:
-            self.bus.publish(TaskChanged(a.task_id, end.task_state, end.error or ""))
+        )
+    bus.publish(AttemptEnded(a.task_id, a.id, end.state.value, end.error, end.duration_ms))
+    if end.task_state is not None:
+        bus.publish(TaskChanged(a.task_id, end.task_state, end.error or ""))
+    return True

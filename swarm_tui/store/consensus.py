@@ -110,26 +110,34 @@ class ConsensusRecords:
     async def settle_consensus(
         self,
         row: ConsensusRow,
-        result: str,
+        result: str | None,
         now: float,
         *,
         extra_cost: float = 0.0,
         agent: str = "",
         event: str = "vote",
     ) -> bool:
-        """A waiting run was decided after its attempt ended (by the human or the arbiter):
+        """A waiting run changed after its attempt ended (the human or the arbiter spoke):
         in one transaction the record is replaced, the task moves from ``needs_vote`` to
-        ``succeeded`` with ``result``, and a late call's ``extra_cost`` is added to the run's
-        attempt and the usage ledger. False (nothing written) when the task no longer waits."""
+        ``succeeded`` with ``result`` (None: it keeps waiting), and a late call's
+        ``extra_cost`` is added to the run's attempt and the usage ledger. False (nothing
+        written) when the task no longer waits."""
 
         async def op(conn: aiosqlite.Connection) -> bool:
-            cur = await conn.execute(
-                """UPDATE tasks SET state = 'succeeded', result = ?, error = NULL,
-                   updated_at = ?, finished_at = ? WHERE id = ? AND state = 'needs_vote'""",
-                (result, now, now, row.task_id),
-            )
-            if cur.rowcount == 0:
-                return False
+            if result is None:
+                async with conn.execute(
+                    "SELECT 1 FROM tasks WHERE id = ? AND state = 'needs_vote'", (row.task_id,)
+                ) as cur:
+                    if await cur.fetchone() is None:
+                        return False
+            else:
+                cur = await conn.execute(
+                    """UPDATE tasks SET state = 'succeeded', result = ?, error = NULL,
+                       updated_at = ?, finished_at = ? WHERE id = ? AND state = 'needs_vote'""",
+                    (result, now, now, row.task_id),
+                )
+                if cur.rowcount == 0:
+                    return False
             await _save(conn, row, now)
             if extra_cost:
                 await conn.execute(
@@ -141,7 +149,8 @@ class ConsensusRecords:
                        cost_usd, source) VALUES (?, ?, ?, ?, 'consensus', ?, ?, 'unknown')""",
                     (now, row.task_id, row.attempt_id, agent, row.mode, extra_cost),
                 )
-            data = {"to": "succeeded", "by": row.decided_by, "winner": row.winner}
+            to = "succeeded" if result is not None else "needs_vote"
+            data = {"to": to, "by": row.decided_by, "winner": row.winner}
             await write_event(conn, now, event, row.task_id, row.attempt_id, data=data)
             return True
 

@@ -1,0 +1,174 @@
+"""What a consensus run needs from the rest of the swarm: the engine's ``answer``/``vote``
+callable over the configured providers, the engine config built from ``[consensus]``, and
+the per-model figures a record leaves for the ledger.
+
+Every reply is masked by the redactor before the engine sees it, so no key reaches a record,
+a ballot or the screen; every call is priced with its model's prices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from swarm_tui.config import AgentConfig, ConsensusSettings, Settings
+from swarm_tui.core.consensus import (
+    Answer,
+    ArbiterConfig,
+    ConsensusConfig,
+    ConsensusRecord,
+    GroupingConfig,
+)
+from swarm_tui.core.consensus.normalize import CheckerConfig
+from swarm_tui.core.redact import Redactor
+from swarm_tui.core.router import split_ref
+from swarm_tui.core.toolloop import add_usage
+from swarm_tui.providers.base import (
+    ChatMessage,
+    Done,
+    Provider,
+    StreamRequest,
+    TextDelta,
+    Usage,
+)
+from swarm_tui.providers.pricing import price
+from swarm_tui.store.consensus import ConsensusRow, ModelFigures
+
+__all__ = ["CONSENSUS", "ModelCaller", "build_config", "model_figures", "row_of"]
+
+CONSENSUS = "consensus"
+"""The ``provider`` of a consensus run's attempt (its calls go to many providers)."""
+
+
+@dataclass
+class ModelCaller:
+    """``await caller(ref, messages)``: one non-streaming-to-the-user call of ``ref``;
+    returns its masked text, usage and cost, and adds them to the caller's totals."""
+
+    settings: Settings
+    providers: Mapping[str, Provider]
+    redactor: Redactor
+    on_token: Callable[[], None] | None = None
+    usage: Usage | None = None
+    cost: float = 0.0
+
+    async def __call__(self, ref: str, messages: Sequence[ChatMessage]) -> Answer:
+        provider_name, model_name = split_ref(ref)
+        provider = self.providers.get(provider_name)
+        config = self.settings.providers.get(provider_name)
+        if provider is None or config is None or model_name not in config.models:
+            raise RuntimeError(f"model {ref} is not configured")
+        model = config.models[model_name]
+        request = StreamRequest(
+            model=model_name, messages=tuple(messages), max_tokens=model.max_tokens
+        )
+        parts: list[str] = []
+        usage: Usage | None = None
+        try:
+            await provider.start()
+            async for event in provider.stream(request):
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                    if self.on_token is not None:
+                        self.on_token()
+                elif isinstance(event, Usage):
+                    usage = event
+                elif isinstance(event, Done):
+                    break
+        except Exception as exc:  # the engine records it as this candidate's failure
+            raise RuntimeError(self.redactor(str(exc)) or type(exc).__name__) from None
+        cost = price(model, usage or Usage(None, None, source="unknown"))
+        self.usage = add_usage(self.usage, usage) if usage is not None else self.usage
+        self.cost += cost
+        return Answer(self.redactor("".join(parts)), usage, cost)
+
+
+def build_config(
+    cfg: ConsensusSettings,
+    agent: AgentConfig,
+    mode: str,
+    standing: Callable[[str], float] | None = None,
+) -> ConsensusConfig:
+    """The engine's config for one task of ``agent`` (``cfg`` already has its role's
+    overrides). Raises ``ValueError`` naming what is wrong."""
+    checker = (
+        CheckerConfig(tuple(cfg.checker), cfg.checker_timeout_s, cfg.checker_suffix)
+        if cfg.checker
+        else None
+    )
+    arbiter = None
+    if cfg.arbiter or cfg.arbiter_by_role or cfg.arbiter_by_tag:
+        arbiter = ArbiterConfig(cfg.arbiter, dict(cfg.arbiter_by_role), dict(cfg.arbiter_by_tag))
+    return ConsensusConfig(
+        models=tuple(cfg.models),
+        n=cfg.n,
+        mix=dict(agent.mix),
+        mode="review" if mode == "review" else "consensus",
+        grouping=GroupingConfig(cfg.grouping, cfg.similarity, checker),
+        agreement=cfg.agreement,
+        voting=cfg.voting,
+        voters=tuple(cfg.voters) or None,
+        weights=cfg.weights,
+        record_weight=standing if cfg.weights == "record" else None,
+        vote_concurrency=cfg.vote_concurrency,
+        rounds=cfg.rounds,
+        arbiter=arbiter,
+        human=cfg.human,
+        fallback=cfg.fallback,
+        answer_timeout=cfg.answer_timeout_s,
+        vote_timeout=cfg.vote_timeout_s,
+        voting_timeout=cfg.voting_timeout_s,
+        margin=cfg.margin,
+        ballot_chars=cfg.ballot_chars,
+    )
+
+
+def model_figures(record: ConsensusRecord) -> tuple[ModelFigures, ...]:
+    """Per model: answers given and won, votes cast, review score and written reviews, cost."""
+    figures: dict[str, dict[str, float]] = {}
+
+    def add(model: str, **deltas: float) -> None:
+        entry = figures.setdefault(model, {})
+        for key, value in deltas.items():
+            entry[key] = entry.get(key, 0) + value
+
+    winners = set()
+    if record.status == "decided" and record.winner is not None:
+        winners = set(record.group(record.winner).members)
+    for c in record.candidates:
+        add(c.model, answers=int(c.ok), won=int(c.id in winners), cost_usd=c.cost)
+    for v in record.votes:
+        add(v.voter, votes=1, cost_usd=v.cost)
+    if record.arbiter is not None:
+        add(record.arbiter.model, votes=1, cost_usd=record.arbiter.cost)
+    for r in record.reviews:
+        add(r.reviewer, reviews=1, cost_usd=r.cost)
+    out = []
+    for model, f in sorted(figures.items()):
+        out.append(
+            ModelFigures(
+                model,
+                answers=int(f.get("answers", 0)),
+                won=int(f.get("won", 0)),
+                votes=int(f.get("votes", 0)),
+                score=record.quality.get(model),
+                reviews=int(f.get("reviews", 0)),
+                cost_usd=f.get("cost_usd", 0.0),
+            )
+        )
+    return tuple(out)
+
+
+def row_of(task_id: int, attempt_id: int, record: ConsensusRecord) -> ConsensusRow:
+    return ConsensusRow(
+        task_id,
+        attempt_id,
+        record.mode,
+        record.status,
+        record.decided_by,
+        record.winner,
+        record.margin,
+        record.cost,
+        record.to_json(),
+        model_figures(record),
+    )

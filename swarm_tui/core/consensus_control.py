@@ -1,0 +1,213 @@
+"""The orchestrator's consensus side: start consensus and review tasks, and the public API
+for conflicts that wait for the human (list them, pick a winner, send one to the arbiter).
+
+A mixin of :class:`~swarm_tui.core.orchestrator.Orchestrator`. Every command validates
+first and writes nothing when it refuses (:class:`ControlError`, in words a person can act on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import random
+from collections.abc import Callable, Mapping
+
+from swarm_tui.config import AgentConfig, Settings
+from swarm_tui.core.bus import EventBus
+from swarm_tui.core.consensus import (
+    ConsensusConfig,
+    ConsensusEngine,
+    ConsensusRecord,
+    resolve_by_human,
+)
+from swarm_tui.core.consensus_calls import CONSENSUS, ModelCaller, build_config, row_of
+from swarm_tui.core.consensus_run import ConsensusRun, feed_performance
+from swarm_tui.core.control import ControlError
+from swarm_tui.core.events import AttemptStarted, ConflictChanged, TaskChanged
+from swarm_tui.core.models import Task, TaskMode, TaskState
+from swarm_tui.core.performance import Performance
+from swarm_tui.core.redact import Redactor
+from swarm_tui.core.runner import build_messages
+from swarm_tui.core.running import Running
+from swarm_tui.core.spending import Spending
+from swarm_tui.providers.base import Provider
+from swarm_tui.store.ledger import Ledger
+
+__all__ = ["ConsensusControl"]
+
+
+class ConsensusControl:
+    settings: Settings
+    ledger: Ledger
+    bus: EventBus
+    providers: dict[str, Provider]
+    clock: Callable[[], float]
+    rng: random.Random
+    owner: str
+    redactor: Redactor
+    spending: Spending
+    performance: Performance
+    running: dict[int, Running]
+
+    async def task(self, task_id: int) -> Task:
+        raise NotImplementedError
+
+    def _finished(self, attempt_id: int, _job: asyncio.Task[None]) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ starting
+    def consensus_config(
+        self, agent_name: str, mode: TaskMode, standing: Mapping[str, float] | None = None
+    ) -> ConsensusConfig:
+        """The engine config for a task of ``agent_name`` in ``mode`` (ValueError if unusable);
+        ``standing``: each model's share of votes won, for the ``record`` weights (unknown
+        models count 0.5)."""
+        agent = self.settings.agents[agent_name]
+        cfg = self.settings.consensus.for_role(agent_name)
+        known = dict(standing or {})
+        return build_config(cfg, agent, mode.value, lambda ref: known.get(ref, 0.5))
+
+    async def _standing(self, agent_name: str) -> dict[str, float]:
+        cfg = self.settings.consensus.for_role(agent_name)
+        if cfg.weights != "record":
+            return {}
+        agent = self.settings.agents[agent_name]
+        refs = {*cfg.models, *cfg.voters, *agent.mix}
+        window = self.settings.routing.performance_window
+        return await self.ledger.model_standing(sorted(refs), window)
+
+    async def _dispatch_consensus(
+        self, task: Task, agent_name: str, agent: AgentConfig, now: float
+    ) -> bool:
+        try:
+            config = self.consensus_config(agent_name, task.mode, await self._standing(agent_name))
+        except ValueError as exc:
+            error = f"{task.mode.value} task: {exc} (see [consensus] in {self.settings.source})"
+            if await self.ledger.transition(
+                task.id, TaskState.FAILED, {TaskState.QUEUED}, now, event="failed",
+                fields={"error": error},
+            ):  # fmt: skip
+                self.bus.publish(TaskChanged(task.id, TaskState.FAILED, error))
+            return False
+        models = config.resolve_models()
+        voters = config.voters or models
+        messages = build_messages(agent, task, await self.ledger.dep_results(task.id))
+        calls = [*models * (1 + config.rounds), *voters]
+        if config.arbiter is not None and (ref := config.arbiter.pick(agent_name, task.tags)):
+            calls.append(ref)
+        worst = sum(self.spending.cost_of(ref, messages) for ref in calls)
+        hold = object()
+        self.spending.reserve(hold, agent_name, task, CONSENSUS, worst)
+        reason = f"{task.mode.value} of {len(models)}: {', '.join(models)}"
+        attempt = await self.ledger.claim(
+            task.id,
+            agent=agent_name,
+            provider=CONSENSUS,
+            model=f"{task.mode.value}-{len(models)}",
+            reason=reason,
+            owner=self.owner,
+            now=now,
+            lease_until=now + self.settings.orchestrator.lease_seconds,
+        )
+        if attempt is None:
+            self.spending.budget.release(hold)
+            return False
+        self.spending.budget.rekey(hold, attempt.id)
+        run = ConsensusRun(
+            task=task,
+            attempt=attempt,
+            agent=agent,
+            config=config,
+            settings=self.settings,
+            providers=self.providers,
+            ledger=self.ledger,
+            bus=self.bus,
+            redactor=self.redactor,
+            performance=self.performance,
+            clock=self.clock,
+            rng=self.rng,
+        )
+        job = asyncio.create_task(run.run(), name=f"consensus-{attempt.id}")
+        self.running[attempt.id] = Running(run, job)
+        job.add_done_callback(functools.partial(self._finished, attempt.id))
+        self.bus.publish(TaskChanged(task.id, TaskState.RUNNING, reason))
+        self.bus.publish(
+            AttemptStarted(
+                task.id, attempt.id, attempt.number, agent_name, CONSENSUS, attempt.model, reason
+            )
+        )
+        return True
+
+    # ------------------------------------------------------------------ reads
+    async def consensus_record(self, task_id: int) -> ConsensusRecord | None:
+        """The newest consensus or review record of a task (None: it never ran one)."""
+        row = await self.ledger.consensus(task_id)
+        return None if row is None else ConsensusRecord.from_json(row.record)
+
+    async def conflicts(self) -> list[tuple[Task, ConsensusRecord]]:
+        """Tasks waiting in ``needs_vote``, with the record that says what is contested."""
+        out = []
+        for row in await self.ledger.waiting_consensus():
+            task = await self.ledger.get_task(row.task_id)
+            if task is not None:
+                out.append((task, ConsensusRecord.from_json(row.record)))
+        return out
+
+    async def _waiting(self, task_id: int) -> tuple[Task, int, ConsensusRecord]:
+        task = await self.task(task_id)
+        row = await self.ledger.consensus(task_id)
+        if task.state != TaskState.NEEDS_VOTE or row is None or row.status != "needs_human":
+            raise ControlError(
+                f"task #{task_id} is {task.state.value}: only a task in needs_vote waits for"
+                " a decision"
+            )
+        return task, row.attempt_id, ConsensusRecord.from_json(row.record)
+
+    # ------------------------------------------------------------------ deciding
+    async def decide(self, task_id: int, label: str, note: str = "") -> Task:
+        """The human picks candidate ``label`` (A, B, ...) as the answer of a waiting task."""
+        task, attempt_id, record = await self._waiting(task_id)
+        try:
+            decided = resolve_by_human(record, label.strip().upper(), note)
+        except ValueError as exc:
+            raise ControlError(f"task #{task_id}: {exc}") from None
+        return await self._settle(task, attempt_id, decided, 0.0, "vote")
+
+    async def send_to_arbiter(self, task_id: int, model: str | None = None) -> Task:
+        """Ask the arbiter (the configured one, or ``model``) to settle a waiting task. The
+        task is decided when it picks a candidate; otherwise it keeps waiting, and the
+        arbiter's failed try is in its record."""
+        task, attempt_id, record = await self._waiting(task_id)
+        if model is not None and model not in self._known_models():
+            raise ControlError(f"unknown model {model!r}: write it as provider/model")
+        agent_name = task.pin_agent or task.role
+        config = self.consensus_config(agent_name, task.mode, await self._standing(agent_name))
+        caller = ModelCaller(self.settings, self.providers, self.redactor)
+        engine = ConsensusEngine(config, caller, caller, rng=self.rng)
+        try:
+            out = await engine.arbitrate(
+                record, task.prompt, role=agent_name, tags=task.tags, model=model
+            )
+        except ValueError as exc:
+            raise ControlError(f"task #{task_id}: {exc}; set [consensus] arbiter") from None
+        return await self._settle(task, attempt_id, out, caller.cost, "arbiter")
+
+    def _known_models(self) -> set[str]:
+        return {f"{p}/{m}" for p, c in self.settings.providers.items() for m in c.models}
+
+    async def _settle(
+        self, task: Task, attempt_id: int, record: ConsensusRecord, cost: float, event: str
+    ) -> Task:
+        row = row_of(task.id, attempt_id, record)
+        result = record.decision if record.status == "decided" else None
+        written = await self.ledger.settle_consensus(
+            row, result, self.clock(), extra_cost=cost, agent=task.pin_agent or task.role,
+            event=event,
+        )  # fmt: skip
+        if not written:
+            raise ControlError(f"task #{task.id} no longer waits for a decision")
+        self.bus.publish(ConflictChanged(task.id, record.status, record.reason))
+        if result is not None:
+            feed_performance(self.performance, record)
+            self.bus.publish(TaskChanged(task.id, TaskState.SUCCEEDED, record.reason))
+        return await self.task(task.id)
