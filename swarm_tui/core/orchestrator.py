@@ -14,27 +14,27 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from swarm_tui.config import Settings
+from swarm_tui.config import AgentConfig, Settings
 from swarm_tui.core.breaker import BreakerBoard
-from swarm_tui.core.consensus_calls import CONSENSUS
-from swarm_tui.core.consensus_control import ConsensusControl
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.control import Control, ControlError
+from swarm_tui.core.dispatch_pass import DispatchPass
 from swarm_tui.core.events import AttemptStarted, Notice, TaskChanged
 from swarm_tui.core.fallback import Resilience
 from swarm_tui.core.journal import Journal
-from swarm_tui.core.models import Attempt, Task, TaskMode, TaskState
+from swarm_tui.core.models import Attempt, Task, TaskState
 from swarm_tui.core.owner import is_dead, owner_id
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.redact import Redactor
-from swarm_tui.core.router import RouteInputs, Router
+from swarm_tui.core.router import Choice, RouteInputs, Router
 from swarm_tui.core.routing_inputs import RoutingInputs
 from swarm_tui.core.runner import AttemptRun, build_messages
-from swarm_tui.core.running import Running
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.toolcontrol import ToolControl
 from swarm_tui.providers.base import ChatMessage, Provider
+from swarm_tui.store.claims import Claim
 from swarm_tui.store.ledger import Ledger
 
 __all__ = ["Orchestrator", "Running"]
@@ -42,7 +42,13 @@ __all__ = ["Orchestrator", "Running"]
 log = logging.getLogger("swarm_tui.orchestrator")
 
 
-class Orchestrator(Control, ToolControl, ConsensusControl):
+@dataclass
+class Running:
+    run: AttemptRun
+    job: asyncio.Task[None]
+
+
+class Orchestrator(Control, ToolControl):
     def __init__(
         self,
         settings: Settings,
@@ -77,6 +83,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
         key_envs = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
         self.redactor = Redactor(key_envs)
         self.running: dict[int, Running] = {}
+        self._pass: DispatchPass | None = None
         self.flags: dict[str, str] = {}
         self._wake = asyncio.Event()
         self._stopping = False
@@ -156,7 +163,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
             for r in self.running.values()
             if (agent is None or r.run.attempt.agent == agent)
             and (provider is None or r.run.attempt.provider == provider)
-        )
+        ) + (self._pass.count(agent, provider) if self._pass else 0)
 
     def _blocked(self, provider: str) -> str | None:
         config = self.settings.providers.get(provider)
@@ -166,6 +173,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
         if busy >= config.max_concurrent:
             return f"at its limit ({busy}/{config.max_concurrent})"
         in_flight = Counter(r.run.attempt.provider for r in self.running.values())
+        in_flight += self._pass.providers() if self._pass else Counter()
         return self.routing.unreachable(provider) or self.routing.host_blocked(provider, in_flight)
 
     async def _dispatchable(self, now: float) -> list[Task]:
@@ -202,14 +210,15 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
         self.routing.poll()
         await self.spending.refresh()
         await self.spending.check()
-        started = 0
-        limit = self.settings.orchestrator.max_concurrent
-        for task in await self._dispatchable(now):
-            if len(self.running) >= limit:
-                break
-            if await self._dispatch(task, now):
-                started += 1
-        return started
+        self._pass = batch = DispatchPass.of(self, now)
+        try:  # admitted one by one, claimed together: one transaction per pass
+            for task in await self._dispatchable(now):
+                if len(self.running) + len(batch) >= self.settings.orchestrator.max_concurrent:
+                    break
+                await self._dispatch(task, now)
+        finally:
+            self._pass = None
+        return await batch.commit()
 
     async def _dispatch(self, task: Task, now: float) -> bool:
         agent_name = task.pin_agent or task.role
@@ -228,8 +237,6 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
             return False
         if self._count(agent=agent_name) >= agent.max_concurrent:
             return False
-        if task.mode != TaskMode.SINGLE:
-            return await self._dispatch_consensus(task, agent_name, agent, now)
         note = self.resilience.note(task.id)
         messages = build_messages(agent, task, await self.ledger.dep_results(task.id))
         choice = self.router.choose(
@@ -247,20 +254,21 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
         hold = object()  # reserved before any await: admission and reservation are one step
         self.spending.reserve(hold, agent_name, task, ref, self.spending.cost_of(ref, messages))
         reason = choice.reason if not note or task.pin else f"{choice.reason}; {note}"
-        lease = self.settings.orchestrator.lease_seconds
-        attempt = await self.ledger.claim(
-            task.id,
-            agent=agent_name,
-            provider=choice.provider,
-            model=choice.model,
-            reason=reason,
-            owner=self.owner,
-            now=now,
-            lease_until=now + lease,
-        )
+        batch = self._pass if self._pass is not None else DispatchPass.of(self, now)
+        self.breakers.dispatched(ref)  # a half-open breaker's one trial is taken now
+        # In a tick the claim is written with the rest of its pass, in one transaction.
+        claim = Claim(task.id, agent_name, choice.provider, choice.model, reason)
+        batch.add(claim, functools.partial(self._launch, task, agent_name, agent, choice, hold))
+        return batch is self._pass or await batch.commit() > 0
+
+    def _launch(self, task: Task, agent_name: str, agent: AgentConfig, choice: Choice,
+                hold: object, attempt: Attempt | None) -> bool:  # fmt: skip
+        """Start a claimed attempt, or undo the admission of one whose claim lost."""
         if attempt is None:
             self.spending.budget.release(hold)
+            self.breakers.released(f"{choice.provider}/{choice.model}")
             return False
+        reason = attempt.routing_reason
         self.spending.budget.rekey(hold, attempt.id)
         self.escalate.pop(task.id, None)
         self.resilience.dispatched(task.id)
@@ -319,8 +327,6 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
         )
 
     def _settled(self, attempt: Attempt) -> None:
-        if attempt.provider == CONSENSUS:  # its models' quality is fed from its record
-            return
         if attempt.state.value in ("succeeded", "failed"):
             ok = attempt.state.value == "succeeded"
             self.performance.record(f"{attempt.provider}/{attempt.model}", ok, attempt.duration_ms)
