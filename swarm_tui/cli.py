@@ -15,6 +15,7 @@ from swarm_tui import __version__
 from swarm_tui.commands import cmd_config_check, cmd_doctor, cmd_status, cmd_submit
 from swarm_tui.config_errors import ConfigError
 from swarm_tui.core.control import ControlError
+from swarm_tui.core.models import TaskMode
 from swarm_tui.core.states import InvalidTransition
 from swarm_tui.core.submit import SubmitError
 from swarm_tui.core.taskfile import TaskFileError
@@ -24,6 +25,7 @@ from swarm_tui.mcp.cli import add_mcp_arguments, cmd_mcp, cmd_mcp_serve
 from swarm_tui.report import cmd_report
 from swarm_tui.runtime import settings_from_args
 from swarm_tui.store.db import LedgerError
+from swarm_tui.vote_cli import add_decide_arguments, cmd_decide
 
 __all__ = ["build_parser", "main"]
 
@@ -86,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="run after task ID succeeded (repeatable)",
     )
     submit.add_argument("--key", help="idempotency key: a second submit with it adds nothing")
+    submit.add_argument(
+        "--mode",
+        choices=[m.value for m in TaskMode],
+        default="single",
+        help="single model, consensus of several, or review by others (see [consensus])",
+    )
+    submit.add_argument(
+        "--tag", action="append", default=[], help="a tag for routing and arbiters (repeatable)"
+    )
     submit.add_argument("--json", action="store_true", help="print the task as JSON")
 
     status = sub.add_parser("status", parents=[common], help="show tasks and totals")
@@ -100,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", parents=[common], help="tokens, cost and savings")
     report.add_argument("--format", choices=("md", "json", "csv"), default="md")
     report.add_argument("--since", help="ISO date/time (UTC) or an age: 30m, 24h, 7d")
+    add_decide_arguments(
+        sub.add_parser(
+            "decide", parents=[common], help="settle consensus conflicts that wait for you"
+        )
+    )
     add_hw_arguments(sub.add_parser("hw", parents=[common], help="print one hardware sample"))
     add_probe_arguments(
         sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
@@ -126,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cmd_submit(args))
         if command == "status":
             return asyncio.run(cmd_status(args))
+        if command == "decide":
+            return asyncio.run(cmd_decide(args))
         if command == "report":
             return asyncio.run(cmd_report(args))
         if command == "mcp-serve":

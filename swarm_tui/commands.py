@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from swarm_tui.config import find_config, load_settings
-from swarm_tui.core.models import Task, TaskSpec
+from swarm_tui.core.models import Task, TaskMode, TaskSpec
 from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
@@ -49,6 +49,8 @@ async def cmd_submit(args: argparse.Namespace) -> int:
         priority=args.priority,
         after=tuple(args.after),
         key=args.key,
+        mode=TaskMode(args.mode),
+        tags=tuple(args.tag),
     )
     async with open_orchestrator(settings, db_path(settings, args.db)) as orch:
         [(task, created)] = await orch.submit([spec], labels=["submit"])

@@ -196,6 +196,11 @@ def render(report: dict[str, Any], fmt: str) -> str:
         writer.writerow(("group", "key", *COLUMNS))
         for group, key, fig in _table_rows(report):
             writer.writerow((group, key, *(fig[c] for c in COLUMNS)))
+        if report["consensus"]["runs"]:
+            writer.writerow(())
+            writer.writerow(("consensus_model", *CONSENSUS_COLUMNS))
+            for model, fig in report["consensus"]["by_model"].items():
+                writer.writerow((model, *(fig[c] for c in CONSENSUS_COLUMNS)))
         return buf.getvalue()
     lines = ["# swarm-tui report", ""]
     if "savings" in report:
@@ -209,7 +214,27 @@ def render(report: dict[str, Any], fmt: str) -> str:
     for group, key, fig in _table_rows(report):
         cells = ["" if fig[c] is None else str(fig[c]) for c in COLUMNS]
         lines.append(f"| {group} | {key} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _consensus_lines(report["consensus"])) + "\n"
+
+
+CONSENSUS_COLUMNS = ("answers", "votes_won", "win_rate", "votes_cast", "reviews", "review_score",
+                     "cost_usd")  # fmt: skip
+
+
+def _consensus_lines(c: dict[str, Any]) -> list[str]:
+    if not c["runs"]:
+        return []
+    how = ", ".join(f"{k} {v}" for k, v in c["decided_by"].items())
+    lines = ["", "## Consensus and review", ""]
+    lines.append(f"{c['runs']} run(s), ${c['cost_usd']:.4f}; decided by: {how or '-'}")
+    if c["waiting"]:
+        lines.append(f"{c['waiting']} wait for your vote (swarm-tui decide, or v in the room)")
+    lines += ["", "| model | " + " | ".join(CONSENSUS_COLUMNS) + " |"]
+    lines.append("|---" * (len(CONSENSUS_COLUMNS) + 1) + "|")
+    for model, fig in c["by_model"].items():
+        cells = ["" if fig[k] is None else str(fig[k]) for k in CONSENSUS_COLUMNS]
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return lines
 
 
 async def cmd_report(args: argparse.Namespace) -> int:
