@@ -152,7 +152,7 @@ def parse_arguments(text: str) -> tuple[dict[str, object], str | None]:
         return {}, None
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         shown = text if len(text) <= 80 else text[:80] + "..."
         return {}, f"arguments are not valid JSON ({exc}): {shown!r}"
     if not isinstance(value, dict):

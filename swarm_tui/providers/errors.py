@@ -148,8 +148,9 @@ def decode_object(provider: str, text: str, redact: Redactor) -> dict[str, objec
     """One streamed JSON object, or a clear ProviderError quoting (a bit of) the bad line."""
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         why = exc.msg if isinstance(exc, json.JSONDecodeError) else "undecodable"
+        why = "nested too deeply" if isinstance(exc, RecursionError) else why
         shown = text if len(text) <= 120 else text[:120] + "..."
         raise ProviderError(
             redact(f"{provider}: the stream sent a line that is not JSON ({why}): {shown!r}"),
