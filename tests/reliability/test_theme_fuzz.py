@@ -29,7 +29,8 @@ KEYS = ["name", "dark", "primary", "secondary", "accent", "warning", "error", "s
 VARIABLE_KEYS = [*APP_VARIABLES, "block-cursor-foreground", "state-unknown", "$primary", "a b"]
 COLOURISH = ["#5fafff", "#fff", "#12345", "red", "rgb(1,2,3)", "hsl(400, 50%, 50%)",
              "rgb(999,0,0)", "auto 90%", "#81a1c1 35%", "#81a1c1 lots", "$primary", "$nope",
-             "$state-failed", "", " ", "nonsense", "rgba(1,2,3,0.5)", "hsl(1e999,0%,0%)"]  # fmt: skip
+             "$state-failed", "", " ", "nonsense", "rgba(1,2,3,0.5)",
+             "hsl(1e999,0%,0%)"]  # fmt: skip
 
 _value = st.one_of(
     st.sampled_from(COLOURISH),
@@ -132,6 +133,8 @@ def test_the_fuzzed_themes_include_good_ones(tmp_path: Path) -> None:
     good = find(
         theme_text(),
         loads,
-        settings=settings(max_examples=2000, database=None, phases=[Phase.generate], derandomize=True),
+        settings=settings(
+            max_examples=2000, database=None, phases=[Phase.generate], derandomize=True
+        ),
     )
     assert "name" in good
