@@ -6,6 +6,11 @@ call tools on the live session. A dead or wedged server (connection closed, a ca
 out) marks the session broken; the owner leaves its contexts and starts the server again with
 back-off. Every request runs under ``timeout_s``; a stdio child's stderr goes to a log file,
 and the child gets only its configured environment.
+
+Health checks: a server that has been idle (no call in flight, none for ``ping_interval_s``)
+is pinged by its owner (``send_ping``, under the session's ``timeout_s``); a server that died
+or hung while nobody used it fails the ping, is marked unhealthy and restarted the same way,
+with a notice, before an agent's call runs into it.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class Session(Protocol):
         *,
         meta: Any = None,
     ) -> mt.CallToolResult: ...
+
+    async def send_ping(self) -> mt.EmptyResult: ...
 
 
 Opener = Callable[[], AbstractAsyncContextManager[tuple[Session, list[mt.Tool]]]]
@@ -115,15 +122,34 @@ def open_session(
 class MCPConnection:
     """A server's owner task, its live session and its cached tool list."""
 
-    def __init__(self, name: str, opener: Opener, timeout_s: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        opener: Opener,
+        timeout_s: float,
+        *,
+        ping_interval_s: float = 0.0,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         self.name = name
         self.timeout_s = timeout_s
+        self.ping_interval_s = ping_interval_s
+        """Ping the server after this long idle (0: never)."""
+        self._notify = notify
         self._opener = opener
         self._session: Session | None = None
         self.tools: list[mt.Tool] | None = None
         """The tool list of the last live session (cached; refreshed on every restart)."""
         self.failure: str | None = None
         self.starts = 0
+        self.pings = 0
+        """Health checks answered."""
+        self.unhealthy: str | None = None
+        """Why the last health check failed (None once the server is up again)."""
+        self.health_failures = 0
+        """Health checks failed (each one restarted the server)."""
+        self._in_flight = 0
+        self._last_active = 0.0
         self._changed = asyncio.Event()
         self._broken = asyncio.Event()
         self._stop = asyncio.Event()
@@ -162,6 +188,7 @@ class MCPConnection:
         self, tool: str, arguments: dict[str, Any], meta: dict[str, Any] | None = None
     ) -> mt.CallToolResult:
         session = await self.ensure()
+        self._in_flight += 1
         try:
             return await session.call_tool(
                 tool, arguments, read_timeout_seconds=self.timeout_s, meta=meta
@@ -169,13 +196,28 @@ class MCPConnection:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # MCPError, closed streams: the server is gone or wedged
-            if self._session is session:
-                self._session = None  # callers wait for the restarted one
-            self._broken.set()
-            raise ServerUnavailable(
+            message = (
                 f"MCP server {self.name!r} failed during {tool}: {_describe(exc)};"
                 " it is being restarted"
-            ) from None
+            )
+            self._restart(session, message)
+            raise ServerUnavailable(message) from None
+        finally:
+            self._in_flight -= 1
+            self._touch()
+
+    def _touch(self) -> None:
+        self._last_active = asyncio.get_running_loop().time()
+
+    def _restart(self, session: Session, message: str) -> None:
+        """Mark ``session`` broken (the owner restarts the server) and tell people, once."""
+        if self._session is not session:
+            return  # already being restarted
+        self._session = None  # callers wait for the restarted one
+        self._broken.set()
+        log.warning("%s", message)
+        if self._notify is not None:
+            self._notify(message)
 
     async def close(self) -> None:
         self._stop.set()
@@ -194,12 +236,13 @@ class MCPConnection:
             self._broken.clear()
             try:
                 async with self._opener() as (session, tools):
-                    self.tools, self.failure = tools, None
+                    self.tools, self.failure, self.unhealthy = tools, None, None
                     self._session = session
                     self.starts += 1
                     delay = 0.5
+                    self._touch()
                     self._signal()
-                    await _first(self._stop, self._broken)
+                    await self._watch(session)
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:
@@ -217,11 +260,40 @@ class MCPConnection:
                 await asyncio.wait_for(self._stop.wait(), delay)
             delay = min(delay * 2, MAX_BACKOFF)
 
+    async def _watch(self, session: Session) -> None:
+        """Hold the live session until stop or broken, pinging it whenever it sits idle."""
+        loop = asyncio.get_running_loop()
+        while not (self._stop.is_set() or self._broken.is_set()):
+            if self.ping_interval_s <= 0:
+                await _first(self._stop, self._broken)
+                return
+            left = self._last_active + self.ping_interval_s - loop.time()
+            if left > 0 or self._in_flight:  # not idle yet, or busy (a call is a sign of life)
+                wait = left if left > 0 else self.ping_interval_s
+                await _first(self._stop, self._broken, within=wait)
+                continue
+            try:
+                await session.send_ping()  # the session's read timeout is timeout_s
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # dead (connection closed) or hung (request timeout)
+                self.unhealthy = _describe(exc)
+                self.health_failures += 1
+                message = (
+                    f"MCP server {self.name!r} failed its health check while idle:"
+                    f" {self.unhealthy}; it is being restarted"
+                )
+                self._restart(session, message)
+                return
+            self.pings += 1
+            self._touch()
 
-async def _first(*events: asyncio.Event) -> None:
+
+async def _first(*events: asyncio.Event, within: float | None = None) -> None:
+    """Until one of ``events`` is set (or ``within`` seconds passed)."""
     waits = [asyncio.create_task(e.wait()) for e in events]
     try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waits, timeout=within, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for w in waits:
             w.cancel()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult
 
 from swarm_tui.config import MCPConfig
+from swarm_tui.core.events import Notice
 from swarm_tui.core.toolcontrol import ToolControl
 from swarm_tui.core.toolloop import OfferedTool, ToolHostError, ToolOutput
 from swarm_tui.mcp.conn import MCPConnection, Opener, ServerUnavailable, Session, open_session
@@ -72,12 +73,20 @@ class MCPHub:
         *,
         memory: MCPServer | None = None,
         env_source: Mapping[str, str] | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
+        """``notify`` hears of every restart after a failed call or health check."""
         self.config = config
         self.conns: dict[str, MCPConnection] = {}
         for name, server in config.servers.items():
             opener = open_session(server, log_dir / f"mcp-{name}.log", env_source)
-            self.conns[name] = MCPConnection(name, opener, server.timeout_s)
+            self.conns[name] = MCPConnection(
+                name,
+                opener,
+                server.timeout_s,
+                ping_interval_s=config.ping_interval_s,
+                notify=notify,
+            )
         if memory is not None and config.memory:
             self.conns[MEMORY_SERVER] = MCPConnection(MEMORY_SERVER, in_process(memory, 30.0), 30.0)
 
@@ -142,9 +151,16 @@ class MCPHub:
 
 def attach_hub(orchestrator: ToolControl, log_dir: Path, *, interactive: bool = False) -> MCPHub:
     """Build the hub for ``orchestrator``'s settings (with the shared memory on its ledger),
-    start the boot-time servers and attach it. The caller closes it after the orchestrator."""
+    start the boot-time servers and attach it. The caller closes it after the orchestrator.
+    Restarts of failed servers are published as warning notices on its bus."""
     memory = memory_server(orchestrator.ledger, orchestrator.project, clock=orchestrator.clock)
-    hub = MCPHub(orchestrator.settings.mcp, log_dir, memory=memory)
+    bus, redact = orchestrator.bus, orchestrator.redactor
+    hub = MCPHub(
+        orchestrator.settings.mcp,
+        log_dir,
+        memory=memory,
+        notify=lambda text: bus.publish(Notice("warning", redact(text))),
+    )
     orchestrator.attach_tools(hub, interactive=interactive)
     hub.start()
     return hub

@@ -2,8 +2,9 @@
 
 Tools: ``env_names`` (the child's environment variable names), ``record`` (appends to the
 file named by PROBE_MARKER: proof that a call arrived), ``slow`` (writes its pid to
-PROBE_PID, then sleeps), ``echo``. ``echo``'s description comes from PROBE_DESC, so a test
-can change a tool's definition between runs.
+PROBE_PID, then sleeps), ``pid`` (this process's id: a test can kill or stop it), ``echo``.
+``echo``'s description comes from PROBE_DESC, so a test can change a tool's definition
+between runs.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ async def slow(seconds: float) -> str:
     Path(os.environ["PROBE_PID"]).write_text(str(os.getpid()))
     await asyncio.sleep(seconds)
     return "slept"
+
+
+@server.tool()
+def pid() -> int:
+    """This server's process id."""
+    return os.getpid()
 
 
 @server.tool(description=os.environ.get("PROBE_DESC", "Echo the text back."))
