@@ -109,7 +109,10 @@ class CLIProvider:
         env = self._env()
         hookup = Hookup()
         if self.swarm_mcp is not None:
-            hookup = dialect.swarm_hookup(self.swarm_mcp, scratch, env)
+            try:
+                hookup = dialect.swarm_hookup(self.swarm_mcp, scratch, env)
+            except OSError as exc:  # the run goes ahead without it, and the log says why
+                hookup = Hookup(note=f"swarm MCP server not added: {exc}")
             env.update(hookup.env)
         extra = [*hookup.args, *launch.args]
         argv = dialect.argv(self.config.binary, request, extra, scratch)
