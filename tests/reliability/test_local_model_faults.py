@@ -40,7 +40,7 @@ pytestmark = [
 
 CONFIG = ProviderConfig(kind="local", models={"smollm2": ModelConfig(context=2048)})
 LONG = StreamRequest(
-    "smollm2", (ChatMessage("user", "Write a long story about a cat and a boat."),), 120
+    "smollm2", (ChatMessage("user", "Write a long story about a cat and a boat."),), 400
 )
 
 
@@ -96,13 +96,13 @@ async def test_server_dies_mid_reply_and_the_next_attempt_restarts_it(tmp_path: 
         with pytest.raises(ProviderError) as info:
             async for event in provider.stream(LONG):
                 seen.append(event)
-                if len(seen) == 3:
+                if len(seen) == 1:
                     assert provider.server.process is not None
                     first = provider.server.process.pid
                     os.killpg(first, signal.SIGKILL)
         assert info.value.retryable and info.value.kind in ("cut", "network")
         assert "local: " in str(info.value)
-        assert all(isinstance(e, TextDelta) for e in seen)  # the partial text was passed on
+        assert all(isinstance(e, TextDelta) for e in seen), seen  # partial text passed on
         # What the one retry layer does: try again (here at most 3 times, no sleeping). The
         # first retry may still race the dying process; one must start a fresh server.
         events: list[StreamEvent] = []
