@@ -14,23 +14,25 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from swarm_tui.config import AgentConfig, Settings
 from swarm_tui.core.breaker import BreakerBoard
 from swarm_tui.core.bus import EventBus
+from swarm_tui.core.consensus_calls import CONSENSUS
+from swarm_tui.core.consensus_control import ConsensusControl
 from swarm_tui.core.control import Control, ControlError
 from swarm_tui.core.dispatch_pass import DispatchPass
 from swarm_tui.core.events import AttemptStarted, Notice, TaskChanged
 from swarm_tui.core.fallback import Resilience
 from swarm_tui.core.journal import Journal
-from swarm_tui.core.models import Attempt, Task, TaskState
+from swarm_tui.core.models import Attempt, Task, TaskMode, TaskState
 from swarm_tui.core.owner import is_dead, owner_id
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.redact import Redactor
 from swarm_tui.core.router import Choice, RouteInputs, Router
 from swarm_tui.core.routing_inputs import RoutingInputs
 from swarm_tui.core.runner import AttemptRun, build_messages
+from swarm_tui.core.running import Running
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.toolcontrol import ToolControl
 from swarm_tui.providers.base import ChatMessage, Provider
@@ -42,13 +44,7 @@ __all__ = ["Orchestrator", "Running"]
 log = logging.getLogger("swarm_tui.orchestrator")
 
 
-@dataclass
-class Running:
-    run: AttemptRun
-    job: asyncio.Task[None]
-
-
-class Orchestrator(Control, ToolControl):
+class Orchestrator(Control, ToolControl, ConsensusControl):
     def __init__(
         self,
         settings: Settings,
@@ -237,6 +233,8 @@ class Orchestrator(Control, ToolControl):
             return False
         if self._count(agent=agent_name) >= agent.max_concurrent:
             return False
+        if task.mode != TaskMode.SINGLE:
+            return await self._dispatch_consensus(task, agent_name, agent, now)
         note = self.resilience.note(task.id)
         messages = build_messages(agent, task, await self.ledger.dep_results(task.id))
         choice = self.router.choose(
@@ -327,6 +325,8 @@ class Orchestrator(Control, ToolControl):
         )
 
     def _settled(self, attempt: Attempt) -> None:
+        if attempt.provider == CONSENSUS:  # its models' quality is fed from its record
+            return
         if attempt.state.value in ("succeeded", "failed"):
             ok = attempt.state.value == "succeeded"
             self.performance.record(f"{attempt.provider}/{attempt.model}", ok, attempt.duration_ms)

@@ -21,6 +21,7 @@ from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
 from swarm_tui.tui.screens.task_detail import TaskDetailScreen
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
 from swarm_tui.tui.widgets.task_table import TaskTable
+from swarm_tui.tui.widgets.voting_pane import VotingPane
 
 __all__ = ["Actions"]
 
@@ -49,6 +50,30 @@ class Actions(App[None]):
 
     async def _refresh(self, task_id: int) -> None:
         self.query_one(TaskTable).upsert([await self.orch.task(task_id)])
+
+    # ------------------------------------------------------------------ conflicts
+    async def on_voting_pane_pick(self, event: VotingPane.Pick) -> None:
+        """The human picked a winner in the voting pane."""
+        if await self._do("vote", self.orch.decide(event.task_id, event.label)):
+            self.notify(f"task #{event.task_id}: {event.label} is the answer", timeout=4)
+            await self._refresh(event.task_id)
+
+    def on_voting_pane_send_to_arbiter(self, event: VotingPane.SendToArbiter) -> None:
+        """The arbiter may take a while: it runs as a worker, the room stays live."""
+        self.notify(f"task #{event.task_id}: asking the arbiter…", timeout=3)
+        self.run_worker(self._arbitrate(event.task_id), group="voting")
+
+    async def _arbitrate(self, task_id: int) -> None:
+        try:
+            task = await self.orch.send_to_arbiter(task_id)
+        except REFUSALS as exc:
+            self.notify(str(exc), title="arbiter", severity="error", timeout=8)
+            return
+        if task.state == TaskState.SUCCEEDED:
+            self.notify(f"task #{task_id}: the arbiter decided", timeout=4)
+        else:
+            self.notify(f"task #{task_id}: the arbiter could not decide", severity="warning")
+        await self._refresh(task_id)
 
     # ------------------------------------------------------------------ tasks
     def action_new_task(self) -> None:

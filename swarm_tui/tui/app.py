@@ -28,6 +28,7 @@ from swarm_tui.tui.widgets.hardware_pane import HardwarePane
 from swarm_tui.tui.widgets.status_bar import StatusBar, status_text
 from swarm_tui.tui.widgets.stream_panel import StreamPanel
 from swarm_tui.tui.widgets.task_table import TaskTable
+from swarm_tui.tui.widgets.voting_pane import Conflict, VotingPane
 
 __all__ = ["SwarmApp", "make_app"]
 
@@ -75,6 +76,7 @@ class SwarmApp(Actions):
             )  # fmt: skip
             yield CostPane(self.orch, id="cost")
         yield Input(placeholder="filter: words that must all appear (esc clears)", id="filter")
+        yield VotingPane(id="voting")
         yield AgentStreams(max_lines=self.settings.ui.stream_max_lines, id="streams")
         yield Footer(compact=True)
 
@@ -92,6 +94,9 @@ class SwarmApp(Actions):
             self.notify(notice, severity="warning", timeout=10)
         self.query_one(TaskTable).set_tasks(await self.orch.tasks())
         self.query_one(TaskTable).focus()
+        waiting = [Conflict(t.id, t.title, r) for t, r in await self.orch.conflicts()]
+        self.query_one(VotingPane).set_conflicts(waiting)
+        self.query_one(VotingPane).set_class(bool(waiting), "-shown")
         self._apply_size(self.size.width, self.size.height)
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.bridge.start()
@@ -124,10 +129,21 @@ class SwarmApp(Actions):
             focus.append(update.text[focus.attempt_id])
         if update.hardware is not None:
             self.query_one(HardwarePane).show(update.hardware)
+        if update.conflicts:
+            self._show_conflicts(update.conflicts)
         self._update_status(update)
         for level, text in update.notices:
             self.attention(text, severity=level if level in ("warning", "error") else "information")
         self._check_approvals()
+
+    def _show_conflicts(self, changed: dict[int, Conflict | None]) -> None:
+        pane = self.query_one(VotingPane)
+        for task_id, conflict in changed.items():
+            if conflict is None:
+                pane.drop(task_id)
+            else:
+                pane.upsert(conflict)  # notifies when it starts waiting
+                pane.add_class("-shown")
 
     def _check_approvals(self) -> None:
         """Announce tool calls newly held for a human (the gate keeps them in memory)."""
@@ -176,6 +192,16 @@ class SwarmApp(Actions):
     async def action_toggle_cost(self) -> None:
         """Show or hide the cost pane (spend against budgets, per model, savings)."""
         await self.query_one(CostPane).toggle()
+
+    def action_toggle_voting(self) -> None:
+        """Show and focus the conflicts that wait for your vote; hide them when focused."""
+        pane = self.query_one(VotingPane)
+        if pane.has_class("-shown") and pane.has_focus_within:
+            pane.remove_class("-shown")
+            self.query_one(TaskTable).focus()
+            return
+        pane.add_class("-shown")
+        self.query_one("#vp-conflicts").focus()
 
     def action_toggle_hardware(self) -> None:
         """Show or hide the hardware pane (shown by default only on wide terminals)."""

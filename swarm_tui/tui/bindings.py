@@ -25,13 +25,16 @@ APP_BINDINGS: list[Binding] = [
     Binding("slash", "filter", "Filter", id="filter"),
     Binding("h", "toggle_hardware", "Hardware", id="hardware"),
     Binding("c", "toggle_cost", "Cost", id="cost", show=False),
+    Binding("v", "toggle_voting", "Conflicts", id="voting", show=False),
     Binding("t", "approvals", "Tool approvals", id="approvals"),
     Binding("M", "memory", "Shared memory", id="memory"),
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit_room", "Quit", id="quit"),
 ]
 
-PANE_BINDING_IDS = {"hw_unload", "hw_preload", "sort", "stream_open"}
+PANE_BINDING_IDS = {"hw_unload", "hw_preload", "sort", "stream_open", "vote_arbiter"} | {
+    f"vote_pick_{n}" for n in range(1, 10)
+}
 """Bindings that live on a pane (remappable too)."""
 
 BINDING_IDS = {b.id for b in APP_BINDINGS if b.id} | PANE_BINDING_IDS

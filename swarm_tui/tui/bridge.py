@@ -21,6 +21,7 @@ from swarm_tui.core.events import (
     AttemptEnded,
     AttemptStarted,
     BreakerChanged,
+    ConflictChanged,
     Event,
     FallbackUsed,
     FlagChanged,
@@ -34,6 +35,7 @@ from swarm_tui.core.events import (
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.tui.messages import StreamInfo, SwarmUpdate
+from swarm_tui.tui.widgets.voting_pane import Conflict
 
 __all__ = ["Bridge"]
 
@@ -90,6 +92,7 @@ class Bridge:
         self._final: dict[int, StreamInfo] = {}
         self._hardware: HardwareSampled | None = None
         self._notices: list[tuple[str, str]] = []
+        self._conflicts: set[int] = set()
         self._flags_changed = False
         self._totals_due = True
         self._last_totals = 0.0
@@ -162,6 +165,8 @@ class Bridge:
             mark = "✗" if event.is_error else ("←" if event.is_result else "⚙")
             line = f"\n{mark} {event.name} {event.detail}\n"
             self._text.setdefault(event.attempt_id, []).append(line)
+        elif isinstance(event, ConflictChanged):
+            self._conflicts.add(event.task_id)
         elif isinstance(event, HardwareSampled):
             self._hardware = event
             for alert in event.raised:
@@ -215,6 +220,9 @@ class Bridge:
             self._flags_changed = False
         update.notices, self._notices = self._notices, []
         update.hardware, self._hardware = self._hardware, None
+        ids, self._conflicts = self._conflicts, set()
+        for task_id in sorted(ids):
+            update.conflicts[task_id] = await self._conflict(task_id)
         update.tokens_per_s = sum(s.rate(now) for s in self.streams.values())
         if (
             update.text
@@ -225,5 +233,14 @@ class Bridge:
             or update.flags is not None
             or update.notices
             or update.hardware
+            or update.conflicts
         ):
             self.target.post_message(update)
+
+    async def _conflict(self, task_id: int) -> Conflict | None:
+        """The task's conflict while it waits for the human, else None."""
+        record = await self.orch.consensus_record(task_id)
+        task = await self.orch.ledger.get_task(task_id)
+        if record is None or task is None or record.status != "needs_human":
+            return None
+        return Conflict(task_id, task.title, record)

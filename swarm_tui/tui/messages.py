@@ -9,6 +9,7 @@ from textual.message import Message
 from swarm_tui.core.models import Task
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.store.ledger import Totals
+from swarm_tui.tui.widgets.voting_pane import Conflict
 
 __all__ = ["StreamInfo", "SwarmUpdate"]
 
@@ -47,3 +48,5 @@ class SwarmUpdate(Message):
     """Across every running attempt."""
     hardware: HardwareSampled | None = None
     """The newest hardware sample, when one came."""
+    conflicts: dict[int, Conflict | None] = field(default_factory=dict)
+    """Consensus conflicts that changed: the conflict now, or None when it no longer waits."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label, Select, TextArea
 
-from swarm_tui.core.models import AttemptState, TaskState
+from swarm_tui.core.models import AttemptState, TaskMode, TaskState
 from swarm_tui.tui.screens.new_task import NewTaskScreen
 from tests.tui.conftest import Room
 
@@ -28,6 +28,9 @@ async def test_form_writes_the_task_and_it_runs_to_success(room: Room) -> None:
     form.query_one("#role", Select).focus()
     await pilot.press("enter", "down", "down", "enter")
     assert form.query_one("#role", Select).value == "c"
+    form.query_one("#mode", Select).focus()  # consensus: agent c's model answers three times
+    await pilot.press("enter", "down", "enter")
+    assert form.query_one("#mode", Select).value == "consensus"
     priority = form.query_one("#priority", Input)
     priority.focus()
     await pilot.press("backspace", "7")
@@ -40,18 +43,23 @@ async def test_form_writes_the_task_and_it_runs_to_success(room: Room) -> None:
     tasks = await orch.tasks()
     assert len(tasks) == 2
     task = tasks[-1]
-    assert (task.prompt, task.role, task.priority, task.after) == (
+    assert (task.prompt, task.role, task.priority, task.after, task.mode) == (
         "write a haiku",
         "c",
         7,
         (dep.id,),
+        TaskMode.CONSENSUS,
     )
     assert any(f"task #{task.id} queued for c" in n for n in room.notices())
 
     done = await room.wait_state(task.id, TaskState.SUCCEEDED)
     assert done.result == "hello world"
     [attempt] = await orch.attempts(task.id)
-    assert (attempt.agent, attempt.state) == ("c", AttemptState.SUCCEEDED)
+    assert (attempt.agent, attempt.provider, attempt.state) == (
+        "c",
+        "consensus",
+        AttemptState.SUCCEEDED,
+    )
     await room.wait_for(lambda: room.table.tasks[task.id].state == TaskState.SUCCEEDED, "row")
 
 

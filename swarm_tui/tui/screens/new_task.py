@@ -1,4 +1,5 @@
-"""The new-task form: prompt, role, priority and dependencies. Returns a TaskSpec or None."""
+"""The new-task form: prompt, role, mode, priority and dependencies. Returns a TaskSpec or
+None."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, TextArea
 
-from swarm_tui.core.models import TaskSpec
+from swarm_tui.core.models import TaskMode, TaskSpec
 
 __all__ = ["NewTaskScreen", "parse_after"]
 
@@ -57,6 +58,12 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
                     allow_blank=False,
                     id="role",
                 )
+                yield Select(
+                    [(f"mode: {m.value}", m.value) for m in TaskMode],
+                    value=TaskMode.SINGLE.value,
+                    allow_blank=False,
+                    id="mode",
+                )
                 yield Input("0", placeholder="priority", id="priority", type="integer")
                 yield Input(placeholder="after: ids or keys", id="after")
             yield Label("", id="error")
@@ -89,6 +96,7 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
             error.update(f"priority must be a whole number, not {priority_text!r}")
             return
         role = self.query_one("#role", Select).value
+        mode = self.query_one("#mode", Select).value
         self.dismiss(
             TaskSpec(
                 prompt=prompt,
@@ -96,5 +104,6 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
                 role=str(role) if isinstance(role, str) else None,
                 priority=priority,
                 after=parse_after(self.query_one("#after", Input).value),
+                mode=TaskMode(mode) if isinstance(mode, str) else TaskMode.SINGLE,
             )
         )
