@@ -1,33 +1,26 @@
-"""One consensus run end to end on the real embedded llama.cpp server (SmolLM2-135M).
+"""One consensus run end to end on the real embedded llama.cpp server (SmolLM2-135M), through
+the orchestrator: a consensus task is dispatched, three candidates stream from the real
+server, a refinement round and a vote run, and the task ends with the decision, its record
+and per-model figures in the ledger and its counted tokens and cost on the attempt.
 
 The model's answers and votes are close to nonsense, so this checks the pipeline, not the
-quality: three candidates stream from the real server, a refinement round and a vote run, and
-the record comes back decided (by the vote, the arbiter, agreement or the fallback when no vote
-parses) and well formed, with the server's counted usage on every candidate.
+quality: the record comes back decided (by the vote, the arbiter, agreement or the fallback
+when no vote parses) and well formed, with the server's counted usage on every candidate.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import random
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from swarm_tui.config import ModelConfig, ProviderConfig
-from swarm_tui.core.consensus import (
-    Answer,
-    ArbiterConfig,
-    ConsensusConfig,
-    ConsensusEngine,
-    ConsensusRecord,
-    GroupingConfig,
-)
-from swarm_tui.core.router import split_ref
-from swarm_tui.providers.base import ChatMessage, StreamRequest, TextDelta, Usage
+from swarm_tui.config import ConsensusSettings, ModelConfig, ProviderConfig, default_settings
+from swarm_tui.core.models import TaskMode, TaskSpec, TaskState
+from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.providers.local import LocalProvider
-from swarm_tui.providers.pricing import price
+from swarm_tui.report import build_report
+from swarm_tui.store.ledger import Ledger
 
 MODEL = ModelConfig(max_tokens=32, context=2048)
 CONFIG = ProviderConfig(kind="local", models={"smollm2": MODEL})
@@ -41,43 +34,42 @@ REF = "local/smollm2"
     reason="llama_cpp is not importable in this interpreter: install the 'local' extra"
     " (make setup) to run the real embedded-model test",
 )
-async def test_a_consensus_run_on_the_real_embedded_model(tmp_path: Path) -> None:
-    provider = LocalProvider("local", CONFIG, log_path=tmp_path / "model.log")
-
-    async def call(ref: str, messages: Sequence[ChatMessage], max_tokens: int) -> Answer:
-        _, model = split_ref(ref)
-        request = StreamRequest(model=model, messages=tuple(messages), max_tokens=max_tokens)
-        text, usage = [], None
-        async for event in provider.stream(request):
-            if isinstance(event, TextDelta):
-                text.append(event.text)
-            elif isinstance(event, Usage):
-                usage = event
-        cost = price(MODEL, usage) if usage else 0.0
-        return Answer("".join(text), usage, cost)
-
-    async def answer(ref: str, messages: Sequence[ChatMessage]) -> Answer:
-        return await call(ref, messages, 32)
-
-    async def vote(ref: str, messages: Sequence[ChatMessage]) -> Answer:
-        return await call(ref, messages, 48)
-
-    config = ConsensusConfig(
-        models=(REF, REF, REF),
-        grouping=GroupingConfig("similarity", threshold=0.8),
+async def test_a_consensus_task_on_the_real_embedded_model(tmp_path: Path) -> None:
+    consensus = ConsensusSettings(
+        models=[REF, REF, REF],
+        grouping="similarity",
+        similarity=0.8,
         rounds=1,
-        arbiter=ArbiterConfig(model=REF),
-        answer_timeout=180,
-        vote_timeout=180,
+        arbiter=REF,
+        human=False,
+        answer_timeout_s=180,
+        vote_timeout_s=180,
         ballot_chars=400,
     )
-    engine = ConsensusEngine(config, answer, vote, rng=random.Random(5))
+    settings = default_settings().model_copy(
+        update={"providers": {"local": CONFIG}, "consensus": consensus}
+    )
+    ledger = await Ledger.open(tmp_path / "ledger.db")
+    provider = LocalProvider("local", CONFIG, log_path=tmp_path / "model.log")
+    orch = Orchestrator(settings, ledger, {"local": provider})
     try:
-        record = await engine.run("Name one primary colour. Answer in one word.")
+        prompt = "Name one primary colour. Answer in one word."
+        [(task, _)] = await orch.submit([TaskSpec(prompt, mode=TaskMode.CONSENSUS)])
+        await orch.run(until_idle=True)
+        done = await orch.task(task.id)
+        record = await orch.consensus_record(task.id)
+        [attempt] = await orch.attempts(task.id)
+        report = await build_report(ledger, settings, None)
     finally:
-        await provider.close()
+        await orch.stop()
+        await ledger.close()
 
-    assert ConsensusRecord.from_json(record.to_json()) == record
+    assert record is not None, done.error
+    assert done.state == TaskState.SUCCEEDED and done.result == record.decision
+    assert attempt.provider == "consensus" and attempt.usage_source.value == "counted"
+    assert (attempt.tokens_out or 0) > 0 and "── local/smollm2 ──" in attempt.output
+    assert report["consensus"]["runs"] == 1
+    assert report["consensus"]["by_model"][REF]["answers"] == 3
     assert record.status == "decided" and record.decision
     assert record.decided_by in ("agreement", "vote", "arbiter", "fallback")
     assert record.winner in [g.label for g in record.groups]
