@@ -35,8 +35,10 @@ from swarm_tui.core.runner import AttemptRun, build_messages
 from swarm_tui.core.running import Running
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.toolcontrol import ToolControl
+from swarm_tui.core.upkeep import Upkeep
 from swarm_tui.providers.base import ChatMessage, Provider
 from swarm_tui.store.claims import Claim
+from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
 
 __all__ = ["Orchestrator", "Running"]
@@ -44,7 +46,7 @@ __all__ = ["Orchestrator", "Running"]
 log = logging.getLogger("swarm_tui.orchestrator")
 
 
-class Orchestrator(Control, ToolControl, ConsensusControl):
+class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
     def __init__(
         self,
         settings: Settings,
@@ -79,6 +81,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
         key_envs = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
         self.redactor = Redactor(key_envs)
         self.running: dict[int, Running] = {}
+        self.orphans: set[int] = set()
         self._pass: DispatchPass | None = None
         self.flags: dict[str, str] = {}
         self._wake = asyncio.Event()
@@ -133,12 +136,19 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
         last_version = -1
         while not self._stopping:
             self._wake.clear()
-            version = await self.ledger.data_version()
-            if version != last_version:
-                self.flags = await self.ledger.flags()
-                last_version = version
-            dispatched = await self.tick()
-            if until_idle and not self.running and dispatched == 0 and await self._idle():
+            try:  # a locked ledger or a full disk: wait it out, never end the run
+                await self.recover_orphans()
+                version = await self.ledger.data_version()
+                if version != last_version:
+                    self.flags = await self.ledger.flags()
+                    last_version = version
+                dispatched = await self.tick()
+                idle = until_idle and not self.running and dispatched == 0 and await self._idle()
+            except LedgerError as exc:
+                await asyncio.sleep(self.ledger_trouble(exc))
+                continue
+            self.ledger_ok()
+            if idle and not self.orphans:
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), poll)
@@ -361,6 +371,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
         if entry is not None and not entry.job.cancelled() and entry.job.exception() is not None:
             exc = entry.job.exception()
             self.bus.publish(Notice("error", self.redactor(f"attempt {attempt_id} crashed: {exc}")))
+            self.orphans.add(attempt_id)  # its end is not in the ledger: given up next pass
         self._wake.set()
 
     async def _stop_attempts(self, attempt_ids: list[int], reason: str) -> None:
@@ -375,22 +386,3 @@ class Orchestrator(Control, ToolControl, ConsensusControl):
         for job in jobs:
             with contextlib.suppress(asyncio.CancelledError):
                 await job
-
-    async def _heartbeat_loop(self) -> None:
-        cfg = self.settings.orchestrator
-        while True:
-            await asyncio.sleep(cfg.heartbeat_seconds)
-            now = self.clock()
-            try:
-                if self.running:
-                    await self.ledger.renew_leases(self.owner, now, now + cfg.lease_seconds)
-                lost = await self.ledger.recover(self._is_dead, now)
-            except Exception as exc:  # a locked or full disk must not end the run
-                self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
-                continue
-            for attempt in lost:
-                if attempt.id in self.running:  # our own lease ran out (e.g. the loop stalled)
-                    await self._stop_attempts([attempt.id], "requeue")
-                self.bus.publish(TaskChanged(attempt.task_id, TaskState.QUEUED, "lease expired"))
-            if lost:
-                self._wake.set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
@@ -237,11 +237,18 @@ class LedgerWrites(Claims):
         done: bool = await self.writer.run_sync(op)
         return done
 
-    async def renew_leases(self, owner: str, now: float, lease_until: float) -> int:
+    async def renew_leases(
+        self, owner: str, now: float, lease_until: float, ids: Collection[int] | None = None
+    ) -> int:
+        """Extend the leases of ``owner``'s running attempts (only ``ids`` when given: an
+        attempt whose job is gone must be left to expire)."""
+        only = "" if ids is None else f" AND id IN ({','.join(str(int(i)) for i in ids) or 'NULL'})"
+
         def op(conn: Conn) -> int:
             cur = conn.execute(
                 """UPDATE attempts SET lease_until = ?, heartbeat_at = ?
-                   WHERE owner = ? AND state = 'running'""",
+                   WHERE owner = ? AND state = 'running'"""
+                + only,
                 (lease_until, now, owner),
             )
             return cur.rowcount
@@ -249,16 +256,21 @@ class LedgerWrites(Claims):
         renewed: int = await self.writer.run_sync(op)
         return renewed
 
-    async def recover(self, is_dead: Callable[[str], bool], now: float) -> list[Attempt]:
-        """Give up attempts whose lease expired or whose owner died: keep their partial output,
+    async def recover(
+        self, is_dead: Callable[[str], bool], now: float, orphans: Collection[int] = ()
+    ) -> list[Attempt]:
+        """Give up attempts whose lease expired or whose owner died, and the ``orphans`` (their
+        job ended without recording it, e.g. the ledger was locked): keep their partial output,
         put their tasks back in the queue. Returns the attempts given up."""
 
         def op(conn: Conn) -> list[Attempt]:
             cur = conn.execute("SELECT * FROM attempts WHERE state = 'running'")
             rows = [attempt_from_row(r) for r in cur.fetchall()]
-            lost = [a for a in rows if a.lease_until < now or is_dead(a.owner)]
+            lost = [a for a in rows if a.lease_until < now or is_dead(a.owner) or a.id in orphans]
             for a in lost:
                 why = "its orchestrator stopped" if is_dead(a.owner) else "its lease expired"
+                if a.id in orphans:
+                    why = "its end could not be recorded"
                 conn.execute(
                     """UPDATE attempts SET state = 'abandoned', error = ?, finished_at = ?
                        WHERE id = ? AND state = 'running'""",

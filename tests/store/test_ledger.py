@@ -317,6 +317,23 @@ async def test_renewed_leases_survive_recovery(ledger: Ledger) -> None:
     assert mine.state is AttemptState.RUNNING and mine.heartbeat_at == NOW + 5
 
 
+async def test_only_the_named_leases_are_renewed_and_orphans_are_given_up_at_once(
+    ledger: Ledger,
+) -> None:
+    t1, t2, t3 = await add(ledger, new("driven"), new("jobless"), new("orphan"))
+    a1 = await claim(ledger, t1, lease=10, owner="me")
+    a2 = await claim(ledger, t2, lease=10, owner="me")
+    a3 = await claim(ledger, t3, lease=10_000, owner="me")
+    assert a1 is not None and a2 is not None and a3 is not None
+    assert await ledger.renew_leases("me", NOW + 5, NOW + 200, ids=[a1.id]) == 1
+    lost = await ledger.recover(lambda _o: False, now=NOW + 100, orphans={a3.id})
+    assert sorted(a.task_id for a in lost) == [t2, t3]
+    assert await state_of(ledger, t1) is R
+    assert await state_of(ledger, t2) is Q and await state_of(ledger, t3) is Q
+    (orphan,) = await ledger.attempts(t3)
+    assert orphan.error is not None and "its end could not be recorded" in orphan.error
+
+
 async def test_recover_requeues_a_running_task_without_a_running_attempt(
     ledger: Ledger,
 ) -> None:

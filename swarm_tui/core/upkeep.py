@@ -1,0 +1,106 @@
+"""The orchestrator's upkeep: the heartbeat (leases renewed, lost attempts recovered) and
+riding out a ledger that cannot be written for a while (locked by another process, a full
+disk).
+
+A ledger fault never ends the run: the scheduling pass that hit it is retried with a growing
+pause (one notice per episode, one when it is over), and an attempt whose end could not be
+recorded is given up as soon as the ledger takes writes again — its partial output kept, its
+task queued again — so nothing waits for its lease to expire.
+
+A mixin of :class:`~swarm_tui.core.orchestrator.Orchestrator`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from swarm_tui.config import Settings
+from swarm_tui.core.bus import EventBus
+from swarm_tui.core.events import Notice, TaskChanged
+from swarm_tui.core.models import TaskState
+from swarm_tui.core.running import Running
+from swarm_tui.store.db import LedgerError
+from swarm_tui.store.ledger import Ledger
+
+__all__ = ["Upkeep"]
+
+log = logging.getLogger("swarm_tui.orchestrator")
+
+MAX_PAUSE_S = 30.0
+
+
+class Upkeep:
+    settings: Settings
+    ledger: Ledger
+    bus: EventBus
+    clock: Callable[[], float]
+    owner: str
+    running: dict[int, Running]
+    orphans: set[int]
+    """Attempts whose job ended without recording it (a ledger fault): given up next pass."""
+    _trouble: str | None = None
+    _trouble_count: int = 0
+
+    def _is_dead(self, owner: str) -> bool:
+        raise NotImplementedError
+
+    def wake(self) -> None:
+        raise NotImplementedError
+
+    async def _stop_attempts(self, attempt_ids: list[int], reason: str) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ ledger faults
+    def ledger_trouble(self, exc: LedgerError) -> float:
+        """Note a failed pass; returns how long to pause before the next one."""
+        self._trouble_count += 1
+        if self._trouble is None:
+            text = f"{exc}; the run waits and retries (nothing is lost)"
+            log.warning("%s", text)
+            self.bus.publish(Notice("error", text))
+        self._trouble = str(exc)
+        poll = self.settings.orchestrator.poll_seconds
+        return float(min(MAX_PAUSE_S, poll * 2 ** min(self._trouble_count - 1, 5)))
+
+    def ledger_ok(self) -> None:
+        if self._trouble is not None:
+            log.info("the ledger can be written again")
+            self.bus.publish(Notice("information", "the ledger can be written again"))
+        self._trouble, self._trouble_count = None, 0
+
+    async def recover_orphans(self) -> None:
+        """Give up the attempts whose end could not be recorded; their tasks run again."""
+        if not self.orphans:
+            return
+        ids = set(self.orphans)
+        lost = await self.ledger.recover(self._is_dead, self.clock(), orphans=ids)
+        self.orphans -= ids
+        for attempt in lost:
+            reason = "queued again: " + ("its end could not be recorded" if attempt.id in ids
+                                         else "its lease expired")  # fmt: skip
+            self.bus.publish(TaskChanged(attempt.task_id, TaskState.QUEUED, reason))
+        if lost:
+            self.wake()
+
+    # ------------------------------------------------------------------ heartbeat
+    async def _heartbeat_loop(self) -> None:
+        cfg = self.settings.orchestrator
+        while True:
+            await asyncio.sleep(cfg.heartbeat_seconds)
+            now = self.clock()
+            try:
+                if self.running:
+                    until = now + cfg.lease_seconds
+                    await self.ledger.renew_leases(self.owner, now, until, ids=list(self.running))
+                lost = await self.ledger.recover(self._is_dead, now)
+            except Exception as exc:  # a locked or full disk must not end the run
+                self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
+                continue
+            for attempt in lost:
+                if attempt.id in self.running:  # our own lease ran out (e.g. the loop stalled)
+                    await self._stop_attempts([attempt.id], "requeue")
+                self.bus.publish(TaskChanged(attempt.task_id, TaskState.QUEUED, "lease expired"))
+            if lost:
+                self.wake()
