@@ -16,6 +16,7 @@ from swarm_tui.core.models import Attempt, Task, TaskSpec, TaskState
 from swarm_tui.core.router import split_ref
 from swarm_tui.core.states import ALLOWED, InvalidTransition
 from swarm_tui.core.submit import plan_batch
+from swarm_tui.core.task_row import TaskRow
 from swarm_tui.store.ledger import Ledger, Totals
 
 if TYPE_CHECKING:
@@ -51,6 +52,15 @@ class Control:
 
     async def tasks(self) -> list[Task]:
         return await self.ledger.list_tasks()
+
+    async def recent_rows(self, finished: int) -> tuple[list[TaskRow], int]:
+        """The queue view's start: rows of every unfinished task and of the newest
+        ``finished`` finished ones, and how many finished tasks there are in all."""
+        return await self.ledger.recent_task_rows(finished)
+
+    async def older_rows(self, before_id: int, limit: int) -> list[TaskRow]:
+        """Rows of up to ``limit`` finished tasks older than ``before_id``, newest first."""
+        return await self.ledger.older_task_rows(before_id, limit)
 
     async def attempts(self, task_id: int) -> list[Attempt]:
         return await self.ledger.attempts(task_id)

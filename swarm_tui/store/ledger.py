@@ -18,6 +18,7 @@ from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import LedgerError, connect
 from swarm_tui.store.records import NewTask, Totals
 from swarm_tui.store.rows import TASK_SELECT, attempt_from_row, task_from_row
+from swarm_tui.store.task_rows import TaskRows
 from swarm_tui.store.tools import ToolRecords
 from swarm_tui.store.writer import GroupWriter
 from swarm_tui.store.writes import LedgerWrites
@@ -25,7 +26,7 @@ from swarm_tui.store.writes import LedgerWrites
 __all__ = ["Ledger", "NewTask", "Totals"]
 
 
-class Ledger(LedgerWrites, ToolRecords, ConsensusRecords):
+class Ledger(LedgerWrites, ToolRecords, ConsensusRecords, TaskRows):
     def __init__(
         self, path: Path, write: aiosqlite.Connection, read: aiosqlite.Connection, interval: float
     ) -> None:

@@ -8,10 +8,11 @@ from textual.widgets import DataTable, Input
 
 from swarm_tui.config import Settings
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.models import Task, TaskSpec, TaskState
+from swarm_tui.core.models import TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.states import InvalidTransition
 from swarm_tui.core.submit import SubmitError
+from swarm_tui.core.task_row import TaskRow
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen
 from swarm_tui.tui.screens.help import HelpScreen
@@ -34,7 +35,7 @@ class Actions(App[None]):
     settings: Settings
     orch: Orchestrator
 
-    def _selected(self) -> Task | None:
+    def _selected(self) -> TaskRow | None:
         task = self.query_one(TaskTable).selected_task
         if task is None:
             self.notify("no task selected", severity="warning", timeout=3)
@@ -153,15 +154,25 @@ class Actions(App[None]):
         self.push_screen(ChooseScreen(title, options), chosen)
 
     async def action_detail(self) -> None:
-        task = self._selected()
-        if task is not None:
-            task = await self.orch.task(task.id)
+        row = self._selected()
+        if row is not None:
+            task = await self.orch.task(row.id)
             self.push_screen(TaskDetailScreen(task, await self.orch.attempts(task.id)))
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a task row opens its detail (as the help screen says)."""
         if isinstance(event.data_table, TaskTable):
             await self.action_detail()
+
+    async def load_queue(self) -> None:
+        """Every unfinished task and the newest finished ones; older history on demand."""
+        table = self.query_one(TaskTable)
+        rows, finished = await self.orch.recent_rows(table.finished_limit)
+        table.set_tasks(rows, finished_total=finished)
+
+    async def on_task_table_more_wanted(self, event: TaskTable.MoreWanted) -> None:
+        """Enter on the table's "older" line: the next page of older finished tasks."""
+        event.table.add_history(await self.orch.older_rows(event.before_id, event.limit))
 
     def action_focus_stream(self) -> None:
         task = self._selected()

@@ -92,7 +92,7 @@ class SwarmApp(Actions):
         self.set_keymap(keymap)
         for notice in notices:
             self.notify(notice, severity="warning", timeout=10)
-        self.query_one(TaskTable).set_tasks(await self.orch.tasks())
+        await self.load_queue()  # unfinished tasks and the newest finished: the queue first
         self.query_one(TaskTable).focus()
         waiting = [Conflict(t.id, t.title, r) for t, r in await self.orch.conflicts()]
         self.query_one(VotingPane).set_conflicts(waiting)
@@ -121,6 +121,8 @@ class SwarmApp(Actions):
         table = self.query_one(TaskTable)
         if update.tasks:
             table.upsert(update.tasks)
+        if update.totals is not None:
+            table.set_counts(update.totals.by_state)
         streams = self.query_one(AgentStreams)
         if update.streams or update.text:
             streams.update_streams(update.streams, update.text)

@@ -207,10 +207,7 @@ class Bridge:
         update.ended, self._ended = self._ended, []
         if self._dirty_tasks:
             ids, self._dirty_tasks = self._dirty_tasks, set()
-            for task_id in sorted(ids):
-                task = await self.orch.ledger.get_task(task_id)
-                if task is not None:
-                    update.tasks.append(task)
+            update.tasks = await self.orch.ledger.get_tasks(ids)  # one read for all of them
         if self._totals_due or now - self._last_totals >= self.totals_every:
             update.totals = await self.orch.ledger.totals()
             self._totals_due = False

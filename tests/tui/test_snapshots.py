@@ -58,6 +58,9 @@ async def busy_swarm(room: Room, orch: Orchestrator) -> None:
         TaskSpec("Summarise the design notes in five lines", title="design summary", role="a"),
         TaskSpec("Translate the README to German", title="translate README", role="b"),
     )
+    await orch.pause(2)  # one pass each: which of the two ends first is then fixed
+    await room.dispatch()
+    await orch.resume(2)
     await room.dispatch()
     room.clock.now += 95
     await room.submit(

@@ -1,24 +1,36 @@
 """The task queue pane: every task with its state, agent and model, priority, elapsed time,
-tokens and cost; live-updated row by row, sortable and filterable."""
+tokens and cost; live-updated row by row, sortable and filterable.
+
+It lists every unfinished task and the newest finished ones (``FINISHED_ROWS``); a first line
+says how many older finished tasks are not listed, and Enter (or a click) on it asks for the
+next page of them (:class:`TaskTable.MoreWanted`). Rows are slim (:class:`TaskRow`: no prompt or
+result), and finished rows beyond the limit are dropped oldest first, so a night of work does
+not grow the control room's memory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from swarm_tui.core.models import Task, TaskState
+from swarm_tui.core.task_row import TaskRow
 
-__all__ = ["SORTS", "TaskTable", "elapsed_text"]
+__all__ = ["MORE", "SORTS", "TaskTable", "elapsed_text"]
+
+MORE = "more"
+"""Row key of the line standing for older finished tasks not listed."""
 
 COLUMNS = ("id", "title", "role", "state", "agent · model", "prio", "elapsed", "tokens", "cost $")
 COMPACT = ("id", "title", "state", "agent · model", "tokens")
 
-SORTS: list[tuple[str, Callable[[Task], object], bool]] = [
+SORTS: list[tuple[str, Callable[[TaskRow], object], bool]] = [
     ("id", lambda t: t.id, False),
     ("priority", lambda t: (-t.priority, t.id), False),
     ("state", lambda t: (t.state.value, t.id), False),
@@ -27,7 +39,7 @@ SORTS: list[tuple[str, Callable[[Task], object], bool]] = [
 ]
 
 
-def elapsed_text(task: Task, now: float) -> str:
+def elapsed_text(task: Task | TaskRow, now: float) -> str:
     if task.started_at is None:
         return "-"
     end = task.finished_at if task.state.terminal and task.finished_at else now
@@ -42,26 +54,125 @@ class TaskTable(DataTable[str | Text]):
     TaskTable { height: 1fr; }
     """
     BINDINGS = [Binding("s", "cycle_sort", "Sort", id="sort")]
+    FINISHED_ROWS = 1_000
+    """Finished tasks listed at start (the newest); also the page size of older history."""
+    SLACK = 100
+    """Finished rows allowed over the limit before the oldest are dropped (in one go)."""
+
+    @dataclass
+    class MoreWanted(Message):
+        """The user asked for older finished tasks: answer with :meth:`add_history`."""
+
+        table: TaskTable
+        before_id: int
+        limit: int
 
     def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.clock = clock
-        self.tasks: dict[int, Task] = {}
+        self.tasks: dict[int, TaskRow] = {}
         self.filter_text = ""
         self.sort_index = 0
         self.compact = False
+        self.finished_total = 0
+        """Finished tasks in the ledger (listed or not)."""
+        self.finished_limit = self.FINISHED_ROWS
+        self.loaded_from = 0
+        """Every finished task with an id at or above this one was listed (or was dropped)."""
+        self.loading = False
 
     def on_mount(self) -> None:
         self._rebuild()
 
     # ---------------------------------------------------------------- data
-    def set_tasks(self, tasks: list[Task]) -> None:
-        self.tasks = {t.id: t for t in tasks}
+    def set_tasks(self, tasks: Iterable[Task | TaskRow], finished_total: int | None = None) -> None:
+        """List these tasks; ``finished_total`` counts the ledger's finished tasks (default:
+        those given). The newest finished rows are kept up to the limit."""
+        self.tasks = {t.id: TaskRow.of(t) for t in tasks}
+        held = self._finished_ids()
+        self.finished_total = len(held) if finished_total is None else finished_total
+        self.loaded_from = held[0] if held and self.finished_total > len(held) else 0
+        self._trim()
         self._rebuild()
 
-    def upsert(self, tasks: list[Task]) -> None:
+    @property
+    def hidden(self) -> int:
+        """Finished tasks in the ledger that are not listed."""
+        return max(0, self.finished_total - len(self._finished_ids()))
+
+    def set_counts(self, by_state: dict[str, int]) -> None:
+        """The ledger's task counts per state (the status totals): how many are finished."""
+        finished = sum(n for state, n in by_state.items() if TaskState(state).terminal)
+        self.set_finished_total(finished)
+
+    def set_finished_total(self, total: int) -> None:
+        if total != self.finished_total:
+            self.finished_total = total
+            self._show_more()
+
+    def request_older(self) -> None:
+        """Ask (once at a time) for the next page of older finished tasks."""
+        if not self.loading and self.hidden and self.loaded_from:
+            self.loading = True
+            self.post_message(self.MoreWanted(self, self.loaded_from, self.FINISHED_ROWS))
+
+    def add_history(self, rows: Iterable[Task | TaskRow]) -> None:
+        """Older finished tasks the user asked for: listed, and kept (the limit grows)."""
+        self.loading = False
+        got = [TaskRow.of(r) for r in rows if r.id not in self.tasks]
+        self.finished_limit += len(got)
+        self.loaded_from = min((r.id for r in got), default=0) if len(got) else 0
+        for row in got:
+            self.tasks[row.id] = row
+            if self._matches(row):
+                self.add_row(*self._cells(row), key=str(row.id))
+        self._show_more()
+        self._sort()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value == MORE:
+            event.stop()
+            self.request_older()
+
+    def _finished_ids(self) -> list[int]:
+        return sorted(i for i, t in self.tasks.items() if t.state.terminal)
+
+    def _trim(self, slack: int = 0) -> list[int]:
+        """Drop the oldest finished rows over the limit (never the selected one)."""
+        finished = self._finished_ids()
+        extra = len(finished) - self.finished_limit
+        if extra <= slack:
+            return []
+        keep = self.selected_task.id if self.is_mounted and self.selected_task else None
+        drop = [i for i in finished if i != keep][:extra]
+        for task_id in drop:
+            del self.tasks[task_id]
+        self.loaded_from = max(self.loaded_from, drop[-1] + 1)
+        return drop
+
+    def _show_more(self) -> None:
+        """Add, update or remove the first line that counts the finished tasks not listed."""
+        hidden = self.hidden
+        if not hidden:
+            if MORE in self.rows:
+                self.remove_row(MORE)
+        elif MORE in self.rows:
+            self._set_cell(MORE, "title", self._more_text(hidden))
+        elif self.columns:
+            self.add_row(*self._more_cells(hidden), key=MORE)
+            self._sort()
+
+    def _more_text(self, hidden: int) -> Text:
+        what = "loading…" if self.loading else "enter lists older"
+        return Text(f"{hidden:,} older finished not listed ({what})", style="italic")
+
+    def _more_cells(self, hidden: int) -> list[str | Text]:
+        return ["…", self._more_text(hidden), *[""] * (len(self._columns()) - 2)]
+
+    def upsert(self, tasks: Iterable[Task | TaskRow]) -> None:
         changed_order = False
-        for task in tasks:
+        for full in tasks:
+            task = TaskRow.of(full)
             old = self.tasks.get(task.id)
             self.tasks[task.id] = task
             key = str(task.id)
@@ -75,6 +186,10 @@ class TaskTable(DataTable[str | Text]):
                 changed_order = True
             elif key in self.rows:
                 self.remove_row(key)
+        for task_id in self._trim(slack=self.SLACK):
+            if str(task_id) in self.rows:
+                self.remove_row(str(task_id))
+        self._show_more()
         if changed_order and self.sort_index:
             self._sort()
 
@@ -95,11 +210,11 @@ class TaskTable(DataTable[str | Text]):
         self.update_cell(row, column, value, update_width=grow)
 
     @property
-    def selected_task(self) -> Task | None:
+    def selected_task(self) -> TaskRow | None:
         if not self.row_count:
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.tasks.get(int(key)) if key is not None else None
+        return self.tasks.get(int(key)) if key is not None and key != MORE else None
 
     # ---------------------------------------------------------------- view
     def set_filter(self, text: str) -> None:
@@ -119,7 +234,7 @@ class TaskTable(DataTable[str | Text]):
     def _columns(self) -> tuple[str, ...]:
         return COMPACT if self.compact else COLUMNS
 
-    def _matches(self, task: Task) -> bool:
+    def _matches(self, task: TaskRow) -> bool:
         if not self.filter_text:
             return True
         haystack = " ".join(
@@ -128,10 +243,10 @@ class TaskTable(DataTable[str | Text]):
         ).lower()  # fmt: skip
         return all(word in haystack for word in self.filter_text.split())
 
-    def _sort_key(self, task: Task) -> object:
+    def _sort_key(self, task: TaskRow) -> object:
         return SORTS[self.sort_index][1](task)
 
-    def _cells(self, task: Task) -> list[str | Text]:
+    def _cells(self, task: TaskRow) -> list[str | Text]:
         model = (
             f"{task.agent or task.role} · {task.provider}/{task.model}"
             if task.provider
@@ -152,6 +267,8 @@ class TaskTable(DataTable[str | Text]):
         self.clear(columns=True)
         for name in self._columns():
             self.add_column(name, key=name)
+        if self.hidden:
+            self.add_row(*self._more_cells(self.hidden), key=MORE)
         for task in sorted(self.tasks.values(), key=self._sort_key):  # type: ignore[arg-type]
             if self._matches(task):
                 self.add_row(*self._cells(task), key=str(task.id))
@@ -162,7 +279,11 @@ class TaskTable(DataTable[str | Text]):
         """Reorder the rows in place (no rebuild: cheaper, and the cursor stays on its task)."""
         tasks = self.tasks
         selected = self.selected_task
-        self.sort("id", key=lambda cell: self._sort_key(tasks[int(str(cell))]))
+
+        def order(cell: object) -> object:  # the "older" line first, then the chosen order
+            return (1, self._sort_key(tasks[int(str(cell))])) if str(cell) != "…" else (0,)
+
+        self.sort("id", key=order)
         if selected is not None and str(selected.id) in self.rows:
             self.move_cursor(row=self.get_row_index(str(selected.id)))
 
