@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -61,16 +62,22 @@ async def kill_mid_stream(proc: asyncio.subprocess.Process, db: Path) -> bool:
 def check_invariants(db: Path, task_count: int) -> dict[int, str]:
     """Every task ended once; results match the one succeeded attempt; returns results."""
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
-    tasks = query(db, "SELECT id, state, result FROM tasks ORDER BY id")
+    tasks = query(db, "SELECT id, state, result, mode FROM tasks ORDER BY id")
     assert len(tasks) == task_count
     results: dict[int, str] = {}
-    for task_id, state, result in tasks:
+    for task_id, state, result, mode in tasks:
         assert state == "succeeded", (task_id, state)
         ok = query(
             db, "SELECT output FROM attempts WHERE task_id=? AND state='succeeded'", (task_id,)
         )
         assert len(ok) == 1, f"task {task_id} succeeded {len(ok)} times"
-        assert ok[0][0] == result
+        if mode == "single":
+            assert ok[0][0] == result
+        else:  # the output is the run's transcript; the result is the recorded decision
+            [(status, record)] = query(
+                db, "SELECT status, record FROM consensus WHERE task_id=?", (task_id,)
+            )
+            assert status == "decided" and json.loads(str(record))["decision"] == result
         events = query(
             db,
             "SELECT COUNT(*) FROM events WHERE task_id=? AND kind='attempt_succeeded'",

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
+import sqlite3
 import sys
 import tempfile
 import time
@@ -55,13 +57,17 @@ def _reply() -> Reply:
 
 
 def write_tasks(path: Path, tasks: int, batch: int) -> None:
-    """``tasks`` tasks keyed ``b<batch>-t<i>``; every third is a reviewer after the one before."""
+    """``tasks`` tasks keyed ``b<batch>-t<i>``; every third is a reviewer after the one before;
+    every fourth is a consensus task (three answers, so kills land in consensus runs too)."""
     lines = []
     for i in range(tasks):
         key = f"b{batch}-t{i}"
         role = "reviewer" if i % 3 == 2 else "writer"
         after = f'after = ["b{batch}-t{i - 1}"]\n' if i % 3 == 2 else ""
-        lines.append(f'[[task]]\nkey = "{key}"\nrole = "{role}"\nprompt = "job {key}"\n{after}\n')
+        mode = 'mode = "consensus"\n' if i % 4 == 3 else ""
+        lines.append(
+            f'[[task]]\nkey = "{key}"\nrole = "{role}"\nprompt = "job {key}"\n{after}{mode}\n'
+        )
     path.write_text("".join(lines))
 
 
@@ -111,7 +117,11 @@ async def run_campaign(kills: int, seed: int, folder: Path, tasks: int = 12) -> 
         while figures.kills < kills:
             proc = await start_run(config, db, task_file)
             figures.restarts += 1
-            deadline = time.monotonic() + rng.uniform(0.05, 1.5)
+            if rng.random() < 0.8:  # most kills once the run works (start-up alone is ~1-2 s)
+                await _until_working(proc, db)
+                deadline = time.monotonic() + rng.uniform(0.0, 1.0)
+            else:  # the rest at any moment of the start-up
+                deadline = time.monotonic() + rng.uniform(0.05, 1.5)
             while proc.returncode is None and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
             if proc.returncode is not None:  # it finished every task: start a fresh batch
@@ -146,6 +156,19 @@ async def run_campaign(kills: int, seed: int, folder: Path, tasks: int = 12) -> 
         query(db, "SELECT COUNT(*) FROM attempts WHERE state='abandoned'")[0][0]  # type: ignore[call-overload]
     )
     return figures
+
+
+async def _until_working(proc: asyncio.subprocess.Process, db: Path) -> None:
+    """Wait (at most 30 s) until the run has an attempt of its own running, or has ended."""
+    limit = time.monotonic() + 30
+    while proc.returncode is None and time.monotonic() < limit:
+        if db.exists():
+            with contextlib.suppress(sqlite3.Error):
+                mine = f"%:{proc.pid}:%"
+                sql = "SELECT 1 FROM attempts WHERE state='running' AND owner LIKE ?"
+                if query(db, sql, (mine,)):
+                    return
+        await asyncio.sleep(0.005)
 
 
 def _check_kept(db: Path, done: dict[int, str], figures: Figures) -> None:
