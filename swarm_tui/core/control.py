@@ -18,6 +18,7 @@ from swarm_tui.core.states import ALLOWED, InvalidTransition
 from swarm_tui.core.submit import plan_batch
 from swarm_tui.core.task_row import TaskRow
 from swarm_tui.store.ledger import Ledger, Totals
+from swarm_tui.store.task_rows import QueueStart
 
 if TYPE_CHECKING:
     from swarm_tui.core.orchestrator import Running
@@ -53,10 +54,14 @@ class Control:
     async def tasks(self) -> list[Task]:
         return await self.ledger.list_tasks()
 
-    async def recent_rows(self, finished: int) -> tuple[list[TaskRow], int]:
-        """The queue view's start: rows of every unfinished task and of the newest
-        ``finished`` finished ones, and how many finished tasks there are in all."""
-        return await self.ledger.recent_task_rows(finished)
+    async def recent_rows(self, finished: int, queued: int) -> QueueStart:
+        """The queue view's start: rows of the running, paused and voting tasks, the first
+        ``queued`` queued ones and the newest ``finished`` finished ones; counts per state."""
+        return await self.ledger.recent_task_rows(finished, queued)
+
+    async def queued_rows(self, after: tuple[int, int] | None, limit: int) -> list[TaskRow]:
+        """Rows of up to ``limit`` queued tasks after ``(priority, id)`` in dispatch order."""
+        return await self.ledger.queued_task_rows(after, limit)
 
     async def older_rows(self, before_id: int, limit: int) -> list[TaskRow]:
         """Rows of up to ``limit`` finished tasks older than ``before_id``, newest first."""

@@ -1,5 +1,6 @@
-"""Reads for the task queue view: slim rows (no prompt or result), the active tasks plus the
-newest finished ones first, older history a page at a time.
+"""Reads for the task queue view: slim rows (no prompt or result). It starts with the tasks in
+hand (running, paused, waiting for a vote), the first queued ones in dispatch order and the
+newest finished ones; the rest of the queue and older history come a page at a time.
 
 A mixin of :class:`~swarm_tui.store.ledger.Ledger` (its read connection).
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
@@ -16,12 +18,26 @@ from swarm_tui.core.models import Task, TaskState
 from swarm_tui.core.task_row import TaskRow
 from swarm_tui.store.rows import TASK_SELECT, task_from_row
 
-__all__ = ["FINISHED", "TaskRows"]
+__all__ = ["FINISHED", "QueueStart", "TaskRows"]
 
 FINISHED = tuple(s.value for s in TaskState if s.terminal)
-ACTIVE = tuple(s.value for s in TaskState if not s.terminal)
+IN_HAND = tuple(s.value for s in TaskState if not s.terminal and s != TaskState.QUEUED)
 _IN_FINISHED = f"({','.join(repr(s) for s in FINISHED)})"
-_IN_ACTIVE = f"({','.join(repr(s) for s in ACTIVE)})"
+_IN_HAND = f"({','.join(repr(s) for s in IN_HAND)})"
+_QUEUED_AFTER = """ WHERE t.state = 'queued' AND (t.priority < ? OR (t.priority = ? AND t.id > ?))
+    ORDER BY t.priority DESC, t.id LIMIT ?"""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStart:
+    """What the queue view starts with."""
+
+    rows: list[TaskRow]
+    by_state: dict[str, int]
+    """How many tasks the ledger holds per state (listed or not)."""
+    queued_after: tuple[int, int] | None
+    """(priority, id) of the last queued row when more queued tasks follow it, else None."""
+
 
 ROW_SELECT = """
 SELECT t.id, t.title, t.role, t.state, t.priority, t.tags, t.pin_agent, t.started_at,
@@ -55,18 +71,28 @@ class TaskRows:
         rows = await self._rows(TASK_SELECT + f" WHERE t.id IN ({marks}) ORDER BY t.id", wanted)
         return [task_from_row(r) for r in rows]
 
-    async def recent_task_rows(self, finished: int) -> tuple[list[TaskRow], int]:
-        """Every task not yet finished and the newest ``finished`` finished ones (by id), and
-        how many finished tasks the ledger holds in all."""
-        active = await self._rows(ROW_SELECT + f" WHERE t.state IN {_IN_ACTIVE} ORDER BY t.id")
+    async def recent_task_rows(self, finished: int, queued: int) -> QueueStart:
+        """Every running, paused or voting task, the first ``queued`` queued ones (dispatch
+        order) and the newest ``finished`` finished ones (by id), with the counts per state."""
+        in_hand = await self._rows(ROW_SELECT + f" WHERE t.state IN {_IN_HAND} ORDER BY t.id")
+        first = await self.queued_task_rows(None, queued)
         # ``+t.state``: walk ids newest first and stop after ``finished`` (no sort of them all).
         done = await self._rows(
             ROW_SELECT + f" WHERE +t.state IN {_IN_FINISHED} ORDER BY t.id DESC LIMIT ?",
             (finished,),
         )
-        count = await self._rows(f"SELECT COUNT(*) FROM tasks WHERE state IN {_IN_FINISHED}")
-        rows = [task_row_from_row(r) for r in active] + [task_row_from_row(r) for r in done]
-        return rows, int(count[0][0])
+        counts = await self._rows("SELECT state, COUNT(*) FROM tasks GROUP BY state")
+        rows = [task_row_from_row(r) for r in in_hand] + first
+        rows += [task_row_from_row(r) for r in done]
+        last = (first[-1].priority, first[-1].id) if len(first) == queued and first else None
+        return QueueStart(rows, {r[0]: int(r[1]) for r in counts}, last)
+
+    async def queued_task_rows(self, after: tuple[int, int] | None, limit: int) -> list[TaskRow]:
+        """Up to ``limit`` queued tasks in dispatch order (priority, then id) after ``after``
+        (a ``(priority, id)`` from an earlier page; None: from the start)."""
+        priority, task_id = after if after is not None else (2**62, 0)
+        rows = await self._rows(ROW_SELECT + _QUEUED_AFTER, (priority, priority, task_id, limit))
+        return [task_row_from_row(r) for r in rows]
 
     async def older_task_rows(self, before_id: int, limit: int) -> list[TaskRow]:
         """Up to ``limit`` finished tasks older than ``before_id``, newest first."""

@@ -165,14 +165,18 @@ class Actions(App[None]):
             await self.action_detail()
 
     async def load_queue(self) -> None:
-        """Every unfinished task and the newest finished ones; older history on demand."""
+        """Tasks in hand, the first queued and the newest finished; the rest on demand."""
         table = self.query_one(TaskTable)
-        rows, finished = await self.orch.recent_rows(table.finished_limit)
-        table.set_tasks(rows, finished_total=finished)
+        start = await self.orch.recent_rows(table.finished_limit, table.QUEUED_ROWS)
+        table.set_tasks(start.rows, start.by_state, start.queued_after)
 
     async def on_task_table_more_wanted(self, event: TaskTable.MoreWanted) -> None:
-        """Enter on the table's "older" line: the next page of older finished tasks."""
-        event.table.add_history(await self.orch.older_rows(event.before_id, event.limit))
+        """Enter on the table's first line: the next page of the queue, then of history."""
+        if event.queued_after is not None:
+            rows = await self.orch.queued_rows(event.queued_after, event.limit)
+        else:
+            rows = await self.orch.older_rows(event.before_id, event.limit)
+        event.table.add_page(rows, event)
 
     def action_focus_stream(self) -> None:
         task = self._selected()

@@ -205,13 +205,15 @@ class Bridge:
             self._changed_streams = set(self.streams)
             self._last_rates = now
         update.ended, self._ended = self._ended, []
-        if self._dirty_tasks:
-            ids, self._dirty_tasks = self._dirty_tasks, set()
-            update.tasks = await self.orch.ledger.get_tasks(ids)  # one read for all of them
+        # Totals first: the rows read after them are never behind them (the task table counts
+        # the tasks it does not list as totals minus rows, so it never shows a false count).
         if self._totals_due or now - self._last_totals >= self.totals_every:
             update.totals = await self.orch.ledger.totals()
             self._totals_due = False
             self._last_totals = now
+        if self._dirty_tasks:
+            ids, self._dirty_tasks = self._dirty_tasks, set()
+            update.tasks = await self.orch.ledger.get_tasks(ids)  # one read for all of them
         if self._flags_changed:
             update.flags = dict(self.orch.flags)
             self._flags_changed = False

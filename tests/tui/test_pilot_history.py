@@ -92,6 +92,13 @@ async def test_rows_are_slim_and_finished_ones_are_capped(
         assert len(held) == 6 and held[1] > ids[-1]
         assert held[0] == ids[0] == table.selected_task.id  # the selected row is never dropped
         assert more_line(room).startswith("3 older finished not listed")
+        await room.select(held[2])
+        for n in range(2):  # eleven finished: the three oldest unselected rows are dropped
+            task = await room.submit(f"one more {n}", role="c")
+            await room.wait_state(task.id, TaskState.SUCCEEDED)
+        await room.wait_for(lambda: table.hidden == 6, "the next oldest rows dropped")
+        assert sorted(i for i, t in table.tasks.items() if t.state.terminal)[0] == held[2]
+        assert table.selected_task is not None and table.selected_task.id == held[2]
         for row in table.tasks.values():
             assert type(row) is TaskRow
             names = {f.name for f in dataclasses.fields(row)}
@@ -102,3 +109,31 @@ async def test_rows_are_slim_and_finished_ones_are_capped(
         detail = room.app.screen
         assert isinstance(detail, TaskDetailScreen)
         assert isinstance(detail.task_, Task) and detail.task_.result == "hello world"
+
+
+async def test_a_long_queue_lists_the_next_to_run_and_pages_the_rest_in(
+    ledger: Ledger, make_room: RoomFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(TaskTable, "QUEUED_ROWS", 3)
+    priorities = [0, 5, 0, 5, 1, 0, 0, 1]
+    items = [
+        NewTask(f"q{i}", "p", "a", prio, "single", (), None, ())
+        for i, prio in enumerate(priorities)
+    ]
+    ids = [task_id for task_id, _ in await ledger.insert_tasks(items, NOW)]
+    order = sorted(ids, key=lambda i: (-priorities[ids.index(i)], i))  # dispatch order
+    done = await history(ledger, finished=2, paused=0)
+    async with make_room(run_core=False) as room:  # the test is the scheduler: nothing runs
+        table = room.table
+        assert listed(room) == sorted(order[:3] + done)
+        assert (table.hidden_queued, table.hidden_finished) == (5, 0)
+        assert more_line(room).startswith("5 queued not listed")
+        table.focus()
+        for shown, left in ((6, 2), (8, 0)):
+            table.move_cursor(row=table.get_row_index(MORE))
+            await room.press("enter")
+            await room.wait_for(lambda left=left: table.hidden_queued == left, "a queued page")
+            assert listed(room) == sorted(order[:shown] + done)
+        assert MORE not in table.rows
+        # The queue that was not listed at start runs like any other.
+        assert await room.orch.tick() > 0

@@ -1,14 +1,16 @@
 """The task queue pane: every task with its state, agent and model, priority, elapsed time,
 tokens and cost; live-updated row by row, sortable and filterable.
 
-It lists every unfinished task and the newest finished ones (``FINISHED_ROWS``); a first line
-says how many older finished tasks are not listed, and Enter (or a click) on it asks for the
-next page of them (:class:`TaskTable.MoreWanted`). Rows are slim (:class:`TaskRow`: no prompt or
-result), and finished rows beyond the limit are dropped oldest first, so a night of work does
-not grow the control room's memory."""
+It lists the tasks in hand (running, paused, voting), the first queued ones in dispatch order
+(``QUEUED_ROWS``) and the newest finished ones (``FINISHED_ROWS``); a first line says how many
+queued and older finished tasks are not listed, and Enter (or a click) on it asks for the next
+page of them (:class:`TaskTable.MoreWanted`: the queue first, then history). Rows are slim
+(:class:`TaskRow`: no prompt or result), and finished rows beyond the limit are dropped oldest
+first, so a night of work does not grow the control room's memory."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -56,15 +58,20 @@ class TaskTable(DataTable[str | Text]):
     BINDINGS = [Binding("s", "cycle_sort", "Sort", id="sort")]
     FINISHED_ROWS = 1_000
     """Finished tasks listed at start (the newest); also the page size of older history."""
+    QUEUED_ROWS = 1_000
+    """Queued tasks listed at start (the next to run); also the page size of the rest."""
     SLACK = 100
     """Finished rows allowed over the limit before the oldest are dropped (in one go)."""
 
     @dataclass
     class MoreWanted(Message):
-        """The user asked for older finished tasks: answer with :meth:`add_history`."""
+        """The user asked for more rows: answer with :meth:`add_page`."""
 
         table: TaskTable
+        queued_after: tuple[int, int] | None
+        """Set: the queued tasks after this ``(priority, id)``; None: older finished ones."""
         before_id: int
+        """Finished tasks older than this one (when ``queued_after`` is None)."""
         limit: int
 
     def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
@@ -74,8 +81,10 @@ class TaskTable(DataTable[str | Text]):
         self.filter_text = ""
         self.sort_index = 0
         self.compact = False
-        self.finished_total = 0
-        """Finished tasks in the ledger (listed or not)."""
+        self.counts: dict[str, int] = {}
+        """Tasks in the ledger per state, listed or not (the status totals)."""
+        self.queued_after: tuple[int, int] | None = None
+        """Where the next page of queued tasks starts (None: every queued task came)."""
         self.finished_limit = self.FINISHED_ROWS
         self.loaded_from = 0
         """Every finished task with an id at or above this one was listed (or was dropped)."""
@@ -85,43 +94,69 @@ class TaskTable(DataTable[str | Text]):
         self._rebuild()
 
     # ---------------------------------------------------------------- data
-    def set_tasks(self, tasks: Iterable[Task | TaskRow], finished_total: int | None = None) -> None:
-        """List these tasks; ``finished_total`` counts the ledger's finished tasks (default:
-        those given). The newest finished rows are kept up to the limit."""
+    def set_tasks(
+        self,
+        tasks: Iterable[Task | TaskRow],
+        by_state: dict[str, int] | None = None,
+        queued_after: tuple[int, int] | None = None,
+    ) -> None:
+        """List these tasks. ``by_state`` counts the ledger's tasks (default: those given);
+        ``queued_after`` says where the queued tasks not given start. The newest finished rows
+        are kept up to the limit."""
         self.tasks = {t.id: TaskRow.of(t) for t in tasks}
+        self.counts = dict(by_state or Counter(t.state.value for t in self.tasks.values()))
+        self.queued_after = queued_after
         held = self._finished_ids()
-        self.finished_total = len(held) if finished_total is None else finished_total
-        self.loaded_from = held[0] if held and self.finished_total > len(held) else 0
+        self.loaded_from = held[0] if held and self.hidden_finished else 0
         self._trim()
         self._rebuild()
 
     @property
+    def hidden_finished(self) -> int:
+        total = sum(n for state, n in self.counts.items() if TaskState(state).terminal)
+        return max(0, total - len(self._finished_ids()))
+
+    @property
+    def hidden_queued(self) -> int:
+        held = sum(1 for t in self.tasks.values() if t.state == TaskState.QUEUED)
+        return max(0, self.counts.get(TaskState.QUEUED.value, 0) - held)
+
+    @property
     def hidden(self) -> int:
-        """Finished tasks in the ledger that are not listed."""
-        return max(0, self.finished_total - len(self._finished_ids()))
+        """Tasks in the ledger that are not listed."""
+        return self.hidden_finished + self.hidden_queued
 
     def set_counts(self, by_state: dict[str, int]) -> None:
-        """The ledger's task counts per state (the status totals): how many are finished."""
-        finished = sum(n for state, n in by_state.items() if TaskState(state).terminal)
-        self.set_finished_total(finished)
-
-    def set_finished_total(self, total: int) -> None:
-        if total != self.finished_total:
-            self.finished_total = total
+        """The ledger's task counts per state (from the status totals)."""
+        if by_state != self.counts:
+            self.counts = dict(by_state)
             self._show_more()
 
-    def request_older(self) -> None:
-        """Ask (once at a time) for the next page of older finished tasks."""
-        if not self.loading and self.hidden and self.loaded_from:
-            self.loading = True
-            self.post_message(self.MoreWanted(self, self.loaded_from, self.FINISHED_ROWS))
+    def request_more(self) -> None:
+        """Ask (once at a time) for the next page: the rest of the queue, then history."""
+        if self.loading:
+            return
+        if self.hidden_queued and self.queued_after is not None:
+            wanted = self.MoreWanted(self, self.queued_after, 0, self.QUEUED_ROWS)
+        elif self.hidden_finished and self.loaded_from:
+            wanted = self.MoreWanted(self, None, self.loaded_from, self.FINISHED_ROWS)
+        else:
+            return
+        self.loading = True
+        self._show_more()
+        self.post_message(wanted)
 
-    def add_history(self, rows: Iterable[Task | TaskRow]) -> None:
-        """Older finished tasks the user asked for: listed, and kept (the limit grows)."""
+    def add_page(self, rows: Iterable[Task | TaskRow], wanted: MoreWanted) -> None:
+        """The rows asked for with ``wanted``: listed, and kept (the finished limit grows)."""
         self.loading = False
-        got = [TaskRow.of(r) for r in rows if r.id not in self.tasks]
-        self.finished_limit += len(got)
-        self.loaded_from = min((r.id for r in got), default=0) if len(got) else 0
+        page = [TaskRow.of(r) for r in rows]
+        got = [r for r in page if r.id not in self.tasks]
+        full = len(page) == wanted.limit and page
+        if wanted.queued_after is not None:
+            self.queued_after = (page[-1].priority, page[-1].id) if full else None
+        else:
+            self.finished_limit += len(got)
+            self.loaded_from = min(r.id for r in page) if full else 0
         for row in got:
             self.tasks[row.id] = row
             if self._matches(row):
@@ -132,7 +167,7 @@ class TaskTable(DataTable[str | Text]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value == MORE:
             event.stop()
-            self.request_older()
+            self.request_more()
 
     def _finished_ids(self) -> list[int]:
         return sorted(i for i, t in self.tasks.items() if t.state.terminal)
@@ -155,7 +190,10 @@ class TaskTable(DataTable[str | Text]):
         hidden = self.hidden
         if not hidden:
             if MORE in self.rows:
+                selected = self.selected_task
                 self.remove_row(MORE)
+                if selected is not None:  # the rows below moved up: the cursor follows
+                    self.move_cursor(row=self.get_row_index(str(selected.id)))
         elif MORE in self.rows:
             self._set_cell(MORE, "title", self._more_text(hidden))
         elif self.columns:
@@ -163,8 +201,10 @@ class TaskTable(DataTable[str | Text]):
             self._sort()
 
     def _more_text(self, hidden: int) -> Text:
-        what = "loading…" if self.loading else "enter lists older"
-        return Text(f"{hidden:,} older finished not listed ({what})", style="italic")
+        parts = [f"{self.hidden_queued:,} queued"] if self.hidden_queued else []
+        parts += [f"{self.hidden_finished:,} older finished"] if self.hidden_finished else []
+        what = "loading…" if self.loading else "enter lists more"
+        return Text(f"{' + '.join(parts)} not listed ({what})", style="italic")
 
     def _more_cells(self, hidden: int) -> list[str | Text]:
         return ["…", self._more_text(hidden), *[""] * (len(self._columns()) - 2)]
@@ -186,9 +226,12 @@ class TaskTable(DataTable[str | Text]):
                 changed_order = True
             elif key in self.rows:
                 self.remove_row(key)
-        for task_id in self._trim(slack=self.SLACK):
-            if str(task_id) in self.rows:
-                self.remove_row(str(task_id))
+        selected = self.selected_task
+        dropped = [str(i) for i in self._trim(slack=self.SLACK) if str(i) in self.rows]
+        for key in dropped:
+            self.remove_row(key)
+        if dropped and selected is not None:  # rows above it went: the cursor stays on it
+            self.move_cursor(row=self.get_row_index(str(selected.id)))
         self._show_more()
         if changed_order and self.sort_index:
             self._sort()
