@@ -131,9 +131,10 @@ async def run_campaign(kills: int, seed: int, folder: Path, tasks: int = 12) -> 
                 batch += 1
                 write_tasks(task_file, tasks, batch)
                 continue
-            mid = query(db, "SELECT COUNT(*) FROM attempts WHERE state='running' AND output != ''")
             proc.kill()
             await proc.wait()
+            # Counted after the kill: what it left streaming is frozen now (re-run on restart).
+            mid = query(db, "SELECT COUNT(*) FROM attempts WHERE state='running' AND output != ''")
             figures.kills += 1
             figures.kills_mid_stream += bool(mid and mid[0][0])
             for task_id, result in query(
