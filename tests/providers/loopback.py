@@ -11,6 +11,7 @@ import asyncio
 import json
 import socket
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = ["LoopbackServer", "Recorded", "Reply", "json_reply", "named_sse", "ndjson", "sse"]
@@ -73,6 +74,7 @@ class LoopbackServer:
 
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str], list[Reply]] = {}
+        self.choosers: dict[tuple[str, str], Callable[[Recorded], Reply]] = {}
         self.requests: list[Recorded] = []
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -80,6 +82,10 @@ class LoopbackServer:
     def route(self, method: str, path: str, *replies: Reply) -> None:
         """Answer with the replies in turn; the last one repeats."""
         self.routes[(method, path)] = list(replies)
+
+    def choose(self, method: str, path: str, pick: Callable[[Recorded], Reply]) -> None:
+        """Answer each request with ``pick(request)`` (a reply that depends on the body)."""
+        self.choosers[(method, path)] = pick
 
     @property
     def url(self) -> str:
@@ -123,7 +129,10 @@ class LoopbackServer:
         path, _, query = target.partition("?")
         self.requests.append(Recorded(method, path, headers, body, query))
         replies = self.routes.get((method, path))
-        if not replies:
+        pick = self.choosers.get((method, path))
+        if pick is not None:
+            reply = pick(self.requests[-1])
+        elif not replies:
             reply = json_reply(404, {"error": f"no route {method} {path}"})
         else:
             reply = replies.pop(0) if len(replies) > 1 else replies[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import random
 import sqlite3
 import sys
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.e2e.crash import check_invariants, query, start_run
-from tests.providers.loopback import LoopbackServer, Reply, sse
+from tests.providers.loopback import LoopbackServer, Recorded, Reply, sse
 
 TOKENS = [f"w{i} " for i in range(24)]
 
@@ -31,6 +32,7 @@ class Figures:
     seed: int
     kills: int = 0
     kills_mid_stream: int = 0
+    tool_calls: int = 0
     restarts: int = 0
     tasks: int = 0
     abandoned_attempts: int = 0
@@ -41,10 +43,44 @@ class Figures:
     def line(self) -> str:
         return (
             f"seed {self.seed}: {self.kills} kills ({self.kills_mid_stream} mid-stream),"
-            f" {self.restarts} restarts, {self.tasks} tasks, {self.abandoned_attempts} attempts"
+            f" {self.restarts} restarts, {self.tasks} tasks ({self.tool_calls} tool calls),"
+            f" {self.abandoned_attempts} attempts"
             f" abandoned and re-run, {self.done_before_kills} results reported before a kill"
             f" kept unchanged, items lost: {self.lost}"
         )
+
+
+def _tool_call(key: str) -> Reply:
+    """A turn that asks for the swarm's ``write_memory`` tool (kills land in tool calls too)."""
+    call = {
+        "index": 0,
+        "id": f"call-{key}",
+        "type": "function",
+        "function": {
+            "name": "swarm__write_memory",
+            "arguments": json.dumps({"memory_name": f"campaign/{key}", "content": "seen"}),
+        },
+    }
+    return Reply(
+        pieces=sse(
+            {"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": None}]},
+            {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+            {"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 3}},
+        ),
+        drip=0.05,
+    )
+
+
+def _answer(request: Recorded) -> Reply:
+    """Tooler tasks call a tool first; every other turn streams the answer."""
+    body = request.json()
+    messages = body.get("messages")
+    tools = [t.get("function", {}).get("name") for t in body.get("tools") or []]
+    answered = isinstance(messages, list) and any(m.get("role") == "tool" for m in messages)
+    if "swarm__write_memory" in tools and not answered and isinstance(messages, list):
+        prompt = str(messages[-1].get("content", ""))
+        return _tool_call(prompt.rsplit(" ", 1)[-1])
+    return _reply()
 
 
 def _reply() -> Reply:
@@ -62,7 +98,7 @@ def write_tasks(path: Path, tasks: int, batch: int) -> None:
     lines = []
     for i in range(tasks):
         key = f"b{batch}-t{i}"
-        role = "reviewer" if i % 3 == 2 else "writer"
+        role = "reviewer" if i % 3 == 2 else "tooler" if i % 5 == 4 else "writer"
         after = f'after = ["b{batch}-t{i - 1}"]\n' if i % 3 == 2 else ""
         mode = 'mode = "consensus"\n' if i % 4 == 3 else ""
         lines.append(
@@ -94,6 +130,13 @@ max_concurrent = 3
 [agents.reviewer]
 mix = {{ "b/m" = 1.0 }}
 max_concurrent = 1
+[agents.tooler]
+mix = {{ "a/m" = 1.0 }}
+max_concurrent = 2
+mcp_servers = ["swarm"]
+
+[mcp.policies]
+"swarm__write_memory" = "auto"
 
 [orchestrator]
 max_concurrent = 4
@@ -108,7 +151,7 @@ async def run_campaign(kills: int, seed: int, folder: Path, tasks: int = 12) -> 
     figures = Figures(seed=seed, tasks=tasks)
     db = folder / "ledger.db"
     async with LoopbackServer() as server:
-        server.route("POST", "/v1/chat/completions", _reply())
+        server.choose("POST", "/v1/chat/completions", _answer)
         config = write_config(folder, server.url)
         task_file = folder / "tasks.toml"
         batch = 0
@@ -153,6 +196,7 @@ async def run_campaign(kills: int, seed: int, folder: Path, tasks: int = 12) -> 
     _check_kept(db, done, figures)
     figures.tasks = total
     figures.done_before_kills = len(done)
+    figures.tool_calls = int(query(db, "SELECT COUNT(*) FROM tool_calls")[0][0])  # type: ignore[call-overload]
     figures.abandoned_attempts = int(
         query(db, "SELECT COUNT(*) FROM attempts WHERE state='abandoned'")[0][0]  # type: ignore[call-overload]
     )

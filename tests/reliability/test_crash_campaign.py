@@ -1,4 +1,5 @@
-"""The crash campaign in the suite: about 20 SIGKILLs at random moments, then the checks."""
+"""The crash campaign in the suite: about 20 SIGKILLs at random moments (streaming, group
+commits, tool calls, consensus runs), then the checks."""
 
 from __future__ import annotations
 
@@ -18,3 +19,4 @@ async def test_twenty_random_kills_lose_nothing(tmp_path: Path) -> None:
     assert figures.lost == 0
     assert figures.kills_mid_stream >= 1  # some kills really landed while text was streaming
     assert figures.abandoned_attempts >= figures.kills_mid_stream
+    assert figures.tool_calls >= 1  # tooler tasks went through the MCP tool loop
