@@ -35,6 +35,8 @@ __all__ = ["SwarmApp", "make_app"]
 COMPACT_WIDTH, COMPACT_HEIGHT = 100, 30
 HARDWARE_WIDTH = 140
 """Narrower than this, the hardware pane hides until ``h`` shows it."""
+GC_SECONDS = 30.0
+"""Between full garbage collections (each a few ms to tens of ms on a busy room)."""
 
 
 class SwarmApp(Actions):
@@ -86,6 +88,9 @@ class SwarmApp(Actions):
         # default thresholds made gen-2 sweeps stall the event loop (bench/ui_load.py).
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
+        # With gen-2 that rare, removed panes and rows (cycles) piled up over a night; one full
+        # sweep of what was made since start-up, on a clock, frees them (bench/night.py).
+        self.set_interval(GC_SECONDS, self.collect_garbage, name="gc")
         for notice in register_themes(self, self.settings.ui.theme):
             self.notify(notice, severity="warning", timeout=10)
         keymap, notices = check_keymap(self.settings.ui.keymap)
@@ -104,6 +109,9 @@ class SwarmApp(Actions):
             self.run_worker(self.orch.run(), name="orchestrator", group="core", exit_on_error=True)
         tick = 5.0 if self.settings.ui.low_bandwidth else 1.0
         self.set_interval(tick, self.query_one(TaskTable).tick, name="elapsed")
+
+    def collect_garbage(self) -> None:
+        gc.collect()
 
     async def on_unmount(self) -> None:
         await self.bridge.stop()

@@ -5,9 +5,11 @@ slim and finished ones beyond the limit are dropped oldest first."""
 from __future__ import annotations
 
 import dataclasses
+import weakref
 
 import pytest
 from rich.text import Text
+from textual._callback import invoke
 
 from swarm_tui.core.models import Task, TaskState
 from swarm_tui.core.task_row import TaskRow
@@ -137,3 +139,17 @@ async def test_a_long_queue_lists_the_next_to_run_and_pages_the_rest_in(
         assert MORE not in table.rows
         # The queue that was not listed at start runs like any other.
         assert await room.orch.tick() > 0
+
+
+async def test_the_room_sweeps_its_garbage_on_a_timer(room: Room) -> None:
+    """The room's GC thresholds make full collections rare; removed panes and rows are
+    reference cycles, so a timer runs a full collection (here: called as Textual calls it)."""
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    dead = weakref.ref(Node())  # a cycle: only the cyclic collector frees it
+    [timer] = [t for t in room.app._timers if t.name == "gc"]
+    await invoke(timer._callback)
+    assert dead() is None
