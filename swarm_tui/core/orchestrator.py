@@ -246,7 +246,8 @@ class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
         if task.mode != TaskMode.SINGLE:
             return await self._dispatch_consensus(task, agent_name, agent, now)
         note = self.resilience.note(task.id)
-        messages = build_messages(agent, task, await self.ledger.dep_results(task.id))
+        deps = await self.ledger.dep_results(task.id) if task.after else []  # no read if none
+        messages = build_messages(agent, task, deps)
         choice = self.router.choose(
             agent_name,
             blocked=self._blocked,

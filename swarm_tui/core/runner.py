@@ -104,7 +104,7 @@ class AttemptRun:
         usage: Usage | None = None
         a = self.attempt
         try:
-            deps = await self.ledger.dep_results(self.task.id)
+            deps = await self.ledger.dep_results(self.task.id) if self.task.after else []
             request = StreamRequest(
                 model=a.model,
                 messages=build_messages(self.agent, self.task, deps),
@@ -271,6 +271,8 @@ class AttemptRun:
     async def _last_session(self) -> str | None:
         """The newest session id an agent CLI reported for this task on this model."""
         found: str | None = None
+        if self.attempt.number == 1:  # a task's first attempt: no earlier session to read
+            return found
         for kind, _attempt, data in await self.ledger.events(self.task.id):
             if kind != "cli_session":
                 continue

@@ -169,7 +169,14 @@ CREATE TABLE consensus_models (
 CREATE INDEX consensus_models_by_model ON consensus_models (model, ts);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# v5: indexes for reads that scanned a whole table as history grew: a task's events (an
+# attempt's start looks for an agent CLI session) and a run's attempts (spend per run).
+_V5 = """
+CREATE INDEX events_by_task ON events (task_id, id);
+CREATE INDEX attempts_by_owner ON attempts (owner, agent);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 """``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

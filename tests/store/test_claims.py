@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import aiosqlite
 
@@ -156,3 +157,23 @@ async def test_a_sync_op_batch_that_cannot_commit_fails_every_caller(ledger: Led
     )
     assert all(isinstance(r, Exception) for r in results), results
     assert await ledger.flags() == {}
+
+
+def test_reads_that_grow_with_history_use_an_index(tmp_path: Path) -> None:
+    """Schema v5: a task's events (read when an attempt starts) and one run's spend per agent
+    are searched by index, not by scanning every event or attempt ever written."""
+    db = tmp_path / "plan.db"
+
+    async def create() -> None:
+        await (await Ledger.open(db)).close()
+
+    asyncio.run(create())
+    conn = sqlite3.connect(db)
+    queries = [
+        "SELECT kind, attempt_id, data FROM events WHERE task_id = 1 ORDER BY id",
+        "SELECT agent, COALESCE(SUM(cost_usd), 0) FROM attempts WHERE owner = 'o' GROUP BY agent",
+    ]
+    for sql in queries:
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        assert plan and all(step.startswith("SEARCH") for step in plan), (sql, plan)
+    conn.close()
