@@ -40,6 +40,8 @@ class Spending:
         self.on_settled: Callable[[Attempt], None] | None = None
         self._warned: set[tuple[str, float]] = set()
         self._jobs: set[asyncio.Task[None]] = set()
+        self._ended: list[Attempt] = []
+        """Attempts waiting to be settled (one settle job takes every one that is waiting)."""
 
     # ------------------------------------------------------------------ admission
     def stopped(self, agent: str) -> str | None:
@@ -92,20 +94,31 @@ class Spending:
             self.budget.spent = await read_spent(self.orch.ledger, self.owner, self.orch.clock())
 
     def settle_later(self, attempt: Attempt) -> None:
-        job = asyncio.get_running_loop().create_task(self.settle(attempt))
+        """Settle ``attempt`` soon. Attempts that end while a settle waits for the lock are
+        settled with it: one read of the spend for all of them (many end at once when busy)."""
+        self._ended.append(attempt)
+        if len(self._ended) > 1:  # a job is waiting and takes this one too
+            return
+        job = asyncio.get_running_loop().create_task(self._settle_ended())
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)
 
-    async def settle(self, attempt: Attempt) -> None:
-        """The attempt ended (its cost is in the ledger): read spend back, then release its
-        reservation, then warn or stop."""
+    async def _settle_ended(self) -> None:
+        async with self.lock:
+            ended, self._ended = self._ended, []
+        await self.settle(*ended)
+
+    async def settle(self, *attempts: Attempt) -> None:
+        """The attempts ended (their cost is in the ledger): read spend back, then release
+        their reservations, then warn or stop."""
         async with self.lock:
             self.budget.spent = await read_spent(self.orch.ledger, self.owner, self.orch.clock())
-            self.budget.release(attempt.id)
+            for attempt in attempts:
+                self.budget.release(attempt.id)
         if self.on_settled is not None:
-            for row in await self.orch.ledger.attempts(attempt.task_id):
-                if row.id == attempt.id:
-                    self.on_settled(row)
+            rows = await self.orch.ledger.attempts_by_id([a.id for a in attempts])
+            for row in rows:
+                self.on_settled(row)
         await self.check()
         self.orch.wake()
 

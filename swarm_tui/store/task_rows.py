@@ -14,9 +14,9 @@ from typing import Any
 
 import aiosqlite
 
-from swarm_tui.core.models import Task, TaskState
+from swarm_tui.core.models import Attempt, Task, TaskState
 from swarm_tui.core.task_row import TaskRow
-from swarm_tui.store.rows import TASK_SELECT, task_from_row
+from swarm_tui.store.rows import TASK_SELECT, attempt_from_row, task_from_row
 
 __all__ = ["FINISHED", "QueueStart", "TaskRows"]
 
@@ -70,6 +70,15 @@ class TaskRows:
         marks = ",".join("?" * len(wanted))
         rows = await self._rows(TASK_SELECT + f" WHERE t.id IN ({marks}) ORDER BY t.id", wanted)
         return [task_from_row(r) for r in rows]
+
+    async def attempts_by_id(self, ids: Iterable[int]) -> list[Attempt]:
+        """Attempts by id in one read, by id (ids that do not exist are left out)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        rows = await self._rows(f"SELECT * FROM attempts WHERE id IN ({marks}) ORDER BY id", wanted)
+        return [attempt_from_row(r) for r in rows]
 
     async def recent_task_rows(self, finished: int, queued: int) -> QueueStart:
         """Every running, paused or voting task, the first ``queued`` queued ones (dispatch

@@ -92,3 +92,34 @@ async def test_a_claim_lost_inside_a_pass_releases_only_that_task(
     # The lost claim's reservation is released; the others are held under their attempts.
     assert set(orch.spending.budget._holds) == set(orch.running)
     assert (await orch.task(stolen)).state == TaskState.CANCELLED
+
+
+async def test_attempts_ending_together_are_settled_with_one_spend_read(
+    make_orch: OrchFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each ended attempt releases its reservation and is fed to routing's performance
+    figures; attempts that end while a settle waits share its read of the spend."""
+    import swarm_tui.core.spending as spending_module
+
+    reads: list[float] = []
+    real = spending_module.read_spent
+
+    async def counting(ledger: Ledger, owner: str, now: float) -> Any:
+        reads.append(now)
+        return await real(ledger, owner, now)
+
+    monkeypatch.setattr(spending_module, "read_spent", counting)
+    orch = make_orch(providers={"p1": held("p1"), "p2": held("p2")})
+    await orch.submit([TaskSpec(prompt=f"a{i}", role="a") for i in range(3)])
+    assert await orch.tick() == 3
+    settled: list[int] = []
+    orch.spending.on_settled = lambda attempt: settled.append(attempt.id)
+    attempts = [r.run.attempt for r in orch.running.values()]
+    reads.clear()
+    async with orch.spending.lock:  # a settle in progress: the three wait behind it
+        for attempt in attempts:
+            orch.spending.settle_later(attempt)
+    await orch.spending.drain()
+    assert len(reads) == 1
+    assert sorted(settled) == sorted(a.id for a in attempts)
+    assert not set(orch.spending.budget._holds) & {a.id for a in attempts}
