@@ -8,7 +8,9 @@ a ballot or the screen; every call is priced with its model's prices.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from swarm_tui.config import AgentConfig, ConsensusSettings, Settings
@@ -49,6 +51,8 @@ class ModelCaller:
     providers: Mapping[str, Provider]
     redactor: Redactor
     on_token: Callable[[], None] | None = None
+    gate: Callable[[str], AbstractAsyncContextManager[None]] | None = None
+    """A slot per call under its provider's limit (see :class:`ProviderSlots`)."""
     usage: Usage | None = None
     cost: float = 0.0
 
@@ -63,24 +67,32 @@ class ModelCaller:
             model=model_name, messages=tuple(messages), max_tokens=model.max_tokens
         )
         parts: list[str] = []
-        usage: Usage | None = None
         try:
-            await provider.start()
-            async for event in provider.stream(request):
-                if isinstance(event, TextDelta):
-                    parts.append(event.text)
-                    if self.on_token is not None:
-                        self.on_token()
-                elif isinstance(event, Usage):
-                    usage = event
-                elif isinstance(event, Done):
-                    break
+            async with self.gate(provider_name) if self.gate else contextlib.nullcontext():
+                usage = await self._stream(provider, request, parts)
         except Exception as exc:  # the engine records it as this candidate's failure
             raise RuntimeError(self.redactor(str(exc)) or type(exc).__name__) from None
         cost = price(model, usage or Usage(None, None, source="unknown"))
         self.usage = add_usage(self.usage, usage) if usage is not None else self.usage
         self.cost += cost
         return Answer(self.redactor("".join(parts)), usage, cost)
+
+    async def _stream(
+        self, provider: Provider, request: StreamRequest, parts: list[str]
+    ) -> Usage | None:
+        """Stream one reply's text into ``parts``; returns its (last) usage."""
+        usage: Usage | None = None
+        await provider.start()
+        async for event in provider.stream(request):
+            if isinstance(event, TextDelta):
+                parts.append(event.text)
+                if self.on_token is not None:
+                    self.on_token()
+            elif isinstance(event, Usage):
+                usage = event
+            elif isinstance(event, Done):
+                break
+        return usage
 
 
 def build_config(

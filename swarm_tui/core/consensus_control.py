@@ -26,6 +26,7 @@ from swarm_tui.core.control import ControlError
 from swarm_tui.core.events import AttemptStarted, ConflictChanged, TaskChanged
 from swarm_tui.core.models import Task, TaskMode, TaskState
 from swarm_tui.core.performance import Performance
+from swarm_tui.core.provider_slots import ProviderSlots
 from swarm_tui.core.redact import Redactor
 from swarm_tui.core.runner import build_messages
 from swarm_tui.core.running import Running
@@ -48,6 +49,7 @@ class ConsensusControl:
     spending: Spending
     performance: Performance
     running: dict[int, Running]
+    slots: ProviderSlots
 
     async def task(self, task_id: int) -> Task:
         raise NotImplementedError
@@ -124,6 +126,7 @@ class ConsensusControl:
             bus=self.bus,
             redactor=self.redactor,
             performance=self.performance,
+            gate=self.slots.hold,
             clock=self.clock,
             rng=self.rng,
         )
@@ -182,7 +185,7 @@ class ConsensusControl:
             raise ControlError(f"unknown model {model!r}: write it as provider/model")
         agent_name = task.pin_agent or task.role
         config = self.consensus_config(agent_name, task.mode, await self._standing(agent_name))
-        caller = ModelCaller(self.settings, self.providers, self.redactor)
+        caller = ModelCaller(self.settings, self.providers, self.redactor, gate=self.slots.hold)
         engine = ConsensusEngine(config, caller, caller, rng=self.rng)
         try:
             out = await engine.arbitrate(

@@ -15,6 +15,7 @@ import asyncio
 import random
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from swarm_tui.config import AgentConfig, Settings
@@ -58,6 +59,8 @@ class ConsensusRun:
     bus: EventBus
     redactor: Redactor
     performance: Performance | None = None
+    gate: Callable[[str], AbstractAsyncContextManager[None]] | None = None
+    """A slot per model call under its provider's limit."""
     clock: Callable[[], float] = time.time
     rng: random.Random = field(default_factory=random.Random)
     stop_reason: str | None = None
@@ -68,7 +71,7 @@ class ConsensusRun:
     async def run(self) -> None:
         started = time.monotonic()
         self._caller = ModelCaller(
-            self.settings, self.providers, self.redactor, on_token=self._count
+            self.settings, self.providers, self.redactor, on_token=self._count, gate=self.gate
         )
         try:
             deps = await self.ledger.dep_results(self.task.id)

@@ -28,6 +28,7 @@ from swarm_tui.core.journal import Journal
 from swarm_tui.core.models import Attempt, Task, TaskMode, TaskState
 from swarm_tui.core.owner import is_dead, owner_id
 from swarm_tui.core.performance import Performance
+from swarm_tui.core.provider_slots import ProviderSlots
 from swarm_tui.core.redact import Redactor
 from swarm_tui.core.router import Choice, RouteInputs, Router
 from swarm_tui.core.routing_inputs import RoutingInputs
@@ -82,6 +83,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
         self.redactor = Redactor(key_envs)
         self.running: dict[int, Running] = {}
         self.orphans: set[int] = set()
+        self.slots = ProviderSlots(settings.providers, lambda p: self._count(provider=p))
         self._pass: DispatchPass | None = None
         self.flags: dict[str, str] = {}
         self._wake = asyncio.Event()
@@ -164,12 +166,16 @@ class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
         return self.flags.get(f"paused_agent:{agent}") == "1"
 
     def _count(self, *, agent: str | None = None, provider: str | None = None) -> int:
-        return sum(
-            1
-            for r in self.running.values()
-            if (agent is None or r.run.attempt.agent == agent)
-            and (provider is None or r.run.attempt.provider == provider)
-        ) + (self._pass.count(agent, provider) if self._pass else 0)
+        return (
+            sum(
+                1
+                for r in self.running.values()
+                if (agent is None or r.run.attempt.agent == agent)
+                and (provider is None or r.run.attempt.provider == provider)
+            )
+            + (self._pass.count(agent, provider) if self._pass else 0)
+            + (self.slots.in_flight[provider] if provider is not None and agent is None else 0)
+        )
 
     def _blocked(self, provider: str) -> str | None:
         config = self.settings.providers.get(provider)
@@ -179,7 +185,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
         if busy >= config.max_concurrent:
             return f"at its limit ({busy}/{config.max_concurrent})"
         in_flight = Counter(r.run.attempt.provider for r in self.running.values())
-        in_flight += self._pass.providers() if self._pass else Counter()
+        in_flight += (self._pass.providers() if self._pass else Counter()) + self.slots.in_flight
         return self.routing.unreachable(provider) or self.routing.host_blocked(provider, in_flight)
 
     async def _dispatchable(self, now: float) -> list[Task]:
@@ -367,6 +373,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
 
     def _finished(self, attempt_id: int, _job: asyncio.Task[None]) -> None:
         entry = self.running.pop(attempt_id, None)
+        self.slots.freed()
         if entry is not None:
             self.spending.settle_later(entry.run.attempt)
         if entry is not None and not entry.job.cancelled() and entry.job.exception() is not None:

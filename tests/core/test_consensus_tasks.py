@@ -3,7 +3,7 @@ the ledger keeps the record, the task ends with the decision or waits for the hu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -19,7 +19,7 @@ from swarm_tui.core.control import ControlError
 from swarm_tui.core.events import ConflictChanged
 from swarm_tui.core.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
-from swarm_tui.providers.base import StreamRequest, Usage
+from swarm_tui.providers.base import StreamEvent, StreamRequest, Usage
 from swarm_tui.report import build_report
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import Clock, OrchFactory
@@ -255,3 +255,36 @@ async def test_an_unusable_consensus_setting_fails_the_task_with_the_reason(
     task = await orch.task(task_id)
     assert task.state == TaskState.FAILED
     assert task.error is not None and "review mode needs an author and at least one" in task.error
+
+
+class Counting(FakeProvider):
+    """Counts the streams open at once."""
+
+    def __init__(self, name: str, answer: str) -> None:
+        super().__init__(name, lambda _r: Script(tokens=[answer, "", ""], usage=Usage(10, 5)))
+        self.active = 0
+        self.peak = 0
+
+    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            async for event in super().stream(request):
+                yield event
+        finally:
+            self.active -= 1
+
+
+async def test_consensus_calls_keep_to_their_providers_limit(make_orch: OrchFactory) -> None:
+    base = settings(models=["p1/m1", "p1/m1", "p1/m1"])
+    one = base.providers["p1"].model_copy(update={"max_concurrent": 1})
+    only = Counting("p1", "Blue")
+    orch = make_orch(
+        base.model_copy(update={"providers": {**base.providers, "p1": one}}),
+        {"p1": only, "p2": provider("p2", "x"), "p3": provider("p3", "x")},
+    )
+    first = await submit(orch, TaskMode.CONSENSUS)
+    second = await submit(orch, TaskMode.CONSENSUS)
+    await orch.run(until_idle=True)
+    assert [(await orch.task(t)).result for t in (first, second)] == ["Blue", "Blue"]
+    assert only.peak == 1  # six answers of two runs at once, one at a time on p1
