@@ -123,11 +123,23 @@ async def _run_tui(settings: Settings, orch: Orchestrator) -> None:
             loop.remove_signal_handler(sig)
 
 
+def _headless_logging() -> None:
+    """Headless: our own warnings (and swarm-tui's notes) on stderr as plain lines, before any
+    library sets up its own (the MCP SDK would otherwise log every HTTP request and tool call
+    at INFO through a rich handler)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    logging.getLogger("swarm_tui").setLevel(logging.INFO)
+
+
 async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
     settings = settings_from_args(args.config)
     path = db_path(settings, args.db)
     until_idle = bool(getattr(args, "until_idle", False))
     screen = not headless and sys.stdout.isatty() and sys.stdin.isatty()
+    if not screen:
+        _headless_logging()
     async with open_orchestrator(settings, path) as orch:
         if args.tasks:
             await _submit_file(orch, args.tasks)

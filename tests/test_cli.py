@@ -183,6 +183,7 @@ async def test_submit_from_another_process_reaches_a_running_orchestrator_then_s
         out, _ = await asyncio.wait_for(run.communicate(), 60)
     assert run.returncode == 0, out.decode()
     assert "done: 1 succeeded" in out.decode()
+    assert "HTTP Request" not in out.decode()  # libraries' INFO chatter stays off stderr
     assert query(db, "SELECT result FROM tasks") == [("done",)]
 
 
