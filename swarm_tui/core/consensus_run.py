@@ -26,8 +26,8 @@ from swarm_tui.core.events import ConflictChanged, Notice, StreamChunk
 from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.redact import Redactor
-from swarm_tui.core.runner import STOP_TARGETS, build_messages, finish_attempt
-from swarm_tui.providers.base import ChatMessage, Provider, Usage
+from swarm_tui.core.runner import STOP_TARGETS, attempt_end, build_messages, finish_attempt
+from swarm_tui.providers.base import ChatMessage, Provider
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.writes import AttemptEnd
 
@@ -130,17 +130,8 @@ class ConsensusRun:
     # ------------------------------------------------------------------ ending
     def _end(self, state: AttemptState, task_state: TaskState, started: float) -> AttemptEnd:
         caller = self._caller
-        usage = (caller.usage if caller else None) or Usage(None, None, source="unknown")
-        return AttemptEnd(
-            state,
-            task_state=task_state,
-            tokens_in=usage.input_tokens,
-            tokens_out=usage.output_tokens,
-            tokens_cached=usage.cached_tokens,
-            usage_source=usage.source,
-            cost_usd=caller.cost if caller else 0.0,
-            duration_ms=(time.monotonic() - started) * 1000,
-        )
+        usage, cost = (caller.usage, caller.cost) if caller else (None, 0.0)
+        return attempt_end(state, task_state, usage, cost, started)
 
     async def _conclude(self, record: ConsensusRecord, started: float) -> None:
         a = self.attempt

@@ -49,7 +49,7 @@ from swarm_tui.providers.pricing import price
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.writes import AttemptEnd
 
-__all__ = ["STOP_TARGETS", "AttemptRun", "build_messages", "finish_attempt"]
+__all__ = ["STOP_TARGETS", "AttemptRun", "attempt_end", "build_messages", "finish_attempt"]
 
 STOP_TARGETS: dict[str, TaskState] = {
     "pause": TaskState.PAUSED,
@@ -192,17 +192,7 @@ class AttemptRun:
         started: float,
     ) -> AttemptEnd:
         usage = usage or Usage(None, None, source="unknown")
-        return AttemptEnd(
-            state,
-            task_state=task_state,
-            tokens_in=usage.input_tokens,
-            tokens_out=usage.output_tokens,
-            tokens_cached=usage.cached_tokens,
-            usage_source=usage.source,
-            cost_usd=price(self.model, usage),
-            ttft_ms=ttft,
-            duration_ms=(time.monotonic() - started) * 1000,
-        )
+        return attempt_end(state, task_state, usage, price(self.model, usage), started, ttft)
 
     async def _failed(
         self,
@@ -283,6 +273,29 @@ class AttemptRun:
 
     async def _finish(self, end: AttemptEnd) -> None:
         await finish_attempt(self.ledger, self.bus, self.attempt, end, self.clock())
+
+
+def attempt_end(
+    state: AttemptState,
+    task_state: TaskState,
+    usage: Usage | None,
+    cost: float,
+    started: float,
+    ttft: float | None = None,
+) -> AttemptEnd:
+    """How an attempt ended, with its usage and cost; ``started`` is its ``time.monotonic()``."""
+    usage = usage or Usage(None, None, source="unknown")
+    return AttemptEnd(
+        state,
+        task_state=task_state,
+        tokens_in=usage.input_tokens,
+        tokens_out=usage.output_tokens,
+        tokens_cached=usage.cached_tokens,
+        usage_source=usage.source,
+        cost_usd=cost,
+        ttft_ms=ttft,
+        duration_ms=(time.monotonic() - started) * 1000,
+    )
 
 
 async def finish_attempt(
