@@ -23,7 +23,7 @@ from swarm_tui.core.consensus import (
 from swarm_tui.core.consensus_calls import CONSENSUS, ModelCaller, build_config, row_of
 from swarm_tui.core.consensus_run import ConsensusRun, feed_performance
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.events import AttemptStarted, ConflictChanged, TaskChanged
+from swarm_tui.core.events import AttemptStarted, ConflictChanged, Notice, TaskChanged
 from swarm_tui.core.models import Task, TaskMode, TaskState
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.provider_slots import ProviderSlots
@@ -50,6 +50,8 @@ class ConsensusControl:
     performance: Performance
     running: dict[int, Running]
     slots: ProviderSlots
+    budget_held: set[int]
+    """Consensus tasks told (once) that the budget cannot cover their worst case yet."""
 
     async def task(self, task_id: int) -> Task:
         raise NotImplementedError
@@ -98,6 +100,14 @@ class ConsensusControl:
         if config.arbiter is not None and (ref := config.arbiter.pick(agent_name, task.tags)):
             calls.append(ref)
         worst = sum(self.spending.cost_of(ref, messages) for ref in calls)
+        why = self.spending.budget.why_not(agent_name, (task.id, task.cost_usd), worst)
+        if why is not None:  # it waits in the queue until spend frees up or a limit is raised
+            if task.id not in self.budget_held:
+                self.budget_held.add(task.id)
+                text = f"task #{task.id} ({task.mode.value}) waits: {why}"
+                self.bus.publish(Notice("warning", text))
+            return False
+        self.budget_held.discard(task.id)
         hold = object()
         self.spending.reserve(hold, agent_name, task, CONSENSUS, worst)
         reason = f"{task.mode.value} of {len(models)}: {', '.join(models)}"

@@ -83,6 +83,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
         self.redactor = Redactor(key_envs)
         self.running: dict[int, Running] = {}
         self.orphans: set[int] = set()
+        self.budget_held: set[int] = set()
         self.slots = ProviderSlots(settings.providers, lambda p: self._count(provider=p))
         self._pass: DispatchPass | None = None
         self.flags: dict[str, str] = {}

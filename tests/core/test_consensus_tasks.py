@@ -9,6 +9,7 @@ import pytest
 
 from swarm_tui.config import (
     AgentConfig,
+    BudgetConfig,
     ConsensusSettings,
     ModelConfig,
     OrchestratorConfig,
@@ -16,7 +17,7 @@ from swarm_tui.config import (
     Settings,
 )
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.events import ConflictChanged
+from swarm_tui.core.events import ConflictChanged, Notice
 from swarm_tui.core.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.providers.base import StreamEvent, StreamRequest, Usage
@@ -288,3 +289,20 @@ async def test_consensus_calls_keep_to_their_providers_limit(make_orch: OrchFact
     await orch.run(until_idle=True)
     assert [(await orch.task(t)).result for t in (first, second)] == ["Blue", "Blue"]
     assert only.peak == 1  # six answers of two runs at once, one at a time on p1
+
+
+async def test_a_consensus_the_budget_cannot_cover_waits_and_says_why(
+    make_orch: OrchFactory,
+) -> None:
+    base = settings()
+    tight = base.model_copy(update={"budget": BudgetConfig(run_usd=0.001)})
+    providers = {p: provider(p, "Blue") for p in ("p1", "p2", "p3")}
+    orch = make_orch(tight, providers)
+    events = orch.bus.subscribe()
+    task_id = await submit(orch, TaskMode.CONSENSUS)
+    await orch.tick()
+    await orch.tick()
+    assert (await orch.task(task_id)).state == TaskState.QUEUED
+    assert not any(p.requests for p in providers.values())
+    told = [e.text for e in events.get_nowait() if isinstance(e, Notice)]
+    assert len([t for t in told if f"task #{task_id} (consensus) waits" in t]) == 1
