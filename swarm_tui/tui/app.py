@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from swarm_tui.config import Settings
+from swarm_tui.core.models import TaskState
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.hw.ollama_ps import OllamaPs
 from swarm_tui.store.ledger import Totals
@@ -139,8 +140,10 @@ class SwarmApp(Actions):
             focus.append(update.text[focus.attempt_id])
         if update.hardware is not None:
             self.query_one(HardwarePane).show(update.hardware)
-        if update.conflicts:
-            self._show_conflicts(update.conflicts)
+        gone = {t.id: None for t in update.tasks if t.state != TaskState.NEEDS_VOTE}
+        conflicts = {**gone, **update.conflicts}  # e.g. a waiting task was cancelled
+        if update.conflicts or any(t in self.query_one(VotingPane).conflicts for t in gone):
+            self._show_conflicts(conflicts)
         self._update_status(update)
         for level, text in update.notices:
             self.attention(text, severity=level if level in ("warning", "error") else "information")

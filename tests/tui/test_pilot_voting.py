@@ -74,3 +74,17 @@ async def test_the_arbiter_key_without_an_arbiter_says_so(make_room: RoomFactory
             "the refusal",
         )
         assert (await room.orch.task(task.id)).state == TaskState.NEEDS_VOTE
+
+
+async def test_a_waiting_task_cancelled_leaves_the_pane(make_room: RoomFactory) -> None:
+    settings = room_settings().model_copy(update={"consensus": ConsensusSettings(n=2)})
+    async with make_room(settings=settings) as room:
+        room.providers["p1"].script = own_answer("Red")  # type: ignore[assignment]
+        room.providers["p2"].script = own_answer("Blue")  # type: ignore[assignment]
+        task = await room.submit("Which colour?", role="a", mode=TaskMode.CONSENSUS)
+        await room.wait_state(task.id, TaskState.NEEDS_VOTE)
+        pane = room.app.query_one(VotingPane)
+        await room.wait_for(lambda: task.id in pane.conflicts, "the conflict in the pane")
+        await room.orch.cancel(task.id)
+        await room.wait_for(lambda: task.id not in pane.conflicts, "the conflict to leave")
+        assert (await room.orch.task(task.id)).state == TaskState.CANCELLED
