@@ -7,6 +7,7 @@ from __future__ import annotations
 from swarm_tui.config import ConsensusSettings
 from swarm_tui.core.models import TaskMode, TaskState
 from swarm_tui.providers.base import StreamRequest
+from swarm_tui.tui.widgets.status_bar import StatusBar
 from swarm_tui.tui.widgets.voting_pane import VotingPane
 from tests.core.consensus.scripted import letter_of, shown
 from tests.fakes import Script
@@ -40,6 +41,8 @@ async def test_a_tied_consensus_is_settled_with_a_key_in_the_voting_pane(
         await room.wait_for(lambda: task.id in pane.conflicts, "the conflict in the pane")
         assert pane.display
         assert any("waits for your vote" in n for n in room.notices("warning"))
+        bar = room.app.query_one(StatusBar)
+        await room.wait_for(lambda: "1 to vote (v)" in bar.text, "the status bar to say so")
         record = pane.conflicts[task.id].record
         blue = next(i for i, g in enumerate(record.groups, 1) if g.text == "Blue")
 
@@ -48,6 +51,7 @@ async def test_a_tied_consensus_is_settled_with_a_key_in_the_voting_pane(
         await room.press(str(blue))
         done = await room.wait_state(task.id, TaskState.SUCCEEDED)
         assert done.result == "Blue"
+        await room.wait_for(lambda: "to vote" not in bar.text, "the status bar to clear")
         decided = await room.orch.consensus_record(task.id)
         assert decided is not None and decided.decided_by == "human"
         await room.wait_for(lambda: task.id not in pane.conflicts, "the conflict to leave")

@@ -26,6 +26,8 @@ def status_text(
         f"{by.get('queued', 0)} queued",
         f"{by.get('failed', 0)} failed",
     ]
+    if by.get("needs_vote"):  # a human is needed: shown even when compact
+        parts.append(f"{by['needs_vote']} to vote (v)")
     if not compact:
         parts.append(f"{by.get('succeeded', 0)} done")
         if by.get("paused"):
