@@ -151,7 +151,8 @@ class ConsensusRun:
             feed_performance(self.performance, record)
         if record.status == "needs_human":
             self.bus.publish(ConflictChanged(a.task_id, record.status, record.reason))
-            text = f"task #{a.task_id} waits for your vote: {record.reason}"
+            text = f"task #{a.task_id} waits for your vote: {record.reason} (v in the room, or"
+            text += f" swarm-tui decide {a.task_id})"
             self.bus.publish(Notice("warning", text))
 
     async def _finish(self, end: AttemptEnd) -> bool:
