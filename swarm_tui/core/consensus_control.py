@@ -8,7 +8,6 @@ first and writes nothing when it refuses (:class:`ControlError`, in words a pers
 from __future__ import annotations
 
 import asyncio
-import functools
 import random
 from collections.abc import Callable, Mapping
 
@@ -23,13 +22,13 @@ from swarm_tui.core.consensus import (
 from swarm_tui.core.consensus_calls import CONSENSUS, ModelCaller, build_config, row_of
 from swarm_tui.core.consensus_run import ConsensusRun, feed_performance
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.events import AttemptStarted, ConflictChanged, Notice, TaskChanged
+from swarm_tui.core.events import ConflictChanged, Notice, TaskChanged
 from swarm_tui.core.models import Task, TaskMode, TaskState
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.provider_slots import ProviderSlots
 from swarm_tui.core.redact import Redactor
 from swarm_tui.core.runner import build_messages
-from swarm_tui.core.running import Running
+from swarm_tui.core.running import Running, launch
 from swarm_tui.core.spending import Spending
 from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger
@@ -140,15 +139,7 @@ class ConsensusControl:
             clock=self.clock,
             rng=self.rng,
         )
-        job = asyncio.create_task(run.run(), name=f"consensus-{attempt.id}")
-        self.running[attempt.id] = Running(run, job)
-        job.add_done_callback(functools.partial(self._finished, attempt.id))
-        self.bus.publish(TaskChanged(task.id, TaskState.RUNNING, reason))
-        self.bus.publish(
-            AttemptStarted(
-                task.id, attempt.id, attempt.number, agent_name, CONSENSUS, attempt.model, reason
-            )
-        )
+        launch(run, self.running, self.bus, self._finished)
         return True
 
     # ------------------------------------------------------------------ reads

@@ -22,7 +22,7 @@ from swarm_tui.core.consensus_calls import CONSENSUS
 from swarm_tui.core.consensus_control import ConsensusControl
 from swarm_tui.core.control import Control, ControlError
 from swarm_tui.core.dispatch_pass import DispatchPass
-from swarm_tui.core.events import AttemptStarted, Notice, TaskChanged
+from swarm_tui.core.events import Notice, TaskChanged
 from swarm_tui.core.fallback import Resilience
 from swarm_tui.core.journal import Journal
 from swarm_tui.core.models import Attempt, Task, TaskMode, TaskState
@@ -33,7 +33,7 @@ from swarm_tui.core.redact import Redactor
 from swarm_tui.core.router import Choice, RouteInputs, Router
 from swarm_tui.core.routing_inputs import RoutingInputs
 from swarm_tui.core.runner import AttemptRun, build_messages
-from swarm_tui.core.running import Running
+from swarm_tui.core.running import Running, launch
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.toolcontrol import ToolControl
 from swarm_tui.core.upkeep import Upkeep
@@ -284,7 +284,6 @@ class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
             self.spending.budget.release(hold)
             self.breakers.released(f"{choice.provider}/{choice.model}")
             return False
-        reason = attempt.routing_reason
         self.spending.budget.rekey(hold, attempt.id)
         self.escalate.pop(task.id, None)
         self.resilience.dispatched(task.id)
@@ -306,21 +305,7 @@ class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
             journal=self.journal,
             tools=self._tool_loop(attempt, agent_name, agent),
         )
-        job = asyncio.create_task(run.run(), name=f"attempt-{attempt.id}")
-        self.running[attempt.id] = Running(run, job)
-        job.add_done_callback(functools.partial(self._finished, attempt.id))
-        self.bus.publish(TaskChanged(task.id, TaskState.RUNNING, reason))
-        self.bus.publish(
-            AttemptStarted(
-                task.id,
-                attempt.id,
-                attempt.number,
-                agent_name,
-                choice.provider,
-                choice.model,
-                reason,
-            )
-        )
+        launch(run, self.running, self.bus, self._finished)
         return True
 
     def _route_inputs(
