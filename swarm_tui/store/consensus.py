@@ -192,21 +192,20 @@ class ConsensusRecords:
     async def model_standing(self, models: Sequence[str], window: int) -> dict[str, float]:
         """Per model: the share of its last ``window`` decided answers that won (0..1);
         models with no decided answer yet are left out."""
-        out: dict[str, float] = {}
-        for model in models:
-            rows = await self._rows(
-                """SELECT COALESCE(SUM(answers), 0), COALESCE(SUM(won), 0) FROM (
-                     SELECT m.answers, m.won FROM consensus_models m
-                     JOIN consensus c ON c.task_id = m.task_id
-                     WHERE m.model = ? AND m.answers > 0 AND c.status = 'decided'
-                       AND c.mode = 'consensus'
-                     ORDER BY m.ts DESC LIMIT ?)""",
-                (model, window),
-            )
-            answers, won = int(rows[0][0]), int(rows[0][1])
-            if answers:
-                out[model] = won / answers
-        return out
+        if not models:
+            return {}
+        marks = ",".join("?" * len(models))
+        rows = await self._rows(
+            f"""SELECT model, SUM(answers), SUM(won) FROM (
+                  SELECT m.model, m.answers, m.won, ROW_NUMBER() OVER (
+                    PARTITION BY m.model ORDER BY m.ts DESC) AS n
+                  FROM consensus_models m JOIN consensus c ON c.task_id = m.task_id
+                  WHERE m.model IN ({marks}) AND m.answers > 0 AND c.status = 'decided'
+                    AND c.mode = 'consensus')
+                WHERE n <= ? GROUP BY model""",
+            (*models, window),
+        )
+        return {str(r[0]): int(r[2]) / int(r[1]) for r in rows if r[1]}
 
 
 def _row(r: Sequence[Any]) -> ConsensusRow:

@@ -116,6 +116,8 @@ async def test_disagreement_goes_to_a_vote_and_the_record_counts_votes_won(
     assert won == {"p1/m1": (1, 1), "p2/m1": (1, 0), "p3/m1": (1, 0)}
     assert orch.performance._get("p1/m1").quality[-1] == 1.0
     assert orch.performance._get("p3/m1").quality[-1] == 0.0
+    standing = await ledger.model_standing(["p1/m1", "p3/m1", "p9/none"], window=20)
+    assert standing == {"p1/m1": 1.0, "p3/m1": 0.0}  # the record weights' input
 
 
 def tie_providers() -> dict[str, FakeProvider]:
