@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -12,6 +13,8 @@ from swarm_tui.config_errors import config_problem, looks_like_secret
 __all__ = ["MCPConfig", "MCPServerConfig", "ToolPolicy"]
 
 ToolPolicy = Literal["auto", "ask", "deny"]
+
+_TEMPLATE_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 class MCPServerConfig(Strict):
@@ -31,7 +34,8 @@ class MCPServerConfig(Strict):
     """Streamable-HTTP endpoint, e.g. ``"http://127.0.0.1:8000/mcp"`` (instead of command)."""
     headers: dict[str, str] = Field(default_factory=dict)
     """HTTP headers, as header -> NAME of the environment variable holding its value
-    (``Authorization = "GITHUB_MCP_AUTH"``); never the value itself."""
+    (``Authorization = "GITHUB_MCP_AUTH"``), or a template reading variables
+    (``Authorization = "Bearer ${DOCS_TOKEN}"``); never the secret itself."""
     timeout_s: Annotated[float, Field(gt=0)] = 30.0
     """Longest one request to this server may take (start-up and tool calls)."""
     start: Literal["boot", "first_use"] = "first_use"
@@ -55,7 +59,13 @@ class MCPServerConfig(Strict):
     @classmethod
     def _headers(cls, v: dict[str, str]) -> dict[str, str]:
         for value in v.values():
-            check_env_name(value)
+            if not _TEMPLATE_REF.search(value):
+                check_env_name(value)
+            elif "$" in _TEMPLATE_REF.sub("", value) or looks_like_secret(value):
+                raise ValueError(
+                    "a header template reads variables as ${NAME} (letters, digits, _) and"
+                    " holds no secret itself; the value given is not shown"
+                )
         return v
 
     @model_validator(mode="after")

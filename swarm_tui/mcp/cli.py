@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import tomllib
-from pathlib import Path
 
-from swarm_tui.config import find_config, load_settings
-from swarm_tui.config_errors import ConfigError
 from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
-from swarm_tui.mcp.importer import import_servers, to_toml
+from swarm_tui.mcp.import_cli import cmd_mcp_import
 from swarm_tui.mcp.serve import build_swarm_server
 from swarm_tui.runtime import db_path, settings_from_args
 from swarm_tui.store.ledger import Ledger
@@ -66,26 +61,4 @@ async def cmd_mcp_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
-    imported = import_servers(Path(args.file).expanduser())
-    text = to_toml(imported)
-    if not args.write:
-        print(text, end="")
-        return 0
-    target = find_config(args.config)
-    if target is None:
-        raise ConfigError("--write: no config file in use; pass --config PATH")
-    existing = target.read_text(encoding="utf-8") if target.exists() else ""
-    known = tomllib.loads(existing).get("mcp", {}).get("servers", {}) if existing else {}
-    clash = sorted(set(imported.tables) & set(known))
-    if clash:
-        raise ConfigError(f"{target}: already defines mcp.servers {', '.join(clash)}")
-    target.write_text(existing.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-    try:
-        load_settings(target)  # the result must still validate
-    except ConfigError:
-        target.write_text(existing, encoding="utf-8")
-        raise
-    for note in imported.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print(f"added {len(imported.tables)} server(s) to {target}", file=sys.stderr)
-    return 0
+    return cmd_mcp_import(args)

@@ -30,6 +30,7 @@ from mcp.types import PaginatedRequestParams
 
 from swarm_tui.config import MCPServerConfig
 from swarm_tui.core.toolloop import ToolHostError
+from swarm_tui.mcp.envrefs import header_values
 
 __all__ = ["MCPConnection", "ServerUnavailable", "child_env", "open_session"]
 
@@ -106,7 +107,7 @@ def open_session(
                 import httpx2
                 from mcp.client.streamable_http import streamable_http_client
 
-                headers = {h: source.get(env, "") for h, env in config.headers.items()}
+                headers = header_values(config.headers, source)
                 client = httpx2.AsyncClient(headers=headers, timeout=timeout)
                 transport = streamable_http_client(config.url or "", http_client=client)
             async with (

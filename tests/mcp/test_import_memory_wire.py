@@ -10,7 +10,8 @@ import pytest
 from mcp import Client
 
 from swarm_tui.cli import main
-from swarm_tui.mcp.importer import import_servers, to_toml
+from swarm_tui.mcp.import_toml import to_toml
+from swarm_tui.mcp.importer import import_servers
 from swarm_tui.mcp.memory import memory_server
 from swarm_tui.providers.base import ChatMessage, ToolCall
 from swarm_tui.providers.wire import (
