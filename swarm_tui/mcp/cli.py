@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from swarm_tui.argtypes import port
 from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
 from swarm_tui.mcp.import_cli import cmd_mcp_import
 from swarm_tui.mcp.serve import build_swarm_server
+from swarm_tui.mcp.serve_http import serve_http
+from swarm_tui.mcp.serve_token import TokenError, ensure_token, token_path
 from swarm_tui.runtime import db_path, settings_from_args
 from swarm_tui.store.ledger import Ledger
 
@@ -21,7 +25,12 @@ def add_mcp_arguments(
         parents=[common],
         help="serve shared memory and task tools over MCP (stdio, or --http PORT)",
     )
-    serve.add_argument("--http", type=int, metavar="PORT", help="streamable HTTP on PORT")
+    serve.add_argument(
+        "--http",
+        type=port,
+        metavar="PORT",
+        help="streamable HTTP on PORT (1-65535); clients need the bearer token it names",
+    )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address for --http (default 127.0.0.1, loopback)"
     )
@@ -47,17 +56,20 @@ def add_mcp_arguments(
 async def cmd_mcp_serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args.config)
     path = db_path(settings, args.db)
-    path.parent.mkdir(parents=True, exist_ok=True)
     ledger = await Ledger.open(path)
     try:
         server = build_swarm_server(settings, ledger, project=args.project, author=args.author)
-        if args.http is not None:
-            await server.run_streamable_http_async(host=args.host, port=args.http)
-        else:
+        if args.http is None:
             await server.run_stdio_async()
+            return 0
+        try:
+            token, where = ensure_token(token_path(path))
+        except TokenError as exc:
+            print(f"swarm-tui mcp-serve: {exc}", file=sys.stderr)
+            return 2
+        return await serve_http(server, args.host, args.http, token, where)
     finally:
         await ledger.close()
-    return 0
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:

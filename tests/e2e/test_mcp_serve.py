@@ -1,6 +1,7 @@
 """A real MCP client talks to `swarm-tui mcp-serve` while a headless orchestrator in another
 process completes the task it submitted, through the shared ledger; and the same tools over
-streamable HTTP (``--http PORT``), listening on loopback only."""
+streamable HTTP (``--http PORT``), listening on loopback only, with the bearer token from
+the file beside the ledger (tests/e2e/test_mcp_serve_auth.py: without it, nothing)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import psutil
 import pytest
 from mcp import Client, ClientSession, StdioServerParameters
@@ -148,8 +150,11 @@ async def test_streamable_http_client_on_loopback(tmp_path: Path) -> None:
     try:
         assert await _listening(proc, port) == {("127.0.0.1", port)}  # loopback only
         url = f"http://127.0.0.1:{port}/mcp"
+        token = db.with_name(db.name + ".mcp-token").read_text().strip()
+        auth = {"Authorization": f"Bearer {token}"}
         async with (
-            streamable_http_client(url) as (read, write),
+            httpx2.AsyncClient(headers=auth, timeout=60) as http,
+            streamable_http_client(url, http_client=http) as (read, write),
             ClientSession(read, write, read_timeout_seconds=60) as session,
         ):
             init = await session.initialize()
@@ -170,9 +175,11 @@ async def test_streamable_http_client_on_loopback(tmp_path: Path) -> None:
                 await session.call_tool("get_task_result", {"task_id": submitted["task_id"]})
             )
             assert got["state"] == "queued" and got["result"] is None
-        async with Client(url, read_timeout_seconds=60) as client:  # the SDK's default mode
-            listed = _data(await client.call_tool("list_memories", {}))
-            assert listed == {"memories": ["http/note"]}
+        async with httpx2.AsyncClient(headers=auth) as http:
+            transport = streamable_http_client(url, http_client=http)
+            async with Client(transport, read_timeout_seconds=60) as client:  # SDK default mode
+                listed = _data(await client.call_tool("list_memories", {}))
+                assert listed == {"memories": ["http/note"]}
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), 30)

@@ -1,0 +1,51 @@
+"""Files and folders the swarm creates are private to the user: files 0600, folders 0700.
+
+Prompts, answers, memory, logs and tokens must not be readable by other local users, whatever
+the umask. Each helper creates with the private mode from the start (no window where the file
+is open to others) and never changes the mode of a file or folder that already existed: that
+one is the user's (or another program's) to keep as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import IO, Literal, overload
+
+__all__ = ["DIR_MODE", "FILE_MODE", "create_private", "open_append", "private_dir"]
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder: created 0700 when missing (parents as the umask says)."""
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # made meanwhile by someone else: theirs
+            path.mkdir(mode=DIR_MODE)
+    return path
+
+
+def create_private(path: Path) -> bool:
+    """Create ``path`` empty and 0600 if it does not exist; True when this call created it."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+@overload
+def open_append(path: Path, binary: Literal[True]) -> IO[bytes]: ...
+@overload
+def open_append(path: Path, binary: Literal[False] = ...) -> IO[str]: ...
+def open_append(path: Path, binary: bool = False) -> IO[bytes] | IO[str]:
+    """Open a log file for appending, created 0600 (and its folder 0700) when missing."""
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+    if binary:
+        return os.fdopen(fd, "ab")
+    return os.fdopen(fd, "a", encoding="utf-8")
