@@ -15,9 +15,11 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
+from swarm_tui.argtypes import port_or_zero
 from swarm_tui.hw.model import HardwareSample
 from swarm_tui.hw.probe import ProbeError, ProbeServer, check_bind
 from swarm_tui.hw.report import sample_json, sample_lines
@@ -50,13 +52,24 @@ def add_probe_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=port_or_zero,
         default=DEFAULT_PROBE_PORT,
         help=f"port (default {DEFAULT_PROBE_PORT}; 0 picks a free one)",
     )
     parser.add_argument(
-        "--token", default=None, help=f"bearer token requests must carry (default: ${TOKEN_ENV})"
+        "--token-file",
+        metavar="FILE",
+        default=None,
+        help=f"read the bearer token requests must carry from FILE (default: ${TOKEN_ENV})",
     )
+    parser.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="without a token, also answer requests naming this host (repeatable)",
+    )
+    parser.add_argument("--token", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--ollama",
         metavar="URL",
@@ -155,16 +168,38 @@ def cmd_probe(args: argparse.Namespace, config: HardwareConfig | None = None) ->
     if not getattr(args, "serve", False):
         return asyncio.run(_hw(cfg, json_out=True))
     host = getattr(args, "host", "127.0.0.1")
-    token = getattr(args, "token", None) or os.environ.get(TOKEN_ENV) or None
     try:
+        token = probe_token(args)
         check_bind(host, token)
     except ProbeError as exc:
         print(f"swarm-tui probe: {exc}", file=sys.stderr)
         return 2
     port = getattr(args, "port", DEFAULT_PROBE_PORT)
+    allowed = list(getattr(args, "allow_host", None) or [])
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(serve_probe(cfg, host, port, token))
+        return asyncio.run(serve_probe(cfg, host, port, token, allowed_hosts=allowed))
     return 0
+
+
+def probe_token(args: argparse.Namespace) -> str | None:
+    """The token from ``--token-file`` or ``$SWARM_TUI_PROBE_TOKEN``; never from the command
+    line, where every local user can read it (``ps``, ``/proc/PID/cmdline``)."""
+    if getattr(args, "token", None):
+        raise ProbeError(
+            "--token is not accepted: the process list shows it to every user on this host;"
+            f" put the token in ${TOKEN_ENV} or in a file for --token-file"
+        )
+    path = getattr(args, "token_file", None)
+    if not path:
+        return os.environ.get(TOKEN_ENV) or None
+    try:
+        token = Path(path).expanduser().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ProbeError(f"--token-file {path}: cannot read: {why}") from None
+    if not token:
+        raise ProbeError(f"--token-file {path}: the file is empty")
+    return token
 
 
 async def serve_probe(
@@ -173,6 +208,7 @@ async def serve_probe(
     port: int,
     token: str | None,
     stop: asyncio.Event | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> int:
     """Sample in the background and serve the newest sample until ``stop`` (or SIGTERM)."""
     stop = stop or asyncio.Event()
@@ -187,7 +223,7 @@ async def serve_probe(
 
     runner = asyncio.create_task(sampler.run())
     try:
-        async with ProbeServer(latest, host, port, token) as server:
+        async with ProbeServer(latest, host, port, token, allowed_hosts) as server:
             guarded = "bearer token required" if token else "no token (loopback only)"
             print(
                 f"swarm-tui probe: serving {server.url}/sample and /metrics; {guarded}", flush=True

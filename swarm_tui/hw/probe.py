@@ -3,8 +3,10 @@ on another machine. ``GET /sample`` is the sample as JSON, ``GET /metrics`` the 
 Prometheus text format.
 
 It binds 127.0.0.1 by default. It refuses to bind anything but a loopback address without a
-token; with a token every request needs ``Authorization: Bearer <token>``. No request can
-change anything: only GET is answered.
+token; with a token every request needs ``Authorization: Bearer <token>``. Without a token,
+a request must name this host by a loopback name or the bound address in its ``Host`` header
+(or a name allowed with ``--allow-host``): a web page that rebinds its own name to 127.0.0.1
+cannot read ``/sample``. No request can change anything: only GET is answered.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 import hmac
 import ipaddress
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 from swarm_tui.hw.model import HardwareSample
 from swarm_tui.hw.promtext import family
@@ -43,7 +45,7 @@ def check_bind(host: str, token: str | None) -> None:
     if not is_loopback(host) and not token:
         raise ProbeError(
             f"refusing to serve on {host} without a token: anyone who can reach it could read "
-            "this host; set SWARM_TUI_PROBE_TOKEN (or --token), or bind 127.0.0.1"
+            "this host; set SWARM_TUI_PROBE_TOKEN (or --token-file FILE), or bind 127.0.0.1"
         )
 
 
@@ -148,12 +150,14 @@ class ProbeServer:
         host: str = "127.0.0.1",
         port: int = 9477,
         token: str | None = None,
+        allowed_hosts: Sequence[str] = (),
     ) -> None:
         check_bind(host, token)
         self.latest = latest
         self.host = host
         self.port = port
         self.token = token
+        self.allowed_hosts = {h.lower() for h in allowed_hosts} | {host.strip("[]").lower()}
         self._server: asyncio.Server | None = None
 
     @property
@@ -209,6 +213,8 @@ class ProbeServer:
             return 405, "text/plain", b"read-only: GET only\n", {"Allow": "GET"}
         if self.token and not _authorised(headers.get("authorization", ""), self.token):
             return 401, "text/plain", b"bearer token required\n", {"WWW-Authenticate": "Bearer"}
+        if not self.token and not self._host_allowed(headers.get("host", "")):
+            return 421, "text/plain", b"this Host is not served here (see --allow-host)\n", {}
         path = target.split("?", 1)[0]
         if path not in ("/sample", "/metrics"):
             return 404, "text/plain", b"not found: try /sample or /metrics\n", {}
@@ -219,6 +225,15 @@ class ProbeServer:
         if path == "/sample":
             return 200, "application/json", json.dumps(sample.to_json()).encode(), {}
         return 200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(sample).encode(), {}
+
+    def _host_allowed(self, header: str) -> bool:
+        """A loopback name, the bound address, or an allowed name (any port)."""
+        if header.startswith("["):
+            name = header[1:].partition("]")[0]
+        else:
+            name = header.rpartition(":")[0] if ":" in header else header
+        name = name.lower()
+        return bool(name) and (is_loopback(name) or name in self.allowed_hosts)
 
     @staticmethod
     async def _write(
@@ -254,5 +269,6 @@ _REASONS = {
     404: "Not Found",
     405: "Method Not Allowed",
     500: "Internal Server Error",
+    421: "Misdirected Request",
     431: "Request Header Fields Too Large",
 }
