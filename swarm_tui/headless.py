@@ -30,6 +30,7 @@ from swarm_tui.core.events import (
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.taskfile import load_task_file
 from swarm_tui.hw.events import HardwareSampled
+from swarm_tui.private_files import prepare_private_file
 from swarm_tui.runtime import db_path, hardware_sampler, open_orchestrator, settings_from_args
 
 __all__ = ["cmd_run", "log_events"]
@@ -106,8 +107,10 @@ async def _run_tui(settings: Settings, orch: Orchestrator) -> None:
     from swarm_tui.tui.app import make_app
 
     # Log lines must not land on the screen: they go to a file next to the ledger.
+    log_file = orch.ledger.path.parent / "swarm-tui.log"
+    prepare_private_file(log_file)  # 0600: log lines quote prompts and tool output
     logging.basicConfig(
-        filename=orch.ledger.path.parent / "swarm-tui.log",
+        filename=log_file,
         level=logging.INFO,
         force=True,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -11,9 +11,16 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import IO, Literal, overload
+from typing import BinaryIO, Literal, TextIO, overload
 
-__all__ = ["DIR_MODE", "FILE_MODE", "create_private", "open_append", "private_dir"]
+__all__ = [
+    "DIR_MODE",
+    "FILE_MODE",
+    "create_private",
+    "open_append",
+    "prepare_private_file",
+    "private_dir",
+]
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -38,11 +45,21 @@ def create_private(path: Path) -> bool:
     return True
 
 
+def prepare_private_file(path: Path) -> None:
+    """Before a library (SQLite, logging) creates ``path``: its folder 0700 when missing
+    (OSError when it cannot be made), the file itself empty and 0600 when missing. When the
+    file cannot be created here, the library's own open reports why. SQLite gives its -wal
+    and -shm files the mode of the database file, so they are 0600 too."""
+    private_dir(path.parent)
+    with contextlib.suppress(OSError):
+        create_private(path)
+
+
 @overload
-def open_append(path: Path, binary: Literal[True]) -> IO[bytes]: ...
+def open_append(path: Path, binary: Literal[True]) -> BinaryIO: ...
 @overload
-def open_append(path: Path, binary: Literal[False] = ...) -> IO[str]: ...
-def open_append(path: Path, binary: bool = False) -> IO[bytes] | IO[str]:
+def open_append(path: Path, binary: Literal[False] = ...) -> TextIO: ...
+def open_append(path: Path, binary: bool = False) -> BinaryIO | TextIO:
     """Open a log file for appending, created 0600 (and its folder 0700) when missing."""
     private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)

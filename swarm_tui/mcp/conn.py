@@ -31,6 +31,7 @@ from mcp.types import PaginatedRequestParams
 from swarm_tui.config import MCPServerConfig
 from swarm_tui.core.toolloop import ToolHostError
 from swarm_tui.mcp.envrefs import header_values
+from swarm_tui.private_files import open_append
 
 __all__ = ["MCPConnection", "ServerUnavailable", "child_env", "open_session"]
 
@@ -93,8 +94,7 @@ def open_session(
         source = os.environ if env_source is None else env_source
         timeout = config.timeout_s
         cwd = os.path.expanduser(config.cwd) if config.cwd else None  # noqa: ASYNC240
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("a", encoding="utf-8") as errlog:
+        with open_append(log_path) as errlog:
             if config.command is not None:
                 params = StdioServerParameters(
                     command=config.command,

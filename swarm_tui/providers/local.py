@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from swarm_tui.config import ProviderConfig
+from swarm_tui.private_files import open_append
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,
@@ -129,8 +130,7 @@ class LocalModelServer:
             fd, name = tempfile.mkstemp(prefix="swarm-tui-local-model-", suffix=".log")
             os.close(fd)
             self.log_path = Path(name)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
+        with open_append(self.log_path, binary=True) as log:
             return subprocess.Popen(
                 self.command(gguf, port),
                 stdin=subprocess.DEVNULL,

@@ -9,6 +9,7 @@ from typing import TypeVar, cast
 
 import aiosqlite
 
+from swarm_tui.private_files import prepare_private_file
 from swarm_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = ["LedgerError", "connect", "migrate", "on_thread"]
@@ -24,7 +25,7 @@ async def connect(path: Path, *, readonly: bool = False) -> aiosqlite.Connection
     """Open ``path`` with the project's pragmas. Autocommit mode: transactions are explicit."""
     if not readonly:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            prepare_private_file(path)  # 0600 (its -wal/-shm too), a new folder 0700
         except OSError as exc:
             raise LedgerError(f"{path}: cannot create its folder: {exc.strerror}") from None
     elif not path.exists():  # noqa: ASYNC240 - one stat, before any I/O starts

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from swarm_tui.config import ProviderConfig
+from swarm_tui.private_files import open_append
 from swarm_tui.providers.base import ProviderError, StreamEvent, StreamRequest
 from swarm_tui.providers.cli.dialect import Dialect, cli_error
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer
@@ -104,7 +105,6 @@ class CLIProvider:
     async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
         launch = self.config.launch
         dialect = self.dialect(self.name)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=f"swarm-{self.name}-"))
         env = self._env()
         hookup = Hookup()
@@ -116,7 +116,7 @@ class CLIProvider:
             env.update(hookup.env)
         extra = [*hookup.args, *launch.args]
         argv = dialect.argv(self.config.binary, request, extra, scratch)
-        with self.log_path.open("ab") as log:
+        with open_append(self.log_path, binary=True) as log:
             log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {argv[0]}\n".encode())
             if hookup.note:
                 log.write(f"[swarm-tui] {hookup.note}\n".encode())
