@@ -22,7 +22,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
-from swarm_tui.hw.probe import check_bind
+from swarm_tui.hw.probe import check_bind, is_loopback
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -129,6 +129,12 @@ async def serve_http(server: MCPServer, host: str, port: int, token: str, where:
     )
     # The SDK and uvicorn log every start, session and request at INFO: keep warnings only.
     logging.getLogger("mcp").setLevel(logging.WARNING)
+    if not is_loopback(host):
+        print(
+            f"swarm-tui mcp-serve: note: {host} is reachable from the network over plain HTTP;"
+            " the token and all traffic can be read on the way (put TLS in front of it)",
+            file=sys.stderr,
+        )
     config = uvicorn.Config(BearerAuth(app, token), log_level="warning", access_log=False)
     try:
         await uvicorn.Server(config).serve(sockets=[sock])

@@ -166,3 +166,30 @@ def test_token_file_is_private_and_reused(tmp_path: Path) -> None:
         assert len(first) >= 32 and json.dumps(first)  # url-safe text
     finally:
         os.umask(old)
+
+
+async def test_the_hub_reaches_mcp_serve_with_a_header_template(
+    served: Served, tmp_path: Path
+) -> None:
+    """An [mcp.servers] entry for another swarm's mcp-serve: the token comes from the
+    environment through ``Authorization = "Bearer ${...}"``; without the variable the server
+    is refused with its name, never sent an empty header."""
+    from swarm_tui.config import MCPConfig, MCPServerConfig
+    from swarm_tui.core.toolloop import ToolHostError
+    from swarm_tui.mcp.hub import MCPHub
+
+    server = MCPServerConfig(
+        url=served.url, headers={"Authorization": "Bearer ${OTHER_SWARM_TOKEN}"}, timeout_s=60
+    )
+    token = served.token_file.read_text().strip()
+    for env, works in (({"OTHER_SWARM_TOKEN": token}, True), ({}, False)):
+        hub = MCPHub(MCPConfig(servers={"other": server}), tmp_path / "logs", env_source=env)
+        try:
+            if works:
+                names = {t.name for t in await hub.tools_for("a", ["other"])}
+                assert "other__write_memory" in names
+            else:
+                with pytest.raises(ToolHostError, match="OTHER_SWARM_TOKEN"):
+                    await hub.conns["other"].ensure()
+        finally:
+            await hub.close()
