@@ -17,7 +17,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["MissingVariable", "Ref", "header_values", "parse", "template_names"]
+__all__ = [
+    "MissingVariable",
+    "Ref",
+    "header_values",
+    "parse",
+    "template_names",
+    "unset_header_variables",
+]
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _REF = re.compile(
@@ -89,17 +96,25 @@ def template_names(template: str) -> list[str]:
     return _TEMPLATE_REF.findall(template)
 
 
+def unset_header_variables(headers: Mapping[str, str], source: Mapping[str, str]) -> list[str]:
+    """``"Header ($NAME)"`` for each variable a header reads that is unset or empty (an empty
+    ``Authorization`` would reach the server as an anonymous request)."""
+    return [
+        f"{header} (${name})"
+        for header, spec in headers.items()
+        for name in (template_names(spec) or [spec])
+        if not source.get(name)
+    ]
+
+
 def header_values(headers: Mapping[str, str], source: Mapping[str, str]) -> dict[str, str]:
     """Header -> value to send. Each configured value is a variable NAME or a ``${NAME}``
     template; raises :class:`MissingVariable` naming the header and variable when unset."""
+    unset = unset_header_variables(headers, source)
+    if unset:
+        raise MissingVariable(f"header {', '.join(unset)} has no value (set the variable)")
     out: dict[str, str] = {}
     for header, spec in headers.items():
-        names = template_names(spec) or [spec]
-        missing = [n for n in names if n not in source]
-        if missing:
-            raise MissingVariable(
-                f"header {header} needs the environment variable {missing[0]}, which is not set"
-            )
         if template_names(spec):
             out[header] = _TEMPLATE_REF.sub(lambda m: source[m.group(1)], spec)
         else:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from swarm_tui.config_errors import ConfigError, looks_like_secret
 from swarm_tui.mcp import jsonc
@@ -189,8 +190,11 @@ def _one(name: str, raw: dict[str, Any], words: Words) -> dict[str, Any]:
     if url is None:
         raise LeftOut("it has neither a command nor a url")
     table = _http_table(raw, url, words)
-    if kind == "sse" or kind not in ("", "http", "streamable-http", "streamablehttp"):
+    guessed = not kind and urlsplit(table["url"]).path.rstrip("/").endswith("/sse")
+    if guessed or kind == "sse" or kind not in ("", "http", "streamable-http", "streamablehttp"):
         what = "SSE (the older HTTP+SSE transport)" if kind == "sse" else repr(kind)
+        if guessed:
+            what = "SSE (no type given, and its url ends in /sse)"
         raise LeftOut(
             f"its transport is {what}; swarm-tui's hub speaks streamable HTTP and stdio only."
             " If the server also serves streamable HTTP (often /mcp instead of /sse), set that"

@@ -232,13 +232,21 @@ def test_header_variables_are_reused_not_renamed(tmp_path: Path) -> None:
     config = MCPServerConfig.model_validate(imported.tables["docs"])
     sent = header_values(config.headers, {"DOCS_TOKEN": "t1", "TEAM": "red", "ORG": "o"})
     assert sent == {"Authorization": "Bearer t1", "X-Team": "red", "X-Org": "o"}
-    with pytest.raises(MissingVariable, match=r"Authorization needs .* DOCS_TOKEN"):
-        header_values(config.headers, {"TEAM": "red", "ORG": "o"})
+    with pytest.raises(MissingVariable, match=r"header Authorization \(\$DOCS_TOKEN\) has no"):
+        header_values(config.headers, {"TEAM": "red", "ORG": "o", "DOCS_TOKEN": ""})
 
 
 def test_sse_server_is_left_out_with_a_note_and_kept_commented(tmp_path: Path) -> None:
-    imported = _import(tmp_path, {"events": {"type": "sse", "url": "http://127.0.0.1:9/sse"}})
-    assert imported.tables == {}
+    imported = _import(
+        tmp_path,
+        {
+            "events": {"type": "sse", "url": "http://127.0.0.1:9/sse"},
+            "cursor_style": {"url": "http://127.0.0.1:9/sse/"},
+            "plain": {"url": "http://127.0.0.1:9/mcp"},
+        },
+    )
+    assert list(imported.tables) == ["plain"]
+    assert any("cursor_style" in n and "ends in /sse" in n for n in imported.notes)
     assert any("events" in n and "SSE" in n and "streamable HTTP" in n for n in imported.notes)
     text = to_toml(imported)
     assert '# [mcp.servers.events]\n# url = "http://127.0.0.1:9/sse"' in text
