@@ -182,13 +182,21 @@ def _workspace(path: Path) -> Path:
     return folder.parent if folder.name in (".vscode", ".cursor", ".claude") else folder
 
 
+def _unused(raw: dict[str, Any], keys: tuple[str, ...], what: str, words: Words) -> None:
+    for key in keys:
+        if raw.get(key):
+            words.notes.append(f"{words.server}: {key!r} not imported: it means nothing for {what}")
+
+
 def _one(name: str, raw: dict[str, Any], words: Words) -> dict[str, Any]:
     url = next((raw[k] for k in _URL_KEYS if isinstance(raw.get(k), str)), None)
     kind = str(raw.get("type") or raw.get("transport") or "").lower()
     if isinstance(raw.get("command"), str | list):
+        _unused(raw, ("headers", *_URL_KEYS), "a stdio server (it has a command)", words)
         return stdio_table(raw, words)
     if url is None:
         raise LeftOut("it has neither a command nor a url")
+    _unused(raw, ("args", "env", "envFile", "cwd"), "an HTTP server", words)
     table = _http_table(raw, url, words)
     guessed = not kind and urlsplit(table["url"]).path.rstrip("/").endswith("/sse")
     if guessed or kind == "sse" or kind not in ("", "http", "streamable-http", "streamablehttp"):

@@ -322,12 +322,14 @@ def test_unknown_keys_and_disabled_servers_are_noted(tmp_path: Path) -> None:
         {
             "a": {"command": "x", "timeout": 5, "alwaysAllow": ["read"]},
             "b": {"command": "y", "disabled": True},
+            "c": {"url": "http://127.0.0.1:1/mcp", "env": {"X": "1"}},
         },
     )
     notes = "\n".join(imported.notes)
     assert "a: 'timeout' not imported" in notes
     assert "read ran without asking there" in notes
     assert "b: left out (commented below): disabled" in notes
+    assert "c: 'env' not imported: it means nothing for an HTTP server" in notes
     assert "# [mcp.servers.b]" in to_toml(imported)
 
 
