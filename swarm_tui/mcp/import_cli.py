@@ -23,6 +23,7 @@ def cmd_mcp_import(args: argparse.Namespace) -> int:
     target = find_config(args.config)
     if target is None:
         raise ConfigError("--write: no config file in use; pass --config PATH")
+    existed = target.exists()
     before, mcp = existing_servers(target)
     servers = mcp.get("servers")
     imported = import_servers(
@@ -34,7 +35,10 @@ def cmd_mcp_import(args: argparse.Namespace) -> int:
     try:
         load_settings(target)  # the result must still validate
     except ConfigError:
-        target.write_text(before, encoding="utf-8")
+        if existed:
+            target.write_text(before, encoding="utf-8")
+        else:
+            target.unlink()
         raise
     for note in imported.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -346,3 +346,17 @@ _SCALARS = st.none() | st.booleans() | st.integers() | st.text(alphabet='ab/*, "
 def test_jsonc_reads_every_plain_json_document_unchanged(value: object) -> None:
     for text in (json.dumps(value), json.dumps(value, indent=2)):
         assert jsonc.loads(text) == value
+
+
+def test_write_that_would_not_validate_leaves_no_file_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = _write(tmp_path, json.dumps({"servers": {"a": {"command": "x"}}}))
+    config = tmp_path / "new-config.toml"
+    assert main(["--config", str(config), "mcp", "import", str(src), "--write"]) == 2
+    assert not config.exists()
+    existing = tmp_path / "config.toml"
+    existing.write_text("[budget]\nnot_a_key = 1\n")
+    assert main(["--config", str(existing), "mcp", "import", str(src), "--write"]) == 2
+    assert existing.read_text() == "[budget]\nnot_a_key = 1\n"
+    capsys.readouterr()
