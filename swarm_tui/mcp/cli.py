@@ -34,6 +34,13 @@ def add_mcp_arguments(
     serve.add_argument(
         "--host", default="127.0.0.1", help="address for --http (default 127.0.0.1, loopback)"
     )
+    serve.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="--http: also answer requests whose Host is NAME (a proxy's name; repeatable)",
+    )
     serve.add_argument("--project", default=DEFAULT_PROJECT, help="memory namespace")
     serve.add_argument(
         "--author",
@@ -67,7 +74,7 @@ async def cmd_mcp_serve(args: argparse.Namespace) -> int:
         except TokenError as exc:
             print(f"swarm-tui mcp-serve: {exc}", file=sys.stderr)
             return 2
-        return await serve_http(server, args.host, args.http, token, where)
+        return await serve_http(server, args.host, args.http, token, where, args.allow_host)
     finally:
         await ledger.close()
 

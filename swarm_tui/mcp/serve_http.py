@@ -16,8 +16,10 @@ import hmac
 import logging
 import socket
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import psutil
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -28,9 +30,17 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["BearerAuth", "BindError", "bearer_ok", "bind_socket", "serve_http"]
+__all__ = [
+    "BearerAuth",
+    "BindError",
+    "allowed_hosts",
+    "bearer_ok",
+    "bind_socket",
+    "serve_http",
+]
 
 _LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+_IP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 
 class BindError(Exception):
@@ -96,12 +106,27 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _security(host: str) -> TransportSecuritySettings:
-    """Host/Origin checks: loopback names, and the address bound when it is another."""
+def _this_host_names() -> set[str]:
+    """Names and addresses other machines may use for this one (a non-loopback bind)."""
+    names = {socket.gethostname(), socket.getfqdn()}
+    for addresses in psutil.net_if_addrs().values():
+        names |= {a.address.partition("%")[0] for a in addresses if a.family in _IP_FAMILIES}
+    return names
+
+
+def allowed_hosts(host: str, extra: Sequence[str] = ()) -> list[str]:
+    """``Host`` patterns answered: loopback names, the bound address, ``extra`` names and,
+    when bound beyond loopback, this machine's own names and addresses (any port)."""
+    names = {host, *extra} | (set() if is_loopback(host) else _this_host_names())
     hosts = list(_LOOPBACK_HOSTS)
-    bound = f"[{host}]:*" if ":" in host else f"{host}:*"
-    if bound not in hosts:
-        hosts.append(bound)
+    for name in sorted(n for n in names if n):
+        pattern = f"[{name}]:*" if ":" in name else f"{name}:*"
+        if pattern not in hosts:
+            hosts.append(pattern)
+    return hosts
+
+
+def _security(hosts: list[str]) -> TransportSecuritySettings:
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=hosts,
@@ -109,8 +134,11 @@ def _security(host: str) -> TransportSecuritySettings:
     )
 
 
-async def serve_http(server: MCPServer, host: str, port: int, token: str, where: str) -> int:
-    """Serve until stopped (SIGINT/SIGTERM); 0, or 2 with one message if it cannot listen."""
+async def serve_http(
+    server: MCPServer, host: str, port: int, token: str, where: str, extra_hosts: Sequence[str] = ()
+) -> int:
+    """Serve until stopped (SIGINT/SIGTERM); 0, or 2 with one message if it cannot listen.
+    ``extra_hosts``: more names the ``Host`` header may give (``--allow-host``)."""
     import uvicorn
 
     check_bind(host, token)
@@ -119,7 +147,8 @@ async def serve_http(server: MCPServer, host: str, port: int, token: str, where:
     except BindError as exc:
         print(f"swarm-tui mcp-serve: {exc}", file=sys.stderr)
         return 2
-    app = server.streamable_http_app(host=host, transport_security=_security(host))
+    hosts = allowed_hosts(host, extra_hosts)
+    app = server.streamable_http_app(host=host, transport_security=_security(hosts))
     shown = f"[{host}]" if ":" in host else host
     print(
         f"swarm-tui mcp-serve: http://{shown}:{port}/mcp; clients send"

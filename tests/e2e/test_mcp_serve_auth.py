@@ -19,6 +19,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from swarm_tui.mcp.serve_http import allowed_hosts
 from tests.e2e.crash import query
 from tests.e2e.test_mcp_serve import ROOT, _config, _free_port, _listening
 
@@ -112,6 +113,22 @@ async def test_rebinding_host_is_refused_even_with_the_token(served: Served) -> 
     origin = {**auth, "Origin": "http://evil.example"}
     assert await _status(served.url, origin) == 403
     assert await _status(served.url, {**auth, "Host": f"localhost:{served.port}"}) == 200
+
+
+async def test_allowed_host_names_and_addresses(tmp_path: Path) -> None:
+    server = await _start(tmp_path, "--allow-host", "proxy.example")
+    try:
+        token = server.token_file.read_text().strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        assert await _status(server.url, {**auth, "Host": "proxy.example:443"}) == 200
+        assert await _status(server.url, {**auth, "Host": "evil.example:443"}) == 421
+    finally:
+        server.proc.terminate()
+        await asyncio.wait_for(server.proc.wait(), 30)
+    # Bound beyond loopback, this machine's own names and addresses are answered too.
+    everywhere = allowed_hosts("0.0.0.0")
+    assert f"{socket.gethostname()}:*" in everywhere and "0.0.0.0:*" in everywhere
+    assert allowed_hosts("127.0.0.1") == ["127.0.0.1:*", "localhost:*", "[::1]:*"]
 
 
 async def test_token_from_the_environment_instead_of_the_file(tmp_path: Path) -> None:
