@@ -187,15 +187,32 @@ def test_plain_values_stay_plain_and_json_scalars_keep_their_text(tmp_path: Path
             "plain": {
                 "command": "srv",
                 "args": ["--port", 8080, True],
-                "env": {"DEBUG": True, "LEVEL": 3, "NAME": "${NAME}", "OFF": False},
+                "env": {
+                    "DEBUG": True,
+                    "LEVEL": 3,
+                    "NAME": "${NAME}",
+                    "OFF": False,
+                    "BARE": "$BARE",
+                    "API_KEY": "${input:api-key}",
+                    "PRICE": "$5 a month",
+                },
             }
         },
     )
     assert imported.tables["plain"] == {
         "command": "srv",
         "args": ["--port", "8080", "true"],
-        "env": ["DEBUG=true", "LEVEL=3", "NAME", "OFF=false"],
+        "env": [
+            "DEBUG=true",
+            "LEVEL=3",
+            "NAME",
+            "OFF=false",
+            "BARE",
+            "API_KEY",
+            "PRICE=$5 a month",
+        ],
     }
+    assert any("${input:api-key} was a VS Code prompt: export API_KEY" in n for n in imported.notes)
 
 
 def test_string_args_and_single_string_commands_are_split(tmp_path: Path) -> None:
