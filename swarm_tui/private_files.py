@@ -3,13 +3,17 @@
 Prompts, answers, memory, logs and tokens must not be readable by other local users, whatever
 the umask. Each helper creates with the private mode from the start (no window where the file
 is open to others) and never changes the mode of a file or folder that already existed: that
-one is the user's (or another program's) to keep as it is.
+one is the user's (or another program's) to keep as it is. A ledger or log of ours that
+other users can read (made by an older version, or loosened by hand) is named in a warning
+with the command that makes it private.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import stat
 from pathlib import Path
 from typing import BinaryIO, Literal, TextIO, overload
 
@@ -20,10 +24,32 @@ __all__ = [
     "open_append",
     "prepare_private_file",
     "private_dir",
+    "warn_if_readable",
 ]
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+
+log = logging.getLogger("swarm_tui.files")
+_warned: set[Path] = set()
+
+
+def warn_if_readable(path: Path) -> bool:
+    """Warn (once per file) when a file we own can be read by other users; True if so."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    loose = stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and info.st_mode & 0o077
+    if loose and path not in _warned:
+        _warned.add(path)
+        log.warning(
+            "%s can be read by other users (mode %03o): run chmod 600 %s",
+            path,
+            stat.S_IMODE(info.st_mode),
+            path,
+        )
+    return bool(loose)
 
 
 def private_dir(path: Path) -> Path:
@@ -52,7 +78,8 @@ def prepare_private_file(path: Path) -> None:
     and -shm files the mode of the database file, so they are 0600 too."""
     private_dir(path.parent)
     with contextlib.suppress(OSError):
-        create_private(path)
+        if not create_private(path):
+            warn_if_readable(path)
 
 
 @overload
@@ -62,6 +89,7 @@ def open_append(path: Path, binary: Literal[False] = ...) -> TextIO: ...
 def open_append(path: Path, binary: bool = False) -> BinaryIO | TextIO:
     """Open a log file for appending, created 0600 (and its folder 0700) when missing."""
     private_dir(path.parent)
+    warn_if_readable(path)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
     if binary:
         return os.fdopen(fd, "ab")

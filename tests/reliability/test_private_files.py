@@ -93,13 +93,31 @@ async def test_local_model_server_log_is_private(tmp_path: Path) -> None:
     assert mode(tmp_path / "logs" / "local-model.log") == 0o600
 
 
-def test_an_existing_log_keeps_its_mode(tmp_path: Path) -> None:
+def test_an_existing_log_keeps_its_mode_and_is_named_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     log = tmp_path / "kept.log"
     log.write_text("old\n")
     log.chmod(0o640)
-    with open_append(log) as fh:
-        fh.write("new\n")
-    assert mode(log) == 0o640 and log.read_text() == "old\nnew\n"
+    for _ in range(2):
+        with open_append(log) as fh:
+            fh.write("new\n")
+    assert mode(log) == 0o640 and log.read_text() == "old\nnew\nnew\n"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "swarm_tui.files"]
+    assert warnings == [f"{log} can be read by other users (mode 640): run chmod 600 {log}"]
+
+
+async def test_an_old_world_readable_ledger_is_named_with_the_fix(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "old.db"
+    ledger = await Ledger.open(path)
+    await ledger.close()
+    path.chmod(0o644)  # as versions before this one made it
+    ledger = await Ledger.open(path)
+    await ledger.close()
+    assert mode(path) == 0o644  # not changed behind the user's back
+    assert f"{path} can be read by other users (mode 644): run chmod 600 {path}" in caplog.text
 
 
 async def test_the_control_rooms_log_is_private(
