@@ -293,10 +293,12 @@ async def test_s_cycles_the_sort_and_priority_puts_the_highest_first(room: Room)
     def order() -> list[str]:
         return [str(room.table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(3)]
 
+    assert order() == [str(high.id), str(mid.id), str(low.id)]  # state: queued in dispatch order
+    await room.press("s")
     assert order() == [str(low.id), str(high.id), str(mid.id)]  # by id
     await room.press("s")
     assert order() == [str(high.id), str(mid.id), str(low.id)]  # by priority
-    assert "sorted by priority" in room.notices()
+    assert "sorted by priority: highest first" in room.notices()
     await room.select(low.id)
     for _ in range(9):
         await room.press("plus")
