@@ -18,7 +18,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.hw.ollama_ps import OllamaPs
 from swarm_tui.store.ledger import Totals
 from swarm_tui.tui.actions import Actions
-from swarm_tui.tui.bindings import APP_BINDINGS, check_keymap
+from swarm_tui.tui.bindings import APP_BINDINGS, VOTE_BINDINGS, check_keymap
 from swarm_tui.tui.bridge import Bridge
 from swarm_tui.tui.messages import SwarmUpdate
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
@@ -43,7 +43,7 @@ GC_SECONDS = 30.0
 class SwarmApp(Actions):
     TITLE = "swarm-tui"
     CSS_PATH = "app.tcss"
-    BINDINGS = APP_BINDINGS  # type: ignore[assignment]
+    BINDINGS = APP_BINDINGS + VOTE_BINDINGS  # type: ignore[assignment]
 
     def __init__(self, settings: Settings, orchestrator: Orchestrator, *, run_core: bool = True):
         super().__init__()

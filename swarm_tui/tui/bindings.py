@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from textual.binding import Binding
 
-__all__ = ["APP_BINDINGS", "check_keymap"]
+__all__ = ["APP_BINDINGS", "VOTE_BINDINGS", "check_keymap"]
 
 APP_BINDINGS: list[Binding] = [
     Binding("n", "new_task", "New task", id="new_task"),
@@ -22,6 +22,7 @@ APP_BINDINGS: list[Binding] = [
     Binding("minus", "priority(-1)", "Priority -", id="priority_down", show=False),
     Binding("i", "detail", "Detail", id="detail"),
     Binding("f", "focus_stream", "Focus stream", id="focus"),
+    Binding("l", "stream_list", "Stream list", id="streams"),
     Binding("slash", "filter", "Filter", id="filter"),
     Binding("h", "toggle_hardware", "Hardware", id="hardware"),
     Binding("c", "toggle_cost", "Cost", id="cost", show=False),
@@ -31,6 +32,14 @@ APP_BINDINGS: list[Binding] = [
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit_room", "Quit", id="quit"),
 ]
+
+VOTE_BINDINGS: list[Binding] = [
+    Binding(str(n), f"vote_pick({n})", f"Vote: candidate {n} wins", id=f"vote_pick_{n}", show=False)
+    for n in range(1, 10)
+]
+"""The voting pane's digits, room-wide while a shown conflict waits for your vote (the pane
+may have opened by itself while the queue had the focus). Same ids as the pane's keys, so one
+``[ui.keymap]`` entry remaps both."""
 
 PANE_BINDING_IDS = {"hw_unload", "hw_preload", "sort", "stream_open", "vote_arbiter"} | {
     f"vote_pick_{n}" for n in range(1, 10)

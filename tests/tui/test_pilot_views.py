@@ -96,7 +96,7 @@ async def test_focus_shows_the_running_stream_and_text_keeps_arriving(room: Room
     assert screen.attempt_id == attempt.id
     log = screen.query_one(Log)
     assert "".join(log.lines) == "partial"
-    assert log.border_title == f"#{task.id} c · p1/m1"
+    assert log.border_title == f"#{task.id} attempt 1 · c · p1/m1"
 
     room.release()
     await room.wait_state(task.id, TaskState.SUCCEEDED)

@@ -1,0 +1,131 @@
+"""Running work in view and feedback for every key (issue 14): stream panes titled with their
+attempt, every stream one key away (``l``), an empty streams area that says what shows there,
+``x`` asking before it stops running work, ``+``/``-`` saying the new priority, and the vote
+digits working when the voting pane opened by itself."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, Static
+
+from swarm_tui.config import ConsensusSettings
+from swarm_tui.core.models import TaskMode, TaskState
+from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen
+from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
+from swarm_tui.tui.widgets.agent_streams import AgentStreams
+from swarm_tui.tui.widgets.voting_pane import VotingPane
+from tests.tui.conftest import Room, RoomFactory, room_settings
+from tests.tui.test_pilot_voting import own_answer
+
+
+async def test_a_reassigned_task_shows_two_panes_titled_by_attempt(room: Room) -> None:
+    task = await room.submit("[hold] first try", role="c")  # agent c: p1/m1 only
+    first = await room.wait_held(task.id)
+    await room.orch.reassign(task.id, model="p1/m1")  # same agent, same model: a new attempt
+    second = await room.wait_held(task.id)
+    assert second.id != first.id
+    streams = room.app.query_one(AgentStreams)
+    await room.wait_for(
+        lambda: (
+            {first.id, second.id} <= set(streams.panels)
+            and streams.panels[first.id].info.state != "running"
+        ),
+        "both panes, the first ended",
+    )
+    titles = [str(streams.panels[a.id].border_title) for a in (first, second)]
+    assert titles == [f"#{task.id} attempt 1 · c · p1/m1", f"#{task.id} attempt 2 · c · p1/m1"]
+
+
+async def test_every_stream_is_one_key_away(make_room: RoomFactory) -> None:
+    async with make_room(size=(80, 24)) as room:
+        roles = ["a", "a", "b", "c"]
+        tasks = [await room.submit(f"[hold] job {r}", title=f"job {r}", role=r) for r in roles]
+        attempts = [await room.wait_held(t.id) for t in tasks]
+        streams = room.app.query_one(AgentStreams)
+        await room.wait_for(lambda: len(streams.running()) == 4, "four panes")
+        last = streams.panels[attempts[-1].id]
+        assert not last.in_view  # more streams than fit at 80x24
+
+        await room.press("l")
+        screen = room.app.screen
+        assert isinstance(screen, ChooseScreen)
+        listed = screen.query_one(OptionList)
+        labels = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+        assert len(labels) == 4
+        assert all(f"#{t.id} attempt 1 ·" in label for t, label in zip(tasks, labels, strict=True))
+        listed.focus()
+        listed.highlighted = 3
+        await room.press("enter")
+        focus = room.app.screen
+        assert isinstance(focus, StreamFocusScreen) and focus.attempt_id == attempts[-1].id
+        await room.press("escape")
+        await room.wait_for(lambda: last.in_view, "the chosen pane scrolled into view")
+
+
+async def test_the_empty_streams_area_says_what_shows_there(make_room: RoomFactory) -> None:
+    async with make_room(size=(80, 24)) as room:
+        hint = room.app.query_one("#streams-empty", Static)
+        assert hint.display and hint.region.height > 0
+        assert "one pane per running attempt" in str(hint.render())
+        task = await room.submit("[hold] now something runs")
+        await room.wait_held(task.id)
+        await room.wait_for(lambda: not hint.display, "the hint to give way to the pane")
+
+
+async def test_x_on_a_running_task_asks_first(room: Room) -> None:
+    task = await room.submit("[hold] precious work")
+    await room.wait_held(task.id)
+    await room.select(task.id)
+    await room.press("x")
+    assert isinstance(room.app.screen, ConfirmScreen)
+    await room.press("n")
+    assert (await room.orch.task(task.id)).state == TaskState.RUNNING
+    await room.press("x")
+    await room.press("y")
+    await room.wait_state(task.id, TaskState.CANCELLED)
+    assert f"task #{task.id} cancelled" in room.notices()
+
+
+async def test_x_on_a_queued_task_cancels_at_once(room: Room) -> None:
+    blocker = await room.submit("[hold] blocker")
+    await room.wait_held(blocker.id)
+    task = await room.submit("waits", after=(blocker.id,))
+    await room.select(task.id)
+    await room.press("x")
+    await room.wait_state(task.id, TaskState.CANCELLED)
+
+
+async def test_plus_and_minus_say_the_new_priority(room: Room) -> None:
+    blocker = await room.submit("[hold] blocker")
+    await room.wait_held(blocker.id)
+    task = await room.submit("waits", after=(blocker.id,), priority=3)
+    await room.select(task.id)
+    await room.press("plus")
+    assert f"task #{task.id}: priority 3 → 4" in room.notices()
+    await room.press("minus", "minus")
+    assert f"task #{task.id}: priority 4 → 3" in room.notices()
+    await room.wait_for(lambda: room.table.tasks[task.id].priority == 2, "the row")
+
+
+async def test_vote_digits_work_when_the_pane_opened_by_itself(make_room: RoomFactory) -> None:
+    settings = room_settings().model_copy(update={"consensus": ConsensusSettings(n=2)})
+    async with make_room(settings=settings) as room:
+        room.providers["p1"].script = own_answer("Red")  # type: ignore[assignment]
+        room.providers["p2"].script = own_answer("Blue")  # type: ignore[assignment]
+        task = await room.submit("Which colour?", role="a", mode=TaskMode.CONSENSUS)
+        pane = room.app.query_one(VotingPane)
+        await room.wait_for(lambda: task.id in pane.conflicts, "the conflict in the pane")
+        assert pane.display and not pane.has_focus_within  # it opened; the queue kept focus
+        assert room.table.has_focus
+        record = pane.conflicts[task.id].record
+        blue = next(i for i, g in enumerate(record.groups, 1) if g.text == "Blue")
+        await room.press(str(blue))
+        done = await room.wait_state(task.id, TaskState.SUCCEEDED)
+        assert done.result == "Blue"
+
+
+async def test_digits_do_nothing_when_no_vote_waits(room: Room) -> None:
+    task = await room.submit("[hold] no vote here")
+    await room.wait_held(task.id)
+    await room.press("1")
+    assert not any("conflict" in n.lower() for n in room.notices())
+    assert (await room.orch.task(task.id)).state == TaskState.RUNNING
