@@ -15,7 +15,7 @@ from swarm_tui.core.submit import SubmitError
 from swarm_tui.core.task_row import TaskRow
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen
-from swarm_tui.tui.screens.help import HelpScreen
+from swarm_tui.tui.screens.help import HelpScreen, help_sections
 from swarm_tui.tui.screens.memory import MemoryScreen
 from swarm_tui.tui.screens.new_task import NewTaskScreen
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
@@ -297,12 +297,8 @@ class Actions(App[None]):
             self.push_screen(MemoryScreen(self.orch))
 
     def action_help(self) -> None:
-        keys: list[tuple[str, str]] = []
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            if binding.description and not binding.system:
-                keys.append((self.get_key_display(binding), binding.description))
-        self.push_screen(HelpScreen(sorted(set(keys), key=lambda kv: (kv[1], kv[0]))))
+        active = self.screen.active_bindings.values()
+        self.push_screen(HelpScreen(help_sections(active, self.get_key_display)))
 
     async def action_quit_room(self) -> None:
         running = len(self.orch.running)

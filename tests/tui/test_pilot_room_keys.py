@@ -5,11 +5,13 @@ digits working when the voting pane opened by itself."""
 
 from __future__ import annotations
 
+from textual.command import CommandPalette
 from textual.widgets import OptionList, Static
 
 from swarm_tui.config import ConsensusSettings
 from swarm_tui.core.models import TaskMode, TaskState
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen
+from swarm_tui.tui.screens.help import HelpScreen
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
 from swarm_tui.tui.widgets.voting_pane import VotingPane
@@ -129,3 +131,64 @@ async def test_digits_do_nothing_when_no_vote_waits(room: Room) -> None:
     await room.press("1")
     assert not any("conflict" in n.lower() for n in room.notices())
     assert (await room.orch.task(task.id)).state == TaskState.RUNNING
+
+
+# ---------------------------------------------------------------- keys you can find
+
+
+def screen_lines(room: Room) -> list[str]:
+    """The whole screen as drawn, one string per line."""
+    return [strip.text for strip in room.app.screen._compositor.render_strips()]
+
+
+async def test_the_footer_shows_keys_in_order_of_use_and_always_help_and_quit(
+    make_room: RoomFactory,
+) -> None:
+    for size in ((120, 40), (80, 24)):
+        async with make_room(size=size) as room:
+            footer = screen_lines(room)[-1]
+            assert footer.rstrip().endswith("? help q quit ^p palette"), footer
+            first = [footer.index(k) for k in ("n new", "i detail", "f stream", "p pause")]
+            assert first == sorted(first), footer
+            keys = footer.split("? help")[0].split()
+            assert len(keys) % 2 == 0  # whole "key name" pairs: nothing cut in half
+
+
+async def test_the_footer_shows_the_vote_digits_while_a_vote_waits(make_room: RoomFactory) -> None:
+    settings = room_settings().model_copy(update={"consensus": ConsensusSettings(n=2)})
+    async with make_room(settings=settings, size=(80, 24)) as room:
+        room.providers["p1"].script = own_answer("Red")  # type: ignore[assignment]
+        room.providers["p2"].script = own_answer("Blue")  # type: ignore[assignment]
+        assert "1-9 vote" not in screen_lines(room)[-1]
+        task = await room.submit("Which colour?", role="a", mode=TaskMode.CONSENSUS)
+        pane = room.app.query_one(VotingPane)
+        await room.wait_for(lambda: task.id in pane.conflicts, "the conflict in the pane")
+        await room.wait_for(lambda: "1-9 vote" in screen_lines(room)[-1], "the vote key")
+        assert screen_lines(room)[-1].startswith("1-9 vote")
+
+
+async def test_the_palette_names_keys_as_typed(room: Room) -> None:
+    await room.press("ctrl+p")
+    palette = room.app.screen
+    assert isinstance(palette, CommandPalette)
+    await room.press(*"filter")
+    options = palette.query_one(OptionList)
+    await room.wait_for(lambda: options.option_count > 0, "the palette's hits")
+    shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    assert any("Filter" in hit and "key /" in hit for hit in shown), shown
+    assert not any("slash" in hit for hit in shown)
+
+
+async def test_help_groups_the_rooms_commands_first_and_generic_keys_last(room: Room) -> None:
+    await room.press("question_mark")
+    screen = room.app.screen
+    assert isinstance(screen, HelpScreen)
+    titles = [title for title, _ in screen.sections]
+    assert titles == ["The room", "This pane", "Tables, lists and scrolling"]
+    room_keys = dict(screen.sections[0][1])
+    assert list(room_keys)[:3] == ["n", "i", "f"]
+    for key in ("h", "c", "M", "t", "l", "v", "?", "q", "/"):
+        assert key in room_keys, key
+    assert ("s", "Sort") in screen.sections[1][1]
+    generic = [what for _, what in screen.sections[-1][1]]
+    assert "Cursor down" in generic and "New task" not in generic

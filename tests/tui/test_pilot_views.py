@@ -25,8 +25,8 @@ def row_ids(room: Room) -> list[str]:
 
 def keys_by_description(screen: HelpScreen) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for key, description in screen.keys:
-        found.setdefault(description, set()).add(key)
+    for keys, description in screen.keys:
+        found.setdefault(description, set()).update(keys.split())
     return found
 
 
