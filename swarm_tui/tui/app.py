@@ -80,7 +80,11 @@ class SwarmApp(Actions):
                 thresholds=hardware.thresholds, history=hardware.history, id="hardware",
             )  # fmt: skip
             yield CostPane(self.orch, id="cost")
-        yield Input(placeholder="filter: words that must all appear (esc clears)", id="filter")
+        yield Input(
+            placeholder="filter: words in title, role, state, agent or model; a number is an id"
+            " (esc clears)",
+            id="filter",
+        )
         yield VotingPane(id="voting")
         yield AgentStreams(max_lines=self.settings.ui.stream_max_lines, id="streams")
         yield KeyFooter(compact=True)

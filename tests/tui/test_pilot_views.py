@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from textual.command import CommandPalette
-from textual.widgets import Input, Log, OptionList, Static
+from textual.widgets import Input, Log, Markdown, OptionList, Static
 
 from swarm_tui.core.models import AttemptState, TaskState
 from swarm_tui.tui.screens.help import HelpScreen
@@ -49,7 +49,7 @@ async def test_detail_shows_prompt_attempts_with_routing_reasons_and_result(room
     await room.press("i")
     screen = room.app.screen
     assert isinstance(screen, TaskDetailScreen)
-    text = static_text(screen, "#detail")
+    text = screen.query_one("#detail", Markdown).source
     assert f"# Task #{task.id}: detail me" in text
     assert "state succeeded" in text
     assert "[fail-once] explain the detail screen" in text
@@ -58,7 +58,7 @@ async def test_detail_shows_prompt_attempts_with_routing_reasons_and_result(room
         assert f"why: {attempt.routing_reason}" in text
     assert "p1/m1: weight 1 (100% of the mix)" in text  # agent c has one model
     assert "error: scripted failure" in text
-    assert text.rstrip().endswith("## Result\nhello world")
+    assert text.rstrip().endswith("## Result\n\nhello world")
 
     await room.press("escape")
     assert not isinstance(room.app.screen, TaskDetailScreen)
@@ -71,7 +71,7 @@ async def test_enter_on_a_task_row_opens_its_detail(room: Room) -> None:
     await room.press("enter")
     screen = room.app.screen
     assert isinstance(screen, TaskDetailScreen)
-    assert "quick one" in static_text(screen, "#detail")
+    assert "quick one" in screen.query_one("#detail", Markdown).source
 
 
 async def test_detail_with_no_task_selected_says_so(room: Room) -> None:
