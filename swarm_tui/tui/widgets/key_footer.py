@@ -17,8 +17,8 @@ ORDER = [
     "pause", "cancel", "reassign", "filter", "sort", "retry", "dispatch", "priority_up",
     "priority_down", "pause_agent", "pause_all", "approvals", "memory", "cost", "hardware",
 ]  # fmt: skip
-"""Binding ids in the order they are shown (a pane's own keys lead while it has the focus);
-ids not named here come after, in binding order."""
+"""Binding ids in the order they are shown (a pane's own keys lead while it has the focus).
+Other keys of a pane or a screen come first, other keys of the room last."""
 
 PINNED = ["help", "quit"]
 
@@ -42,7 +42,8 @@ def footer_keys(
     ``1-9`` entry; and apart, the pinned ones (help, quit). ``display`` maps a key to how it
     is shown."""
     seen: dict[str, Key] = {}
-    for key, (_node, binding, enabled, _tip) in active.items():
+    local: set[str] = set()
+    for key, (node, binding, enabled, _tip) in active.items():
         name = binding.id or ""
         if name.startswith("vote_pick_"):
             if enabled and "vote" not in seen:
@@ -52,8 +53,12 @@ def footer_keys(
             continue
         label = LABELS.get(name, binding.description.lower())
         seen[name] = (key, display[key], label, binding.action, enabled)
-    rank = {name: i for i, name in enumerate(ORDER)}
-    names = sorted(seen, key=lambda n: rank.get(n, len(ORDER)))
+        if node is not node.app:
+            local.add(name)
+    if "vote" not in seen:  # v shows the conflicts: worth a place while one waits
+        seen.pop("voting", None)
+    rank = {name: i + 1 for i, name in enumerate(ORDER)}
+    names = sorted(seen, key=lambda n: rank.get(n, 0 if n in local else len(ORDER) + 1))
     return [seen[n] for n in names if n not in PINNED], [seen[n] for n in PINNED if n in seen]
 
 
