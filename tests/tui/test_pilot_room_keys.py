@@ -54,9 +54,8 @@ async def test_every_stream_is_one_key_away(make_room: RoomFactory) -> None:
         labels = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
         assert len(labels) == 4
         assert all(f"#{t.id} attempt 1 ·" in label for t, label in zip(tasks, labels, strict=True))
-        listed.focus()
-        listed.highlighted = 3
-        await room.press("enter")
+        assert listed.has_focus and listed.highlighted == 0
+        await room.press("down", "down", "down", "enter")
         focus = room.app.screen
         assert isinstance(focus, StreamFocusScreen) and focus.attempt_id == attempts[-1].id
         await room.press("escape")

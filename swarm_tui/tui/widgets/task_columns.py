@@ -8,15 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from swarm_tui.core.models import TaskState
+from swarm_tui.core.models import Task, TaskState
 from swarm_tui.core.task_row import TaskRow
 
 __all__ = [
     "COLUMNS",
     "COMPACT",
-    "FIXED",
     "SORTS",
     "Sort",
+    "elapsed_text",
     "in_hand_first",
     "matches",
     "model_text",
@@ -26,9 +26,6 @@ __all__ = [
 COLUMNS = ("id", "title", "role", "state", "agent · model", "prio", "elapsed", "tokens", "cost $")
 COMPACT = ("id", "title", "state", "agent · model", "prio", "tokens", "cost $")
 """At 80x24 the queue drops role and elapsed; state, agent, priority, tokens and cost stay."""
-
-FIXED = {"agent · model": (16, 30)}
-"""Columns cut to (compact, wide) cells when their text is longer; the title takes the rest."""
 
 IN_HAND = {TaskState.RUNNING: 0, TaskState.NEEDS_VOTE: 1, TaskState.PAUSED: 2}
 """The tasks a supervisor has in hand, in the order they come first."""
@@ -64,6 +61,16 @@ SORTS: list[Sort] = [
     Sort("tokens", "tokens", lambda t: (-(t.tokens_in + t.tokens_out), t.id), "most tokens first"),
 ]  # fmt: skip
 """``s`` cycles through these; the first is the default."""
+
+
+def elapsed_text(task: Task | TaskRow, now: float) -> str:
+    if task.started_at is None:
+        return "-"
+    end = task.finished_at if task.state.terminal and task.finished_at else now
+    seconds = max(0, int(end - task.started_at))
+    if seconds < 3600:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
 
 
 def model_text(task: TaskRow) -> str:

@@ -28,12 +28,13 @@ from swarm_tui.core.task_row import TaskRow
 from swarm_tui.tui.widgets.task_columns import (
     COLUMNS,
     COMPACT,
-    FIXED,
     SORTS,
+    elapsed_text,
     matches,
     model_text,
     tokens_text,
 )
+from swarm_tui.tui.widgets.task_widths import fit_columns
 
 __all__ = ["COLUMNS", "COMPACT", "EMPTY_HINT", "MORE", "SORTS", "TaskTable", "elapsed_text"]
 
@@ -47,19 +48,6 @@ EMPTY_HINT = [
     '  swarm-tui submit "PROMPT"          from another shell, on the same ledger',
 ]
 """What an empty ledger shows in place of rows."""
-
-MIN_TITLE = 8
-"""The title column never gets narrower than this (the other columns are cut first then)."""
-
-
-def elapsed_text(task: Task | TaskRow, now: float) -> str:
-    if task.started_at is None:
-        return "-"
-    end = task.finished_at if task.state.terminal and task.finished_at else now
-    seconds = max(0, int(end - task.started_at))
-    if seconds < 3600:
-        return f"{seconds // 60}:{seconds % 60:02d}"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
 
 
 class TaskTable(DataTable[str | Text]):
@@ -357,30 +345,10 @@ class TaskTable(DataTable[str | Text]):
         """Cut the long columns, the title last, so every other column fits the width
         (state, agent, tokens and cost stay visible at 80 columns and beside a side pane).
         True when a width changed."""
-        if not self.columns or not self.size.width:
+        if not self.size.width:
             return False
-        changed = False
-        for name, caps in FIXED.items():
-            changed |= self._cap(name, caps[0 if self.compact else 1])
-        title = self.columns.get(ColumnKey("title"))
-        if title is None:
-            return changed
-        others = sum(c.get_render_width(self) for c in self.columns.values() if c is not title)
-        scrollbar = self.styles.scrollbar_size_vertical
-        room = self.size.width - scrollbar - others - 2 * self.cell_padding
-        return self._cap("title", max(MIN_TITLE, room)) or changed
-
-    def _cap(self, name: str, most: int) -> bool:
-        """Column ``name`` as wide as its content, but at most ``most`` cells."""
-        column = self.columns.get(ColumnKey(name))
-        if column is None:
-            return False
-        auto = column.content_width <= most
-        width = column.width if auto else most
-        if (column.auto_width, column.width) == (auto, width):
-            return False
-        column.auto_width, column.width = auto, width
-        return True
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        return fit_columns(self.columns, room, compact=self.compact, padding=self.cell_padding)
 
     # ---------------------------------------------------------------- empty
     def render_line(self, y: int) -> Strip:
