@@ -138,11 +138,14 @@ class Actions(App[None]):
             await self._refresh(task.id)
 
         if task.state in (TaskState.RUNNING, TaskState.NEEDS_VOTE):
-            what = "its running attempt stops" if task.state == TaskState.RUNNING else "its vote"
-            question = (
-                f"Cancel task #{task.id} {task.title!r}? {what.capitalize()} ends; output is kept."
+            what = (
+                "Its running attempt stops; the output so far is kept."
+                if task.state == TaskState.RUNNING
+                else "The vote it waits for is dropped; the answers are kept."
             )
-            self.push_screen(ConfirmScreen(question), cancel)
+            self.push_screen(
+                ConfirmScreen(f"Cancel task #{task.id} {task.title!r}? {what}"), cancel
+            )
         else:
             await cancel()
 

@@ -72,18 +72,21 @@ async def test_the_empty_streams_area_says_what_shows_there(make_room: RoomFacto
         await room.wait_for(lambda: not hint.display, "the hint to give way to the pane")
 
 
-async def test_x_on_a_running_task_asks_first(room: Room) -> None:
-    task = await room.submit("[hold] precious work")
-    await room.wait_held(task.id)
-    await room.select(task.id)
-    await room.press("x")
-    assert isinstance(room.app.screen, ConfirmScreen)
-    await room.press("n")
-    assert (await room.orch.task(task.id)).state == TaskState.RUNNING
-    await room.press("x")
-    await room.press("y")
-    await room.wait_state(task.id, TaskState.CANCELLED)
-    assert f"task #{task.id} cancelled" in room.notices()
+async def test_x_on_a_running_task_asks_first(make_room: RoomFactory) -> None:
+    async with make_room(size=(80, 24)) as room:
+        task = await room.submit("[hold] precious work", title="precious")
+        await room.wait_held(task.id)
+        await room.select(task.id)
+        await room.press("x")
+        assert isinstance(room.app.screen, ConfirmScreen)
+        shown = " ".join(line.strip(" █▌") for line in screen_lines(room))
+        assert "Cancel task #1 'precious'?" in shown and "the output so far is kept." in shown
+        await room.press("n")
+        assert (await room.orch.task(task.id)).state == TaskState.RUNNING
+        await room.press("x")
+        await room.press("y")
+        await room.wait_state(task.id, TaskState.CANCELLED)
+        assert f"task #{task.id} cancelled" in room.notices()
 
 
 async def test_x_on_a_queued_task_cancels_at_once(room: Room) -> None:
