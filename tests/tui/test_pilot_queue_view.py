@@ -79,7 +79,7 @@ async def test_long_titles_are_cut_and_the_figures_stay_at_80x24(make_room: Room
         task = await room.submit("[hold] " + LONG, title=LONG.strip())
         await room.wait_held(task.id)
         line = line_of(room.table, task.id)
-        assert "running" in line and "a · p" in line and "0.0000" in line
+        assert "running" in line and "a · m1" in line and "0.0000" in line
         row = room.table.tasks[task.id]
         assert f"{row.tokens_in}/{row.tokens_out}" in line
         assert "…" in line  # the title is what got cut

@@ -73,9 +73,12 @@ def elapsed_text(task: Task | TaskRow, now: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
 
 
-def model_text(task: TaskRow) -> str:
+def model_text(task: TaskRow, *, compact: bool = False) -> str:
+    """``agent · provider/model`` (compact: ``agent · model``, the provider is the first to go);
+    before an attempt, the agent the task is for."""
     if task.provider:
-        return f"{task.agent or task.role} · {task.provider}/{task.model}"
+        model = task.model if compact else f"{task.provider}/{task.model}"
+        return f"{task.agent or task.role} · {model}"
     return task.pin_agent or task.role
 
 

@@ -303,7 +303,8 @@ class TaskTable(DataTable[str | Text]):
         # Text, not str: a cell string is read as markup ("[hold] x" would lose its brackets),
         # and a cut cell ends in an ellipsis.
         title = Text(task.title, no_wrap=True, overflow="ellipsis", end="")
-        model = Text(model_text(task), no_wrap=True, overflow="ellipsis", end="")
+        shown = model_text(task, compact=self.compact)
+        model = Text(shown, no_wrap=True, overflow="ellipsis", end="")
         tokens = tokens_text(task.tokens_in, task.tokens_out)
         cost = f"{task.cost_usd:.4f}"
         if self.compact:
