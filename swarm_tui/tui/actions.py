@@ -15,7 +15,7 @@ from swarm_tui.core.submit import SubmitError
 from swarm_tui.core.task_row import TaskRow
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen
-from swarm_tui.tui.screens.help import HelpScreen
+from swarm_tui.tui.screens.help import HelpScreen, help_sections
 from swarm_tui.tui.screens.memory import MemoryScreen
 from swarm_tui.tui.screens.new_task import NewTaskScreen
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
@@ -58,6 +58,21 @@ class Actions(App[None]):
         if await self._do("vote", self.orch.decide(event.task_id, event.label)):
             self.notify(f"task #{event.task_id}: {event.label} is the answer", timeout=4)
             await self._refresh(event.task_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The room-wide vote digits only while a shown conflict waits for the human."""
+        if action == "vote_pick":
+            if self.screen is not self.default_screen:  # a form or a list on top: its keys
+                return False
+            panes = self.query(VotingPane)
+            return any(
+                pane.has_class("-shown") and any(c.waiting for c in pane.conflicts.values())
+                for pane in panes
+            )
+        return True
+
+    def action_vote_pick(self, number: int) -> None:
+        self.query_one(VotingPane).action_pick(number)
 
     def on_voting_pane_send_to_arbiter(self, event: VotingPane.SendToArbiter) -> None:
         """The arbiter may take a while: it runs as a worker, the room stays live."""
@@ -112,10 +127,27 @@ class Actions(App[None]):
         await self._refresh(task.id)
 
     async def action_cancel_task(self) -> None:
+        """Cancel the selected task; a running one (its work stops) only after asking."""
         task = self._selected()
-        if task is not None:
-            await self._do("cancel", self.orch.cancel(task.id))
+        if task is None:
+            return
+
+        async def cancel(yes: bool | None = True) -> None:
+            if yes and await self._do("cancel", self.orch.cancel(task.id)):
+                self.notify(f"task #{task.id} cancelled", timeout=3)
             await self._refresh(task.id)
+
+        if task.state in (TaskState.RUNNING, TaskState.NEEDS_VOTE):
+            what = (
+                "Its running attempt stops; the output so far is kept."
+                if task.state == TaskState.RUNNING
+                else "The vote it waits for is dropped; the answers are kept."
+            )
+            self.push_screen(
+                ConfirmScreen(f"Cancel task #{task.id} {task.title!r}? {what}"), cancel
+            )
+        else:
+            await cancel()
 
     async def action_retry(self) -> None:
         task = self._selected()
@@ -126,7 +158,9 @@ class Actions(App[None]):
     async def action_priority(self, delta: int) -> None:
         task = self._selected()
         if task is not None:
-            await self._do("priority", self.orch.set_priority(task.id, task.priority + delta))
+            priority = task.priority + delta
+            if await self._do("priority", self.orch.set_priority(task.id, priority)):
+                self.notify(f"task #{task.id}: priority {task.priority} → {priority}", timeout=3)
             await self._refresh(task.id)
 
     def action_reassign(self) -> None:
@@ -188,6 +222,28 @@ class Actions(App[None]):
         else:
             self.push_screen(StreamFocusScreen(panel))
 
+    def action_stream_list(self) -> None:
+        """Every stream by title (running first): the chosen one full screen."""
+        streams = self.query_one(AgentStreams)
+        panels = streams.listing()
+        if not panels:
+            self.notify("no streams yet: one shows here for each running attempt", timeout=4)
+            return
+        options = [
+            (str(p.info.attempt_id), f"{p.border_title} · {p.info.state} · {p.info.tokens} tok")
+            for p in panels
+        ]
+        running = len(streams.running())
+        title = f"Streams: {running} running, {len(panels) - running} ended (enter: full screen)"
+
+        def chosen(choice: str | None) -> None:
+            panel = streams.panels.get(int(choice)) if choice else None
+            if panel is not None:
+                streams.scroll_to_widget(panel, animate=False)
+                self.push_screen(StreamFocusScreen(panel))
+
+        self.push_screen(ChooseScreen(title, options), chosen)
+
     # ------------------------------------------------------------------ agents / all
     async def toggle_agent(self, agent: str) -> None:
         if self.orch.agent_paused(agent):
@@ -244,12 +300,8 @@ class Actions(App[None]):
             self.push_screen(MemoryScreen(self.orch))
 
     def action_help(self) -> None:
-        keys: list[tuple[str, str]] = []
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            if binding.description and not binding.system:
-                keys.append((self.get_key_display(binding), binding.description))
-        self.push_screen(HelpScreen(sorted(set(keys), key=lambda kv: (kv[1], kv[0]))))
+        active = self.screen.active_bindings.values()
+        self.push_screen(HelpScreen(help_sections(active, self.get_key_display)))
 
     async def action_quit_room(self) -> None:
         running = len(self.orch.running)

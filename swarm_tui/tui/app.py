@@ -7,10 +7,11 @@ import gc
 from collections.abc import Awaitable, Callable, Iterable
 
 from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from swarm_tui.config import Settings
 from swarm_tui.core.models import TaskState
@@ -18,7 +19,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.hw.ollama_ps import OllamaPs
 from swarm_tui.store.ledger import Totals
 from swarm_tui.tui.actions import Actions
-from swarm_tui.tui.bindings import APP_BINDINGS, check_keymap
+from swarm_tui.tui.bindings import APP_BINDINGS, VOTE_BINDINGS, check_keymap
 from swarm_tui.tui.bridge import Bridge
 from swarm_tui.tui.messages import SwarmUpdate
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
@@ -26,6 +27,7 @@ from swarm_tui.tui.theming import APP_VARIABLES, register_themes
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
 from swarm_tui.tui.widgets.cost_pane import CostPane
 from swarm_tui.tui.widgets.hardware_pane import HardwarePane
+from swarm_tui.tui.widgets.key_footer import KeyFooter
 from swarm_tui.tui.widgets.status_bar import StatusBar, status_text
 from swarm_tui.tui.widgets.stream_panel import StreamPanel
 from swarm_tui.tui.widgets.task_table import TaskTable
@@ -43,7 +45,7 @@ GC_SECONDS = 30.0
 class SwarmApp(Actions):
     TITLE = "swarm-tui"
     CSS_PATH = "app.tcss"
-    BINDINGS = APP_BINDINGS  # type: ignore[assignment]
+    BINDINGS = APP_BINDINGS + VOTE_BINDINGS  # type: ignore[assignment]
 
     def __init__(self, settings: Settings, orchestrator: Orchestrator, *, run_core: bool = True):
         super().__init__()
@@ -78,10 +80,14 @@ class SwarmApp(Actions):
                 thresholds=hardware.thresholds, history=hardware.history, id="hardware",
             )  # fmt: skip
             yield CostPane(self.orch, id="cost")
-        yield Input(placeholder="filter: words that must all appear (esc clears)", id="filter")
+        yield Input(
+            placeholder="filter: words in title, role, state, agent or model; a number is an id"
+            " (esc clears)",
+            id="filter",
+        )
         yield VotingPane(id="voting")
         yield AgentStreams(max_lines=self.settings.ui.stream_max_lines, id="streams")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     async def on_mount(self) -> None:
         self.orch.set_interactive(True)  # MCP "ask" waits for a human here, not headless_ask
@@ -157,6 +163,7 @@ class SwarmApp(Actions):
             else:
                 pane.upsert(conflict)  # notifies when it starts waiting
                 pane.add_class("-shown")
+        self.refresh_bindings()  # the vote digits are room-wide while a vote waits
 
     def _check_approvals(self) -> None:
         """Announce tool calls newly held for a human (the gate keeps them in memory)."""
@@ -212,6 +219,7 @@ class SwarmApp(Actions):
         if pane.has_class("-shown") and pane.has_focus_within:
             pane.remove_class("-shown")
             self.query_one(TaskTable).focus()
+            self.refresh_bindings()
             return
         pane.add_class("-shown")
         self.query_one("#vp-conflicts").focus()
@@ -239,9 +247,14 @@ class SwarmApp(Actions):
     # ------------------------------------------------------------------ palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        typed: dict[str, list[str]] = {}  # the keys as typed ("/", "?"), remaps included
+        for active in screen.active_bindings.values():
+            if active.binding.id:
+                typed.setdefault(active.binding.id, []).append(self.get_key_display(active.binding))
         for binding in APP_BINDINGS:
-            yield SystemCommand(binding.description, f"key {binding.key}",
-                                _runner(self, binding.action))  # fmt: skip
+            first = Binding(binding.key.split(",")[0], "")
+            keys = " or ".join(typed.get(binding.id or "", [])) or self.get_key_display(first)
+            yield SystemCommand(binding.description, f"key {keys}", _runner(self, binding.action))
         for agent in self.settings.agents:
             yield SystemCommand(f"Pause/resume agent {agent}", "stop or restart its work",
                                 _toggle_agent(self, agent))  # fmt: skip

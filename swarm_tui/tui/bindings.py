@@ -7,30 +7,40 @@ from collections.abc import Mapping
 
 from textual.binding import Binding
 
-__all__ = ["APP_BINDINGS", "check_keymap"]
+__all__ = ["APP_BINDINGS", "VOTE_BINDINGS", "check_keymap"]
 
 APP_BINDINGS: list[Binding] = [
     Binding("n", "new_task", "New task", id="new_task"),
-    Binding("d", "dispatch", "Dispatch now", id="dispatch"),
-    Binding("p", "pause_task", "Pause/resume task", id="pause"),
-    Binding("a", "pause_agent", "Pause/resume agent", id="pause_agent"),
-    Binding("A", "pause_all", "Pause/resume all", id="pause_all"),
-    Binding("r", "reassign", "Reassign", id="reassign"),
-    Binding("x", "cancel_task", "Cancel", id="cancel"),
-    Binding("R", "retry", "Retry", id="retry"),
-    Binding("plus,equals_sign", "priority(1)", "Priority +", id="priority_up", show=False),
-    Binding("minus", "priority(-1)", "Priority -", id="priority_down", show=False),
     Binding("i", "detail", "Detail", id="detail"),
     Binding("f", "focus_stream", "Focus stream", id="focus"),
+    Binding("l", "stream_list", "Stream list", id="streams"),
+    Binding("v", "toggle_voting", "Conflicts", id="voting"),
+    Binding("p", "pause_task", "Pause/resume task", id="pause"),
+    Binding("x", "cancel_task", "Cancel", id="cancel"),
+    Binding("r", "reassign", "Reassign", id="reassign"),
+    Binding("R", "retry", "Retry", id="retry"),
+    Binding("d", "dispatch", "Dispatch now", id="dispatch"),
+    Binding("plus,equals_sign", "priority(1)", "Priority +", id="priority_up"),
+    Binding("minus", "priority(-1)", "Priority -", id="priority_down"),
     Binding("slash", "filter", "Filter", id="filter"),
-    Binding("h", "toggle_hardware", "Hardware", id="hardware"),
-    Binding("c", "toggle_cost", "Cost", id="cost", show=False),
-    Binding("v", "toggle_voting", "Conflicts", id="voting", show=False),
+    Binding("a", "pause_agent", "Pause/resume agent", id="pause_agent"),
+    Binding("A", "pause_all", "Pause/resume all", id="pause_all"),
     Binding("t", "approvals", "Tool approvals", id="approvals"),
     Binding("M", "memory", "Shared memory", id="memory"),
+    Binding("c", "toggle_cost", "Cost", id="cost"),
+    Binding("h", "toggle_hardware", "Hardware", id="hardware"),
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit_room", "Quit", id="quit"),
 ]
+"""In order of use: the help screen, the palette and the footer list them so."""
+
+VOTE_BINDINGS: list[Binding] = [
+    Binding(str(n), f"vote_pick({n})", f"Vote: candidate {n} wins", id=f"vote_pick_{n}", show=False)
+    for n in range(1, 10)
+]
+"""The voting pane's digits, room-wide while a shown conflict waits for your vote (the pane
+may have opened by itself while the queue had the focus). Same ids as the pane's keys, so one
+``[ui.keymap]`` entry remaps both."""
 
 PANE_BINDING_IDS = {"hw_unload", "hw_preload", "sort", "stream_open", "vote_arbiter"} | {
     f"vote_pick_{n}" for n in range(1, 10)

@@ -58,7 +58,8 @@ async def test_the_queue_lists_the_newest_finished_and_pages_older_ones_in(
         assert table.hidden == 7
         assert table.get_row_index(MORE) == 0  # the "older" line comes first
         assert more_line(room).startswith("7 older finished not listed")
-        assert table.selected_task is None  # the line is not a task
+        selected = table.selected_task  # what is happening, not the line (not a task)
+        assert selected is not None and selected.id == ids[12]
 
         table.focus()
         table.move_cursor(row=0)
@@ -67,7 +68,8 @@ async def test_the_queue_lists_the_newest_finished_and_pages_older_ones_in(
         assert listed(room) == sorted(ids[2:12] + ids[12:])
         assert more_line(room).startswith("2 older finished not listed")
         assert table.get_row_index(MORE) == 0
-        assert [table.get_row_index(str(i)) for i in ids[2:]] == list(range(1, 13))  # by id
+        in_order = [*ids[12:], *reversed(ids[2:12])]  # in hand first, then newest finished
+        assert [table.get_row_index(str(i)) for i in in_order] == list(range(1, 13))
         assert not any("no task selected" in n for n in room.notices())
 
         table.move_cursor(row=0)
@@ -84,6 +86,7 @@ async def test_rows_are_slim_and_finished_ones_are_capped(
     async with make_room() as room:
         table = room.table
         assert table.hidden == 0 and MORE not in table.rows
+        await room.select(ids[0])
         for n in range(6):  # six more tasks finish while the room is open
             task = await room.submit(f"job {n}", role="c")
             await room.wait_state(task.id, TaskState.SUCCEEDED)

@@ -153,7 +153,7 @@ async def test_80x24_is_compact_and_still_shows_queue_streams_and_status(
     async with make_room(size=(80, 24)) as room:
         table = room.table
         assert table.compact
-        assert tuple(c.label.plain for c in table.ordered_columns) == COMPACT
+        assert tuple(c.key.value for c in table.ordered_columns) == COMPACT
         assert len(COMPACT) < len(COLUMNS)
         task = await room.submit("[hold] small screen")
         attempt = await room.wait_held(task.id)
@@ -170,4 +170,4 @@ async def test_80x24_is_compact_and_still_shows_queue_streams_and_status(
         await room.pilot.resize_terminal(120, 40)
         await room.settle()
         assert not table.compact
-        assert tuple(c.label.plain for c in table.ordered_columns) == COLUMNS
+        assert tuple(c.key.value for c in table.ordered_columns) == COLUMNS

@@ -192,7 +192,7 @@ async def test_cancel_a_running_task_keeps_its_partial_output(room: Room) -> Non
     task = await room.submit("[hold] doomed")
     await room.wait_held(task.id)
     await room.select(task.id)
-    await room.press("x")
+    await room.press("x", "y")  # running: asks first
     await room.wait_state(task.id, TaskState.CANCELLED)
     [attempt] = await room.orch.attempts(task.id)
     assert (attempt.state, attempt.output) == (AttemptState.STOPPED, "partial")

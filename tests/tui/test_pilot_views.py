@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from textual.command import CommandPalette
-from textual.widgets import Input, Log, OptionList, Static
+from textual.widgets import Input, Log, Markdown, OptionList, Static
 
 from swarm_tui.core.models import AttemptState, TaskState
 from swarm_tui.tui.screens.help import HelpScreen
@@ -25,8 +25,8 @@ def row_ids(room: Room) -> list[str]:
 
 def keys_by_description(screen: HelpScreen) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for key, description in screen.keys:
-        found.setdefault(description, set()).add(key)
+    for keys, description in screen.keys:
+        found.setdefault(description, set()).update(keys.split())
     return found
 
 
@@ -49,7 +49,7 @@ async def test_detail_shows_prompt_attempts_with_routing_reasons_and_result(room
     await room.press("i")
     screen = room.app.screen
     assert isinstance(screen, TaskDetailScreen)
-    text = static_text(screen, "#detail")
+    text = screen.query_one("#detail", Markdown).source
     assert f"# Task #{task.id}: detail me" in text
     assert "state succeeded" in text
     assert "[fail-once] explain the detail screen" in text
@@ -58,7 +58,7 @@ async def test_detail_shows_prompt_attempts_with_routing_reasons_and_result(room
         assert f"why: {attempt.routing_reason}" in text
     assert "p1/m1: weight 1 (100% of the mix)" in text  # agent c has one model
     assert "error: scripted failure" in text
-    assert text.rstrip().endswith("## Result\nhello world")
+    assert text.rstrip().endswith("## Result\n\nhello world")
 
     await room.press("escape")
     assert not isinstance(room.app.screen, TaskDetailScreen)
@@ -71,7 +71,7 @@ async def test_enter_on_a_task_row_opens_its_detail(room: Room) -> None:
     await room.press("enter")
     screen = room.app.screen
     assert isinstance(screen, TaskDetailScreen)
-    assert "quick one" in static_text(screen, "#detail")
+    assert "quick one" in screen.query_one("#detail", Markdown).source
 
 
 async def test_detail_with_no_task_selected_says_so(room: Room) -> None:
@@ -96,7 +96,7 @@ async def test_focus_shows_the_running_stream_and_text_keeps_arriving(room: Room
     assert screen.attempt_id == attempt.id
     log = screen.query_one(Log)
     assert "".join(log.lines) == "partial"
-    assert log.border_title == f"#{task.id} c · p1/m1"
+    assert log.border_title == f"#{task.id} attempt 1 · c · p1/m1"
 
     room.release()
     await room.wait_state(task.id, TaskState.SUCCEEDED)
@@ -293,10 +293,12 @@ async def test_s_cycles_the_sort_and_priority_puts_the_highest_first(room: Room)
     def order() -> list[str]:
         return [str(room.table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(3)]
 
+    assert order() == [str(high.id), str(mid.id), str(low.id)]  # state: queued in dispatch order
+    await room.press("s")
     assert order() == [str(low.id), str(high.id), str(mid.id)]  # by id
     await room.press("s")
     assert order() == [str(high.id), str(mid.id), str(low.id)]  # by priority
-    assert "sorted by priority" in room.notices()
+    assert "sorted by priority: highest first" in room.notices()
     await room.select(low.id)
     for _ in range(9):
         await room.press("plus")

@@ -163,3 +163,23 @@ def test_wide_room_with_the_hardware_pane(tmp_path: Path, snap_compare: SnapComp
         await steady(pilot)
 
     assert snap_compare(room.app, terminal_size=(160, 40), run_before=sampled)
+
+
+def test_empty_room_80x24(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """An empty ledger at 80x24: the queue says how to add a task, the streams what shows
+    there, the footer keeps ? and q."""
+    room = Room(tmp_path)
+    assert snap_compare(room.app, terminal_size=(80, 24), run_before=steady)
+
+
+def test_new_task_form_80x24(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """Every field labelled, one-line selects, the buttons on screen."""
+    room = Room(tmp_path)
+
+    async def form(pilot: Pilot[Any]) -> None:
+        await pilot.press("n")
+        await steady(pilot)
+        await pilot.press(*"Explain the retry back-off")
+        await steady(pilot)
+
+    assert snap_compare(room.app, terminal_size=(80, 24), run_before=form)

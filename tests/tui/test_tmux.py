@@ -115,7 +115,8 @@ def test_add_a_task_watch_it_stream_and_succeed(tmp_path: Path, tmux: Tmux) -> N
     tmux.start(command, tmp_path, status_file)
 
     # The control room is up (the embedded server starts in the background).
-    wait_for(tmux, lambda s: "running" in s and "New task" in s, "control room", 60, frames)
+    room = wait_for(tmux, lambda s: "running" in s and "n new" in s, "control room", 60, frames)
+    assert "? help q quit" in room  # the footer keeps help and quit
 
     tmux.keys("n")
     wait_for(tmux, lambda s: "New task — ctrl+s submits" in s, "new-task form", 20, frames)
@@ -144,7 +145,7 @@ def test_add_a_task_watch_it_stream_and_succeed(tmp_path: Path, tmux: Tmux) -> N
 
     # The stream panel showed the model's text: its border names task #1, and the start of
     # the output (as stored in the ledger) was on screen inside it.
-    assert any("╭─ #1 generalist" in f for f in frames), final
+    assert any("╭─ #1 attempt 1 · generalist" in f for f in frames), final
     start = output.strip().splitlines()[0][:12]
     assert any(start in f for f in frames), f"{start!r} never on screen; last:\n{final}"
     assert "succeeded ·" in final and " tok" in final  # the ended panel's border

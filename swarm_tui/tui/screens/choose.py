@@ -43,7 +43,13 @@ class ChooseScreen(ModalScreen[str | None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    DEFAULT_CSS = _CSS.format(name="ConfirmScreen")
+    DEFAULT_CSS = (
+        _CSS.format(name="ConfirmScreen")
+        + """
+    ConfirmScreen > Vertical { width: 80%; max-width: 76; }
+    ConfirmScreen Label { width: 1fr; }
+    """
+    )  # a long question wraps, never runs off the dialog
     BINDINGS = [
         Binding("y", "dismiss(True)", "Yes", id="confirm_yes"),
         Binding("n,escape", "dismiss(False)", "No", id="confirm_no"),

@@ -1,6 +1,6 @@
 """The swarm's shared memory: every entry with its author and time, the selected one in full.
-``e`` edits it (saved by the human, ctrl+s), ``x`` deletes it after asking. Reads and writes go
-through the orchestrator's memory API."""
+``n`` adds one, ``e`` edits it (saved by the human, ctrl+s), ``x`` deletes it after asking.
+Reads and writes go through the orchestrator's memory API."""
 
 from __future__ import annotations
 
@@ -10,14 +10,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.store.tools import MemoryEntry
 from swarm_tui.tui.screens.choose import ConfirmScreen
 
-__all__ = ["MemoryEditScreen", "MemoryScreen"]
+__all__ = ["EMPTY_MEMORY", "MemoryEditScreen", "MemoryNewScreen", "MemoryScreen"]
+
+EMPTY_MEMORY = """No shared memory yet.
+
+Entries are notes any agent can read later. Agents write them with the write_memory tool
+(every agent the swarm launches has it; `swarm-tui mcp-serve` offers it to others) and read
+them with read_memory and list_memories.
+
+n adds one here (a name such as design/decisions, then Markdown); e edits, x deletes."""
 
 
 def _when(ts: float) -> str:
@@ -56,6 +64,40 @@ class MemoryEditScreen(ModalScreen[str | None]):
         self.dismiss(self.query_one(TextArea).text)
 
 
+class MemoryNewScreen(ModalScreen[tuple[str, str] | None]):
+    """A new entry: its name and content; ctrl+s saves (dismisses with both), escape drops."""
+
+    DEFAULT_CSS = MemoryEditScreen.DEFAULT_CSS.replace("MemoryEditScreen", "MemoryNewScreen")
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="memory_new_save", priority=True),
+        Binding("escape", "dismiss(None)", "Discard", id="memory_new_discard"),
+    ]
+
+    def __init__(self, taken: set[str]) -> None:
+        super().__init__()
+        self.taken = taken
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("New memory (ctrl+s saves · esc discards)")
+            yield Input(placeholder="name, e.g. design/decisions", id="memory_name")
+            yield Label("", id="memory_error")
+            yield TextArea(id="memory_text")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_save(self) -> None:
+        name = self.query_one(Input).value.strip()
+        error = self.query_one("#memory_error", Label)
+        if not name:
+            error.update("the name is empty")
+        elif name in self.taken:
+            error.update(f"{name} exists: e edits it")
+        else:
+            self.dismiss((name, self.query_one(TextArea).text))
+
+
 class MemoryScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     MemoryScreen { align: center middle; }
@@ -66,6 +108,7 @@ class MemoryScreen(ModalScreen[None]):
     MemoryScreen VerticalScroll { height: 1fr; border-top: solid $primary; }
     """
     BINDINGS = [
+        Binding("n", "new", "New", id="memory_new"),
         Binding("e", "edit", "Edit", id="memory_edit"),
         Binding("x", "delete", "Delete", id="memory_delete"),
         Binding("escape", "dismiss(None)", "Close", id="memory_close"),
@@ -78,7 +121,7 @@ class MemoryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Shared memory (e edit · x delete · esc)")
+            yield Label("Shared memory (n new · e edit · x delete · esc)")
             yield OptionList(id="memories")
             with VerticalScroll():
                 yield Static("", markup=False, id="memory")
@@ -118,7 +161,7 @@ class MemoryScreen(ModalScreen[None]):
         entry = self.selected()
         detail = self.query_one("#memory", Static)
         if entry is None:
-            detail.update("No shared memory yet." if not self.entries else "")
+            detail.update(EMPTY_MEMORY if not self.entries else "")
         else:
             detail.update(
                 f"{entry.name} · by {entry.author} · created {_when(entry.created_at)}"
@@ -127,6 +170,14 @@ class MemoryScreen(ModalScreen[None]):
 
     def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
         self._show()
+
+    def action_new(self) -> None:
+        async def made(entry: tuple[str, str] | None) -> None:
+            if entry is not None:
+                await self.orch.save_memory(*entry, author="human")
+                await self.reload(keep=entry[0])
+
+        self.app.push_screen(MemoryNewScreen({e.name for e in self.entries}), made)
 
     def action_edit(self) -> None:
         entry = self.selected()

@@ -1,5 +1,5 @@
-"""The new-task form: prompt, role, mode, priority and dependencies. Returns a TaskSpec or
-None."""
+"""The new-task form: every field labelled (prompt, title, role, mode, priority, after), laid
+out to fit 80x24. Returns a TaskSpec or None."""
 
 from __future__ import annotations
 
@@ -27,13 +27,17 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
     DEFAULT_CSS = """
     NewTaskScreen { align: center middle; }
     NewTaskScreen > Vertical {
-        width: 90%; max-width: 100; height: auto; max-height: 95%;
+        width: 90%; max-width: 100; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    NewTaskScreen TextArea { height: 6; }
-    NewTaskScreen Horizontal { height: auto; }
-    NewTaskScreen Horizontal > * { width: 1fr; }
+    NewTaskScreen .row { height: auto; }
+    NewTaskScreen .row > Label { width: 10; padding: 1 1 0 0; color: $text-muted; }
+    NewTaskScreen .row > Label.-next { width: auto; padding: 1 1 0 2; }
+    NewTaskScreen .row > Input, NewTaskScreen .row > Select { width: 1fr; }
+    NewTaskScreen #prompt { width: 1fr; height: 6; }
+    NewTaskScreen #priority { width: 12; }
     NewTaskScreen #error { color: $error; height: auto; }
+    NewTaskScreen #buttons { height: auto; align-horizontal: right; }
     NewTaskScreen Button { margin: 0 1; }
     """
     BINDINGS = [
@@ -48,26 +52,35 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("New task — ctrl+s submits, esc cancels")
-            yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False)
-            yield Input(placeholder="title (optional)", id="title")
-            with Horizontal():
+            yield Label("New task — ctrl+s submits, esc cancels, tab moves on")
+            with Horizontal(classes="row"):
+                yield Label("prompt")
+                yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False)
+            with Horizontal(classes="row"):
+                yield Label("title")
+                yield Input(placeholder="optional: the prompt's first line if empty", id="title")
+            with Horizontal(classes="row"):
+                yield Label("role")
                 yield Select(
                     [(r, r) for r in self.roles],
                     value=self.default_role,
                     allow_blank=False,
                     id="role",
                 )
+                yield Label("mode", classes="-next")
                 yield Select(
-                    [(f"mode: {m.value}", m.value) for m in TaskMode],
+                    [(m.value, m.value) for m in TaskMode],
                     value=TaskMode.SINGLE.value,
                     allow_blank=False,
                     id="mode",
                 )
-                yield Input("0", placeholder="priority", id="priority", type="integer")
-                yield Input(placeholder="after: ids or keys", id="after")
+            with Horizontal(classes="row"):
+                yield Label("priority")
+                yield Input("0", placeholder="0", id="priority", type="integer")
+                yield Label("after", classes="-next")
+                yield Input(placeholder="task ids or keys: 3, 7 design", id="after")
             yield Label("", id="error")
-            with Horizontal():
+            with Horizontal(id="buttons"):
                 yield Button("Submit", variant="primary", id="submit")
                 yield Button("Cancel", id="cancel")
 

@@ -1,4 +1,5 @@
-"""A task in full: prompt, every attempt with its routing reason, usage and output, result."""
+"""A task in full, rendered from Markdown: prompt, every attempt with its routing reason, usage
+and output, result."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Markdown
 
 from swarm_tui.core.models import Attempt, Task
 
@@ -20,17 +21,20 @@ def _when(ts: float | None) -> str:
 
 
 def detail_text(task: Task, attempts: list[Attempt]) -> str:
+    """The task in Markdown: facts as list items, the prompt, each attempt and the result as
+    written (agents answer in Markdown)."""
+    after = ", ".join(f"#{d}" for d in task.after) or "-"
     lines = [
         f"# Task #{task.id}: {task.title}",
-        f"state {task.state.value} · role {task.role} · priority {task.priority}"
-        f" · after {', '.join(f'#{d}' for d in task.after) or '-'}",
-        f"created {_when(task.created_at)} · started {_when(task.started_at)}"
+        "",
+        f"- state {task.state.value} · role {task.role} · priority {task.priority} · after {after}",
+        f"- created {_when(task.created_at)} · started {_when(task.started_at)}"
         f" · finished {_when(task.finished_at)}",
-        f"tokens {task.tokens_in} in / {task.tokens_out} out · cost ${task.cost_usd:.4f}",
+        f"- tokens {task.tokens_in} in / {task.tokens_out} out · cost ${task.cost_usd:.4f}",
     ]
     if task.error:
-        lines.append(f"error: {task.error}")
-    lines += ["", "## Prompt", task.prompt, ""]
+        lines.append(f"- error: {task.error}")
+    lines += ["", "## Prompt", "", task.prompt, ""]
     for a in attempts:
         usage = (
             f"{a.tokens_in} in / {a.tokens_out} out ({a.usage_source.value})"
@@ -41,14 +45,15 @@ def detail_text(task: Task, attempts: list[Attempt]) -> str:
         took = f" · {a.duration_ms / 1000:.1f} s" if a.duration_ms is not None else ""
         lines += [
             f"## Attempt {a.number}: {a.state.value} — {a.agent} on {a.provider}/{a.model}",
-            f"why: {a.routing_reason}",
-            f"{usage} · ${a.cost_usd:.4f}{ttft}{took}",
+            "",
+            f"- why: {a.routing_reason}",
+            f"- {usage} · ${a.cost_usd:.4f}{ttft}{took}",
         ]
         if a.error:
-            lines.append(f"error: {a.error}")
-        lines += [a.output or "(no output)", ""]
+            lines.append(f"- error: {a.error}")
+        lines += ["", a.output or "*(no output)*", ""]
     if task.result is not None:
-        lines += ["## Result", task.result]
+        lines += ["## Result", "", task.result]
     return "\n".join(lines)
 
 
@@ -68,4 +73,4 @@ class TaskDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(detail_text(self.task_, self.attempts), markup=False, id="detail")
+            yield Markdown(detail_text(self.task_, self.attempts), id="detail")

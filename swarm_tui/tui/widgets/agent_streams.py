@@ -3,12 +3,20 @@ finished ones stay visible (marked as ended) until newer work pushes them out.""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.widgets import Static
 
 from swarm_tui.tui.messages import StreamInfo
 from swarm_tui.tui.widgets.stream_panel import StreamPanel
 
-__all__ = ["AgentStreams"]
+__all__ = ["EMPTY_STREAMS", "AgentStreams"]
+
+EMPTY_STREAMS = (
+    "Agent streams show here while tasks run: one pane per running attempt, its text as it"
+    " arrives, titled with the task, the attempt, the agent and the model.\n"
+    "f (or enter on a pane) shows one full screen; l lists every stream. n adds a task."
+)
 
 
 class AgentStreams(VerticalScroll):
@@ -22,7 +30,9 @@ class AgentStreams(VerticalScroll):
         scrollbar-gutter: stable;  /* panels keep their width when the pane starts to scroll */
     }
     AgentStreams.-single { grid-size: 1; grid-rows: 8; }
-    AgentStreams > #streams-empty { color: $text-muted; padding: 1 2; }
+    AgentStreams > #streams-empty {
+        color: $text-muted; padding: 1 2; column-span: 2; height: auto;
+    }
     """
 
     def __init__(self, *, max_lines: int, keep_ended: int = 4, id: str | None = None) -> None:
@@ -32,12 +42,16 @@ class AgentStreams(VerticalScroll):
         self.panels: dict[int, StreamPanel] = {}
         self.ended: list[int] = []
 
+    def compose(self) -> ComposeResult:
+        yield Static(EMPTY_STREAMS, id="streams-empty", markup=False)
+
     def panel(self, info: StreamInfo) -> StreamPanel:
         panel = self.panels.get(info.attempt_id)
         if panel is None:
             panel = StreamPanel(info, max_lines=self.max_lines)
             self.panels[info.attempt_id] = panel
             self.mount(panel)
+            self.query_one("#streams-empty").display = False
         else:
             panel.set_info(info)
         return panel
@@ -62,6 +76,13 @@ class AgentStreams(VerticalScroll):
 
     def running(self) -> list[StreamPanel]:
         return [p for p in self.panels.values() if p.info.state == "running"]
+
+    def listing(self) -> list[StreamPanel]:
+        """Every pane, the running ones first (task and attempt order), then the ended."""
+        panels = sorted(self.panels.values(), key=lambda p: (p.info.task_id, p.info.number))
+        return [p for p in panels if p.info.state == "running"] + [
+            p for p in panels if p.info.state != "running"
+        ]
 
     def for_task(self, task_id: int) -> StreamPanel | None:
         found = [p for p in self.panels.values() if p.info.task_id == task_id]

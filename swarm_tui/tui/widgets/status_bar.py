@@ -28,10 +28,9 @@ def status_text(
     ]
     if by.get("needs_vote"):  # a human is needed: shown even when compact
         parts.append(f"{by['needs_vote']} to vote (v)")
-    if not compact:
-        parts.append(f"{by.get('succeeded', 0)} done")
-        if by.get("paused"):
-            parts.append(f"{by['paused']} paused")
+    parts.append(f"{by.get('succeeded', 0)} done")  # progress: shown even when compact
+    if by.get("paused") and not compact:
+        parts.append(f"{by['paused']} paused")
     parts += [spend, f"{tokens_per_s:.0f} tok/s"]
     if paused_all:
         parts.insert(0, "⏸ ALL PAUSED")

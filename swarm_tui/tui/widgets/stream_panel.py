@@ -18,7 +18,7 @@ from textual.widgets import Log
 
 from swarm_tui.tui.messages import StreamInfo
 
-__all__ = ["StreamPanel", "wrap"]
+__all__ = ["StreamPanel", "stream_title", "wrap"]
 
 _HIDDEN_CHUNKS = 4096
 
@@ -40,6 +40,11 @@ def wrap(text: str, column: int, width: int) -> tuple[str, int]:
             column += 1
         out.append(char)
     return "".join(out), column
+
+
+def stream_title(info: StreamInfo) -> str:
+    """``#3 attempt 2 · agent · provider/model``: a re-run or reassigned task's panes differ."""
+    return f"#{info.task_id} attempt {info.number} · {info.agent} · {info.model}"
 
 
 class StreamPanel(Log):
@@ -82,7 +87,7 @@ class StreamPanel(Log):
 
     def set_info(self, info: StreamInfo) -> None:
         self.info = info
-        title = f"#{info.task_id} {info.agent} · {info.model}"
+        title = stream_title(info)
         rate = f" · {info.tokens_per_s:.1f} tok/s" if info.state == "running" else ""
         subtitle = f"{info.state} · {info.tokens} tok{rate}"
         if title != self.border_title:  # each change costs a repaint: skip the no-ops

@@ -17,38 +17,37 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
+from textual.events import Resize
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from swarm_tui.core.models import Task, TaskState
 from swarm_tui.core.task_row import TaskRow
+from swarm_tui.tui.widgets.task_columns import (
+    COLUMNS,
+    COMPACT,
+    SORTS,
+    elapsed_text,
+    matches,
+    model_text,
+    tokens_text,
+)
+from swarm_tui.tui.widgets.task_widths import fit_columns
 
-__all__ = ["MORE", "SORTS", "TaskTable", "elapsed_text"]
+__all__ = ["COLUMNS", "COMPACT", "EMPTY_HINT", "MORE", "SORTS", "TaskTable", "elapsed_text"]
 
 MORE = "more"
 """Row key of the line standing for older finished tasks not listed."""
 
-COLUMNS = ("id", "title", "role", "state", "agent · model", "prio", "elapsed", "tokens", "cost $")
-COMPACT = ("id", "title", "state", "agent · model", "tokens")
-
-SORTS: list[tuple[str, Callable[[TaskRow], object], bool]] = [
-    ("id", lambda t: t.id, False),
-    ("priority", lambda t: (-t.priority, t.id), False),
-    ("state", lambda t: (t.state.value, t.id), False),
-    ("cost", lambda t: (-t.cost_usd, t.id), False),
-    ("tokens", lambda t: (-(t.tokens_in + t.tokens_out), t.id), False),
+EMPTY_HINT = [
+    "No tasks yet. To add one:",
+    "  n                                  the new-task form, here",
+    "  swarm-tui --tasks FILE.toml        start the room with a task file",
+    '  swarm-tui submit "PROMPT"          from another shell, on the same ledger',
 ]
-
-
-def elapsed_text(task: Task | TaskRow, now: float) -> str:
-    if task.started_at is None:
-        return "-"
-    end = task.finished_at if task.state.terminal and task.finished_at else now
-    seconds = max(0, int(end - task.started_at))
-    if seconds < 3600:
-        return f"{seconds // 60}:{seconds % 60:02d}"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+"""What an empty ledger shows in place of rows."""
 
 
 class TaskTable(DataTable[str | Text]):
@@ -233,7 +232,7 @@ class TaskTable(DataTable[str | Text]):
         if dropped and selected is not None:  # rows above it went: the cursor stays on it
             self.move_cursor(row=self.get_row_index(str(selected.id)))
         self._show_more()
-        if changed_order and self.sort_index:
+        if changed_order:  # a new row, or one whose place changed: the order holds
             self._sort()
 
     def tick(self) -> None:
@@ -271,45 +270,55 @@ class TaskTable(DataTable[str | Text]):
 
     def action_cycle_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self._label_columns()
         self._sort()
-        self.notify(f"sorted by {SORTS[self.sort_index][0]}", timeout=2)
+        order = SORTS[self.sort_index]
+        self.notify(f"sorted by {order.name}: {order.says}", timeout=3)
 
     def _columns(self) -> tuple[str, ...]:
         return COMPACT if self.compact else COLUMNS
 
+    def _label(self, column: str) -> Text:
+        """A header; the sorted column's is marked (``s`` cycles the sort)."""
+        if column == SORTS[self.sort_index].column:
+            return Text.assemble(column, (" ▼", "bold"))
+        return Text(column)
+
+    def _label_columns(self) -> None:
+        for key, column in self.columns.items():
+            column.label = self._label(str(key.value))
+            column.content_width = max(column.content_width, column.label.cell_len)
+        self._require_update_dimensions = True
+        self._clear_caches()
+
     def _matches(self, task: TaskRow) -> bool:
-        if not self.filter_text:
-            return True
-        haystack = " ".join(
-            [str(task.id), task.title, task.role, task.state.value, task.agent or "",
-             f"{task.provider}/{task.model}", *task.tags]
-        ).lower()  # fmt: skip
-        return all(word in haystack for word in self.filter_text.split())
+        return matches(task, self.filter_text.split())
 
     def _sort_key(self, task: TaskRow) -> object:
-        return SORTS[self.sort_index][1](task)
+        return SORTS[self.sort_index].key(task)
 
     def _cells(self, task: TaskRow) -> list[str | Text]:
-        model = (
-            f"{task.agent or task.role} · {task.provider}/{task.model}"
-            if task.provider
-            else (task.pin_agent or task.role)
-        )
         colour = self.app.theme_variables.get(f"state-{task.state.value.replace('_', '-')}", "")
         state = Text(task.state.value, style=f"bold {colour}".strip())
-        tokens = f"{task.tokens_in}/{task.tokens_out}"
+        # Text, not str: a cell string is read as markup ("[hold] x" would lose its brackets),
+        # and a cut cell ends in an ellipsis.
+        title = Text(task.title, no_wrap=True, overflow="ellipsis", end="")
+        shown = model_text(task, compact=self.compact)
+        model = Text(shown, no_wrap=True, overflow="ellipsis", end="")
+        tokens = tokens_text(task.tokens_in, task.tokens_out)
+        cost = f"{task.cost_usd:.4f}"
         if self.compact:
-            return [str(task.id), task.title, state, model, tokens]
+            return [str(task.id), title, state, model, str(task.priority), tokens, cost]
         return [
-            str(task.id), task.title, task.role, state, model, str(task.priority),
-            elapsed_text(task, self.clock()), tokens, f"{task.cost_usd:.4f}",
+            str(task.id), title, task.role, state, model, str(task.priority),
+            elapsed_text(task, self.clock()), tokens, cost,
         ]  # fmt: skip
 
     def _rebuild(self) -> None:
         selected = self.selected_task
         self.clear(columns=True)
         for name in self._columns():
-            self.add_column(name, key=name)
+            self.add_column(self._label(name), key=name)
         if self.hidden:
             self.add_row(*self._more_cells(self.hidden), key=MORE)
         for task in sorted(self.tasks.values(), key=self._sort_key):  # type: ignore[arg-type]
@@ -317,6 +326,47 @@ class TaskTable(DataTable[str | Text]):
                 self.add_row(*self._cells(task), key=str(task.id))
         if selected is not None and str(selected.id) in self.rows:
             self.move_cursor(row=self.get_row_index(str(selected.id)))
+        elif self.row_count > 1 and MORE in self.rows:
+            self.move_cursor(row=1)  # what is happening, not the "not listed" line
+
+    # ---------------------------------------------------------------- widths
+    def on_resize(self, _event: Resize) -> None:
+        if self._fit_columns():
+            self._require_update_dimensions = True
+            self._clear_caches()
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """DataTable measures the cells here (when idle); the widths are then fitted."""
+        super()._update_dimensions(new_rows)
+        if self._fit_columns():
+            self._clear_caches()  # cells were rendered at the old widths
+            super()._update_dimensions(())
+
+    def _fit_columns(self) -> bool:
+        """Cut the long columns, the title last, so every other column fits the width
+        (state, agent, tokens and cost stay visible at 80 columns and beside a side pane).
+        True when a width changed."""
+        if not self.size.width:
+            return False
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        return fit_columns(self.columns, room, compact=self.compact, padding=self.cell_padding)
+
+    # ---------------------------------------------------------------- empty
+    def render_line(self, y: int) -> Strip:
+        """An empty queue says how to fill it (an empty filter result, how to clear it)."""
+        if self.row_count or y < 1 or not self.show_header:
+            return super().render_line(y)
+        lines = (
+            EMPTY_HINT
+            if not self.tasks
+            else [f"No task matches {self.filter_text!r} (esc clears)."]
+        )
+        if y - 1 >= len(lines):
+            return super().render_line(y)
+        text = Text(lines[y - 1], style=self.app.theme_variables.get("text-muted", ""))
+        return Strip(text.render(self.app.console), text.cell_len).crop_extend(
+            0, self.size.width, self.rich_style
+        )
 
     def _sort(self) -> None:
         """Reorder the rows in place (no rebuild: cheaper, and the cursor stays on its task)."""

@@ -1,0 +1,108 @@
+"""What the task queue's columns hold, how its rows sort and what its filter matches.
+
+Pure functions over :class:`TaskRow`, kept apart from the widget so the table stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from swarm_tui.core.models import Task, TaskState
+from swarm_tui.core.task_row import TaskRow
+
+__all__ = [
+    "COLUMNS",
+    "COMPACT",
+    "SORTS",
+    "Sort",
+    "elapsed_text",
+    "in_hand_first",
+    "matches",
+    "model_text",
+    "tokens_text",
+]
+
+COLUMNS = ("id", "title", "role", "state", "agent · model", "prio", "elapsed", "tokens", "cost $")
+COMPACT = ("id", "title", "state", "agent · model", "prio", "tokens", "cost $")
+"""At 80x24 the queue drops role and elapsed; state, agent, priority, tokens and cost stay."""
+
+IN_HAND = {TaskState.RUNNING: 0, TaskState.NEEDS_VOTE: 1, TaskState.PAUSED: 2}
+"""The tasks a supervisor has in hand, in the order they come first."""
+
+
+def in_hand_first(task: TaskRow) -> tuple[float, ...]:
+    """Running, waiting for a vote, paused; then the queue in dispatch order; then the
+    finished ones, the most recent first."""
+    rank = IN_HAND.get(task.state)
+    if rank is not None:
+        return (0, rank, task.id)
+    if task.state == TaskState.QUEUED:
+        return (1, -task.priority, task.id)
+    return (2, -(task.finished_at or 0.0), -task.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    """One order of the queue: its name, the column whose header is marked, the row key."""
+
+    name: str
+    column: str
+    key: Callable[[TaskRow], object]
+    says: str
+    """What the notification says the order is."""
+
+
+SORTS: list[Sort] = [
+    Sort("state", "state", in_hand_first, "in hand, queued, newest finished"),
+    Sort("id", "id", lambda t: t.id, "oldest first"),
+    Sort("priority", "prio", lambda t: (-t.priority, t.id), "highest first"),
+    Sort("cost", "cost $", lambda t: (-t.cost_usd, t.id), "most expensive first"),
+    Sort("tokens", "tokens", lambda t: (-(t.tokens_in + t.tokens_out), t.id), "most tokens first"),
+]  # fmt: skip
+"""``s`` cycles through these; the first is the default."""
+
+
+def elapsed_text(task: Task | TaskRow, now: float) -> str:
+    if task.started_at is None:
+        return "-"
+    end = task.finished_at if task.state.terminal and task.finished_at else now
+    seconds = max(0, int(end - task.started_at))
+    if seconds < 3600:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+
+
+def model_text(task: TaskRow, *, compact: bool = False) -> str:
+    """``agent · provider/model`` (compact: ``agent · model``, the provider is the first to go);
+    before an attempt, the agent the task is for."""
+    if task.provider:
+        model = task.model if compact else f"{task.provider}/{task.model}"
+        return f"{task.agent or task.role} · {model}"
+    return task.pin_agent or task.role
+
+
+def tokens_text(tokens_in: int, tokens_out: int) -> str:
+    return f"{_short(tokens_in)}/{_short(tokens_out)}"
+
+
+def _short(n: int) -> str:
+    if n < 10_000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.0f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+def matches(task: TaskRow, words: list[str]) -> bool:
+    """Every word appears in the task's title, role, state, agent, model or tags, or names
+    its id (``12`` or ``#12``). Figures (tokens, cost, elapsed) are not searched."""
+    if not words:
+        return True
+    haystack = " ".join(
+        [task.title, task.role, task.state.value, task.state.value.replace("_", " "),
+         task.agent or "", task.pin_agent or "", f"{task.provider}/{task.model}"
+         if task.provider else "", *task.tags]
+    ).lower()  # fmt: skip
+    ids = {str(task.id), f"#{task.id}"}
+    return all(word in ids or word in haystack for word in words)
