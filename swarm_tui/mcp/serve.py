@@ -81,7 +81,7 @@ def task_tools(
 
     async def submit_task(
         prompt: Annotated[str, Field(description="What the swarm should do")],
-        title: Annotated[str, Field(description="Short title; default: the prompt's first line")] = "",
+        title: Annotated[str, Field(description="Short title (default: the prompt's start)")] = "",
         role: Annotated[str | None, Field(description="The agent to run it")] = None,
         priority: Annotated[int, Field(description="Higher runs first")] = 0,
         after: Annotated[

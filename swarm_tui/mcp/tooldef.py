@@ -2,10 +2,11 @@
 
 Each tool gets a title, behaviour hints (``readOnlyHint``, ``destructiveHint``,
 ``idempotentHint``; ``openWorldHint`` is false: the tools touch only the ledger), its
-docstring as the description (dedented, paragraphs unwrapped), and an input schema in which an optional parameter
-has its own type: the SDK writes ``str | None = None`` as ``anyOf: [string, null]`` with a
-``null`` default, which mcporter renders as "unknown". Leaving such a parameter out means
-"not given", exactly as before; only the advertised schema changes.
+docstring as the description (dedented, paragraphs unwrapped), and an input schema in which
+an optional parameter has its own type: the SDK writes ``str | None = None`` as
+``anyOf: [string, null]`` with a ``null`` default, which mcporter renders as "unknown".
+Leaving such a parameter out means "not given", exactly as before; only the advertised
+schema changes.
 """
 
 from __future__ import annotations
