@@ -3,7 +3,9 @@
 ``write_memory``, ``read_memory``, ``list_memories``, ``delete_memory``, ``edit_memory``
 (``literal`` or ``regex``) and ``rename_memory`` over the ledger's ``memories`` table, per
 project. Each write records its author: the calling agent (the hub passes it in the
-request's ``_meta``) or, for outside clients, the client's name.
+request's ``_meta``) or, for outside clients, the client's name. A call that cannot do what
+it was asked (no such memory, a needle that is not there, content over ``max_chars``, an
+empty name) is a tool error (``isError``), its message saying why.
 """
 
 from __future__ import annotations
@@ -11,16 +13,39 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
+from pydantic import BaseModel, Field
 
+from swarm_tui.mcp.tooldef import declare
 from swarm_tui.store.tools import ToolRecords
 
-__all__ = ["AGENT_META", "add_memory_tools", "memory_server"]
+__all__ = ["AGENT_META", "MemoryList", "check_memory_name", "memory_server", "memory_tools"]
 
 AGENT_META = "swarm_tui/agent"
 """``_meta`` key naming the calling agent (recorded as the author of a write)."""
+
+Name = Annotated[str, Field(description="The memory's name; '/' separates topics: 'design/api'")]
+
+
+class MemoryList(BaseModel):
+    """The result of list_memories."""
+
+    memories: list[str] = Field(description="Memory names, sorted")
+
+
+def check_memory_name(name: str) -> str:
+    """``name`` if it can name a memory, else a :class:`ToolError` saying why not."""
+    if not name.strip():
+        raise ToolError("the memory name is empty; name it, e.g. 'design/api'")
+    if name != name.strip() or any(c < " " for c in name):
+        raise ToolError(f"memory name {name!r} has leading/trailing spaces or control characters")
+    if "" in name.split("/"):
+        raise ToolError(f"memory name {name!r} has an empty topic (a leading, trailing or '//')")
+    return name
 
 
 def _author(ctx: Context[Any, Any] | None, default: str) -> str:
@@ -38,65 +63,78 @@ def _author(ctx: Context[Any, Any] | None, default: str) -> str:
     return str(value) if value else default
 
 
-def add_memory_tools(
-    server: MCPServer,
+def _not_found(name: str) -> ToolError:
+    return ToolError(
+        f"Memory {name} not found; list_memories shows the names, write_memory creates one."
+    )
+
+
+def memory_tools(
     store: ToolRecords,
     project: str,
     *,
     author: str = "mcp-client",
     clock: Callable[[], float] = time.time,
-) -> None:
-    @server.tool()
+) -> list[Tool]:
+    """The six memory tools over ``store``'s memories of ``project``."""
+
     async def write_memory(
-        memory_name: str, content: str, ctx: Context[Any, Any], max_chars: int = -1
+        memory_name: Name,
+        content: Annotated[str, Field(description="Markdown; replaces what was there")],
+        ctx: Context[Any, Any],
+        max_chars: Annotated[
+            int, Field(description="Refuse content longer than this; -1: no limit")
+        ] = -1,
     ) -> str:
         """Write information (markdown) about this project to a named memory that any agent
         can read later. Overwrites a memory of the same name. Names may use '/' for topics."""
+        check_memory_name(memory_name)
         if max_chars >= 0 and len(content) > max_chars:
-            return (
+            raise ToolError(
                 f"Content for {memory_name} is too long ({len(content)} characters, max"
-                f" {max_chars}); shorten it."
+                f" {max_chars}); shorten it. Nothing was written."
             )
         await store.put_memory(project, memory_name, content, _author(ctx, author), clock())
         return f"Memory {memory_name} written."
 
-    @server.tool()
-    async def read_memory(memory_name: str) -> str:
+    async def read_memory(memory_name: Name) -> str:
         """Read the content of a memory. Read one only when it is relevant to the task."""
         entry = await store.memory(project, memory_name)
         if entry is None:
-            return (
-                f"Memory file {memory_name} not found, consider creating it with the"
-                " `write_memory` tool if you need it."
-            )
+            raise _not_found(memory_name)
         return entry.content
 
-    @server.tool()
-    async def list_memories(topic: str = "") -> dict[str, list[str]]:
+    async def list_memories(
+        topic: Annotated[str, Field(description="Only names under this topic, e.g. 'design'")] = "",
+    ) -> MemoryList:
         """List the names of the memories (optionally only those under a topic prefix)."""
         prefix = topic.rstrip("/") + "/" if topic else ""
-        return {"memories": [e.name for e in await store.memories(project, prefix)]}
+        return MemoryList(memories=[e.name for e in await store.memories(project, prefix)])
 
-    @server.tool()
-    async def delete_memory(memory_name: str) -> str:
+    async def delete_memory(memory_name: Name) -> str:
         """Delete a memory. Only when asked to, or when it is clearly obsolete."""
-        if await store.delete_memory(project, memory_name):
-            return f"Memory {memory_name} deleted."
-        return f"Memory {memory_name} not found."
+        if not await store.delete_memory(project, memory_name):
+            raise _not_found(memory_name)
+        return f"Memory {memory_name} deleted."
 
-    @server.tool()
-    async def rename_memory(old_name: str, new_name: str, ctx: Context[Any, Any]) -> str:
+    async def rename_memory(
+        old_name: Name,
+        new_name: Annotated[str, Field(description="The new name, e.g. 'design/notes'")],
+        ctx: Context[Any, Any],
+    ) -> str:
         """Rename (move) a memory, e.g. into a topic: 'notes' -> 'design/notes'."""
+        check_memory_name(new_name)
         problem = await store.rename_memory(
             project, old_name, new_name, _author(ctx, author), clock()
         )
-        return problem or f"Memory {old_name} renamed to {new_name}."
+        if problem:
+            raise ToolError(f"{problem}; nothing was renamed")
+        return f"Memory {old_name} renamed to {new_name}."
 
-    @server.tool()
     async def edit_memory(
-        memory_name: str,
-        needle: str,
-        repl: str,
+        memory_name: Name,
+        needle: Annotated[str, Field(description="The text (or regex) to replace")],
+        repl: Annotated[str, Field(description="The replacement (regex: may use \\1)")],
         ctx: Context[Any, Any],
         mode: Literal["literal", "regex"] = "literal",
         allow_multiple_occurrences: bool = False,
@@ -104,33 +142,49 @@ def add_memory_tools(
         """Replace text in a memory: ``needle`` is a literal string or a Python regex (mode
         'regex', DOTALL and MULTILINE on). Fails if it matches nowhere, or more than once
         unless allow_multiple_occurrences."""
-        pattern = re.compile(
-            re.escape(needle) if mode == "literal" else needle, re.DOTALL | re.MULTILINE
-        )
+        try:
+            pattern = re.compile(
+                re.escape(needle) if mode == "literal" else needle, re.DOTALL | re.MULTILINE
+            )
+        except re.error as exc:
+            raise ToolError(f"needle is not a valid regex: {exc}") from exc
 
         def change(text: str) -> str:
             found = len(pattern.findall(text))
             if found == 0:
-                raise ValueError(f"{needle!r} does not occur in memory {memory_name}")
+                raise ToolError(f"{needle!r} does not occur in memory {memory_name}")
             if found > 1 and not allow_multiple_occurrences:
-                raise ValueError(
+                raise ToolError(
                     f"{needle!r} occurs {found} times in memory {memory_name}; set"
                     " allow_multiple_occurrences or make the needle more specific"
                 )
             replacement = repl if mode == "regex" else repl.replace("\\", "\\\\")
-            return pattern.sub(replacement, text)
+            try:
+                return pattern.sub(replacement, text)
+            except re.error as exc:  # a bad group reference in repl
+                raise ToolError(f"repl is not a valid replacement: {exc}") from exc
 
-        try:
-            done = await store.update_memory(
-                project, memory_name, change, _author(ctx, author), clock()
-            )
-        except (ValueError, re.error) as exc:
-            return f"Error: {exc}"
-        return "OK" if done else f"Memory {memory_name} not found."
+        done = await store.update_memory(
+            project, memory_name, change, _author(ctx, author), clock()
+        )
+        if not done:
+            raise _not_found(memory_name)
+        return "OK"
+
+    return [
+        declare(write_memory, title="Write memory", destructive=True, idempotent=True),
+        declare(read_memory, title="Read memory", read_only=True),
+        declare(list_memories, title="List memories", read_only=True),
+        declare(delete_memory, title="Delete memory", destructive=True, idempotent=True),
+        declare(rename_memory, title="Rename memory"),
+        declare(edit_memory, title="Edit memory", destructive=True),
+    ]
 
 
 def memory_server(store: ToolRecords, project: str, **kwargs: Any) -> MCPServer:
     """An in-process MCP server offering the shared memory of ``project``."""
-    server = MCPServer("swarm-memory", instructions="Shared memory of the swarm's agents.")
-    add_memory_tools(server, store, project, **kwargs)
-    return server
+    return MCPServer(
+        "swarm-memory",
+        instructions="Shared memory of the swarm's agents.",
+        tools=memory_tools(store, project, **kwargs),
+    )

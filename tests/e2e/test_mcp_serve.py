@@ -1,7 +1,8 @@
 """A real MCP client talks to `swarm-tui mcp-serve` while a headless orchestrator in another
-process completes the task it submitted, through the shared ledger; and the same tools over
-streamable HTTP (``--http PORT``), listening on loopback only, with the bearer token from
-the file beside the ledger (tests/e2e/test_mcp_serve_auth.py: without it, nothing)."""
+process completes the task it submitted, through the shared ledger (``wait_for_task`` sends
+progress while it waits); and the same tools over streamable HTTP (``--http PORT``), listening
+on loopback only, with the bearer token from the file beside the ledger
+(tests/e2e/test_mcp_serve_auth.py: without it, nothing)."""
 
 from __future__ import annotations
 
@@ -84,6 +85,23 @@ async def test_client_writes_memory_submits_and_reads_the_result(tmp_path: Path)
             task_id = submitted["task_id"]
             assert submitted["state"] == "queued" and submitted["created"] is True
 
+            heard = asyncio.Event()
+            progress: list[str | None] = []
+
+            async def on_progress(done: float, total: float | None, message: str | None) -> None:
+                progress.append(message)
+                heard.set()
+
+            waiting = asyncio.create_task(
+                client.call_tool(
+                    "wait_for_task",
+                    {"task_id": task_id, "timeout_s": 300},
+                    read_timeout_seconds=300,
+                    progress_callback=on_progress,
+                )
+            )
+            await asyncio.wait_for(heard.wait(), 120)  # the wait reports before the task runs
+            assert progress[0] is not None and f"task #{task_id} is queued" in progress[0]
             run = await asyncio.create_subprocess_exec(
                 sys.executable,
                 *common,
@@ -95,9 +113,7 @@ async def test_client_writes_memory_submits_and_reads_the_result(tmp_path: Path)
                 env=env,
                 cwd=ROOT,
             )
-            waited = _data(
-                await client.call_tool("wait_for_task", {"task_id": task_id, "timeout_s": 120})
-            )
+            waited = _data(await waiting)
             _, err = await asyncio.wait_for(run.communicate(), 120)
             assert run.returncode == 0, err.decode()
             assert waited["state"] == "succeeded" and waited["timed_out"] is False
@@ -105,8 +121,8 @@ async def test_client_writes_memory_submits_and_reads_the_result(tmp_path: Path)
             assert result["result"] == "handed off"
             listed = _data(await client.call_tool("list_memories", {}))
             assert listed == {"memories": ["plan/api"]}
-            missing = _data(await client.call_tool("get_task_result", {"task_id": 999}))
-            assert "no task #999" in missing["error"]
+            missing = await client.call_tool("get_task_result", {"task_id": 999})
+            assert missing.is_error and "no task #999" in missing.content[0].text
     rows = query(db, "SELECT name, content, author FROM memories")
     assert rows == [("plan/api", "use REST", "mcp-client")]
     assert query(db, "SELECT role, state FROM tasks") == [("reviewer", "succeeded")]
