@@ -8,10 +8,11 @@ laptop has no fan sensor); a source that failed as a whole leaves its part of th
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
+import json
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, Union
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 __all__ = [
     "Battery",
@@ -219,63 +220,42 @@ class HardwareSample:
 
     @classmethod
     def from_json(cls, data: object) -> HardwareSample:
-        try:
-            return _build(cls, data, "sample")
-        except (TypeError, ValueError, KeyError) as exc:
-            raise SampleFormatError(str(exc)) from None
+        """Read a sample from decoded JSON; keys of newer probes are ignored.
+
+        JSON's own types are required (no ``"12"`` for a number, no list for a string).
+
+        Raises:
+            SampleFormatError: naming where the shape is wrong, e.g. ``sample.host.load``.
+        """
+        try:  # strict JSON mode: arrays for tuples, objects for dataclasses, ints for floats
+            return _ADAPTER.validate_json(json.dumps(data, allow_nan=True), strict=True)
+        except ValidationError as exc:
+            raise SampleFormatError(_describe(exc)) from None
+        except (TypeError, ValueError) as exc:  # not JSON data at all
+            raise SampleFormatError(f"sample: not JSON data ({exc})") from None
 
 
-T = TypeVar("T")
+_ADAPTER = TypeAdapter(HardwareSample)
+
+_EXPECTED = {
+    "float_type": "expected float",
+    "int_type": "expected int",
+    "string_type": "expected str",
+    "bool_type": "expected bool",
+    "tuple_type": "expected a list",
+    "dataclass_type": "expected an object",
+    "missing": "missing",
+}
 
 
-def _build(cls: type[T], data: object, where: str) -> T:
-    if not isinstance(data, dict):
-        raise SampleFormatError(f"{where}: expected an object, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
-    kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name], f"{where}.{f.name}")
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise SampleFormatError(f"{where}.{f.name}: missing")
-    return cls(**kwargs)
-
-
-def _convert(hint: Any, value: object, where: str) -> Any:
-    origin = typing.get_origin(hint)
-    if origin in (Union, types.UnionType):
-        args = typing.get_args(hint)
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _convert(arg, value, where)
-            except SampleFormatError as exc:
-                errors.append(str(exc))
-        raise SampleFormatError(errors[0] if errors else f"{where}: unexpected null")
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            raise SampleFormatError(f"{where}: expected a list")
-        args = typing.get_args(hint)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_convert(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
-        if len(args) != len(value):
-            raise SampleFormatError(f"{where}: expected {len(args)} items")
-        return tuple(
-            _convert(a, v, f"{where}[{i}]")
-            for i, (a, v) in enumerate(zip(args, value, strict=True))
-        )
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, where)  # type: ignore[arg-type]
-    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if hint is bool and isinstance(value, bool):
-        return value
-    if hint is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if hint is str and isinstance(value, str):
-        return value
-    raise SampleFormatError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+def _describe(exc: ValidationError) -> str:
+    """The first problem as ``sample.host.load: expected ..., got ...``."""
+    err = exc.errors(include_url=False)[0]
+    where = "sample" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+    kind = err["type"]
+    if kind not in _EXPECTED:
+        return f"{where}: {err['msg']}"
+    if kind == "missing":
+        return f"{where}: missing"
+    got = repr(err["input"])
+    return f"{where}: {_EXPECTED[kind]}, got {got if len(got) <= 40 else got[:37] + '...'}"

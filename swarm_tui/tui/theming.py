@@ -16,20 +16,25 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+
+from swarm_tui.config_errors import find_key_line
 
 __all__ = [
     "APP_VARIABLES",
     "DEFAULT_THEME",
     "PALETTE_DEFAULTS",
     "ThemeError",
+    "ThemeSpec",
     "builtin_theme_dir",
     "load_themes",
     "parse_theme_file",
@@ -88,7 +93,6 @@ _COLOUR_KEYS = (
     "surface",
     "panel",
 )
-_KNOWN_KEYS = ("name", "dark", *_COLOUR_KEYS, "variables")
 _OUR_PREFIXES = ("state-", "stream-", "status-bar-")
 _NAME = re.compile(r"[a-z0-9-]+")
 _VARIABLE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
@@ -142,19 +146,6 @@ def _looks_like_colour(value: str) -> bool:
     return value.startswith("#") or value.lower().startswith(("rgb", "hsl"))
 
 
-def _line_of(text: str, key: str, table: str | None) -> int | None:
-    """The line defining ``key`` in ``[table]`` (None: top level), for error messages."""
-    pattern = re.compile(rf"""\s*["']?{re.escape(key)}["']?\s*=""")
-    current: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            current = stripped.strip("[] ")
-        elif current == table and pattern.match(line):
-            return number
-    return None
-
-
 def with_app_variables(theme: Theme) -> Theme:
     """A copy of ``theme`` with :data:`PALETTE_DEFAULTS` under its variables, ``$refs`` resolved.
 
@@ -202,62 +193,119 @@ def parse_theme_file(path: Path) -> Theme:
         message = f"not valid TOML: {reason} (column {at.group(2)})"
         raise ThemeError(path, message, line=int(at.group(1))) from exc
 
-    def fail(key: str, problem: str, table: str | None = None) -> ThemeError:
-        return ThemeError(path, problem, key=key, line=_line_of(text, key, table))
-
-    for key in data:
-        if key not in _KNOWN_KEYS:
-            raise fail(key, f"unknown key (expected one of: {', '.join(_KNOWN_KEYS)})")
-    for key in ("name", "dark", "primary"):
-        if key not in data:
-            raise ThemeError(path, "required key is missing", key=key)
-    name = data["name"]
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise fail("name", f"{name!r} is not a valid name (expected lowercase a-z, 0-9 and '-')")
-    if not isinstance(data["dark"], bool):
-        raise fail("dark", f"expected true or false, got {data['dark']!r}")
-    colours: dict[str, Any] = {}
-    for key in _COLOUR_KEYS:
-        if key not in data:
-            continue
-        value = data[key]
-        problem = (
-            _colour_problem(value, alpha_ok=False)
-            if isinstance(value, str)
-            else f"expected a colour string, got {value!r}"
-        )
-        if problem:
-            raise fail(key, problem)
-        colours[key] = value
-    variables = data.get("variables", {})
-    if not isinstance(variables, dict):
-        raise fail("variables", "expected a [variables] table")
-    _check_variables(variables, lambda key, problem: fail(key, problem, "variables"))
-    theme = Theme(name=name, dark=data["dark"], variables=dict(variables), **colours)
+    try:
+        spec = ThemeSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _theme_error(path, text, exc) from None
+    variables = spec.variables
+    theme = Theme(name=spec.name, dark=spec.dark, variables=dict(variables), **spec.colours())
     try:
         return with_app_variables(theme)
     except KeyError as exc:
         ref = exc.args[0]
         key = next((k for k, v in variables.items() if v.strip() == f"${ref}"), ref)
-        raise fail(
-            key, f"${ref} is not a known variable (or refers back to itself)", "variables"
+        problem = f"${ref} is not a known variable (or refers back to itself)"
+        raise ThemeError(
+            path, problem, key=key, line=find_key_line(text, ("variables", key))
         ) from None
 
 
-def _check_variables(variables: dict[str, Any], fail: Callable[[str, str], ThemeError]) -> None:
+def _problem(message: str, key: str | None = None) -> PydanticCustomError:
+    """A validator's error; ``key`` is the variable inside ``[variables]`` it concerns."""
+    return PydanticCustomError("theme", "{message}", {"message": message, "key": key})
+
+
+class ThemeSpec(BaseModel):
+    """A theme file's keys as validated: TOML's own types, colours Textual can parse."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: str
+    dark: bool
+    primary: str
+    secondary: str | None = None
+    accent: str | None = None
+    warning: str | None = None
+    error: str | None = None
+    success: str | None = None
+    foreground: str | None = None
+    background: str | None = None
+    surface: str | None = None
+    panel: str | None = None
+    variables: dict[str, str] = {}
+
+    def colours(self) -> dict[str, Any]:
+        """The palette keys the file sets, for ``Theme(**...)``."""
+        return {key: value for key in _COLOUR_KEYS if (value := getattr(self, key)) is not None}
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not _NAME.fullmatch(name):
+            raise _problem(f"{name!r} is not a valid name (expected lowercase a-z, 0-9 and '-')")
+        return name
+
+    @field_validator(*_COLOUR_KEYS)
+    @classmethod
+    def _colour(cls, value: str | None) -> str | None:
+        problem = None if value is None else _colour_problem(value, alpha_ok=False)
+        if problem:
+            raise _problem(problem)
+        return value
+
+    @field_validator("variables", mode="before")
+    @classmethod
+    def _variables(cls, variables: object) -> object:
+        if isinstance(variables, dict):
+            _check_variables(variables)
+        return variables
+
+
+_EXPECTED = {
+    "name": "a name of lowercase a-z, 0-9 and '-'",
+    "dark": "true or false",
+    "variables": "a [variables] table",
+    **{key: "a colour string" for key in _COLOUR_KEYS},
+}
+_TYPE_ERRORS = {"string_type", "bool_type", "dict_type"}
+_FIRST = {"extra_forbidden": 0, "missing": 1}  # which problem a file with several reports
+
+
+def _theme_error(path: Path, text: str, exc: ValidationError) -> ThemeError:
+    """The first problem of ``exc`` as a :class:`ThemeError` at its key and line."""
+    errors = sorted(exc.errors(include_url=False), key=lambda e: _FIRST.get(e["type"], 2))
+    err = errors[0]
+    loc = [str(part) for part in err["loc"]]
+    kind = err["type"]
+    if kind == "theme" and err.get("ctx", {}).get("key") is not None:
+        loc.append(err["ctx"]["key"])
+    if kind == "extra_forbidden":
+        problem = f"unknown key (expected one of: {', '.join(ThemeSpec.model_fields)})"
+    elif kind == "missing":
+        return ThemeError(path, "required key is missing", key=loc[0])
+    elif kind in _TYPE_ERRORS and loc[0] in _EXPECTED and len(loc) == 1:
+        problem = f"expected {_EXPECTED[loc[0]]}, got {err['input']!r}"
+    elif kind in _TYPE_ERRORS:  # a variable's value
+        problem = f"expected a string, got {err['input']!r}"
+    else:
+        problem = str(err["msg"])
+    return ThemeError(path, problem, key=loc[-1], line=find_key_line(text, loc))
+
+
+def _check_variables(variables: dict[Any, Any]) -> None:
     for key, value in variables.items():
         if not _VARIABLE.fullmatch(key):
-            raise fail(key, "not a CSS variable name (write it without '$')")
+            raise _problem("not a CSS variable name (write it without '$')", key)
         if key.startswith(_OUR_PREFIXES) and key not in APP_VARIABLES:
-            raise fail(key, f"unknown variable (ours are: {', '.join(APP_VARIABLES)})")
+            raise _problem(f"unknown variable (ours are: {', '.join(APP_VARIABLES)})", key)
         if not isinstance(value, str):
-            raise fail(key, f"expected a string, got {value!r}")
+            raise _problem(f"expected a string, got {value!r}", key)
         if value.startswith("$"):
             continue  # checked when resolved
         if key in APP_VARIABLES or _looks_like_colour(value):
             problem = _colour_problem(value, alpha_ok=True)
             if problem:
-                raise fail(key, problem)
+                raise _problem(problem, key)
 
 
 def load_themes(dirs: Sequence[Path]) -> tuple[list[Theme], list[str]]:

@@ -40,6 +40,18 @@ def test_diamond() -> None:
     assert order == ["base", "left", "right", "top"]
 
 
+def test_prerequisites_come_in_input_order_not_in_the_order_they_are_listed() -> None:
+    nodes = ["release", "build", "docs"]
+    edges = {"release": ["docs", "build"], "build": [], "docs": []}
+    assert topo_order(nodes, edges) == ["build", "docs", "release"]
+
+
+def test_a_later_prerequisite_waits_for_its_own_in_input_order() -> None:
+    nodes = ["x", "a", "b", "c"]
+    edges = {"x": ["a", "b"], "a": ["c"], "b": [], "c": []}
+    assert topo_order(nodes, edges) == ["b", "c", "a", "x"]
+
+
 def test_unknown_dependencies_are_ignored() -> None:
     assert topo_order(["a", "b"], {"a": ["zz"], "b": ["a"]}) == ["a", "b"]
 

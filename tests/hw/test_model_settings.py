@@ -43,6 +43,30 @@ def test_a_malformed_sample_says_where(data: object, where: str) -> None:
         HardwareSample.from_json(data)
 
 
+@pytest.mark.parametrize(
+    ("host", "where"),
+    [
+        ({"cpu_percent": "12"}, "sample.host.cpu_percent: expected float, got '12'"),
+        ({"cpu_percent": True}, "sample.host.cpu_percent: expected float, got True"),
+        ({"cpu_percent": 1, "cores": 2.5}, "sample.host.cores: expected int, got 2.5"),
+        ({"cpu_percent": 1, "cores": "8"}, "sample.host.cores: expected int, got '8'"),
+        ({"cpu_percent": 1, "battery": {"percent": 5, "plugged": "yes"}}, "plugged"),
+    ],
+)
+def test_json_types_are_required_not_coerced(host: dict[str, object], where: str) -> None:
+    data = {"time": 1.0, "host": {"hostname": "h", **host}}
+    with pytest.raises(SampleFormatError) as caught:
+        HardwareSample.from_json(data)
+    assert where in str(caught.value)
+
+
+def test_a_list_where_a_fixed_tuple_goes_is_read_as_the_tuple() -> None:
+    data = {"time": 1, "host": {"hostname": "h", "cpu_percent": 1, "load": [1, 2, 3.5]}}
+    host = HardwareSample.from_json(data).host
+    assert host is not None and host.load == (1.0, 2.0, 3.5)
+    assert HardwareSample.from_json(data).time == 1.0
+
+
 def test_unknown_keys_from_newer_probes_are_ignored() -> None:
     data = sample().to_json() | {"alerts": [], "new_thing": 1}
     assert HardwareSample.from_json(data) == sample()

@@ -187,6 +187,21 @@ BROKEN = [
         id="variables-type",
     ),
     pytest.param(
+        GOOD.replace("good", "x") + "variables = { state-failed = 3 }\n",
+        ["line 4: state-failed: expected a string, got 3"],
+        id="inline-variables",
+    ),
+    pytest.param(
+        GOOD.replace("good", "x") + '[variables]  # ours\n"state-failed" = "#12345g"\n',
+        ["line 5: state-failed: '#12345g' is not a colour"],
+        id="commented-header-quoted-key",
+    ),
+    pytest.param(
+        GOOD.replace("good", "x") + '[variables]\n"status-bar.background" = "red"\n',
+        ["line 5: status-bar.background: not a CSS variable name"],
+        id="dotted-quoted-variable",
+    ),
+    pytest.param(
         GOOD.replace("good", "x") + '[variables]\nstate-failed = "$nope"\n',
         ["line 5: state-failed: $nope is not a known variable"],
         id="unknown-ref",
