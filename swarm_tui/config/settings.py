@@ -66,7 +66,9 @@ class OrchestratorConfig(Strict):
     max_concurrent: Annotated[int, Field(gt=0)] = 8
     """Attempts running at once across the whole swarm."""
     max_attempts: Annotated[int, Field(gt=0)] = 3
-    """Attempts per task before it fails."""
+    """Failed attempts a task may make on each model of its agent's chain (the mix, then the
+    ``fallback`` list): a model that used them hands the task to the next model of the chain,
+    so a listed fallback is always tried; the task fails when no model of the chain is left."""
     default_agent: str | None = None
     """Agent that takes tasks submitted without a role (default: the first agent)."""
     lease_seconds: Annotated[float, Field(gt=0)] = 60.0

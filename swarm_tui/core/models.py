@@ -43,6 +43,9 @@ class UsageSource(enum.StrEnum):
     """The backend reported the token counts."""
     COUNTED = "counted"
     """Counted with the model's own tokenizer (the embedded model's streams carry no usage)."""
+    ESTIMATED = "estimated"
+    """The stream ended (cut, malformed, stopped) before the backend's final report: what it
+    had reported is kept, text streamed after that is estimated (about 4 characters/token)."""
     UNKNOWN = "unknown"
     """Nothing reported and nothing counted: shown as unknown, never guessed."""
 
