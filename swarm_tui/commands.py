@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from swarm_tui.config import find_config, load_settings
-from swarm_tui.core.models import Task, TaskMode, TaskSpec
+from swarm_tui.core.models import Task, TaskMode, TaskSpec, TaskState
 from swarm_tui.providers.http_base import HTTPProvider
 from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
 from swarm_tui.store.db import LedgerError
@@ -39,6 +39,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "cost_usd": round(task.cost_usd, 6),
         "attempts": task.attempts,
         "error": task.error,
+        "held": task.held,
     }
 
 
@@ -91,7 +92,7 @@ async def cmd_status(args: argparse.Namespace) -> int:
         table.add_row(
             str(t.id),
             t.title[:40],
-            t.state.value,
+            "held" if t.held and t.state == TaskState.PAUSED else t.state.value,
             t.agent or t.role,
             model,
             str(t.tokens_in),
@@ -101,6 +102,9 @@ async def cmd_status(args: argparse.Namespace) -> int:
         )
     console = Console()
     console.print(table)
+    for t in tasks:
+        if t.held and t.state == TaskState.PAUSED:
+            console.print(f"task #{t.id} {t.held}", markup=False, highlight=False)
     states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items())) or "no tasks"
     console.print(
         f"{states} | tokens {totals.tokens_in} in / {totals.tokens_out} out"

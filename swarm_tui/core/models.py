@@ -97,6 +97,11 @@ class Task:
     agent: str | None = None
     provider: str | None = None
     model: str | None = None
+    abandoned: int = 0
+    """Attempts abandoned in a row (the process running them died or lost its lease)."""
+    held: str | None = None
+    """Why the task is held (paused) as needing attention, e.g. after too many abandoned
+    attempts in a row; None when it is not held. Resuming it clears this."""
 
 
 @dataclass(frozen=True, slots=True)

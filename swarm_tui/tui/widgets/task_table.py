@@ -296,7 +296,8 @@ class TaskTable(DataTable[str | Text]):
             else (task.pin_agent or task.role)
         )
         colour = self.app.theme_variables.get(f"state-{task.state.value.replace('_', '-')}", "")
-        state = Text(task.state.value, style=f"bold {colour}".strip())
+        shown = "held" if task.held and task.state == TaskState.PAUSED else task.state.value
+        state = Text(shown, style=f"bold {colour}".strip())
         tokens = f"{task.tokens_in}/{task.tokens_out}"
         if self.compact:
             return [str(task.id), task.title, state, model, tokens]
