@@ -12,14 +12,17 @@ import random
 import pytest
 
 from swarm_tui.config import AgentConfig, ModelConfig, ProviderConfig, Settings
+from swarm_tui.core.consensus_calls import ModelCaller
 from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
-from swarm_tui.providers.base import Provider
+from swarm_tui.core.redact import Redactor
+from swarm_tui.providers.base import ChatMessage, Provider, ProviderError, Usage
 from swarm_tui.providers.registry import PROVIDER_KINDS
 from swarm_tui.report import build_report, render
 from swarm_tui.store.ledger import Ledger
-from tests.conftest import Clock
+from tests.conftest import Clock, make_settings
 from tests.e2e.crash import query
+from tests.fakes import FakeProvider, Script
 from tests.providers.loopback import LoopbackServer, Reply, named_sse, ndjson, sse
 
 KEY = "sk-interrupted-0123456789abcdef"
@@ -176,3 +179,18 @@ async def test_a_failure_before_any_text_records_no_guess(
         row, _ = await _one_attempt(ledger, "openai", f"{server.url}/v1", "m", monkeypatch)
     assert row[0] == "failed" and row[2:6] == (None, None, "unknown", 0.0)
     assert json.dumps(row[6])  # an error was recorded
+
+
+async def test_a_consensus_candidate_cut_midway_still_counts_what_it_was_billed() -> None:
+    """The calls of a consensus run (answers, votes) go through ModelCaller: one cut midway
+    still adds its reported usage plus an estimate to the run's totals and cost."""
+
+    def cut(_request: object) -> Script:
+        error = ProviderError("p1: stream cut", retryable=True, kind="cut")
+        return Script(tokens=["12345678"], error=error)
+
+    caller = ModelCaller(make_settings(), {"p1": FakeProvider("p1", cut)}, Redactor([]))
+    with pytest.raises(RuntimeError, match="stream cut"):
+        await caller("p1/m1", [ChatMessage("user", "x" * 40)])
+    assert caller.usage == Usage(10, 2, source="estimated")
+    assert caller.cost == pytest.approx((10 * 1.0 + 2 * 2.0) / 1e6)
