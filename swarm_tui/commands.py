@@ -1,12 +1,9 @@
-"""The short commands: submit, status, config check, doctor."""
+"""The short commands: submit, status, config check (doctor lives in swarm_tui.doctor)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,7 @@ from rich.table import Table
 
 from swarm_tui.config import find_config, load_settings
 from swarm_tui.core.models import Task, TaskMode, TaskSpec, TaskState
-from swarm_tui.providers.http_base import HTTPProvider
+from swarm_tui.doctor import cmd_doctor
 from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
@@ -121,53 +118,3 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         f" {len(settings.agents)} agents, default agent {settings.default_agent!r})"
     )
     return 0
-
-
-async def cmd_doctor(args: argparse.Namespace) -> int:
-    """Check the config, the ledger and every provider for real: each HTTP provider is asked
-    for its models list with its key, and the line shows the URL and the answer's status."""
-    _quiet_libraries()
-    problems = 0
-
-    def say(ok: bool, text: str) -> None:
-        nonlocal problems
-        problems += 0 if ok else 1
-        print(f"[{'ok' if ok else '!!'}] {text}")
-
-    settings = settings_from_args(args.config)
-    say(True, f"config: {settings.source}")
-    path = db_path(settings, args.db)
-    try:
-        async with open_orchestrator(settings, path) as orch:
-            say(await orch.ledger.integrity_check() == "ok", f"ledger: {path}")
-            for name, provider in orch.providers.items():
-                config = settings.providers[name]
-                label = f"{name} ({config.kind})"
-                if config.api_key_env and not os.environ.get(config.api_key_env):
-                    say(False, f"{label}: key ${config.api_key_env} NOT set; not contacted")
-                    continue
-                if config.api_key_env:
-                    say(True, f"{label}: key ${config.api_key_env} set")
-                if isinstance(provider, HTTPProvider):
-                    found = await provider.health()
-                    issues, summary = list(found.problems), found.summary
-                else:  # the embedded model and agent CLIs: checked on this machine
-                    issues = [p.removeprefix(f"{name}: ") for p in await provider.check()]
-                    summary = "checked on this machine (not a network service)"
-                for issue in issues:
-                    say(False, f"{label}: {orch.redactor(issue)}")
-                if not issues:
-                    say(True, f"{label}: {summary}; models: {', '.join(config.models)}")
-    except LedgerError as exc:
-        say(False, str(exc))
-    print(f"{problems} problem(s)", file=sys.stderr if problems else sys.stdout)
-    return 1 if problems else 0
-
-
-def _quiet_libraries() -> None:
-    """Only warnings from libraries (httpx logs every request at INFO) reach stderr."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)

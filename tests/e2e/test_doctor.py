@@ -93,6 +93,7 @@ async def test_doctor_contacts_each_provider_and_shows_the_answer(tmp_path: Path
         result = await asyncio.to_thread(_doctor, config, tmp_path / "l.db")
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
+    assert "not created yet" in out and not (tmp_path / "l.db").exists()  # a check writes nothing
     # Anthropic: a request arrived, with the key and the API version; its answer is shown.
     assert [(r.method, r.path) for r in ant.requests] == [("GET", "/v1/models")]
     assert ant.requests[0].headers["x-api-key"] == ANT_KEY
