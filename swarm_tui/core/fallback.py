@@ -128,7 +128,8 @@ class Resilience:
             return self._set(task_id, Decision(True, wait, None, note))
         self.forget(task_id)
         if not attempts_left:
-            return Decision(False, note=f"{ref} {verdict.label}; no attempts left on any model")
+            why = "no attempts left on it, no other model of the chain free"
+            return Decision(False, note=f"{ref} {verdict.label}; {why}")
         return Decision(False, note=f"{ref} {verdict.label}; no fallback left")
 
     def _set(self, task_id: int, decision: Decision) -> Decision:

@@ -94,7 +94,7 @@ def test_no_attempts_left_on_any_model_fails() -> None:
     res, _ = make(failures=100)
     spent = {"a/m", "b/m", "c/m"}
     d = res.after_failure(1, AGENT, "c/m", RETRYABLE, retry_after=None, spent=spent)
-    assert not d.again and "no attempts left on any model" in d.note
+    assert not d.again and "no attempts left on it, no other model of the chain free" in d.note
 
 
 def test_retryable_with_every_fallback_open_still_retries() -> None:
