@@ -47,7 +47,8 @@ class UsageSource(enum.StrEnum):
     """The stream ended (cut, malformed, stopped) before the backend's final report: what it
     had reported is kept, text streamed after that is estimated (about 4 characters/token)."""
     UNKNOWN = "unknown"
-    """Nothing reported and nothing counted: shown as unknown, never guessed."""
+    """A finished reply whose backend reported nothing and nothing counted: shown as
+    unknown, never guessed (only an interrupted one is estimated, marked ``estimated``)."""
 
 
 @dataclass(frozen=True, slots=True)
