@@ -289,7 +289,8 @@ class LedgerWrites(Claims):
                     (f"abandoned: {why}; partial output kept", now, a.id),
                 )
                 write_event_sync(conn, now, "attempt_abandoned", a.task_id, a.id, {"why": why})
-                _requeue_or_hold(conn, a, now, why, hold_after)
+                # An orphan ended in this live process (only its record failed): not counted.
+                _requeue_or_hold(conn, a, now, why, hold_after, counts=a.id not in orphans)
             # A running task with no running attempt cannot make progress: queue it again.
             conn.execute(
                 """UPDATE tasks SET state = 'queued', updated_at = ? WHERE state = 'running'
@@ -349,13 +350,15 @@ class LedgerWrites(Claims):
         self.writer.append_output(attempt_id, text)
 
 
-def _requeue_or_hold(conn: Conn, a: Attempt, now: float, why: str, hold_after: int) -> None:
-    """Count the abandonment on the task (if ``a`` is its newest attempt) and queue the task
-    again, or hold it once ``hold_after`` attempts in a row were abandoned."""
+def _requeue_or_hold(
+    conn: Conn, a: Attempt, now: float, why: str, hold_after: int, *, counts: bool
+) -> None:
+    """Count the abandonment on the task (if ``a`` is its newest attempt and ``counts``) and
+    queue the task again, or hold it once ``hold_after`` attempts in a row were abandoned."""
     cur = conn.execute(
-        """UPDATE tasks SET abandoned = abandoned + 1, updated_at = ?
+        """UPDATE tasks SET abandoned = abandoned + ?, updated_at = ?
            WHERE id = ? AND attempts = ? AND state = 'running' RETURNING abandoned""",
-        (now, a.task_id, a.number),
+        (int(counts), now, a.task_id, a.number),
     )
     row = cur.fetchone()
     cur.close()

@@ -65,3 +65,18 @@ async def test_an_abandoned_attempt_is_charged_its_estimate_once(ledger: Ledger)
     assert stored.usage_source.value == "estimated"
     task = await ledger.get_task(tid)
     assert task is not None and task.cost_usd == pytest.approx(0.25)
+
+
+async def test_an_orphan_whose_record_failed_does_not_count(ledger: Ledger) -> None:
+    """An attempt that ended in this live process but could not be recorded (a locked ledger)
+    is given up as an orphan: its task did not bring anything down."""
+    (tid,) = await add(ledger, new())
+    attempt = await claim(ledger, tid)
+    assert attempt is not None
+    await ledger.recover(lambda _o: False, NOW + 1, orphans={attempt.id}, hold_after=1)
+    task = await ledger.get_task(tid)
+    assert task is not None and (task.state, task.abandoned, task.held) == (
+        TaskState.QUEUED,
+        0,
+        None,
+    )
