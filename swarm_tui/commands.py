@@ -1,11 +1,9 @@
-"""The short commands: submit, status, config check, doctor."""
+"""The short commands: submit, status, config check (doctor lives in swarm_tui.doctor)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from swarm_tui.config import find_config, load_settings
-from swarm_tui.core.models import Task, TaskMode, TaskSpec
+from swarm_tui.core.models import Task, TaskMode, TaskSpec, TaskState
+from swarm_tui.doctor import cmd_doctor
 from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
@@ -37,6 +36,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "cost_usd": round(task.cost_usd, 6),
         "attempts": task.attempts,
         "error": task.error,
+        "held": task.held,
     }
 
 
@@ -89,7 +89,7 @@ async def cmd_status(args: argparse.Namespace) -> int:
         table.add_row(
             str(t.id),
             t.title[:40],
-            t.state.value,
+            "held" if t.held and t.state == TaskState.PAUSED else t.state.value,
             t.agent or t.role,
             model,
             str(t.tokens_in),
@@ -99,6 +99,9 @@ async def cmd_status(args: argparse.Namespace) -> int:
         )
     console = Console()
     console.print(table)
+    for t in tasks:
+        if t.held and t.state == TaskState.PAUSED:
+            console.print(f"task #{t.id} {t.held}", markup=False, highlight=False)
     states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items())) or "no tasks"
     console.print(
         f"{states} | tokens {totals.tokens_in} in / {totals.tokens_out} out"
@@ -115,39 +118,3 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         f" {len(settings.agents)} agents, default agent {settings.default_agent!r})"
     )
     return 0
-
-
-async def cmd_doctor(args: argparse.Namespace) -> int:
-    problems = 0
-
-    def say(ok: bool, text: str) -> None:
-        nonlocal problems
-        problems += 0 if ok else 1
-        print(f"[{'ok' if ok else '!!'}] {text}")
-
-    settings = settings_from_args(args.config)
-    say(True, f"config: {settings.source}")
-    path = db_path(settings, args.db)
-    try:
-        async with open_orchestrator(settings, path) as orch:
-            say(await orch.ledger.integrity_check() == "ok", f"ledger: {path}")
-            for name, provider in orch.providers.items():
-                config = settings.providers[name]
-                if config.api_key_env:
-                    present = bool(os.environ.get(config.api_key_env))
-                    say(
-                        present,
-                        f"{name}: key ${config.api_key_env} {'set' if present else 'NOT set'}",
-                    )
-                issues = await provider.check()
-                for issue in issues:
-                    say(False, f"{name}: {orch.redactor(issue)}")
-                if not issues:
-                    say(
-                        True,
-                        f"{name} ({config.kind}): reachable, models: {', '.join(config.models)}",
-                    )
-    except LedgerError as exc:
-        say(False, str(exc))
-    print(f"{problems} problem(s)", file=sys.stderr if problems else sys.stdout)
-    return 1 if problems else 0

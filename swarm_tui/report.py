@@ -60,6 +60,8 @@ class Figures:
     succeeded: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    estimated: int = 0
+    """Attempts whose usage is partly estimated (their stream ended before the report)."""
     cost_usd: float = 0.0
     baseline_usd: float = 0.0
     _ttft: list[float] = field(default_factory=list)
@@ -71,6 +73,7 @@ class Figures:
         self.succeeded += state == "succeeded"
         self.tokens_in += tin or 0
         self.tokens_out += tout or 0
+        self.estimated += row[12] == "estimated"
         self.cost_usd += cost or 0.0
         self.baseline_usd += baseline
         if ttft is not None:
@@ -85,6 +88,7 @@ class Figures:
             "success_rate": round(self.succeeded / self.attempts, 4) if self.attempts else None,
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
+            "estimated_usage": self.estimated,
             "cost_usd": round(self.cost_usd, 6),
             "baseline_usd": round(self.baseline_usd, 6),
             "ttft_ms": _mean(self._ttft),
@@ -100,7 +104,8 @@ async def build_report(ledger: Ledger, settings: Settings, since: float | None) 
     data = await rows(
         ledger,
         """SELECT a.agent, a.provider, a.model, t.role, a.state, a.tokens_in, a.tokens_out,
-                  a.tokens_cached, a.cost_usd, a.ttft_ms, a.duration_ms, a.started_at
+                  a.tokens_cached, a.cost_usd, a.ttft_ms, a.duration_ms, a.started_at,
+                  a.usage_source
            FROM attempts a JOIN tasks t ON t.id = a.task_id
            WHERE a.state != 'running' AND a.started_at >= ? ORDER BY a.id""",
         (since or 0.0,),
@@ -176,8 +181,8 @@ def consensus_figures(runs: Sequence[ConsensusRow]) -> dict[str, Any]:
     }
 
 
-COLUMNS = ("attempts", "success_rate", "tokens_in", "tokens_out", "cost_usd", "baseline_usd",
-           "ttft_ms", "duration_ms")  # fmt: skip
+COLUMNS = ("attempts", "success_rate", "tokens_in", "tokens_out", "estimated_usage", "cost_usd",
+           "baseline_usd", "ttft_ms", "duration_ms")  # fmt: skip
 
 
 def _table_rows(report: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
@@ -207,6 +212,13 @@ def render(report: dict[str, Any], fmt: str) -> str:
         s = report["savings"]
         lines += [
             f"Savings against {report['baseline']}: ${s['usd']:.4f} ({s['percent']:.1f}%)",
+            "",
+        ]
+    if report["total"]["estimated_usage"]:
+        lines += [
+            f"{report['total']['estimated_usage']} attempt(s) ended before their backend"
+            " reported usage: their tokens are partly estimated (about 4 characters per token)"
+            " and counted in every figure.",
             "",
         ]
     lines.append("| group | key | " + " | ".join(COLUMNS) + " |")

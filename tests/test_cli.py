@@ -197,7 +197,7 @@ async def test_doctor_reports_reachable_provider_and_missing_key(
             swarm, "--config", str(config), "--db", str(tmp_path / "l.db"), "doctor", env=env
         )
         assert ok.returncode == 0, ok.stdout + ok.stderr
-        assert "[ok] drip (openai): reachable" in ok.stdout
+        assert f"[ok] drip (openai): GET {server.url}/v1/models: HTTP 200" in ok.stdout
         text = config.read_text().replace(
             'kind = "openai"', 'kind = "openai"\napi_key_env = "NO_SUCH_KEY_VAR"'
         )

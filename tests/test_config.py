@@ -103,12 +103,15 @@ def test_example_agents_are_fully_described(example: Settings) -> None:
 
 def test_example_providers(example: Settings) -> None:
     kinds = {name: p.kind for name, p in example.providers.items()}
+    openai = example.providers["openai"]
+    assert (openai.base_url, openai.api_key_env) == ("https://api.openai.com/v1", "OPENAI_API_KEY")
     assert kinds == {
         "local": "local",
         "ollama": "ollama",
         "openrouter": "openai",
         "dashscope": "openai",
         "groq": "openai",
+        "openai": "openai",
         "anthropic": "anthropic",
         "gemini": "gemini",
         "claude-code": "claude-code",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -27,3 +27,9 @@ class ModelConfig(Strict):
     """Most tokens one reply may generate; also the worst case a budget reserves."""
     context: Annotated[int, Field(gt=0)] | None = None
     """Context window in tokens, when known (Ollama: sent as ``options.num_ctx``)."""
+    token_limit_field: Literal["max_tokens", "max_completion_tokens"] | None = None
+    """For kind ``openai``: the request field that carries ``max_tokens``. Unset: chosen by
+    model name: ``max_completion_tokens`` for OpenAI's reasoning models (``o1``, ``o3``,
+    ``o4-mini``..., the ``gpt-5`` family), which reject ``max_tokens``; ``max_tokens`` for
+    every other name (what OpenAI-compatible servers read). Set it for a deployment whose
+    name hides the model (Azure)."""

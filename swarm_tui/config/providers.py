@@ -37,9 +37,10 @@ ProviderKind = Literal[
 ]
 """Provider kinds known to this version."""
 
-Preset = Literal["openrouter", "groq", "dashscope", "vllm", "lmstudio", "llamacpp"]
+Preset = Literal["openai", "openrouter", "groq", "dashscope", "vllm", "lmstudio", "llamacpp"]
 
 PRESETS: dict[str, tuple[str, str | None]] = {
+    "openai": ("https://api.openai.com/v1", "OPENAI_API_KEY"),
     "openrouter": ("https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"),
     "groq": ("https://api.groq.com/openai/v1", "GROQ_API_KEY"),
     "dashscope": ("https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY"),
@@ -131,7 +132,7 @@ class ProviderConfig(Strict):
     ``gemini-cli``, ``copilot``, ``codex``."""
     preset: Preset | None = None
     """For kind ``openai``: fills base_url and api_key_env for a known service
-    (openrouter, groq, dashscope, vllm, lmstudio, llamacpp); explicit keys win."""
+    (openai, openrouter, groq, dashscope, vllm, lmstudio, llamacpp); explicit keys win."""
     base_url: str | None = None
     """Endpoint root, e.g. ``http://127.0.0.1:11434`` or ``https://openrouter.ai/api/v1``.
     Required for ``openai`` without a preset; ``ollama`` defaults to ``$OLLAMA_HOST`` or

@@ -66,7 +66,16 @@ class OrchestratorConfig(Strict):
     max_concurrent: Annotated[int, Field(gt=0)] = 8
     """Attempts running at once across the whole swarm."""
     max_attempts: Annotated[int, Field(gt=0)] = 3
-    """Attempts per task before it fails."""
+    """Failed attempts a task may make on each model of its agent's chain (the mix, then the
+    ``fallback`` list): a model that used them hands the task to the next model of the chain,
+    so a listed fallback is always tried; the task fails when no model of the chain is left."""
+    max_abandoned: Annotated[int, Field(gt=0)] = 5
+    """Attempts of one task abandoned in a row (the process running it died, or its lease
+    expired) before the task is held as needing attention instead of queued again. Abandoned
+    attempts do not count toward ``max_attempts`` (a crash of the orchestrator is not the
+    task's fault), but a task that itself brings the process down would otherwise run, and
+    be paid for, on every restart. A held task is paused with the reason (shown by the room
+    and ``status``); resume it to run it again."""
     default_agent: str | None = None
     """Agent that takes tasks submitted without a role (default: the first agent)."""
     lease_seconds: Annotated[float, Field(gt=0)] = 60.0

@@ -25,6 +25,7 @@ from swarm_tui.core.consensus.normalize import CheckerConfig
 from swarm_tui.core.redact import Redactor
 from swarm_tui.core.router import split_ref
 from swarm_tui.core.toolloop import add_usage
+from swarm_tui.core.usage_estimate import TurnMeter
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,
@@ -67,10 +68,15 @@ class ModelCaller:
             model=model_name, messages=tuple(messages), max_tokens=model.max_tokens
         )
         parts: list[str] = []
+        meter = TurnMeter.of(request.messages)
         try:
             async with self.gate(provider_name) if self.gate else contextlib.nullcontext():
-                usage = await self._stream(provider, request, parts)
+                usage = await self._stream(provider, request, parts, meter)
         except Exception as exc:  # the engine records it as this candidate's failure
+            billed = meter.interrupted()  # what a cut reply was billed still counts
+            if billed is not None:
+                self.usage = add_usage(self.usage, billed)
+                self.cost += price(model, billed)
             raise RuntimeError(self.redactor(str(exc)) or type(exc).__name__) from None
         cost = price(model, usage or Usage(None, None, source="unknown"))
         self.usage = add_usage(self.usage, usage) if usage is not None else self.usage
@@ -78,18 +84,21 @@ class ModelCaller:
         return Answer(self.redactor("".join(parts)), usage, cost)
 
     async def _stream(
-        self, provider: Provider, request: StreamRequest, parts: list[str]
+        self, provider: Provider, request: StreamRequest, parts: list[str], meter: TurnMeter
     ) -> Usage | None:
-        """Stream one reply's text into ``parts``; returns its (last) usage."""
+        """Stream one reply's text into ``parts``; returns its (last) usage. ``meter`` keeps
+        what was reported and streamed, should the stream end early."""
         usage: Usage | None = None
         await provider.start()
         async for event in provider.stream(request):
             if isinstance(event, TextDelta):
                 parts.append(event.text)
+                meter.streamed(event.text)
                 if self.on_token is not None:
                     self.on_token()
             elif isinstance(event, Usage):
                 usage = event
+                meter.report(event)
             elif isinstance(event, Done):
                 break
         return usage

@@ -142,7 +142,9 @@ class Control:
         return await self._move(task_id, TaskState.PAUSED, "pause")
 
     async def resume(self, task_id: int) -> Task:
-        return await self._move(task_id, TaskState.QUEUED, "resume")
+        """Queue a paused task again; a held one (see core.abandoned) gets a fresh count of
+        abandoned attempts."""
+        return await self._move(task_id, TaskState.QUEUED, "resume", held=None, abandoned=0)
 
     async def retry(self, task_id: int) -> Task:
         task = await self.task(task_id)

@@ -5,10 +5,12 @@
   is closed and the task has not been retrying that model for longer than
   ``retry.max_total_seconds``.
 - Otherwise (a final failure: bad key, spend limit, bad request; an open breaker; the time
-  cap) the task moves to the next model of the agent's fallback chain that is neither open
-  nor already failed for good on this task, with no wait.
-- With no such model a retryable failure still waits and retries (routing skips open
-  breakers until they half-open); a final one fails the task.
+  cap; the model has used its ``max_attempts`` on this task) the task moves to the next
+  model of the agent's fallback chain that is not open, not failed for good on this task and
+  not out of attempts, with no wait. Each model of the chain has its own attempt budget, so a
+  fallback the user listed is always reached before the task fails.
+- With no such model a retryable failure on a model with attempts left still waits and
+  retries (routing skips open breakers until they half-open); otherwise the task fails.
 
 The note for the next attempt (why it runs where it runs) goes into its routing reason.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from swarm_tui.config import AgentConfig, RetryConfig
@@ -82,8 +84,11 @@ class Resilience:
         verdict: Verdict,
         *,
         retry_after: float | None,
-        attempts_left: bool,
+        spent: Collection[str] = (),
     ) -> Decision:
+        """Decide after ``ref`` failed on ``task_id``. ``spent``: the models that have used
+        their attempt budget on this task (``ref`` among them when this failure used its
+        last attempt)."""
         now = self.clock()
         if verdict.counts or verdict.trips:
             self.breakers.failure(ref, verdict.label, trip=verdict.trips)
@@ -92,9 +97,7 @@ class Resilience:
         streak = self._streak[key] = self._streak.get(key, 0) + 1
         if not verdict.retryable:
             self._dead.setdefault(task_id, set()).add(ref)
-        if not attempts_left:
-            self.forget(task_id)
-            return Decision(False, note=f"{ref} {verdict.label}; no attempts left")
+        attempts_left = ref not in spent
         wait = backoff_seconds(
             streak,
             retry_after=retry_after,
@@ -104,7 +107,7 @@ class Resilience:
         )
         over_time = now - first + wait > self.retry.max_total_seconds
         is_open = self.breakers.state(ref) == OPEN
-        if verdict.retryable and not is_open and not over_time:
+        if verdict.retryable and attempts_left and not is_open and not over_time:
             note = f"retry {streak + 1} after {ref} {verdict.label} (back-off {wait:.1f}s)"
             return self._set(task_id, Decision(True, wait, None, note))
         why = (
@@ -112,24 +115,31 @@ class Resilience:
             if not verdict.retryable
             else "its breaker is open"
             if is_open
+            else "it used its attempts"
+            if not attempts_left
             else f"retrying it would pass {self.retry.max_total_seconds:g}s"
         )
-        target = self._next(task_id, agent, ref)
+        target = self._next(task_id, agent, ref, spent)
         if target is not None:
             note = f"fallback from {ref} ({why}) to {target}"
             return self._set(task_id, Decision(True, 0.0, target, note))
-        if verdict.retryable:
+        if verdict.retryable and attempts_left:
             note = f"retry after {ref} {verdict.label}; no fallback free (back-off {wait:.1f}s)"
             return self._set(task_id, Decision(True, wait, None, note))
         self.forget(task_id)
+        if not attempts_left:
+            why = "no attempts left on it, no other model of the chain free"
+            return Decision(False, note=f"{ref} {verdict.label}; {why}")
         return Decision(False, note=f"{ref} {verdict.label}; no fallback left")
 
     def _set(self, task_id: int, decision: Decision) -> Decision:
         self._notes[task_id] = decision.note
         return decision
 
-    def _next(self, task_id: int, agent: AgentConfig, failed: str) -> str | None:
-        dead = self._dead.get(task_id, set())
+    def _next(
+        self, task_id: int, agent: AgentConfig, failed: str, spent: Collection[str]
+    ) -> str | None:
+        dead = self._dead.get(task_id, set()) | set(spent)
         chain = agent.chain()
         start = chain.index(failed) + 1 if failed in chain else 0
         for ref in chain[start:] + chain[:start]:

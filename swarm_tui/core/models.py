@@ -43,8 +43,12 @@ class UsageSource(enum.StrEnum):
     """The backend reported the token counts."""
     COUNTED = "counted"
     """Counted with the model's own tokenizer (the embedded model's streams carry no usage)."""
+    ESTIMATED = "estimated"
+    """The stream ended (cut, malformed, stopped) before the backend's final report: what it
+    had reported is kept, text streamed after that is estimated (about 4 characters/token)."""
     UNKNOWN = "unknown"
-    """Nothing reported and nothing counted: shown as unknown, never guessed."""
+    """A finished reply whose backend reported nothing and nothing counted: shown as
+    unknown, never guessed (only an interrupted one is estimated, marked ``estimated``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,11 @@ class Task:
     agent: str | None = None
     provider: str | None = None
     model: str | None = None
+    abandoned: int = 0
+    """Attempts abandoned in a row (the process running them died or lost its lease)."""
+    held: str | None = None
+    """Why the task is held (paused) as needing attention, e.g. after too many abandoned
+    attempts in a row; None when it is not held. Resuming it clears this."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from swarm_tui.config import AgentConfig, Settings
+from swarm_tui.core.abandoned import settle_recovered
 from swarm_tui.core.breaker import BreakerBoard
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.consensus_calls import CONSENSUS
@@ -45,6 +46,10 @@ from swarm_tui.store.ledger import Ledger
 __all__ = ["Orchestrator", "Running"]
 
 log = logging.getLogger("swarm_tui.orchestrator")
+
+
+def _recovered(_attempt: Attempt) -> str:
+    return "recovered"
 
 
 class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
@@ -101,9 +106,10 @@ class Orchestrator(Control, ToolControl, ConsensusControl, Upkeep):
         if self._started:
             return
         self._started = True
-        lost = await self.ledger.recover(self._is_dead, self.clock())
-        for attempt in lost:
-            self.bus.publish(TaskChanged(attempt.task_id, TaskState.QUEUED, "recovered"))
+        now = self.clock()
+        hold_after = self.settings.orchestrator.max_abandoned
+        lost = await self.ledger.recover(self._is_dead, now, hold_after=hold_after)
+        await settle_recovered(self.settings, self.ledger, self.bus, lost, now, _recovered)
         if lost:
             log.info("recovered %d attempt(s) left running by a previous run", len(lost))
         self.flags = await self.ledger.flags()

@@ -32,6 +32,7 @@ from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.core.redact import Redactor, StreamRedactor
 from swarm_tui.core.retry import backoff_seconds, classify
 from swarm_tui.core.toolloop import ToolLoop, add_usage
+from swarm_tui.core.usage_estimate import TurnMeter
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,
@@ -102,6 +103,8 @@ class AttemptRun:
         started = time.monotonic()
         ttft: float | None = None
         usage: Usage | None = None
+        before: Usage | None = None  # the usage of the turns before the current one
+        meter = TurnMeter(0)
         a = self.attempt
         try:
             deps = await self.ledger.dep_results(self.task.id) if self.task.after else []
@@ -117,17 +120,19 @@ class AttemptRun:
             while True:  # one pass per model turn; more only when the tool loop answers calls
                 calls: list[ToolCall] = []
                 said: list[str] = []
-                before = usage
+                before, meter = usage, TurnMeter.of(request.messages)
                 async for event in self.provider.stream(request):
                     if isinstance(event, TextDelta | ReasoningDelta):
                         if ttft is None:
                             ttft = (time.monotonic() - started) * 1000
                         self.tokens_seen += 1
+                        meter.streamed(event.text)
                         self._emit(event.text, isinstance(event, ReasoningDelta))
                         if isinstance(event, TextDelta):
                             said.append(event.text)
                     elif isinstance(event, Usage):  # the last one of a turn counts
                         usage = add_usage(before, event)
+                        meter.report(event)
                     elif isinstance(event, ToolCall | ToolResult | Session):
                         await self._side_event(event)
                         if isinstance(event, ToolCall):
@@ -139,6 +144,7 @@ class AttemptRun:
                 request = await self.tools.answer(request, "".join(said), calls)
         except asyncio.CancelledError:
             self._drain()
+            usage = _interrupted(before, meter)
             if self.resilience is not None:
                 self.resilience.breakers.released(self.ref)
             reason = self.stop_reason or "shutdown"
@@ -148,10 +154,12 @@ class AttemptRun:
             raise
         except ProviderError as exc:
             self._drain()
+            usage = _interrupted(before, meter)
             await self._failed(self.redactor(str(exc)), exc, usage, ttft, started)
             return
         except Exception as exc:  # a provider bug must not take the orchestrator down
             self._drain()
+            usage = _interrupted(before, meter)
             message = self.redactor(f"{type(exc).__name__}: {exc}")
             await self._failed(f"internal error: {message}", None, usage, ttft, started)
             return
@@ -202,8 +210,10 @@ class AttemptRun:
         ttft: float | None,
         started: float,
     ) -> None:
-        failures = await self.ledger.failed_attempts(self.task.id) + 1
-        attempts_left = failures < self.max_attempts
+        failed = await self.ledger.failed_by_model(self.task.id)
+        failures = failed[self.ref] = failed.get(self.ref, 0) + 1  # this one is not written yet
+        spent = {ref for ref, n in failed.items() if n >= self.max_attempts}
+        attempts_left = self.ref not in spent
         verdict = classify(error)
         retry_after = error.retry_after if error is not None else None
         end = self._end(AttemptState.FAILED, TaskState.FAILED, usage, ttft, started)
@@ -222,7 +232,7 @@ class AttemptRun:
             self.ref,
             verdict,
             retry_after=retry_after,
-            attempts_left=attempts_left,
+            spent=spent,
         )
         a = self.attempt
         if decision.again:
@@ -273,6 +283,12 @@ class AttemptRun:
 
     async def _finish(self, end: AttemptEnd) -> None:
         await finish_attempt(self.ledger, self.bus, self.attempt, end, self.clock())
+
+
+def _interrupted(before: Usage | None, meter: TurnMeter) -> Usage | None:
+    """An attempt's usage when its current turn ended early (see core.usage_estimate)."""
+    turn = meter.interrupted()
+    return before if turn is None else add_usage(before, turn)
 
 
 def attempt_end(

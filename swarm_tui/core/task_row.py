@@ -30,6 +30,8 @@ class TaskRow:
     agent: str | None = None
     provider: str | None = None
     model: str | None = None
+    held: bool = False
+    """Paused as needing attention (see Task.held)."""
 
     @classmethod
     def of(cls, task: Task | TaskRow) -> TaskRow:
@@ -41,4 +43,5 @@ class TaskRow:
             started_at=task.started_at, finished_at=task.finished_at,
             tokens_in=task.tokens_in, tokens_out=task.tokens_out, cost_usd=task.cost_usd,
             agent=task.agent, provider=task.provider, model=task.model,
+            held=task.held is not None,
         )  # fmt: skip

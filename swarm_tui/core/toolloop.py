@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Literal, Protocol
 
 from swarm_tui.config import MCPConfig
 from swarm_tui.core.approvals import ApprovalGate
@@ -224,9 +224,19 @@ def add_usage(total: Usage | None, more: Usage) -> Usage:
         plus(total.output_tokens, more.output_tokens),
         plus(total.cached_tokens, more.cached_tokens),
         cost,
-        more.source if total.source == more.source else "unknown",
+        _source(total, more),
         plus(total.cache_write_tokens, more.cache_write_tokens),
         None
         if total.premium_requests is None and more.premium_requests is None
         else (total.premium_requests or 0.0) + (more.premium_requests or 0.0),
     )
+
+
+def _source(a: Usage, b: Usage) -> Literal["reported", "counted", "estimated", "unknown"]:
+    """The source of a sum: the same one, ``estimated`` when an estimate joins known counts,
+    else unknown."""
+    if a.source == b.source:
+        return a.source
+    if "unknown" not in (a.source, b.source) and "estimated" in (a.source, b.source):
+        return "estimated"
+    return "unknown"

@@ -17,9 +17,10 @@ import logging
 from collections.abc import Callable
 
 from swarm_tui.config import Settings
+from swarm_tui.core.abandoned import settle_recovered
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import Notice, TaskChanged
-from swarm_tui.core.models import TaskState
+from swarm_tui.core.events import Notice
+from swarm_tui.core.models import Attempt
 from swarm_tui.core.running import Running
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
@@ -75,12 +76,18 @@ class Upkeep:
         if not self.orphans:
             return
         ids = set(self.orphans)
-        lost = await self.ledger.recover(self._is_dead, self.clock(), orphans=ids)
+        now = self.clock()
+        lost = await self.ledger.recover(
+            self._is_dead, now, orphans=ids, hold_after=self.settings.orchestrator.max_abandoned
+        )
         self.orphans -= ids
-        for attempt in lost:
-            reason = "queued again: " + ("its end could not be recorded" if attempt.id in ids
-                                         else "its lease expired")  # fmt: skip
-            self.bus.publish(TaskChanged(attempt.task_id, TaskState.QUEUED, reason))
+
+        def reason(attempt: Attempt) -> str:
+            return "queued again: " + (
+                "its end could not be recorded" if attempt.id in ids else "its lease expired"
+            )
+
+        await settle_recovered(self.settings, self.ledger, self.bus, lost, now, reason)
         if lost:
             self.wake()
 
@@ -94,13 +101,18 @@ class Upkeep:
                 if self.running:
                     until = now + cfg.lease_seconds
                     await self.ledger.renew_leases(self.owner, now, until, ids=list(self.running))
-                lost = await self.ledger.recover(self._is_dead, now)
+                lost = await self.ledger.recover(self._is_dead, now, hold_after=cfg.max_abandoned)
             except Exception as exc:  # a locked or full disk must not end the run
                 self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
                 continue
             for attempt in lost:
                 if attempt.id in self.running:  # our own lease ran out (e.g. the loop stalled)
                     await self._stop_attempts([attempt.id], "requeue")
-                self.bus.publish(TaskChanged(attempt.task_id, TaskState.QUEUED, "lease expired"))
+            try:
+                await settle_recovered(
+                    self.settings, self.ledger, self.bus, lost, now, lambda _a: "lease expired"
+                )
+            except Exception as exc:  # as above: told, never the end of the run
+                self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
             if lost:
                 self.wake()

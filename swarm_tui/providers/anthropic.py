@@ -3,9 +3,11 @@
 ``message_start`` carries the input usage, ``content_block_*`` events carry text, thinking
 and tool use (``input_json_delta`` pieces joined and parsed at ``content_block_stop``),
 ``message_delta`` carries the stop reason and *cumulative* usage, ``message_stop`` ends it.
-``ping`` may come anywhere; ``event: error`` may arrive inside an HTTP 200 (overloaded, rate
-limited). Anthropic counts ``input_tokens`` *without* cache reads and writes; they are added
-back here so :class:`Usage` means the same for every backend (see pricing).
+Usage is yielded as soon as it is known (and again at the end), so a stream cut after
+``message_start`` still records the input it was billed for. ``ping`` may come anywhere;
+``event: error`` may arrive inside an HTTP 200 (overloaded, rate limited). Anthropic counts
+``input_tokens`` *without* cache reads and writes; they are added back here so
+:class:`Usage` means the same for every backend (see pricing).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.errors import decode_object, status_error, stream_error, transport_error
+from swarm_tui.providers.health import ModelsListing
 from swarm_tui.providers.http_base import HTTPProvider
 from swarm_tui.providers.sse import aiter_sse
 from swarm_tui.providers.toolcalls import ToolCallAccumulator
@@ -62,6 +65,15 @@ class AnthropicProvider(HTTPProvider):
             "content-type": "application/json",
             "accept": "text/event-stream",
         }
+
+    def _listing(self) -> ModelsListing:
+        headers = self._headers(self._api_key or "")
+        headers["accept"] = "application/json"
+        return ModelsListing(f"{self.base_url}/v1/models", headers, _ids, {"limit": "1000"})
+
+    def _lists(self, model: str, ids: set[str]) -> bool:
+        """Aliases (``claude-haiku-4-5``) are not listed, their dated ids are."""
+        return model in ids or any(i.startswith(f"{model}-") for i in ids)
 
     def _body(self, request: StreamRequest) -> dict[str, object]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
@@ -121,6 +133,8 @@ class AnthropicProvider(HTTPProvider):
                 message = data.get("message")
                 raw = message.get("usage") if isinstance(message, dict) else None
                 usage.update(raw if isinstance(raw, dict) else {})
+                if usage:  # billed from here on: kept if the stream is cut
+                    yield anthropic_usage(usage)
             elif kind == "content_block_start":
                 block = data.get("content_block")
                 if isinstance(block, dict) and block.get("type") == "tool_use":
@@ -142,7 +156,9 @@ class AnthropicProvider(HTTPProvider):
                 if isinstance(delta, dict) and isinstance(delta.get("stop_reason"), str):
                     stop = str(delta["stop_reason"])
                 raw = data.get("usage")
-                usage.update(raw if isinstance(raw, dict) else {})  # cumulative: last wins
+                if isinstance(raw, dict) and raw:
+                    usage.update(raw)  # cumulative: last wins
+                    yield anthropic_usage(usage)
             elif kind == "message_stop":
                 for call in calls.drain():
                     yield call
@@ -168,3 +184,11 @@ class AnthropicProvider(HTTPProvider):
         if kind == "input_json_delta":
             calls.add(_n(data.get("index")), arguments=delta.get("partial_json"))
         return None
+
+
+def _ids(page: dict[str, object]) -> tuple[list[str], bool]:
+    """``GET /v1/models``: ``{"data": [{"id", "type": "model"...}], "has_more"}``."""
+    data = page.get("data")
+    items = data if isinstance(data, list) else []
+    ids = [str(m["id"]) for m in items if isinstance(m, dict) and isinstance(m.get("id"), str)]
+    return ids, page.get("has_more") is not True

@@ -129,7 +129,9 @@ class Usage:
     cached_tokens: int | None = None
     cost_usd: float | None = None
     """Cost the backend itself reported (e.g. OpenRouter); None = price it from the table."""
-    source: Literal["reported", "counted", "unknown"] = "reported"
+    source: Literal["reported", "counted", "estimated", "unknown"] = "reported"
+    """``estimated``: the stream ended before the backend's final report; part of the counts
+    is an estimate (see core.usage_estimate)."""
     cache_write_tokens: int | None = None
     premium_requests: float | None = None
     """GitHub Copilot bills premium requests, not tokens."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from email.utils import parsedate_to_datetime
 
@@ -17,6 +18,7 @@ __all__ = [
     "error_kind",
     "is_retryable_status",
     "parse_retry_after",
+    "retry_info_delay",
     "status_error",
     "stream_error",
     "transport_error",
@@ -76,6 +78,42 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
+_RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+_DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?)s\s*")
+
+
+def retry_info_delay(error: object) -> float | None:
+    """The wait a Google API asks for in its error body (Gemini sends no Retry-After): the
+    ``retryDelay`` of a ``google.rpc.RetryInfo`` entry in ``error.details``, a protobuf
+    Duration in JSON (``"3s"``, ``"0.5s"``). ``error`` is the parsed body (an object, or the
+    one-element list some Google endpoints send) or its inner ``error`` object."""
+    if isinstance(error, list) and len(error) == 1:
+        error = error[0]
+    if isinstance(error, dict) and isinstance(error.get("error"), dict):
+        error = error["error"]
+    details = error.get("details") if isinstance(error, dict) else None
+    for item in details if isinstance(details, list) else []:
+        if not isinstance(item, dict) or item.get("@type") != _RETRY_INFO:
+            continue
+        delay = item.get("retryDelay")
+        match = _DURATION.fullmatch(delay) if isinstance(delay, str) else None
+        if match is not None:
+            return float(match.group(1))
+    return None
+
+
+def _body_delay(body: bytes) -> float | None:
+    try:
+        return retry_info_delay(json.loads(body))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _longest(*waits: float | None) -> float | None:
+    given = [w for w in waits if w is not None]
+    return max(given) if given else None
+
+
 def body_message(body: bytes) -> str:
     """The backend's own error text from an error body (OpenAI, Ollama, FastAPI shapes)."""
     text = body.decode("utf-8", errors="replace").strip()
@@ -118,7 +156,9 @@ def status_error(
         redact(f"{provider}: HTTP {status}: {message}"),
         retryable=is_retryable_status(status) and kind not in ("spend_limit", "auth"),
         status=status,
-        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        retry_after=_longest(
+            parse_retry_after(response.headers.get("retry-after")), _body_delay(body)
+        ),
         kind=kind,
     )
 
@@ -188,6 +228,7 @@ def stream_error(provider: str, error: object, redact: Redactor) -> ProviderErro
         redact(f"{provider}: error in the stream: {message}"),
         retryable=retryable,
         status=status,
+        retry_after=retry_info_delay(error),
         kind=kind,
     )
 

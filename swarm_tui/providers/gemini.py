@@ -30,6 +30,7 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.errors import decode_object, status_error, stream_error, transport_error
+from swarm_tui.providers.health import ModelsListing
 from swarm_tui.providers.http_base import HTTPProvider
 from swarm_tui.providers.sse import aiter_sse
 from swarm_tui.providers.wire import gemini_contents
@@ -53,6 +54,11 @@ def gemini_usage(meta: dict[str, object]) -> Usage:
 
 class GeminiProvider(HTTPProvider):
     """Streams replies from ``{base}/v1beta/models/{model}:streamGenerateContent``."""
+
+    def _listing(self) -> ModelsListing:
+        headers = {"x-goog-api-key": self._api_key or "", "accept": "application/json"}
+        url = f"{self.base_url}/v1beta/models"
+        return ModelsListing(url, headers, _ids, {"pageSize": "1000"})
 
     def _body(self, request: StreamRequest) -> dict[str, object]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
@@ -107,8 +113,6 @@ class GeminiProvider(HTTPProvider):
             if "error" in chunk:
                 raise stream_error(self.name, chunk["error"], self._redact)
             meta = chunk.get("usageMetadata")
-            if isinstance(meta, dict):
-                usage = gemini_usage(meta)
             feedback = chunk.get("promptFeedback")
             if isinstance(feedback, dict) and feedback.get("blockReason"):
                 raise ProviderError(
@@ -119,6 +123,9 @@ class GeminiProvider(HTTPProvider):
             candidates = chunk.get("candidates")
             first = candidates[0] if isinstance(candidates, list) and candidates else None
             if not isinstance(first, dict):
+                if isinstance(meta, dict):
+                    usage = gemini_usage(meta)
+                    yield usage
                 continue
             content = first.get("content")
             parts = content.get("parts") if isinstance(content, dict) else None
@@ -132,6 +139,9 @@ class GeminiProvider(HTTPProvider):
                 if isinstance(call, dict):
                     yield _tool_call(call, calls)
                     calls += 1
+            if isinstance(meta, dict):  # cumulative, after this chunk's text: kept if cut
+                usage = gemini_usage(meta)
+                yield usage
             reason = first.get("finishReason")
             if isinstance(reason, str) and reason:
                 finish = reason.lower()
@@ -155,3 +165,13 @@ def _tool_call(call: dict[str, object], seen: int) -> ToolCall:
         args if isinstance(args, dict) else {},
         None if isinstance(args, dict | None) else "args must be an object",
     )
+
+
+def _ids(page: dict[str, object]) -> tuple[list[str], bool]:
+    """``GET /v1beta/models``: ``{"models": [{"name": "models/gemini-2.5-flash"...}],
+    "nextPageToken"}``; ids without the ``models/`` prefix."""
+    models = page.get("models")
+    items = models if isinstance(models, list) else []
+    names = [m.get("name") for m in items if isinstance(m, dict)]
+    ids = [n.removeprefix("models/") for n in names if isinstance(n, str)]
+    return ids, not page.get("nextPageToken")

@@ -9,6 +9,7 @@ import httpx
 from swarm_tui.config import ProviderConfig
 from swarm_tui.providers.base import ProviderError
 from swarm_tui.providers.errors import Redactor
+from swarm_tui.providers.health import Health, ModelsListing, fetch_listing
 
 __all__ = ["HTTPProvider", "make_client"]
 
@@ -68,6 +69,35 @@ class HTTPProvider:
             raise ProviderError(missing or "no key", retryable=False, kind="auth")
         return self._api_key
 
-    async def check(self) -> list[str]:
+    def _listing(self) -> ModelsListing | None:
+        """The backend's models list request (``doctor``'s cheap authenticated call)."""
+        return None
+
+    def _lists(self, model: str, ids: set[str]) -> bool:
+        """Whether a models list naming ``ids`` offers the configured ``model``."""
+        return model in ids
+
+    async def health(self) -> Health:
+        """A real check: the key is set and the models list answers with it."""
         missing = self._missing_key()
-        return [missing] if missing else []
+        if missing:
+            return Health((missing.removeprefix(f"{self.name}: "),))
+        listing = self._listing()
+        if listing is None:
+            return Health((), "no network check for this kind")
+        client = self._client or make_client(self.config)
+        try:
+            return await fetch_listing(
+                self.name,
+                client,
+                listing,
+                list(self.config.models),
+                self._redact,
+                known=self._lists,
+            )
+        finally:
+            if client is not self._client:
+                await client.aclose()
+
+    async def check(self) -> list[str]:
+        return [f"{self.name}: {p}" for p in (await self.health()).problems]

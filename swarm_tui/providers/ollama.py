@@ -32,6 +32,7 @@ from swarm_tui.providers.errors import (
     stream_error,
     transport_error,
 )
+from swarm_tui.providers.health import Health
 from swarm_tui.providers.http_base import HTTPProvider, make_client
 from swarm_tui.providers.openai_compat import openai_tools
 from swarm_tui.providers.wire import ollama_messages
@@ -208,19 +209,24 @@ class OllamaProvider(HTTPProvider):
         caps = (await self._get("/api/show", {"model": model})).get("capabilities")
         return [str(c) for c in caps] if isinstance(caps, list) else []
 
-    async def check(self) -> list[str]:
+    async def health(self) -> Health:
+        """``GET /api/version`` (is it Ollama, which version) and ``GET /api/tags`` (are the
+        configured models pulled)."""
+        url = f"{self.base_url}/api/version"
         try:
-            await self.version()
+            version = await self.version()
             installed = await self.list_models()
         except ProviderError as exc:
             reason = str(exc).removeprefix(f"{self.name}: ")
-            return [f"{self.name}: Ollama at {self.base_url} is not usable: {reason}"]
+            return Health((f"Ollama at {self.base_url} is not usable: {reason}",))
         have = {_full_name(n) for n in installed}
-        return [
-            f"{self.name}: model {m!r} is not installed (run `ollama pull {m}`)"
+        problems = tuple(
+            f"model {m!r} is not installed (run `ollama pull {m}`)"
             for m in self.config.models
             if _full_name(m) not in have
-        ]
+        )
+        summary = f"GET {url}: HTTP 200 (Ollama {version}), {len(installed)} models installed"
+        return Health(problems, summary)
 
 
 def _tool_calls(raw: object, seen: int) -> list[ToolCall]:

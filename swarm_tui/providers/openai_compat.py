@@ -7,11 +7,13 @@ text-only chat templates); usage is taken from whichever chunk carries it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 
+from swarm_tui.config import ModelConfig
 from swarm_tui.providers.base import (
     Done,
     ProviderError,
@@ -28,14 +30,35 @@ from swarm_tui.providers.errors import (
     stream_error,
     transport_error,
 )
+from swarm_tui.providers.health import ModelsListing
 from swarm_tui.providers.http_base import HTTPProvider, make_client
 from swarm_tui.providers.sse import aiter_sse
 from swarm_tui.providers.toolcalls import ToolCallAccumulator
 from swarm_tui.providers.wire import openai_messages
 
-__all__ = ["OpenAICompatProvider", "make_client", "openai_tools", "parse_usage"]
+__all__ = [
+    "OpenAICompatProvider",
+    "make_client",
+    "openai_tools",
+    "parse_usage",
+    "token_limit_field",
+]
 
-_CORE_FIELDS = frozenset({"model", "messages", "stream", "stream_options"})
+_CORE_FIELDS = frozenset(
+    {"model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens"}
+)
+_REASONING = re.compile(r"(o[1-9][0-9]*|gpt-5)([.-][a-z0-9.-]*)?", re.IGNORECASE)
+"""OpenAI's reasoning models (o1, o3-mini, o4-mini-2025-04-16, gpt-5, gpt-5.1, gpt-5-nano...):
+they reject ``max_tokens`` and read ``max_completion_tokens``."""
+
+
+def token_limit_field(model: str, config: ModelConfig | None = None) -> str:
+    """The request field that limits a reply's tokens for ``model``: the configured one, else
+    ``max_completion_tokens`` for OpenAI's reasoning models (a bare name: an
+    ``openai/o3`` routed by OpenRouter takes ``max_tokens``), else ``max_tokens``."""
+    if config is not None and config.token_limit_field is not None:
+        return config.token_limit_field
+    return "max_completion_tokens" if _REASONING.fullmatch(model) else "max_tokens"
 
 
 def openai_tools(tools: tuple[ToolSpec, ...], choice: str | None) -> dict[str, object]:
@@ -108,8 +131,9 @@ class OpenAICompatProvider(HTTPProvider):
             messages=openai_messages(request.messages),
             stream=True,
             stream_options={"include_usage": True},
-            max_tokens=request.max_tokens,
         )
+        limit = token_limit_field(request.model, self.config.models.get(request.model))
+        body[limit] = request.max_tokens
         if request.temperature is not None:
             body["temperature"] = request.temperature
         body.update(openai_tools(request.tools, request.tool_choice))
@@ -148,9 +172,6 @@ class OpenAICompatProvider(HTTPProvider):
             chunk = decode_object(self.name, sse.data, self._redact)
             if chunk.get("error"):
                 raise stream_error(self.name, chunk["error"], self._redact)
-            raw_usage = chunk.get("usage")
-            if isinstance(raw_usage, dict):
-                usage = parse_usage(raw_usage)
             choices = chunk.get("choices")
             for choice in choices if isinstance(choices, list) else []:
                 if not isinstance(choice, dict) or choice.get("index", 0) != 0:
@@ -167,6 +188,11 @@ class OpenAICompatProvider(HTTPProvider):
                 reason = choice.get("finish_reason")
                 if isinstance(reason, str) and reason:
                     finish = reason
+            raw_usage = chunk.get("usage")
+            if isinstance(raw_usage, dict):
+                usage = parse_usage(raw_usage)
+                if choices and finish is None:  # reported as it goes (vLLM): kept if cut
+                    yield usage
         if finish is None and not done:
             raise ProviderError(
                 f"{self.name}: stream cut: it ended with no finish_reason and no [DONE]",
@@ -199,20 +225,16 @@ class OpenAICompatProvider(HTTPProvider):
         items = data if isinstance(data, list) else []
         return [str(m["id"]) for m in items if isinstance(m, dict) and "id" in m]
 
-    async def check(self) -> list[str]:
-        problems: list[str] = []
-        missing = self._missing_key()
-        if missing:
-            problems.append(missing)
-        try:
-            listed = await self.list_models()
-        except ProviderError as exc:
-            problems.append(f"{self.name}: {self.base_url}/models: {_tail(str(exc), self.name)}")
-            return problems
-        for model in self.config.models:
-            if listed and model not in listed:
-                problems.append(f"{self.name}: model {model!r} is not listed by {self.base_url}")
-        return problems
+    def _listing(self) -> ModelsListing:
+        headers = {**self._headers(), "Accept": "application/json"}
+        return ModelsListing(f"{self.base_url}/models", headers, _ids)
+
+
+def _ids(page: dict[str, object]) -> tuple[list[str], bool]:
+    """``GET /models``: ``{"object": "list", "data": [{"id"...}]}`` (one page)."""
+    data = page.get("data")
+    items = data if isinstance(data, list) else []
+    return [str(m["id"]) for m in items if isinstance(m, dict) and "id" in m], True
 
 
 def _add_tool_deltas(calls: ToolCallAccumulator, deltas: object) -> None:
@@ -229,8 +251,3 @@ def _add_tool_deltas(calls: ToolCallAccumulator, deltas: object) -> None:
             name=function.get("name"),
             arguments=function.get("arguments"),
         )
-
-
-def _tail(message: str, name: str) -> str:
-    prefix = f"{name}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message

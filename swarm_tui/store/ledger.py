@@ -138,6 +138,17 @@ class Ledger(LedgerWrites, ToolRecords, ConsensusRecords, TaskRows):
         )
         return int(rows[0][0])
 
+    async def failed_by_model(self, task_id: int) -> dict[str, int]:
+        """Failed attempts of a task per ``provider/model`` (since its last manual retry)."""
+        rows = await self._rows(
+            """SELECT a.provider || '/' || a.model, COUNT(*) FROM attempts a
+               JOIN tasks t ON t.id = a.task_id
+               WHERE a.task_id = ? AND a.state = 'failed' AND a.number > t.retry_from
+               GROUP BY a.provider, a.model""",
+            (task_id,),
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
     async def dep_results(self, task_id: int) -> list[tuple[int, str, str]]:
         rows = await self._rows(
             """SELECT u.id, u.title, COALESCE(u.result, '') FROM task_deps d

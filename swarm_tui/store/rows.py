@@ -65,6 +65,8 @@ def task_from_row(r: aiosqlite.Row | dict[str, Any]) -> Task:
         agent=r["la_agent"],
         provider=r["la_provider"],
         model=r["la_model"],
+        abandoned=r["abandoned"],
+        held=r["held"],
     )
 
 

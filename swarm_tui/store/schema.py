@@ -176,7 +176,15 @@ CREATE INDEX events_by_task ON events (task_id, id);
 CREATE INDEX attempts_by_owner ON attempts (owner, agent);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# v6: poison tasks. ``abandoned`` counts a task's attempts abandoned in a row (the process
+# running them died or lost its lease; any other end resets it); ``held`` is why a task that
+# reached ``[orchestrator] max_abandoned`` is held (paused) instead of re-queued, NULL if not.
+_V6 = """
+ALTER TABLE tasks ADD COLUMN abandoned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN held TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

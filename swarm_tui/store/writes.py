@@ -180,6 +180,11 @@ class LedgerWrites(Claims):
             )
             if cur.rowcount == 0:
                 return False
+            # It ended in a live process: its task did not bring the process down.
+            conn.execute(
+                "UPDATE tasks SET abandoned = 0 WHERE id = ? AND abandoned != 0",
+                (attempt.task_id,),
+            )
             if end.tokens_in is not None or end.tokens_out is not None or end.cost_usd:
                 conn.execute(
                     """INSERT INTO usage (ts, task_id, attempt_id, agent, provider, model,
@@ -257,11 +262,18 @@ class LedgerWrites(Claims):
         return renewed
 
     async def recover(
-        self, is_dead: Callable[[str], bool], now: float, orphans: Collection[int] = ()
+        self,
+        is_dead: Callable[[str], bool],
+        now: float,
+        orphans: Collection[int] = (),
+        *,
+        hold_after: int = 0,
     ) -> list[Attempt]:
         """Give up attempts whose lease expired or whose owner died, and the ``orphans`` (their
         job ended without recording it, e.g. the ledger was locked): keep their partial output,
-        put their tasks back in the queue. Returns the attempts given up."""
+        put their tasks back in the queue. A task whose ``hold_after``-th attempt in a row is
+        abandoned so (it may be what brings the process down) is held instead: paused, with
+        the reason in ``held``. Returns the attempts given up."""
 
         def op(conn: Conn) -> list[Attempt]:
             cur = conn.execute("SELECT * FROM attempts WHERE state = 'running'")
@@ -276,12 +288,9 @@ class LedgerWrites(Claims):
                        WHERE id = ? AND state = 'running'""",
                     (f"abandoned: {why}; partial output kept", now, a.id),
                 )
-                conn.execute(
-                    """UPDATE tasks SET state = 'queued', updated_at = ?
-                       WHERE id = ? AND attempts = ? AND state = 'running'""",
-                    (now, a.task_id, a.number),
-                )
                 write_event_sync(conn, now, "attempt_abandoned", a.task_id, a.id, {"why": why})
+                # An orphan ended in this live process (only its record failed): not counted.
+                _requeue_or_hold(conn, a, now, why, hold_after, counts=a.id not in orphans)
             # A running task with no running attempt cannot make progress: queue it again.
             conn.execute(
                 """UPDATE tasks SET state = 'queued', updated_at = ? WHERE state = 'running'
@@ -293,6 +302,35 @@ class LedgerWrites(Claims):
 
         lost: list[Attempt] = await self.writer.run_sync(op)
         return lost
+
+    async def charge_abandoned(
+        self, attempt_id: int, tokens_in: int, tokens_out: int, cost: float, now: float
+    ) -> bool:
+        """Record an estimate of what an abandoned attempt was billed (its process died before
+        any usage was recorded), marked ``estimated``; once only. False if already charged."""
+
+        def op(conn: Conn) -> bool:
+            cur = conn.execute(
+                """UPDATE attempts SET tokens_in = ?, tokens_out = ?, cost_usd = ?,
+                   usage_source = 'estimated' WHERE id = ? AND state = 'abandoned'
+                   AND usage_source = 'unknown' AND tokens_in IS NULL AND tokens_out IS NULL
+                   RETURNING task_id, agent, provider, model""",
+                (tokens_in, tokens_out, cost, attempt_id),
+            )
+            row = cur.fetchone()
+            cur.close()
+            if row is None:
+                return False
+            conn.execute(
+                """INSERT INTO usage (ts, task_id, attempt_id, agent, provider, model,
+                   tokens_in, tokens_out, tokens_cached, cost_usd, source)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 'estimated')""",
+                (now, row[0], attempt_id, row[1], row[2], row[3], tokens_in, tokens_out, cost),
+            )
+            return True
+
+        charged: bool = await self.writer.run_sync(op)
+        return charged
 
     async def set_flag(self, name: str, value: str | None, now: float) -> None:
         def op(conn: Conn) -> None:
@@ -310,3 +348,31 @@ class LedgerWrites(Claims):
 
     def append_output(self, attempt_id: int, text: str) -> None:
         self.writer.append_output(attempt_id, text)
+
+
+def _requeue_or_hold(
+    conn: Conn, a: Attempt, now: float, why: str, hold_after: int, *, counts: bool
+) -> None:
+    """Count the abandonment on the task (if ``a`` is its newest attempt and ``counts``) and
+    queue the task again, or hold it once ``hold_after`` attempts in a row were abandoned."""
+    cur = conn.execute(
+        """UPDATE tasks SET abandoned = abandoned + ?, updated_at = ?
+           WHERE id = ? AND attempts = ? AND state = 'running' RETURNING abandoned""",
+        (int(counts), now, a.task_id, a.number),
+    )
+    row = cur.fetchone()
+    cur.close()
+    if row is None:
+        return
+    streak = int(row[0])
+    if not hold_after or streak < hold_after:
+        conn.execute("UPDATE tasks SET state = 'queued' WHERE id = ?", (a.task_id,))
+        return
+    reason = (
+        f"held after {streak} abandoned attempts in a row (the last: {why}): it may be what"
+        " brings the process down, so it is not run again by itself; resume it to run it again"
+    )
+    conn.execute("UPDATE tasks SET state = 'paused', held = ? WHERE id = ?", (reason, a.task_id))
+    write_event_sync(
+        conn, now, "task_held", a.task_id, a.id, {"abandoned": streak, "reason": reason}
+    )

@@ -29,7 +29,23 @@ def _fallback_stream() -> Reply:
     return Reply(pieces=sse(*chunks))
 
 
-def _inputs(tmp_path: Path, primary: str, fallback: str, count: int) -> tuple[Path, Path]:
+_TUNING = """
+[orchestrator]
+max_attempts = 4
+
+[retry]
+base_seconds = 0.01
+cap_seconds = 0.05
+
+[breaker]
+failures = 2
+cooldown_seconds = 3600.0
+"""
+
+
+def _inputs(
+    tmp_path: Path, primary: str, fallback: str, count: int, *, defaults: bool = False
+) -> tuple[Path, Path]:
     config = tmp_path / "config.toml"
     config.write_text(
         f"""
@@ -52,18 +68,8 @@ output_per_mtok = 1.0
 mix = {{ "claude/claude-haiku-4-5" = 1.0 }}
 fallback = ["backup/m"]
 max_concurrent = 1
-
-[orchestrator]
-max_attempts = 4
-
-[retry]
-base_seconds = 0.01
-cap_seconds = 0.05
-
-[breaker]
-failures = 2
-cooldown_seconds = 3600.0
 """
+        + ("" if defaults else _TUNING)
     )
     tasks = tmp_path / "tasks.toml"
     tasks.write_text(
@@ -165,6 +171,34 @@ async def test_primary_that_keeps_answering_503_retries_then_falls_back(tmp_path
     )
     kinds = [r[0] for r in query(db, "SELECT kind FROM events ORDER BY id")]
     assert kinds.count("retry_scheduled") == 1 and kinds.count("fallback_used") == 1
+
+
+async def test_with_the_default_settings_a_primary_that_always_fails_reaches_its_fallback(
+    tmp_path: Path,
+) -> None:
+    """No [orchestrator], [retry] or [breaker] section: the defaults (3 attempts per model, a
+    breaker opening on the 3rd failure) must still leave room for the listed fallback."""
+    db = tmp_path / "ledger.db"
+    async with LoopbackServer() as primary, LoopbackServer() as backup:
+        broken = {"type": "error", "error": {"type": "api_error", "message": "internal"}}
+        primary.route("POST", "/v1/messages", json_reply(500, broken))
+        backup.route("POST", "/v1/chat/completions", _fallback_stream())
+        config, tasks = _inputs(tmp_path, primary.url, backup.url, 1, defaults=True)
+        code, log = await _run(config, db, tasks)
+    assert "[orchestrator]" not in config.read_text() and "[breaker]" not in config.read_text()
+    assert code == 0, log
+    assert query(db, "SELECT state, result FROM tasks") == [("succeeded", "fine answer")]
+    rows = _attempts(db)
+    assert [(r[2], r[4]) for r in rows] == [
+        ("claude", "failed"),
+        ("claude", "failed"),
+        ("claude", "failed"),
+        ("backup", "succeeded"),
+    ]
+    assert len(primary.requests) == 3
+    assert "fallback from claude/claude-haiku-4-5" in str(rows[3][6]) and "to backup/m" in str(
+        rows[3][6]
+    )
 
 
 async def test_stream_cut_midway_keeps_partial_output_and_a_new_attempt_finishes(

@@ -6,7 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
-from swarm_tui.providers.base import Provider, ProviderError, StreamEvent, StreamRequest
+from swarm_tui.providers.base import (
+    Done,
+    Provider,
+    ProviderError,
+    StreamEvent,
+    StreamRequest,
+    Usage,
+)
 
 
 async def collect(provider: Provider, request: StreamRequest) -> list[StreamEvent]:
@@ -14,6 +21,16 @@ async def collect(provider: Provider, request: StreamRequest) -> list[StreamEven
         return [e async for e in provider.stream(request)]
     finally:
         await provider.close()
+
+
+def settled(events: list[StreamEvent]) -> list[StreamEvent]:
+    """The events as a consumer settles them: usage reported along the way (kept should the
+    stream be cut) is superseded by the last report, which is checked just before ``Done``."""
+    usages = [e for e in events if isinstance(e, Usage)]
+    rest = [e for e in events if not isinstance(e, Usage)]
+    if usages and rest and isinstance(rest[-1], Done):
+        return [*rest[:-1], usages[-1], rest[-1]]
+    return rest + usages[-1:]
 
 
 async def failure(provider: Provider, request: StreamRequest) -> ProviderError:

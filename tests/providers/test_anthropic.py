@@ -17,7 +17,7 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.pricing import price
-from tests.providers.faults import collect, failure
+from tests.providers.faults import collect, failure, settled
 from tests.providers.loopback import LoopbackServer, Reply, json_reply, named_sse
 
 PATH = "/v1/messages"
@@ -138,7 +138,10 @@ async def test_text_thinking_tool_use_and_cumulative_usage(
     request = StreamRequest(
         REQUEST.model, REQUEST.messages, 64, tools=tools, tool_choice="get_time"
     )
-    got = await collect(make(server, monkeypatch), request)
+    events = await collect(make(server, monkeypatch), request)
+    # usage is yielded as soon as known (message_start, each message_delta): kept if cut
+    assert [e.output_tokens for e in events if isinstance(e, Usage)] == [1, 3, 9, 9]
+    got = settled(events)
     assert got == [
         ReasoningDelta("hmm"),
         TextDelta("Hel"),
@@ -183,7 +186,7 @@ async def test_empty_tool_input_is_an_empty_object(
         *end("tool_use"),
     ]
     server.route("POST", PATH, Reply(pieces=named_sse(*events)))
-    got = await collect(make(server, monkeypatch), REQUEST)
+    got = settled(await collect(make(server, monkeypatch), REQUEST))
     assert got[0] == ToolCall("toolu_9", "now", {})
 
 
@@ -251,7 +254,8 @@ async def test_cut_stream_before_message_stop(
         async for event in provider.stream(REQUEST):
             seen.append(event)
     await provider.close()
-    assert seen == [TextDelta("half")]
+    # the input billed was reported by message_start: yielded before the cut
+    assert seen == [Usage(10, 1, 0, source="reported", cache_write_tokens=0), TextDelta("half")]
     assert "stream cut" in str(info.value)
 
 

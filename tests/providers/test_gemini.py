@@ -16,7 +16,7 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.gemini import GeminiProvider
-from tests.providers.faults import collect, failure
+from tests.providers.faults import collect, failure, settled
 from tests.providers.loopback import LoopbackServer, Reply, json_reply, sse
 
 MODEL = "gemini-2.5-flash"
@@ -81,7 +81,9 @@ async def test_text_thoughts_function_calls_and_usage(
     )
     tools = (ToolSpec("get_time", "time", {"type": "object"}),)
     request = StreamRequest(MODEL, REQUEST.messages, 32, tools=tools, tool_choice="required")
-    got = await collect(make(server, monkeypatch), request)
+    events = await collect(make(server, monkeypatch), request)
+    assert sum(isinstance(e, Usage) for e in events) == 4  # each chunk's usageMetadata, then last
+    got = settled(events)
     assert got == [
         ReasoningDelta("plan"),
         TextDelta("Hel"),
@@ -184,3 +186,43 @@ async def test_cut_and_reset_and_timeout(
         (await failure(make(server, monkeypatch, read_timeout=0.2), REQUEST)).kind for _ in range(3)
     ]
     assert kinds[0] == "cut" and kinds[1] in ("cut", "network") and kinds[2] == "timeout"
+
+
+def _retry_info(delay: str) -> dict[str, object]:
+    return {
+        "error": {
+            "code": 429,
+            "message": "Resource has been exhausted (e.g. check quota).",
+            "status": "RESOURCE_EXHAUSTED",
+            "details": [
+                {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": []},
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay},
+            ],
+        }
+    }
+
+
+@pytest.mark.parametrize(("delay", "seconds"), [("3s", 3.0), ("0.5s", 0.5), ("41.25s", 41.25)])
+async def test_429_retry_delay_in_the_body_becomes_retry_after(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, delay: str, seconds: float
+) -> None:
+    server.route("POST", PATH, json_reply(429, _retry_info(delay)))  # no Retry-After header
+    err = await failure(make(server, monkeypatch), REQUEST)
+    assert (err.kind, err.retry_after) == ("rate_limit", seconds)
+
+
+async def test_retry_delay_in_an_error_inside_the_stream_is_kept(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pieces = sse(chunk({"text": "a"}), _retry_info("3s"), done=False)
+    server.route("POST", PATH, Reply(pieces=pieces))
+    err = await failure(make(server, monkeypatch), REQUEST)
+    assert (err.status, err.retry_after) == (429, 3.0)
+
+
+async def test_the_longer_of_retry_after_and_retry_delay_wins(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.route("POST", PATH, json_reply(429, _retry_info("3s"), {"retry-after": "9"}))
+    err = await failure(make(server, monkeypatch), REQUEST)
+    assert err.retry_after == 9.0

@@ -287,3 +287,42 @@ def test_retry_after_http_date_and_garbage() -> None:
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
     assert parse_retry_after("1.5") == 1.5
+
+
+@pytest.mark.parametrize(
+    ("model", "configured", "field"),
+    [
+        ("o3-mini", None, "max_completion_tokens"),
+        ("o1", None, "max_completion_tokens"),
+        ("o4-mini-2025-04-16", None, "max_completion_tokens"),
+        ("gpt-5", None, "max_completion_tokens"),
+        ("gpt-5.1-mini", None, "max_completion_tokens"),
+        ("gpt-4o-mini", None, "max_tokens"),
+        ("openai/o3", None, "max_tokens"),  # OpenRouter's id: it reads max_tokens
+        ("qwen3:8b", None, "max_tokens"),
+        ("my-azure-deploy", "max_completion_tokens", "max_completion_tokens"),
+        ("o3", "max_tokens", "max_tokens"),
+    ],
+)
+async def test_the_openai_preset_sends_the_token_limit_field_each_model_accepts(
+    server: LoopbackServer, model: str, configured: str | None, field: str
+) -> None:
+    server.route("POST", PATH, Reply(pieces=sse(chunk("ok", "stop"))))
+    config = ProviderConfig(
+        kind="openai",
+        preset="openai",
+        base_url=f"{server.url}/v1",
+        models={model: ModelConfig(token_limit_field=configured)},  # type: ignore[arg-type]
+    )
+    assert config.api_key_env == "OPENAI_API_KEY"
+    provider = OpenAICompatProvider("openai", config, api_key=KEY)
+    request = StreamRequest(model=model, messages=REQUEST.messages, max_tokens=77)
+    try:
+        events = [e async for e in provider.stream(request)]
+    finally:
+        await provider.close()
+    assert events[-1] == Done("stop")
+    body = server.requests[0].json()
+    assert body[field] == 77
+    other = {"max_tokens", "max_completion_tokens"} - {field}
+    assert not other & set(body), body

@@ -141,6 +141,9 @@ mcp_servers = ["swarm"]
 [orchestrator]
 max_concurrent = 4
 poll_seconds = 0.2
+# The kills come from outside, not from the tasks: never hold one as a poison task (that is
+# tested in tests/e2e/test_poison_task.py).
+max_abandoned = 1000
 """
     )
     return config

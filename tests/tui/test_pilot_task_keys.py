@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import OptionList
 
+from swarm_tui.core.abandoned import settle_recovered
 from swarm_tui.core.models import AttemptState, TaskState
 from swarm_tui.tui.screens.choose import ChooseScreen
 from tests.tui.conftest import Room, RoomFactory
@@ -282,3 +283,28 @@ async def test_task_keys_with_an_empty_queue_say_no_task_is_selected(room: Room)
     assert room.notices().count("no task selected") == 8
     assert await room.orch.tasks() == []
     assert await room.ledger.flags() == {}
+
+
+async def test_a_held_poison_task_shows_held_with_why_and_p_queues_it_again(room: Room) -> None:
+    dep = await room.submit("[hold] first")
+    await room.wait_held(dep.id)
+    task = await room.submit("poison", after=(dep.id,))
+    now = room.clock()
+    attempt = await room.orch.ledger.claim(
+        task.id, agent="a", provider="p1", model="m1", reason="r", owner="gone:1:1",
+        now=now, lease_until=now + 60,
+    )  # fmt: skip
+    assert attempt is not None
+    lost = await room.orch.ledger.recover(lambda o: o == "gone:1:1", now, hold_after=1)
+    await settle_recovered(room.orch.settings, room.orch.ledger, room.orch.bus, lost, now, str)
+
+    def shown() -> list[str]:
+        return [str(c) for c in room.table.get_row(str(task.id))]
+
+    await room.wait_for(lambda: "held" in shown(), "the row shows the task held")
+    assert any(f"task #{task.id} held after 1 abandoned attempts" in n for n in room.notices())
+    await room.select(task.id)
+    await room.press("p")
+    again = await room.wait_state(task.id, TaskState.QUEUED)
+    assert again.held is None and again.abandoned == 0
+    await room.wait_for(lambda: "held" not in shown(), "the row no longer shows it held")

@@ -299,7 +299,8 @@ class TaskTable(DataTable[str | Text]):
 
     def _cells(self, task: TaskRow) -> list[str | Text]:
         colour = self.app.theme_variables.get(f"state-{task.state.value.replace('_', '-')}", "")
-        state = Text(task.state.value, style=f"bold {colour}".strip())
+        shown_state = "held" if task.held and task.state == TaskState.PAUSED else task.state.value
+        state = Text(shown_state, style=f"bold {colour}".strip())
         # Text, not str: a cell string is read as markup ("[hold] x" would lose its brackets),
         # and a cut cell ends in an ellipsis.
         title = Text(task.title, no_wrap=True, overflow="ellipsis", end="")
