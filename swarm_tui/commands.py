@@ -14,9 +14,8 @@ from rich.table import Table
 
 from swarm_tui.config import find_config, load_settings
 from swarm_tui.core.models import Task, TaskMode, TaskSpec
-from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
+from swarm_tui.runtime import db_path, open_ledger, open_orchestrator, settings_from_args
 from swarm_tui.store.db import LedgerError
-from swarm_tui.store.ledger import Ledger
 
 __all__ = ["cmd_config_check", "cmd_doctor", "cmd_status", "cmd_submit", "task_json"]
 
@@ -65,9 +64,7 @@ async def cmd_submit(args: argparse.Namespace) -> int:
 async def cmd_status(args: argparse.Namespace) -> int:
     settings = settings_from_args(args.config)
     path = db_path(settings, args.db)
-    if not path.exists():
-        raise LedgerError(f"{path}: no ledger here yet (nothing has been submitted)")
-    ledger = await Ledger.open(path)
+    ledger = await open_ledger(settings, path, readonly=True)
     try:
         tasks = await ledger.list_tasks()
         totals = await ledger.totals()
