@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -151,10 +153,16 @@ def _tasks_option(args: argparse.Namespace, command: str) -> None:
     args.tasks = top
 
 
+PATHS = frozenset({"config", "db", "tasks", "top_tasks", "path", "file"})
+"""File name arguments: any bytes the file system takes (they are never stored as text)."""
+
+
 def _check_text(args: argparse.Namespace) -> None:
-    """Every text argument must be valid UTF-8: an undecodable byte reaches Python as a lone
-    surrogate, which no file, database or backend can hold."""
+    """Every text argument (prompt, title, role, ...) must be valid UTF-8: an undecodable byte
+    reaches Python as a lone surrogate, which neither the ledger nor a backend can hold."""
     for name, value in vars(args).items():
+        if name in PATHS:
+            continue
         for text in value if isinstance(value, list) else [value]:
             if not isinstance(text, str):
                 continue
@@ -168,18 +176,33 @@ def _check_text(args: argparse.Namespace) -> None:
                     else f"lone surrogate U+{ord(bad):04X}"
                 )
                 shown = name.replace("_", "-")
-                option = shown.upper() if name in ("prompt", "path", "file") else f"--{shown}"
+                option = shown.upper() if name in ("prompt", "task", "pick") else f"--{shown}"
                 raise ConfigError(
                     f"{option}: not valid UTF-8 text ({what} at character {exc.start + 1});"
                     " check the terminal's encoding (locale) or the file it came from"
                 ) from None
 
 
+QUIET = ("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp")
+"""Commands whose stderr carries only warnings and errors: libraries' INFO chatter (httpx's
+"HTTP Request: POST ..." on ``decide --arbiter``) stays off it. The control room logs to a
+file, ``run --headless`` and ``mcp-serve`` set up their own logging."""
+
+
+def _warnings_only() -> None:
+    """Plain warning lines on stderr, set up before any library installs its own handler
+    (building an MCP server would otherwise turn on INFO for everything)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("swarm-tui: %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+
+
 def _quiet_broken_pipe() -> int:
     """The reader went away (``| head``): stop writing, and let nothing print at exit."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
+    with contextlib.suppress(OSError, ValueError):  # stdout may be no file (a StringIO)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
     return 141  # 128 + SIGPIPE, what a shell reports for a command cut short this way
 
 
@@ -192,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_text(args)
         _tasks_option(args, command)
+        if command in QUIET:
+            _warnings_only()
         code = _dispatch(args, command)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
         return code

@@ -20,6 +20,15 @@ from swarm_tui.store.db import LedgerError
 __all__ = ["cmd_config_check", "cmd_doctor", "cmd_status", "cmd_submit", "task_json"]
 
 
+class _Console(Console):
+    """Rich's console, but a closed pipe ends the command like every other one does (quietly,
+    exit 141, in ``cli.main``) instead of rich's own ``SystemExit(1)``."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def task_json(task: Task) -> dict[str, Any]:
     return {
         "id": task.id,
@@ -94,7 +103,7 @@ async def cmd_status(args: argparse.Namespace) -> int:
             f"{t.cost_usd:.4f}",
             str(t.attempts),
         )
-    console = Console()
+    console = _Console()
     console.print(table)
     states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items())) or "no tasks"
     console.print(

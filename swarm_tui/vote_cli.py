@@ -22,7 +22,7 @@ from swarm_tui.store.ledger import Ledger
 __all__ = ["add_decide_arguments", "cmd_decide", "in_labels"]
 
 _NAMED = re.compile(r"\b((?i:candidates?|options?|answers?))\s+([A-Z]{1,2})\b")
-_BARE = re.compile(r"(?<![\w'\u2019-])([A-Z]{1,2})(?![\w'\u2019-])")
+_BARE = re.compile(r"(?<![\w'\u2019\[-])([A-Z]{1,2})(?![\w'\u2019\]-])")
 
 
 def in_labels(rationale: str, order: Sequence[str]) -> str:
@@ -30,21 +30,25 @@ def in_labels(rationale: str, order: Sequence[str]) -> str:
 
     Each voter saw the candidates in its own shuffled order, lettered A, B, C...; ``order[i]``
     is the label of the candidate it saw as the ``i``-th letter. "Candidate B" becomes
-    "Candidate [A]" when the voter's B is the run's A; a bare letter of the ballot ("B > A")
-    too, but only when the rationale already names candidates that way or is a ranking.
+    "Candidate [A]" when the voter's B is the run's A (and "Candidate [B]" when it is B: the
+    brackets say the letter is the run's); a bare letter ("B > A") too, in a ranking. A
+    bare letter elsewhere ("A is right") is left, and the voter's lettering is appended.
     """
     table = {label(i): group for i, group in enumerate(order)}
-    if all(k == v for k, v in table.items()):
-        return rationale
     named = _NAMED.sub(
         lambda m: f"{m.group(1)} [{table[m.group(2)]}]" if m.group(2) in table else m.group(0),
         rationale,
     )
-    if ">" not in rationale:
-        return named
-    return _BARE.sub(
-        lambda m: f"[{table[m.group(1)]}]" if m.group(1) in table else m.group(0), named
-    )
+    if ">" in rationale:
+        named = _BARE.sub(
+            lambda m: f"[{table[m.group(1)]}]" if m.group(1) in table else m.group(0), named
+        )
+    left = {m.group(1) for m in _BARE.finditer(named)} & table.keys()
+    if left and any(k != v for k, v in table.items()):
+        # A letter it used alone ("A is right") cannot be told from a word: say which is which.
+        legend = ", ".join(f"{k}=[{v}]" for k, v in table.items())
+        named += f" (its letters: {legend})"
+    return named
 
 
 def add_decide_arguments(parser: argparse.ArgumentParser) -> None:

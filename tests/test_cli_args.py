@@ -79,6 +79,14 @@ def test_a_prompt_that_is_not_utf8_is_one_clear_message(
         assert result.returncode == 2, err
         assert needle in err and "Traceback" not in err and "codec" not in err
     assert query(db, "SELECT title FROM tasks") == [("one",)]
+    # A file name is bytes to the file system: one that is not UTF-8 is still a good --db.
+    odd = os.fsencode(tmp_path) + b"/caf\xe9.db"
+    made = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"swarm_tui", b"submit", b"ok", b"--db", odd],
+        capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=600,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert os.path.exists(odd)
 
 
 def _closed_pipe_run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
