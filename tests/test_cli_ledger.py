@@ -126,10 +126,14 @@ def test_another_programs_database_is_refused_untouched_by_every_command(
     con.close()
 
 
-def test_read_only_commands_leave_a_ledger_exactly_as_it_was(
+def test_read_only_commands_create_nothing_and_leave_a_ledger_exactly_as_it_was(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     db = tmp_path / "l.db"
+    for command in (["report"], ["decide"], ["decide", "1"], ["status"]):
+        result = swarm(*command, "--db", str(tmp_path / "sub" / "none.db"), env=env)
+        assert_user_error(result, "no ledger here yet (swarm-tui submit or run creates it)")
+        assert list(tmp_path.iterdir()) == [], command
     assert swarm("submit", "one", "--db", str(db), env=env).returncode == 0
     before = snapshot(tmp_path)
     for command in (["status"], ["status", "--json"], ["report"], ["decide"], ["decide", "1"]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import re
 import tomllib
@@ -101,8 +103,13 @@ def _extend_default(path: Path, data: dict[str, object]) -> dict[str, object]:
             f"{path}: [{absent}] is missing: a file that defines [{present}] must define"
             f" [{absent}] too (leave both out to keep the built-in agent on the embedded model)"
         )
-    builtin = default_settings().model_dump(include=set(_BACKENDS), exclude_unset=True)
-    return {**data, **builtin}
+    return {**data, **copy.deepcopy(_builtin_backends())}
+
+
+@functools.cache
+def _builtin_backends() -> dict[str, object]:
+    """The built-in default's providers and agents, as a config file would write them."""
+    return default_settings().model_dump(include=set(_BACKENDS), exclude_unset=True)
 
 
 def load_settings(path: Path | None) -> Settings:
