@@ -108,10 +108,10 @@ def test_output_cut_short_by_a_closed_pipe_ends_quietly(
     db = str(tmp_path / "l.db")
     assert swarm("submit", "a task", "--db", db, env=env).returncode == 0
     for command in (
-        ["status"],
-        ["status", "--json"],
         ["report"],
         ["report", "--format", "csv"],
+        ["status"],
+        ["status", "--json"],
         ["decide"],
         ["decide", "1"],
         ["submit", "more", "--json"],
