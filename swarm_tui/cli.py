@@ -1,15 +1,19 @@
 """Command line: ``swarm-tui [run|submit|status|config check|doctor]``.
 
 Bad input (config, task file, arguments) prints one clear message and exits 2; never a
-traceback.
+traceback. Output cut short by a closed pipe (``swarm-tui report | head``) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from swarm_tui import __version__
 from swarm_tui.commands import cmd_config_check, cmd_doctor, cmd_status, cmd_submit
@@ -64,7 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal control room for a swarm of AI agents on many models.",
     )
     parser.add_argument("--version", action="version", version=f"swarm-tui {__version__}")
-    parser.add_argument("--tasks", metavar="FILE", help="submit a task file (TOML) first")
+    parser.add_argument(
+        "--tasks",
+        dest="top_tasks",
+        metavar="FILE",
+        help="submit a task file (TOML) first (the control room, or run)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="run the orchestrator")
@@ -124,6 +133,79 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SUBMITTING = ("tui", "run")
+"""Commands that take ``--tasks``: they submit the file before they start."""
+
+
+def _tasks_option(args: argparse.Namespace, command: str) -> None:
+    """``swarm-tui --tasks F COMMAND``: applied by the commands that run tasks, refused by the
+    others (it used to be dropped without a word)."""
+    top, own = args.top_tasks, getattr(args, "tasks", None)
+    if top is None:
+        return
+    if command not in SUBMITTING:
+        raise ConfigError(
+            f"--tasks {top}: `{command}` does not submit tasks; use swarm-tui run --tasks FILE"
+            " (or swarm-tui --tasks FILE for the control room), or swarm-tui submit PROMPT"
+        )
+    if own is not None and own != top:
+        raise ConfigError(f"--tasks given twice ({top} and {own}); give one task file")
+    args.tasks = top
+
+
+PATHS = frozenset({"config", "db", "tasks", "top_tasks", "path", "file"})
+"""File name arguments: any bytes the file system takes (they are never stored as text)."""
+
+
+def _check_text(args: argparse.Namespace) -> None:
+    """Every text argument (prompt, title, role, ...) must be valid UTF-8: an undecodable byte
+    reaches Python as a lone surrogate, which neither the ledger nor a backend can hold."""
+    for name, value in vars(args).items():
+        if name in PATHS:
+            continue
+        for text in value if isinstance(value, list) else [value]:
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                bad = text[exc.start]
+                what = (
+                    f"byte 0x{ord(bad) - 0xDC00:02x}"
+                    if 0xDC80 <= ord(bad) <= 0xDCFF
+                    else f"lone surrogate U+{ord(bad):04X}"
+                )
+                shown = name.replace("_", "-")
+                option = shown.upper() if name in ("prompt", "task", "pick") else f"--{shown}"
+                raise ConfigError(
+                    f"{option}: not valid UTF-8 text ({what} at character {exc.start + 1});"
+                    " check the terminal's encoding (locale) or the file it came from"
+                ) from None
+
+
+QUIET = ("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp")
+"""Commands whose stderr carries only warnings and errors: libraries' INFO chatter (httpx's
+"HTTP Request: POST ..." on ``decide --arbiter``) stays off it. The control room logs to a
+file, ``run --headless`` and ``mcp-serve`` set up their own logging."""
+
+
+def _warnings_only() -> None:
+    """Plain warning lines on stderr, set up before any library installs its own handler
+    (building an MCP server would otherwise turn on INFO for everything)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("swarm-tui: %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (``| head``): stop writing, and let nothing print at exit."""
+    with contextlib.suppress(OSError, ValueError):  # stdout may be no file (a StringIO)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 141  # 128 + SIGPIPE, what a shell reports for a command cut short this way
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     for name in ("config", "db"):
@@ -131,31 +213,43 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(args, name, None)
     command = args.command or "tui"
     try:
-        if command == "config":
-            return cmd_config_check(args)
-        if command in ("hw", "probe"):
-            hardware = settings_from_args(args.config).hardware
-            return (cmd_hw if command == "hw" else cmd_probe)(args, hardware)
-        if command == "doctor":
-            return asyncio.run(cmd_doctor(args))
-        if command == "submit":
-            return asyncio.run(cmd_submit(args))
-        if command == "status":
-            return asyncio.run(cmd_status(args))
-        if command == "decide":
-            return asyncio.run(cmd_decide(args))
-        if command == "report":
-            return asyncio.run(cmd_report(args))
-        if command == "mcp-serve":
-            return asyncio.run(cmd_mcp_serve(args))
-        if command == "mcp":
-            return cmd_mcp(args)
-        return asyncio.run(cmd_run(args, headless=command == "run" and args.headless))
+        _check_text(args)
+        _tasks_option(args, command)
+        if command in QUIET:
+            _warnings_only()
+        code = _dispatch(args, command)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+        return code
     except USER_ERRORS as exc:
         print(f"swarm-tui: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except KeyboardInterrupt:
         return 130
+
+
+def _dispatch(args: argparse.Namespace, command: str) -> int:
+    if command == "config":
+        return cmd_config_check(args)
+    if command in ("hw", "probe"):
+        hardware = settings_from_args(args.config).hardware
+        return (cmd_hw if command == "hw" else cmd_probe)(args, hardware)
+    if command == "mcp":
+        return cmd_mcp(args)
+    if command in ASYNC_COMMANDS:
+        return asyncio.run(ASYNC_COMMANDS[command](args))
+    return asyncio.run(cmd_run(args, headless=command == "run" and args.headless))
+
+
+ASYNC_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "doctor": cmd_doctor,
+    "submit": cmd_submit,
+    "status": cmd_status,
+    "decide": cmd_decide,
+    "report": cmd_report,
+    "mcp-serve": cmd_mcp_serve,
+}
 
 
 if __name__ == "__main__":

@@ -13,11 +13,18 @@ from rich.table import Table
 from swarm_tui.config import find_config, load_settings
 from swarm_tui.core.models import Task, TaskMode, TaskSpec, TaskState
 from swarm_tui.doctor import cmd_doctor
-from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
-from swarm_tui.store.db import LedgerError
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.runtime import db_path, open_ledger, open_orchestrator, settings_from_args
 
 __all__ = ["cmd_config_check", "cmd_doctor", "cmd_status", "cmd_submit", "task_json"]
+
+
+class _Console(Console):
+    """Rich's console, but a closed pipe ends the command like every other one does (quietly,
+    exit 141, in ``cli.main``) instead of rich's own ``SystemExit(1)``."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
 
 
 def task_json(task: Task) -> dict[str, Any]:
@@ -65,9 +72,7 @@ async def cmd_submit(args: argparse.Namespace) -> int:
 async def cmd_status(args: argparse.Namespace) -> int:
     settings = settings_from_args(args.config)
     path = db_path(settings, args.db)
-    if not path.exists():
-        raise LedgerError(f"{path}: no ledger here yet (nothing has been submitted)")
-    ledger = await Ledger.open(path)
+    ledger = await open_ledger(settings, path, readonly=True)
     try:
         tasks = await ledger.list_tasks()
         totals = await ledger.totals()
@@ -97,7 +102,7 @@ async def cmd_status(args: argparse.Namespace) -> int:
             f"{t.cost_usd:.4f}",
             str(t.attempts),
         )
-    console = Console()
+    console = _Console()
     console.print(table)
     for t in tasks:
         if t.held and t.state == TaskState.PAUSED:

@@ -46,7 +46,7 @@ async def cmd_doctor(args: argparse.Namespace) -> int:
         out.say(True, f"ledger: {path} (not created yet: the first submit or run creates it)")
     else:
         try:
-            ledger = await Ledger.open(path)
+            ledger = await Ledger.open(path, readonly=True)  # doctor never migrates nor writes
             try:
                 out.say(await ledger.integrity_check() == "ok", f"ledger: {path}")
             finally:

@@ -32,8 +32,9 @@ from swarm_tui.core.taskfile import load_task_file
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.private_files import prepare_private_file
 from swarm_tui.runtime import db_path, hardware_sampler, open_orchestrator, settings_from_args
+from swarm_tui.store.records import Totals
 
-__all__ = ["cmd_run", "log_events"]
+__all__ = ["cmd_run", "exit_line", "log_events"]
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
@@ -143,7 +144,7 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
     screen = not headless and sys.stdout.isatty() and sys.stdin.isatty()
     if not screen:
         _headless_logging()
-    async with open_orchestrator(settings, path) as orch:
+    async with open_orchestrator(settings, path, check=True) as orch:
         if args.tasks:
             await _submit_file(orch, args.tasks)
         async with hardware_sampler(settings, orch):
@@ -152,7 +153,15 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
             else:
                 _line(f"ledger {path}; config {settings.source}; {len(settings.agents)} agent(s)")
                 await _run_headless(orch, until_idle=until_idle)
+        # Stopped first: the attempts still running go back to the queue, so the line below
+        # counts them where they are now, not as running.
+        await orch.stop()
         totals = await orch.totals()
-    states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items()))
-    _line(f"done: {states}; tokens {totals.tokens_in} in / {totals.tokens_out} out")
+    _line(exit_line(totals))
     return 0
+
+
+def exit_line(totals: Totals) -> str:
+    """``done: 3 succeeded, 1 queued; tokens 120 in / 40 out`` (``no tasks`` when empty)."""
+    states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items())) or "no tasks"
+    return f"done: {states}; tokens {totals.tokens_in} in / {totals.tokens_out} out"

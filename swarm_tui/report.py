@@ -3,6 +3,10 @@ provider, with the savings against the ``[budget] baseline`` model, as Markdown,
 
 Savings: what the same tokens (in, cached, out) would have cost on the baseline model, minus
 what they cost. Attempts still running are left out.
+
+Attempts are counted by how they ended: succeeded, failed, stopped (by the operator: pause,
+cancel, reassign, shutdown) and abandoned (their orchestrator died). The success rate is
+succeeded / (succeeded + failed): a stop or a crash says nothing about the model.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from swarm_tui.core.control import ControlError
 from swarm_tui.core.router import split_ref
 from swarm_tui.providers.base import Usage
 from swarm_tui.providers.pricing import price
-from swarm_tui.runtime import db_path, settings_from_args
+from swarm_tui.runtime import db_path, open_ledger, settings_from_args
 from swarm_tui.store.consensus import ConsensusRow
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.spend import rows
@@ -58,6 +62,9 @@ def parse_since(text: str | None, now: float) -> float | None:
 class Figures:
     attempts: int = 0
     succeeded: int = 0
+    failed: int = 0
+    stopped: int = 0
+    abandoned: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
     estimated: int = 0
@@ -71,6 +78,9 @@ class Figures:
         state, tin, tout, cost, ttft, duration = row[4], row[5], row[6], row[8], row[9], row[10]
         self.attempts += 1
         self.succeeded += state == "succeeded"
+        self.failed += state == "failed"
+        self.stopped += state == "stopped"
+        self.abandoned += state == "abandoned"
         self.tokens_in += tin or 0
         self.tokens_out += tout or 0
         self.estimated += row[12] == "estimated"
@@ -82,10 +92,14 @@ class Figures:
             self._duration.append(duration)
 
     def to_json(self) -> dict[str, Any]:
+        judged = self.succeeded + self.failed
         return {
             "attempts": self.attempts,
             "succeeded": self.succeeded,
-            "success_rate": round(self.succeeded / self.attempts, 4) if self.attempts else None,
+            "failed": self.failed,
+            "stopped": self.stopped,
+            "abandoned": self.abandoned,
+            "success_rate": round(self.succeeded / judged, 4) if judged else None,
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "estimated_usage": self.estimated,
@@ -181,8 +195,9 @@ def consensus_figures(runs: Sequence[ConsensusRow]) -> dict[str, Any]:
     }
 
 
-COLUMNS = ("attempts", "success_rate", "tokens_in", "tokens_out", "estimated_usage", "cost_usd",
-           "baseline_usd", "ttft_ms", "duration_ms")  # fmt: skip
+COLUMNS = ("attempts", "succeeded", "failed", "stopped", "abandoned", "success_rate",
+           "tokens_in", "tokens_out", "estimated_usage", "cost_usd", "baseline_usd", "ttft_ms",
+           "duration_ms")  # fmt: skip
 
 
 def _table_rows(report: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
@@ -255,7 +270,7 @@ async def cmd_report(args: argparse.Namespace) -> int:
         since = parse_since(args.since, time.time())
     except ValueError as exc:
         raise ControlError(str(exc)) from None
-    ledger = await Ledger.open(db_path(settings, args.db))
+    ledger = await open_ledger(settings, db_path(settings, args.db), readonly=True)
     try:
         report = await build_report(ledger, settings, since)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,13 @@ from swarm_tui.mcp.hub import attach_hub
 from swarm_tui.providers.registry import build_providers
 from swarm_tui.store.ledger import Ledger
 
-__all__ = ["db_path", "hardware_sampler", "open_orchestrator", "settings_from_args"]
+__all__ = [
+    "db_path",
+    "hardware_sampler",
+    "open_ledger",
+    "open_orchestrator",
+    "settings_from_args",
+]
 
 
 def settings_from_args(config: str | None) -> Settings:
@@ -30,14 +37,36 @@ def db_path(settings: Settings, explicit: str | None) -> Path:
     return Path(raw).expanduser() if raw else settings.db_path()
 
 
-@asynccontextmanager
-async def open_orchestrator(settings: Settings, path: Path) -> AsyncIterator[Orchestrator]:
+async def open_ledger(
+    settings: Settings, path: Path, *, readonly: bool = False, check: bool = False
+) -> Ledger:
+    """Open the ledger for a command. Commands that write (run, submit, decide with a pick)
+    create it, and its folder, and say so once on stderr; read-only ones never do."""
     ledger = await Ledger.open(
-        path, commit_interval=settings.orchestrator.commit_interval_ms / 1000
+        path,
+        commit_interval=settings.orchestrator.commit_interval_ms / 1000,
+        readonly=readonly,
+        check=check,
     )
-    providers = build_providers(settings, log_dir=path.parent, ledger=path)
-    orchestrator = Orchestrator(settings, ledger, providers)
-    hub = attach_hub(orchestrator, path.parent)
+    if ledger.created:
+        where = " (and its folder)" if ledger.made_folder else ""
+        print(f"swarm-tui: new ledger {path}{where}", file=sys.stderr, flush=True)
+    return ledger
+
+
+@asynccontextmanager
+async def open_orchestrator(
+    settings: Settings, path: Path, *, check: bool = False
+) -> AsyncIterator[Orchestrator]:
+    """Ledger, providers, MCP hub and orchestrator; ``check``: refuse a damaged ledger."""
+    ledger = await open_ledger(settings, path, check=check)
+    try:
+        providers = build_providers(settings, log_dir=path.parent, ledger=path)
+        orchestrator = Orchestrator(settings, ledger, providers)
+        hub = attach_hub(orchestrator, path.parent)
+    except BaseException:
+        await ledger.close()
+        raise
     try:
         yield orchestrator
     finally:

@@ -6,14 +6,49 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 from swarm_tui.core.consensus import ConsensusRecord
+from swarm_tui.core.consensus.normalize import label
+from swarm_tui.core.control import ControlError
 from swarm_tui.core.models import Task
-from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
+from swarm_tui.runtime import db_path, open_ledger, open_orchestrator, settings_from_args
+from swarm_tui.store.db import NO_LEDGER, LedgerError
+from swarm_tui.store.ledger import Ledger
 
-__all__ = ["add_decide_arguments", "cmd_decide"]
+__all__ = ["add_decide_arguments", "cmd_decide", "in_labels"]
+
+_NAMED = re.compile(r"\b((?i:candidates?|options?|answers?))\s+([A-Z]{1,2})\b")
+_BARE = re.compile(r"(?<![\w'\u2019\[-])([A-Z]{1,2})(?![\w'\u2019\]-])")
+
+
+def in_labels(rationale: str, order: Sequence[str]) -> str:
+    """A voter's rationale with its own ballot letters turned into the run's labels.
+
+    Each voter saw the candidates in its own shuffled order, lettered A, B, C...; ``order[i]``
+    is the label of the candidate it saw as the ``i``-th letter. "Candidate B" becomes
+    "Candidate [A]" when the voter's B is the run's A (and "Candidate [B]" when it is B: the
+    brackets say the letter is the run's); a bare letter ("B > A") too, in a ranking. A
+    bare letter elsewhere ("A is right") is left, and the voter's lettering is appended.
+    """
+    table = {label(i): group for i, group in enumerate(order)}
+    named = _NAMED.sub(
+        lambda m: f"{m.group(1)} [{table[m.group(2)]}]" if m.group(2) in table else m.group(0),
+        rationale,
+    )
+    if ">" in rationale:
+        named = _BARE.sub(
+            lambda m: f"[{table[m.group(1)]}]" if m.group(1) in table else m.group(0), named
+        )
+    left = {m.group(1) for m in _BARE.finditer(named)} & table.keys()
+    if left and any(k != v for k, v in table.items()):
+        # A letter it used alone ("A is right") cannot be told from a word: say which is which.
+        legend = ", ".join(f"{k}=[{v}]" for k, v in table.items())
+        named += f" (its letters: {legend})"
+    return named
 
 
 def add_decide_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +84,14 @@ def _conflict_json(task: Task, record: ConsensusRecord) -> dict[str, Any]:
             for g in record.groups
         ],
         "votes": [
-            {"voter": v.voter, "choice": v.choice, "rationale": v.rationale, "error": v.error}
+            {
+                "voter": v.voter,
+                "choice": v.choice,
+                "rationale": in_labels(v.rationale, v.order),
+                "rationale_as_written": v.rationale,
+                "ballot": {label(i): group for i, group in enumerate(v.order)},
+                "error": v.error,
+            }
             for v in record.votes
         ],
         "decided_by": record.decided_by,
@@ -66,33 +108,62 @@ def _print(task: Task, record: ConsensusRecord) -> None:
         points = "" if score is None else f", {score:g} pts"
         print(f"  [{g.label}] {models}{points}")
         print(textwrap.indent(textwrap.shorten(g.text, 600, placeholder=" …"), "      "))
+    if record.votes:
+        print("  votes (the candidates a rationale names are shown as [label] above):")
     for v in record.votes:
-        print(f"  vote {v.voter}: {v.choice or '-'} {v.rationale or v.error or ''}".rstrip())
+        why = in_labels(v.rationale, v.order) if v.rationale else v.error or ""
+        choice = f"[{v.choice}]" if v.choice else "-"
+        print(f"  vote {v.voter}: {choice} {why}".rstrip())
+
+
+async def _show(ledger: Ledger, task_id: int | None, as_json: bool) -> int:
+    """List what waits, or show one task's record: reads only, on a read-only ledger."""
+    if task_id is None:
+        waiting = []
+        for row in await ledger.waiting_consensus():
+            task = await ledger.get_task(row.task_id)
+            if task is not None:
+                waiting.append((task, ConsensusRecord.from_json(row.record)))
+        if as_json:
+            print(json.dumps([_conflict_json(t, r) for t, r in waiting], indent=1))
+        elif not waiting:
+            print("no conflict waits for a decision")
+        for waiting_task, waiting_record in [] if as_json else waiting:
+            _print(waiting_task, waiting_record)
+        return 0
+    found = await ledger.get_task(task_id)
+    if found is None:
+        raise ControlError(f"no task #{task_id}")
+    kept = await ledger.consensus(task_id)
+    _result(found, None if kept is None else ConsensusRecord.from_json(kept.record), as_json)
+    return 0
+
+
+def _result(task: Task, record: ConsensusRecord | None, as_json: bool) -> None:
+    if record is None:
+        print(f"task #{task.id} ({task.state.value}) has no consensus record")
+    elif as_json:
+        print(json.dumps(_conflict_json(task, record), indent=1))
+    else:
+        _print(task, record)
 
 
 async def cmd_decide(args: argparse.Namespace) -> int:
     settings = settings_from_args(args.config)
-    async with open_orchestrator(settings, db_path(settings, args.db)) as orch:
-        if args.task is None:
-            waiting = await orch.conflicts()
-            if args.json:
-                print(json.dumps([_conflict_json(t, r) for t, r in waiting], indent=1))
-            elif not waiting:
-                print("no conflict waits for a decision")
-            for waiting_task, waiting_record in [] if args.json else waiting:
-                _print(waiting_task, waiting_record)
-            return 0
+    path = db_path(settings, args.db)
+    if args.task is None or (args.arbiter is None and not args.pick):
+        ledger = await open_ledger(settings, path, readonly=True)
+        try:
+            return await _show(ledger, args.task, args.json)
+        finally:
+            await ledger.close()
+    if not path.exists():
+        raise LedgerError(f"{path}: {NO_LEDGER}")
+    async with open_orchestrator(settings, path) as orch:
         if args.arbiter is not None:
             task = await orch.send_to_arbiter(args.task, args.arbiter or None)
-        elif args.pick:
-            task = await orch.decide(args.task, args.pick, args.note)
         else:
-            task = await orch.task(args.task)
+            task = await orch.decide(args.task, args.pick, args.note)
         record = await orch.consensus_record(task.id)
-    if record is None:
-        print(f"task #{task.id} ({task.state.value}) has no consensus record")
-    elif args.json:
-        print(json.dumps(_conflict_json(task, record), indent=1))
-    else:
-        _print(task, record)
+    _result(task, record, args.json)
     return 0

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from swarm_tui import config
-from swarm_tui.config import ConfigError, Settings, load_settings
+from swarm_tui.config import ConfigError, Settings, default_settings, load_settings
 from swarm_tui.config_errors import find_key_line, looks_like_secret, redact_secrets
 
 BASE = """\
@@ -216,7 +216,17 @@ def test_empty_providers_table(tmp_path: Path) -> None:
 
 def test_missing_providers_table(tmp_path: Path) -> None:
     _, message = _error(tmp_path, '[agents.a.mix]\n"x/y" = 1.0\n')
-    assert "  providers: required key is missing" in message
+    assert "[providers] is missing: a file that defines [agents] must define [providers]" in message
+
+
+def test_a_file_of_other_settings_extends_the_built_in_default(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[orchestrator]\nmax_concurrent = 2\n\n[ui]\ntheme = "swarm-light"\n')
+    loaded = load_settings(path)
+    builtin = default_settings()
+    assert loaded.orchestrator.max_concurrent == 2 and loaded.ui.theme == "swarm-light"
+    assert loaded.providers == builtin.providers and loaded.agents == builtin.agents
+    assert loaded.default_agent == "generalist" and loaded.source == str(path)
 
 
 def test_provider_without_models(tmp_path: Path) -> None:

@@ -26,6 +26,14 @@ from swarm_tui.store.writes import LedgerWrites
 __all__ = ["Ledger", "NewTask", "Totals"]
 
 
+def _found(path: Path) -> tuple[bool, bool]:
+    """Whether the ledger's folder, and a non-empty file at ``path``, are there already."""
+    try:
+        return path.parent.is_dir(), path.is_file() and path.stat().st_size > 0
+    except OSError:
+        return True, True  # cannot tell: say nothing rather than something wrong
+
+
 class Ledger(LedgerWrites, ToolRecords, ConsensusRecords, TaskRows):
     def __init__(
         self, path: Path, write: aiosqlite.Connection, read: aiosqlite.Connection, interval: float
@@ -35,15 +43,31 @@ class Ledger(LedgerWrites, ToolRecords, ConsensusRecords, TaskRows):
         self._read = read
         self.writer = GroupWriter(write, interval=interval)
 
+    created: bool = False
+    """This open made a new ledger file."""
+    made_folder: bool = False
+    """This open also made the ledger's folder."""
+
     @classmethod
-    async def open(cls, path: Path, *, commit_interval: float = 0.05) -> Ledger:
-        write = await connect(path)
+    async def open(
+        cls,
+        path: Path,
+        *,
+        commit_interval: float = 0.05,
+        readonly: bool = False,
+        check: bool = False,
+    ) -> Ledger:
+        """Open (``readonly``: never create, migrate or write) the ledger at ``path``;
+        ``check`` runs ``PRAGMA quick_check`` first and refuses a damaged file."""
+        had_folder, had_file = _found(path)
+        write = await connect(path, readonly=readonly, check=check)
         try:
-            read = await connect(path)
+            read = await connect(path, readonly=readonly)
         except LedgerError:
             await write.close()
             raise
         ledger = cls(path, write, read, commit_interval)
+        ledger.created, ledger.made_folder = not had_file, not had_folder
         ledger.writer.start()
         return ledger
 

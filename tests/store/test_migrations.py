@@ -10,6 +10,7 @@ import pytest
 
 from swarm_tui.core.models import AttemptState, TaskMode, TaskState, UsageSource
 from swarm_tui.store.db import LedgerError, connect
+from swarm_tui.store.identity import APPLICATION_ID
 from swarm_tui.store.ledger import Ledger, NewTask
 from swarm_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -159,6 +160,7 @@ async def test_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     future = SCHEMA_VERSION + 3
     con = sqlite3.connect(path)
+    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # a newer swarm-tui's mark
     con.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY)")
     con.execute(f"PRAGMA user_version = {future}")
     con.commit()
