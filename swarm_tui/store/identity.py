@@ -4,8 +4,8 @@ A ledger carries its own mark: ``PRAGMA application_id`` = :data:`APPLICATION_ID
 ledgers and on the first migration of a ledger written before the mark existed (recognised
 by its ``user_version`` and its tables, all of them swarm-tui's). Anything else that is not
 empty (another program's SQLite database, a text file, a folder) is refused and left exactly
-as it was: it is read from its header and, at most, through a read-only immutable connection
-that creates no journal and takes no lock.
+as it was: it is read only through a read-only (immutable when it has no WAL) SQLite connection,
+which creates no journal and takes no lock.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ __all__ = ["APPLICATION_ID", "Identity", "LedgerError", "identify"]
 APPLICATION_ID = 0x5357524D
 """``PRAGMA application_id`` of every swarm-tui ledger ("SWRM")."""
 
-_MAGIC = b"SQLite format 3\x00"
 _CORE = frozenset({"tasks", "task_deps", "attempts", "events"})
 _OURS = frozenset(re.findall(r"CREATE TABLE (\w+)", "\n".join(MIGRATIONS)))
 _SQLITE_OWN = re.compile(r"sqlite_(sequence|stat\d)")
@@ -46,18 +45,14 @@ def _foreign(path: Path, what: str) -> LedgerError:
     )
 
 
-def _header(path: Path) -> bytes:
-    try:
-        with path.open("rb") as f:
-            return f.read(100)
-    except IsADirectoryError:
-        raise LedgerError(f"{path}: is a folder; --db takes a ledger file") from None
-    except OSError as exc:
-        raise LedgerError(f"{path}: cannot read: {exc.strerror or exc}") from None
+def _read_marks(path: Path) -> tuple[int, set[str], int]:
+    """``application_id``, table names and ``user_version``, read through SQLite only.
 
-
-def _tables(path: Path) -> tuple[set[str], int]:
-    """Table names and ``user_version``, read without writing or creating anything."""
+    Never through a file descriptor of our own: closing one drops every POSIX lock this
+    process holds on the file, those of its open ledger connections included, and another
+    process could then checkpoint and remove a WAL this one still writes to (lost commits;
+    SQLite's "how to corrupt" 2.2). SQLite's own opens share its per-file lock records.
+    """
     wal = Path(f"{path}-wal")
     # immutable: no lock, no -shm/-wal created. With a WAL file present its content counts, so
     # open it as a plain read-only reader (the journal files exist already).
@@ -66,14 +61,19 @@ def _tables(path: Path) -> tuple[set[str], int]:
     try:
         conn = sqlite3.connect(uri, uri=True)
         try:
+            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             names = {str(r[0]) for r in rows}
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise _foreign(path, "not an SQLite database") from None
         raise _foreign(path, f"cannot read its tables: {exc}") from None
-    return names, version
+    except sqlite3.Error as exc:
+        raise LedgerError(f"{path}: cannot read: {exc}") from None
+    return app_id & 0xFFFFFFFF, names, version
 
 
 def identify(path: Path) -> Identity:
@@ -82,17 +82,17 @@ def identify(path: Path) -> Identity:
         return Identity.NEW
     if path.is_dir():
         raise LedgerError(f"{path}: is a folder; --db takes a ledger file")
-    head = _header(path)
-    if not head:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LedgerError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if size == 0:
         return Identity.NEW
-    if len(head) < 100 or not head.startswith(_MAGIC):
-        raise _foreign(path, "not an SQLite database")
-    app_id = int.from_bytes(head[68:72], "big")
+    app_id, tables, version = _read_marks(path)
     if app_id == APPLICATION_ID:
         return Identity.LEDGER
     if app_id != 0:
         raise _foreign(path, f"an SQLite database of another application, id 0x{app_id:08x}")
-    tables, version = _tables(path)
     theirs = sorted(t for t in tables if not _SQLITE_OWN.fullmatch(t))
     if not theirs and version == 0:
         return Identity.NEW

@@ -210,3 +210,38 @@ async def test_connect_checks_a_sound_ledger_and_opens_it(tmp_path: Path) -> Non
         conn = await connect(path, check=check)
         await conn.close()
     assert pragma(path, "application_id") == APPLICATION_ID
+
+
+async def test_identifying_an_open_ledger_keeps_this_process_locks(tmp_path: Path) -> None:
+    """Checking a ledger's identity while this process holds it open (a second connection,
+    another open of the same file) must not drop this process's locks on it. A descriptor of
+    our own, closed, releases every POSIX lock the process holds on the file: another process
+    then takes the last connection's exclusive lock on close, checkpoints and removes the WAL
+    this one still writes to, and later commits are lost or the file reads as a disk I/O
+    error (seen: a headless run and a `submit` started together; the run's results never
+    reached the file)."""
+    import subprocess
+    import sys
+
+    from swarm_tui.store.identity import identify
+
+    path = tmp_path / "l.db"
+    other = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+        " c.execute('UPDATE tasks SET priority = 1 WHERE id = 1'); c.close()"
+    )
+    led = await Ledger.open(path)
+    try:
+        await add(led, new("before"))
+        identify(path)  # as a second open of the same file does
+        subprocess.run([sys.executable, "-c", other, str(path)], check=True)
+        await add(led, new("after"))
+        await led.writer.flush()
+        con = sqlite3.connect(path)
+        try:
+            seen = [tuple(r) for r in con.execute("SELECT title, priority FROM tasks ORDER BY id")]
+        finally:
+            con.close()
+    finally:
+        await led.close()
+    assert seen == [("before", 1), ("after", 0)]
