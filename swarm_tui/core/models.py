@@ -94,6 +94,9 @@ class Task:
     agent: str | None = None
     provider: str | None = None
     model: str | None = None
+    last_ended_at: float | None = None
+    """When the newest attempt ended (None: none yet, or it runs): a task between attempts
+    (paused, re-queued, waiting for a vote) has not worked since."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ class TaskRow:
     agent: str | None = None
     provider: str | None = None
     model: str | None = None
+    last_ended_at: float | None = None
 
     @classmethod
     def of(cls, task: Task | TaskRow) -> TaskRow:
@@ -41,4 +42,5 @@ class TaskRow:
             started_at=task.started_at, finished_at=task.finished_at,
             tokens_in=task.tokens_in, tokens_out=task.tokens_out, cost_usd=task.cost_usd,
             agent=task.agent, provider=task.provider, model=task.model,
+            last_ended_at=task.last_ended_at,
         )  # fmt: skip

@@ -128,6 +128,8 @@ class SwarmApp(Actions):
             return
         self.last_update = update
         table = self.query_one(TaskTable)
+        if update.streams:
+            table.note_streams(update.streams.values())
         if update.tasks:
             table.upsert(update.tasks)
         if update.totals is not None:
@@ -135,6 +137,8 @@ class SwarmApp(Actions):
         streams = self.query_one(AgentStreams)
         if update.streams or update.text:
             streams.update_streams(update.streams, update.text)
+        if update.tasks:
+            streams.follow_tasks(update.tasks)
         focus = self.screen if isinstance(self.screen, StreamFocusScreen) else None
         if focus is not None and focus.attempt_id in update.text:
             focus.append(update.text[focus.attempt_id])
@@ -227,14 +231,15 @@ class SwarmApp(Actions):
         self.push_screen(StreamFocusScreen(event.panel))
 
     def _screen_changed(self, screen: Screen[object]) -> None:
-        """Streams hidden behind another screen write what they kept once theirs is back on
-        top. (``ScreenResume`` goes to the screen and does not bubble, so the app watches the
-        signal.)"""
+        """Streams hidden behind another screen draw what they kept once theirs is back on
+        top, before its first frame. (``ScreenResume`` goes to the screen and does not bubble,
+        so the app watches the signal.)"""
         for streams in self.query(AgentStreams):
             if screen is not streams.screen:
                 continue
             for panel in streams.panels.values():
-                panel.flush_pending()
+                if panel.in_view:
+                    panel.show_kept()
 
     # ------------------------------------------------------------------ palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -98,6 +98,9 @@ class Bridge:
         self._last_totals = 0.0
         self._last_rates = 0.0
         self._jobs: list[asyncio.Task[None]] = []
+        self._flushing = asyncio.Lock()
+        """One flush at a time: a flush that reads the ledger must not be overtaken by
+        another (what it took would be posted after the later one returned)."""
 
     def start(self) -> None:
         self._jobs = [
@@ -116,7 +119,7 @@ class Bridge:
     def _take(self, event: Event) -> None:
         now = self.clock()
         if isinstance(event, StreamChunk):
-            if not event.reasoning:
+            if not event.reasoning and event.text:
                 self._text.setdefault(event.attempt_id, []).append(event.text)
             stream = self.streams.get(event.attempt_id)
             if stream is not None:
@@ -144,6 +147,10 @@ class Bridge:
         elif isinstance(event, UsageRecorded):
             self._dirty_tasks.add(event.task_id)
             self._totals_due = True
+            stream = self.streams.get(event.attempt_id)  # recorded just before it ends
+            if stream is not None and event.tokens_out is not None:
+                stream.info = replace(stream.info, tokens=event.tokens_out, counted=False)
+                self._changed_streams.add(event.attempt_id)
         elif isinstance(event, FlagChanged):
             self._flags_changed = True
         elif isinstance(event, Notice):
@@ -185,7 +192,12 @@ class Bridge:
                 log.warning("bridge flush failed: %s", exc)
 
     async def flush_now(self) -> None:
-        """Send what changed (also used by tests to avoid waiting for the timer)."""
+        """Send what changed (also used by tests to avoid waiting for the timer). When it
+        returns, everything the bridge had taken by then is posted to the target."""
+        async with self._flushing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         for event in self.sub.get_nowait():
             self._take(event)
         now = self.clock()

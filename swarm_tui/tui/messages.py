@@ -26,6 +26,10 @@ class StreamInfo:
     state: str
     tokens: int
     tokens_per_s: float
+    counted: bool = True
+    """``tokens`` is the stream's own count (one per delta) until the backend's usage for the
+    attempt is recorded; then it is that usage's output tokens (already in the ledger's
+    task totals) and this is False."""
 
 
 @dataclass

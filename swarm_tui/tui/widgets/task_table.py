@@ -23,6 +23,7 @@ from textual.widgets.data_table import ColumnKey
 
 from swarm_tui.core.models import Task, TaskState
 from swarm_tui.core.task_row import TaskRow
+from swarm_tui.tui.messages import StreamInfo
 
 __all__ = ["MORE", "SORTS", "TaskTable", "elapsed_text"]
 
@@ -42,9 +43,16 @@ SORTS: list[tuple[str, Callable[[TaskRow], object], bool]] = [
 
 
 def elapsed_text(task: Task | TaskRow, now: float) -> str:
+    """Time from the first start to now while it runs, else to when its work stopped (it
+    finished, or its newest attempt ended: paused, re-queued, waiting for a vote)."""
     if task.started_at is None:
         return "-"
-    end = task.finished_at if task.state.terminal and task.finished_at else now
+    if task.state == TaskState.RUNNING:
+        end = now
+    elif task.state.terminal and task.finished_at:
+        end = task.finished_at
+    else:
+        end = task.last_ended_at or task.finished_at or now
     seconds = max(0, int(end - task.started_at))
     if seconds < 3600:
         return f"{seconds // 60}:{seconds % 60:02d}"
@@ -89,6 +97,9 @@ class TaskTable(DataTable[str | Text]):
         self.loaded_from = 0
         """Every finished task with an id at or above this one was listed (or was dropped)."""
         self.loading = False
+        self.streamed: dict[int, dict[int, int]] = {}
+        """Task id -> attempt id -> output tokens its stream counted, for attempts whose
+        usage the ledger does not hold (running, or stopped before any was reported)."""
 
     def on_mount(self) -> None:
         self._rebuild()
@@ -182,6 +193,7 @@ class TaskTable(DataTable[str | Text]):
         drop = [i for i in finished if i != keep][:extra]
         for task_id in drop:
             del self.tasks[task_id]
+            self.streamed.pop(task_id, None)
         self.loaded_from = max(self.loaded_from, drop[-1] + 1)
         return drop
 
@@ -233,17 +245,31 @@ class TaskTable(DataTable[str | Text]):
         if dropped and selected is not None:  # rows above it went: the cursor stays on it
             self.move_cursor(row=self.get_row_index(str(selected.id)))
         self._show_more()
-        if changed_order and self.sort_index:
+        if changed_order:  # a new row goes to its place in every order (by id too)
             self._sort()
 
+    def note_streams(self, infos: Iterable[StreamInfo]) -> None:
+        """Output tokens the streams counted: a running task's row counts them (refreshed
+        by :meth:`tick`), and so does a task whose stopped attempt reported no usage."""
+        for info in infos:
+            counts = self.streamed.setdefault(info.task_id, {})
+            if info.counted:
+                counts[info.attempt_id] = info.tokens
+            else:  # the ledger's totals hold it now
+                counts.pop(info.attempt_id, None)
+            if not counts:
+                del self.streamed[info.task_id]
+
     def tick(self) -> None:
-        """Refresh elapsed times of running tasks (once a second)."""
-        if self.compact:
-            return
+        """Refresh elapsed times and tokens of running tasks (once a second)."""
         now = self.clock()
         for task in self.tasks.values():
             if task.state == TaskState.RUNNING and str(task.id) in self.rows:
-                self._set_cell(str(task.id), "elapsed", elapsed_text(task, now))
+                key = str(task.id)
+                if not self.compact:
+                    self._set_cell(key, "elapsed", elapsed_text(task, now))
+                if task.id in self.streamed:
+                    self._set_cell(key, "tokens", self._tokens(task))
 
     def _set_cell(self, row: str, column: str, value: str | Text) -> None:
         """Widen a column only when the new value needs it: a width update re-lays out the
@@ -297,13 +323,18 @@ class TaskTable(DataTable[str | Text]):
         )
         colour = self.app.theme_variables.get(f"state-{task.state.value.replace('_', '-')}", "")
         state = Text(task.state.value, style=f"bold {colour}".strip())
-        tokens = f"{task.tokens_in}/{task.tokens_out}"
+        tokens = self._tokens(task)
         if self.compact:
             return [str(task.id), task.title, state, model, tokens]
         return [
             str(task.id), task.title, task.role, state, model, str(task.priority),
             elapsed_text(task, self.clock()), tokens, f"{task.cost_usd:.4f}",
         ]  # fmt: skip
+
+    def _tokens(self, task: TaskRow) -> str:
+        streamed = self.streamed.get(task.id)
+        out = task.tokens_out + (sum(streamed.values()) if streamed else 0)
+        return f"{task.tokens_in}/{out}"
 
     def _rebuild(self) -> None:
         selected = self.selected_task
