@@ -142,8 +142,10 @@ class SwarmApp(Actions):
         focus = self.screen if isinstance(self.screen, StreamFocusScreen) else None
         if focus is not None and focus.attempt_id in update.text:
             focus.append(update.text[focus.attempt_id])
-        if update.hardware is not None:
-            self.query_one(HardwarePane).show(update.hardware)
+        if update.hardware:
+            pane = self.query_one(HardwarePane)
+            for sampled in update.hardware:
+                pane.show(sampled)
         gone = {t.id: None for t in update.tasks if t.state != TaskState.NEEDS_VOTE}
         conflicts = {**gone, **update.conflicts}  # e.g. a waiting task was cancelled
         if update.conflicts or any(t in self.query_one(VotingPane).conflicts for t in gone):

@@ -90,7 +90,7 @@ class Bridge:
         self._changed_streams: set[int] = set()
         self._ended: list[int] = []
         self._final: dict[int, StreamInfo] = {}
-        self._hardware: HardwareSampled | None = None
+        self._hardware: list[HardwareSampled] = []
         self._notices: list[tuple[str, str]] = []
         self._conflicts: set[int] = set()
         self._flags_changed = False
@@ -175,7 +175,7 @@ class Bridge:
         elif isinstance(event, ConflictChanged):
             self._conflicts.add(event.task_id)
         elif isinstance(event, HardwareSampled):
-            self._hardware = event
+            self._hardware.append(event)  # every one: the pane draws their history
             for alert in event.raised:
                 self._notices.append((alert.level, f"hardware: {alert.text}"))
 
@@ -191,13 +191,14 @@ class Bridge:
             except Exception as exc:  # a ledger hiccup must not kill the view
                 log.warning("bridge flush failed: %s", exc)
 
-    async def flush_now(self) -> None:
+    async def flush_now(self) -> bool:
         """Send what changed (also used by tests to avoid waiting for the timer). When it
-        returns, everything the bridge had taken by then is posted to the target."""
+        returns, everything the bridge had taken by then is posted to the target; True when
+        this call posted an update."""
         async with self._flushing:
-            await self._flush()
+            return await self._flush()
 
-    async def _flush(self) -> None:
+    async def _flush(self) -> bool:
         for event in self.sub.get_nowait():
             self._take(event)
         now = self.clock()
@@ -230,7 +231,7 @@ class Bridge:
             update.flags = dict(self.orch.flags)
             self._flags_changed = False
         update.notices, self._notices = self._notices, []
-        update.hardware, self._hardware = self._hardware, None
+        update.hardware, self._hardware = self._hardware, []
         ids, self._conflicts = self._conflicts, set()
         for task_id in sorted(ids):
             update.conflicts[task_id] = await self._conflict(task_id)
@@ -247,6 +248,8 @@ class Bridge:
             or update.conflicts
         ):
             self.target.post_message(update)
+            return True
+        return False
 
     async def _conflict(self, task_id: int) -> Conflict | None:
         """The task's conflict while it waits for the human, else None."""
