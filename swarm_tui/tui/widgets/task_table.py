@@ -287,8 +287,15 @@ class TaskTable(DataTable[str | Text]):
 
     # ---------------------------------------------------------------- view
     def set_filter(self, text: str) -> None:
-        self.filter_text = text.strip().lower()
-        self._rebuild()
+        """List the rows that match. The columns stay as they are: rebuilt, they started at
+        their labels' widths until the table's next idle pass measured the rows again, and
+        clearing a filter could leave every column squeezed."""
+        wanted = text.strip().lower()
+        if wanted != self.filter_text:
+            self.filter_text = wanted
+            selected = self.selected_task
+            self.clear()
+            self._fill(selected)
 
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
@@ -341,6 +348,10 @@ class TaskTable(DataTable[str | Text]):
         self.clear(columns=True)
         for name in self._columns():
             self.add_column(name, key=name)
+        self._fill(selected)
+
+    def _fill(self, selected: TaskRow | None) -> None:
+        """Add the listed rows (the table has its columns and no rows)."""
         if self.hidden:
             self.add_row(*self._more_cells(self.hidden), key=MORE)
         for task in sorted(self.tasks.values(), key=self._sort_key):  # type: ignore[arg-type]
