@@ -112,7 +112,7 @@ async def test_a_stream_that_ran_out_of_view_is_drawn_when_scrolled_in(
 
         def shown() -> bool:
             return len(streams.panels) == 3 and all(
-                p.text() == "PostgreSQL" and not p.stale or not p.in_view
+                (p.text() == "PostgreSQL" and not p.stale) or not p.in_view
                 for p in streams.panels.values()
             )
 

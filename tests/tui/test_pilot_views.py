@@ -310,7 +310,9 @@ async def test_s_cycles_the_sort_and_priority_puts_the_highest_first(room: Room)
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_the_palette_hint_ends_the_footer(make_room: RoomFactory, size: tuple[int, int]) -> None:
+async def test_the_palette_hint_ends_the_footer(
+    make_room: RoomFactory, size: tuple[int, int]
+) -> None:
     async with make_room(size=size) as room:
         footer = room.app.screen.query_one(Footer)
         hint = footer.query_one(".-command-palette")

@@ -168,8 +168,10 @@ def test_wide_room_with_the_hardware_pane(tmp_path: Path, snap_compare: SnapComp
         meters = list(pane.query(Meter))
 
         def fed() -> bool:  # every sample reached the pane and every meter has drawn them
-            return bool(pane.samples) and pane.samples[-1] is last.sample and all(
-                len(m.values) == len(samples) for m in meters
+            return (
+                bool(pane.samples)
+                and pane.samples[-1] is last.sample
+                and all(len(m.values) == len(samples) for m in meters)
             )
 
         await until(pilot, fed, "the hardware pane to show the samples fed")

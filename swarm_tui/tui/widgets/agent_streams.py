@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from textual.containers import VerticalScroll
 
 from swarm_tui.core.models import Task
-
 from swarm_tui.tui.messages import StreamInfo
 from swarm_tui.tui.widgets.stream_panel import StreamPanel
 

@@ -1,12 +1,12 @@
 """One agent's live stream: a capped log with agent, model, state and tokens/s on its border.
 
-Text arrives in batches from the bridge. The panel (a :class:`WrappedLog`) keeps the text itself (its last
-``max_lines`` lines, unwrapped) and shows it wrapped to its width. New text is wrapped and
-written as it comes while the panel is on screen; text that comes while it is not (scrolled
-out of view, behind another screen) only marks it stale, and it is drawn again from the kept
-text when it is next painted (a hidden high-rate log must not cost the UI anything). A change
-of width (the panes re-laid out) re-wraps the kept text too: lines wrapped for another width
-would be clipped.
+Text arrives in batches from the bridge. The panel (a :class:`WrappedLog`) keeps the text
+itself (its last ``max_lines`` lines, unwrapped) and shows it wrapped to its width. New text
+is wrapped and written as it comes while the panel is on screen; text that comes while it is
+not (scrolled out of view, behind another screen) only marks it stale, and it is drawn again
+from the kept text when it is next painted (a hidden high-rate log must not cost the UI
+anything). A change of width (the panes re-laid out) re-wraps the kept text too: lines
+wrapped for another width would be clipped.
 """
 
 from __future__ import annotations
