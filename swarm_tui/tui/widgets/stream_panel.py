@@ -114,14 +114,15 @@ class WrappedLog(Log):
     def append(self, text: str) -> None:
         """Keep ``text`` and show it (wrapped) if the log is on screen."""
         self._remember(text)
+        if not self.in_view:  # drawn from the kept text when it shows
+            self.drawn_width = 0
+            return
         width = self.drawn_width
-        if width and self.in_view and width == self.scrollable_content_region.width:
+        if width and width == self.scrollable_content_region.width:
             wrapped, self._column = wrap(text, self._column, width)
             self.write(wrapped)
         else:
-            self.drawn_width = 0
-            if self.in_view:
-                self.redraw()
+            self.redraw()
 
     def show_kept(self) -> None:
         """Draw the kept text again if what is on show is stale (called when shown)."""
