@@ -103,7 +103,7 @@ async def test_a_stream_that_ran_out_of_view_is_drawn_when_scrolled_in(
             yield TextDelta(" " + word)
         await asyncio.Event().wait()  # holds until the attempt is stopped
 
-    async with make_room(size=(80, 24)) as room:  # one column: the third panel is below
+    async with make_room(size=(90, 24)) as room:  # one column: the third panel is below
         for provider in room.providers.values():
             provider.stream = stream  # type: ignore[method-assign]
         for n, role in enumerate(["c", "b", "c"]):
@@ -129,4 +129,13 @@ async def test_a_stream_that_ran_out_of_view_is_drawn_when_scrolled_in(
         await room.press("end")  # the streams pane scrolls to its last panel
         await room.wait_for(lambda: last.in_view, "the last panel scrolled into view")
         await room.wait_for(lambda: squeezed("".join(last.lines)) == squeezed(LONG), "drawn")
+        check_fits(last, LONG)
+
+        # narrower while it is out of view: scrolled back in, it is re-wrapped, not clipped
+        await room.press("home")
+        await room.wait_for(lambda: not last.in_view, "the last panel out of view")
+        await room.pilot.resize_terminal(80, 24)
+        await room.settle()
+        await room.press("end")
+        await room.wait_for(lambda: last.in_view and not last.stale, "the last panel drawn")
         check_fits(last, LONG)

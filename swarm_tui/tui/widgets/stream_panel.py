@@ -152,8 +152,11 @@ class WrappedLog(Log):
         return "\n".join([*self.transcript, self._partial])
 
     def on_resize(self, _event: Resize) -> None:
-        if self.stale and self.in_view:
-            self.redraw()
+        if self.stale:
+            if self.in_view:
+                self.redraw()
+            else:  # re-laid out out of view: drawn again when it is painted
+                self.drawn_width = 0
 
     def on_show(self) -> None:
         if self.in_view:
