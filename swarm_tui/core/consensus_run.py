@@ -101,7 +101,10 @@ class ConsensusRun:
 
     # ------------------------------------------------------------------ calls
     def _count(self) -> None:
+        """One more token from any of the run's calls: counted for the stream's figures
+        (its text is the transcript ``_say`` writes, so the chunk carries none)."""
         self.tokens_seen += 1
+        self.bus.publish(StreamChunk(self.attempt.task_id, self.attempt.id, "", False, 1))
 
     async def _answer(self, ref: str, messages: Sequence[ChatMessage]) -> Answer:
         assert self._caller is not None

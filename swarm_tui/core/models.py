@@ -103,6 +103,9 @@ class Task:
     held: str | None = None
     """Why the task is held (paused) as needing attention, e.g. after too many abandoned
     attempts in a row; None when it is not held. Resuming it clears this."""
+    last_ended_at: float | None = None
+    """When the newest attempt ended (None: none yet, or it runs): a task between attempts
+    (paused, re-queued, waiting for a vote) has not worked since."""
 
 
 @dataclass(frozen=True, slots=True)

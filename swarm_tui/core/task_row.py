@@ -32,6 +32,7 @@ class TaskRow:
     model: str | None = None
     held: bool = False
     """Paused as needing attention (see Task.held)."""
+    last_ended_at: float | None = None
 
     @classmethod
     def of(cls, task: Task | TaskRow) -> TaskRow:
@@ -44,4 +45,5 @@ class TaskRow:
             tokens_in=task.tokens_in, tokens_out=task.tokens_out, cost_usd=task.cost_usd,
             agent=task.agent, provider=task.provider, model=task.model,
             held=task.held is not None,
+            last_ended_at=task.last_ended_at,
         )  # fmt: skip

@@ -19,7 +19,8 @@ SELECT t.*,
        (SELECT COALESCE(SUM(a.tokens_out), 0) FROM attempts a WHERE a.task_id = t.id)
            AS sum_out,
        (SELECT COALESCE(SUM(a.cost_usd), 0) FROM attempts a WHERE a.task_id = t.id) AS sum_cost,
-       la.agent AS la_agent, la.provider AS la_provider, la.model AS la_model
+       la.agent AS la_agent, la.provider AS la_provider, la.model AS la_model,
+       la.finished_at AS la_finished_at
 FROM tasks t
 LEFT JOIN attempts la ON la.task_id = t.id AND la.number = t.attempts
 """
@@ -32,7 +33,8 @@ def new_task_from_row(row: aiosqlite.Row, deps: Sequence[int]) -> Task:
     """A task just inserted (its ``tasks`` row from ``RETURNING *``): no attempts yet."""
     values: dict[str, Any] = {key: row[key] for key in row.keys()}  # noqa: SIM118 - Row
     values.update(deps=",".join(str(d) for d in deps), sum_in=0, sum_out=0, sum_cost=0.0,
-                  la_agent=None, la_provider=None, la_model=None)  # fmt: skip
+                  la_agent=None, la_provider=None, la_model=None,
+                  la_finished_at=None)  # fmt: skip
     return task_from_row(values)
 
 
@@ -67,6 +69,7 @@ def task_from_row(r: aiosqlite.Row | dict[str, Any]) -> Task:
         model=r["la_model"],
         abandoned=r["abandoned"],
         held=r["held"],
+        last_ended_at=r["la_finished_at"],
     )
 
 

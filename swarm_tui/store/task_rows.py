@@ -46,7 +46,7 @@ SELECT t.id, t.title, t.role, t.state, t.priority, t.tags, t.pin_agent, t.starte
        (SELECT COALESCE(SUM(a.tokens_out), 0) FROM attempts a WHERE a.task_id = t.id)
            AS sum_out,
        (SELECT COALESCE(SUM(a.cost_usd), 0) FROM attempts a WHERE a.task_id = t.id) AS sum_cost,
-       la.agent, la.provider, la.model, t.held IS NOT NULL
+       la.agent, la.provider, la.model, t.held IS NOT NULL, la.finished_at
 FROM tasks t
 LEFT JOIN attempts la ON la.task_id = t.id AND la.number = t.attempts
 """
@@ -55,7 +55,7 @@ LEFT JOIN attempts la ON la.task_id = t.id AND la.number = t.attempts
 def task_row_from_row(r: aiosqlite.Row) -> TaskRow:
     return TaskRow(
         r[0], r[1], r[2], TaskState(r[3]), r[4], tuple(json.loads(r[5])), r[6], r[7], r[8],
-        r[9], r[10], r[11], r[12], r[13], r[14], bool(r[15]),
+        r[9], r[10], r[11], r[12], r[13], r[14], bool(r[15]), r[16],
     )  # fmt: skip
 
 

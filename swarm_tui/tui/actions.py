@@ -14,7 +14,7 @@ from swarm_tui.core.states import InvalidTransition
 from swarm_tui.core.submit import SubmitError
 from swarm_tui.core.task_row import TaskRow
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
-from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen
+from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
 from swarm_tui.tui.screens.help import HelpScreen, help_sections
 from swarm_tui.tui.screens.memory import MemoryScreen
 from swarm_tui.tui.screens.new_task import NewTaskScreen
@@ -303,11 +303,18 @@ class Actions(App[None]):
         active = self.screen.active_bindings.values()
         self.push_screen(HelpScreen(help_sections(active, self.get_key_display)))
 
+    async def action_quit(self) -> None:
+        """ctrl+q (Textual's own quit key) and the palette's "Quit the application" ask
+        first, as ``q`` does: they must not stop running work without a word."""
+        await self.action_quit_room()
+
     async def action_quit_room(self) -> None:
         running = len(self.orch.running)
         if not running:
             self.exit()
             return
+        if isinstance(self.screen, QuitScreen):
+            return  # the question is on screen already (ctrl+q works on every screen)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -317,4 +324,4 @@ class Actions(App[None]):
             f"{running} attempt(s) running. Quit? They stop now, keep their output,"
             " and resume on the next start."
         )
-        self.push_screen(ConfirmScreen(question), answered)
+        self.push_screen(QuitScreen(question), answered)

@@ -134,6 +134,8 @@ class SwarmApp(Actions):
             return
         self.last_update = update
         table = self.query_one(TaskTable)
+        if update.streams:
+            table.note_streams(update.streams.values())
         if update.tasks:
             table.upsert(update.tasks)
         if update.totals is not None:
@@ -141,11 +143,15 @@ class SwarmApp(Actions):
         streams = self.query_one(AgentStreams)
         if update.streams or update.text:
             streams.update_streams(update.streams, update.text)
+        if update.tasks:
+            streams.follow_tasks(update.tasks)
         focus = self.screen if isinstance(self.screen, StreamFocusScreen) else None
         if focus is not None and focus.attempt_id in update.text:
             focus.append(update.text[focus.attempt_id])
-        if update.hardware is not None:
-            self.query_one(HardwarePane).show(update.hardware)
+        if update.hardware:
+            pane = self.query_one(HardwarePane)
+            for sampled in update.hardware:
+                pane.show(sampled)
         gone = {t.id: None for t in update.tasks if t.state != TaskState.NEEDS_VOTE}
         conflicts = {**gone, **update.conflicts}  # e.g. a waiting task was cancelled
         if update.conflicts or any(t in self.query_one(VotingPane).conflicts for t in gone):
@@ -235,14 +241,15 @@ class SwarmApp(Actions):
         self.push_screen(StreamFocusScreen(event.panel))
 
     def _screen_changed(self, screen: Screen[object]) -> None:
-        """Streams hidden behind another screen write what they kept once theirs is back on
-        top. (``ScreenResume`` goes to the screen and does not bubble, so the app watches the
-        signal.)"""
+        """Streams hidden behind another screen draw what they kept once theirs is back on
+        top, before its first frame. (``ScreenResume`` goes to the screen and does not bubble,
+        so the app watches the signal.)"""
         for streams in self.query(AgentStreams):
             if screen is not streams.screen:
                 continue
             for panel in streams.panels.values():
-                panel.flush_pending()
+                if panel.in_view:
+                    panel.show_kept()
 
     # ------------------------------------------------------------------ palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -90,7 +90,7 @@ class Bridge:
         self._changed_streams: set[int] = set()
         self._ended: list[int] = []
         self._final: dict[int, StreamInfo] = {}
-        self._hardware: HardwareSampled | None = None
+        self._hardware: list[HardwareSampled] = []
         self._notices: list[tuple[str, str]] = []
         self._conflicts: set[int] = set()
         self._flags_changed = False
@@ -98,6 +98,9 @@ class Bridge:
         self._last_totals = 0.0
         self._last_rates = 0.0
         self._jobs: list[asyncio.Task[None]] = []
+        self._flushing = asyncio.Lock()
+        """One flush at a time: a flush that reads the ledger must not be overtaken by
+        another (what it took would be posted after the later one returned)."""
 
     def start(self) -> None:
         self._jobs = [
@@ -116,7 +119,7 @@ class Bridge:
     def _take(self, event: Event) -> None:
         now = self.clock()
         if isinstance(event, StreamChunk):
-            if not event.reasoning:
+            if not event.reasoning and event.text:
                 self._text.setdefault(event.attempt_id, []).append(event.text)
             stream = self.streams.get(event.attempt_id)
             if stream is not None:
@@ -144,6 +147,10 @@ class Bridge:
         elif isinstance(event, UsageRecorded):
             self._dirty_tasks.add(event.task_id)
             self._totals_due = True
+            stream = self.streams.get(event.attempt_id)  # recorded just before it ends
+            if stream is not None and event.tokens_out is not None:
+                stream.info = replace(stream.info, tokens=event.tokens_out, counted=False)
+                self._changed_streams.add(event.attempt_id)
         elif isinstance(event, FlagChanged):
             self._flags_changed = True
         elif isinstance(event, Notice):
@@ -168,7 +175,7 @@ class Bridge:
         elif isinstance(event, ConflictChanged):
             self._conflicts.add(event.task_id)
         elif isinstance(event, HardwareSampled):
-            self._hardware = event
+            self._hardware.append(event)  # every one: the pane draws their history
             for alert in event.raised:
                 self._notices.append((alert.level, f"hardware: {alert.text}"))
 
@@ -184,8 +191,14 @@ class Bridge:
             except Exception as exc:  # a ledger hiccup must not kill the view
                 log.warning("bridge flush failed: %s", exc)
 
-    async def flush_now(self) -> None:
-        """Send what changed (also used by tests to avoid waiting for the timer)."""
+    async def flush_now(self) -> bool:
+        """Send what changed (also used by tests to avoid waiting for the timer). When it
+        returns, everything the bridge had taken by then is posted to the target; True when
+        this call posted an update."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> bool:
         for event in self.sub.get_nowait():
             self._take(event)
         now = self.clock()
@@ -218,7 +231,7 @@ class Bridge:
             update.flags = dict(self.orch.flags)
             self._flags_changed = False
         update.notices, self._notices = self._notices, []
-        update.hardware, self._hardware = self._hardware, None
+        update.hardware, self._hardware = self._hardware, []
         ids, self._conflicts = self._conflicts, set()
         for task_id in sorted(ids):
             update.conflicts[task_id] = await self._conflict(task_id)
@@ -235,6 +248,8 @@ class Bridge:
             or update.conflicts
         ):
             self.target.post_message(update)
+            return True
+        return False
 
     async def _conflict(self, task_id: int) -> Conflict | None:
         """The task's conflict while it waits for the human, else None."""

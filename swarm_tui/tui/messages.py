@@ -26,6 +26,10 @@ class StreamInfo:
     state: str
     tokens: int
     tokens_per_s: float
+    counted: bool = True
+    """``tokens`` is the stream's own count (one per delta) until the backend's usage for the
+    attempt is recorded; then it is that usage's output tokens (already in the ledger's
+    task totals) and this is False."""
 
 
 @dataclass
@@ -46,7 +50,7 @@ class SwarmUpdate(Message):
     """(level, text) to show; level "error" rings the bell."""
     tokens_per_s: float = 0.0
     """Across every running attempt."""
-    hardware: HardwareSampled | None = None
-    """The newest hardware sample, when one came."""
+    hardware: list[HardwareSampled] = field(default_factory=list)
+    """The hardware samples that came, oldest first."""
     conflicts: dict[int, Conflict | None] = field(default_factory=dict)
     """Consensus conflicts that changed: the conflict now, or None when it no longer waits."""

@@ -25,10 +25,13 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.providers.base import ProviderError, StreamRequest
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.app import SwarmApp, make_app
+from swarm_tui.tui.widgets.stream_panel import WrappedLog
 from tests.conftest import Clock, make_settings
 from tests.fakes import FakeProvider, Script
 
-__all__ = ["FAIL", "Room", "frozen", "prompt_of", "scripted", "settle", "steady", "words"]
+__all__ = [
+    "FAIL", "Room", "frozen", "prompt_of", "scripted", "settle", "steady", "until", "words",
+]  # fmt: skip
 
 
 def prompt_of(request: StreamRequest) -> str:
@@ -141,8 +144,28 @@ async def settle(room: Room, *, limit: float = 5.0) -> None:
     await room.orch.ledger.writer.flush()
 
 
+async def until(
+    pilot: Pilot[Any], check: Callable[[], bool], what: str, *, within: float = 10.0
+) -> None:
+    """Flush the bridge and let the app work until ``check`` holds (bounded: a loaded
+    machine only makes it slower, never a different picture)."""
+    app = cast(SwarmApp, pilot.app)
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                await app.bridge.flush_now()
+                await pilot.pause()
+                if check():
+                    return
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
+
+
 async def steady(pilot: Pilot[Any]) -> None:
-    """Make the frame reproducible: no cursor blink anywhere, bridge flushed, screen idle."""
+    """Make the frame reproducible: no cursor blink anywhere, everything the bridge took is
+    on the screen (a flush posts nothing more, and every stream panel in view has drawn its
+    text), screen idle."""
     app = cast(SwarmApp, pilot.app)
     await app.bridge.flush_now()
     await pilot.pause()
@@ -151,6 +174,23 @@ async def steady(pilot: Pilot[Any]) -> None:
             widget.cursor_blink = False
         for area in screen.query(TextArea):
             area.cursor_blink = False
-    await app.bridge.flush_now()
-    await pilot.pause()
+    flushed: list[bool] = []
+
+    def drawn() -> bool:
+        panels = app.screen.query(WrappedLog)
+        return not any(p.stale for p in panels if p.in_view) and not any(flushed)
+
+    async def settled() -> None:
+        flushed.clear()
+        flushed.append(await app.bridge.flush_now())
+        await pilot.pause()
+
+    try:
+        async with asyncio.timeout(10.0):
+            await settled()
+            while not drawn():
+                await asyncio.sleep(0.01)
+                await settled()
+    except TimeoutError:
+        raise AssertionError("the room did not settle (bridge or stream panels)") from None
     await pilot.wait_for_scheduled_animations()

@@ -4,7 +4,7 @@ and quit (q), which asks first when agents are running."""
 from __future__ import annotations
 
 from swarm_tui.core.models import AttemptState, TaskState
-from swarm_tui.tui.screens.choose import ConfirmScreen
+from swarm_tui.tui.screens.choose import ConfirmScreen, QuitScreen
 from swarm_tui.tui.widgets.status_bar import StatusBar
 from tests.tui.conftest import Room, RoomFactory
 
@@ -122,3 +122,26 @@ async def test_quit_yes_exits_and_stop_requeues_the_running_work(make_room: Room
     [attempt] = await room.orch.attempts(task.id)
     assert (attempt.state, attempt.output) == (AttemptState.STOPPED, "partial")
     assert "shutdown" in (attempt.error or "")
+
+
+async def test_ctrl_q_asks_first_too_and_asks_once(room: Room) -> None:
+    task = await room.submit("[hold] busy")
+    await room.wait_held(task.id)
+    await room.press("ctrl+q")
+    screen = room.app.screen
+    assert isinstance(screen, QuitScreen), "ctrl+q must not stop running work unasked"
+    assert "1 attempt(s) running" in screen.question
+    await room.press("ctrl+q")  # again while the question is up: still one question
+    assert room.app.screen is screen
+    assert sum(isinstance(s, QuitScreen) for s in room.app.screen_stack) == 1
+    await room.press("n")
+    assert not isinstance(room.app.screen, ConfirmScreen)
+    assert not room.app._exit
+    assert (await room.orch.task(task.id)).state == TaskState.RUNNING
+
+
+async def test_ctrl_q_with_nothing_running_exits_at_once(room: Room) -> None:
+    await room.pilot.press("ctrl+q")
+    await room.pilot.pause()
+    assert not isinstance(room.app.screen, ConfirmScreen)
+    assert room.app._exit

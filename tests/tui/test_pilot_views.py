@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.command import CommandPalette
-from textual.widgets import Input, Log, Markdown, OptionList, Static
+from textual.widgets import Footer, Input, Log, Markdown, OptionList, Static
 
 from swarm_tui.core.models import AttemptState, TaskState
 from swarm_tui.tui.screens.help import HelpScreen
@@ -134,7 +135,7 @@ async def test_enter_on_a_stream_panel_opens_it_full_screen(room: Room) -> None:
     assert screen.attempt_id == attempt.id
 
 
-async def test_hidden_streams_buffer_text_and_write_it_when_shown(room: Room) -> None:
+async def test_hidden_streams_keep_text_and_draw_it_when_shown(room: Room) -> None:
     watched = await room.submit("[hold] watched", role="c")  # p1
     hidden = await room.submit("[hold] behind", role="b")  # p2
     watched_attempt = await room.wait_held(watched.id)
@@ -150,13 +151,13 @@ async def test_hidden_streams_buffer_text_and_write_it_when_shown(room: Room) ->
     room.providers["p2"].release.set()  # only the hidden stream goes on
     await room.wait_state(hidden.id, TaskState.SUCCEEDED)
     panel = panel_of(room, hidden_attempt.id)
-    await room.wait_for(lambda: bool(panel.pending), "text for the hidden panel")
-    assert "".join(panel.pending) == " output"
+    await room.wait_for(lambda: panel.text() == "partial output", "text for the hidden panel")
+    assert panel.stale
     assert "".join(panel.lines) == "partial", "nothing is written to a hidden log"
 
     await room.press("escape")
     assert not isinstance(room.app.screen, StreamFocusScreen)
-    assert not panel.pending
+    assert not panel.stale
     assert "".join(panel.lines) == "partial output"
 
 
@@ -305,3 +306,19 @@ async def test_s_cycles_the_sort_and_priority_puts_the_highest_first(room: Room)
     assert (await room.orch.task(low.id)).priority == 10
     await room.wait_for(lambda: order()[0] == str(low.id), "the raised task to move up")
     assert room.table.selected_task is not None and room.table.selected_task.id == low.id
+
+
+# ---------------------------------------------------------------- footer
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_palette_hint_ends_the_footer(
+    make_room: RoomFactory, size: tuple[int, int]
+) -> None:
+    async with make_room(size=size) as room:
+        footer = room.app.screen.query_one(Footer)
+        hint = footer.query_one(".-command-palette")
+        await room.pilot.pause()
+        assert hint.region.right == footer.region.right == size[0], (
+            "a cell after the palette hint shows a key beneath it (^p palettey)"
+        )

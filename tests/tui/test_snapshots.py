@@ -17,9 +17,11 @@ from textual.pilot import Pilot
 
 from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.tui.widgets.hardware_meter import Meter
+from swarm_tui.tui.widgets.hardware_pane import HardwarePane
 from swarm_tui.tui.widgets.task_table import TaskTable
 from tests.fakes import Script
-from tests.tui.room import FAIL, Room, frozen, scripted, settle, steady, words
+from tests.tui.room import FAIL, Room, frozen, scripted, settle, steady, until, words
 
 WIDE = (120, 36)
 
@@ -158,8 +160,21 @@ def test_wide_room_with_the_hardware_pane(tmp_path: Path, snap_compare: SnapComp
 
     async def sampled(pilot: Pilot[Any]) -> None:
         sampler = Sampler([ScriptedSource(WARMING)], history=60, clock=Ticks())
-        for _ in WARMING:
-            room.app.bridge._take(await sampler.sample_once())
+        samples = [await sampler.sample_once() for _ in WARMING]
+        for sample in samples:  # at once: the bridge's own timer may flush between awaits
+            room.app.bridge._take(sample)
+        last = samples[-1]
+        pane = room.app.query_one(HardwarePane)
+        meters = list(pane.query(Meter))
+
+        def fed() -> bool:  # every sample reached the pane and every meter has drawn them
+            return (
+                bool(pane.samples)
+                and pane.samples[-1] is last.sample
+                and all(len(m.values) == len(samples) for m in meters)
+            )
+
+        await until(pilot, fed, "the hardware pane to show the samples fed")
         await steady(pilot)
 
     assert snap_compare(room.app, terminal_size=(160, 40), run_before=sampled)

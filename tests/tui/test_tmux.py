@@ -1,11 +1,13 @@
 """The real ``swarm-tui`` in a real terminal (tmux) on the embedded local model.
 
 Keys go in with ``send-keys``, the screen comes back with ``capture-pane``: add a task through
-the new-task form, watch it stream and succeed, check the ledger, quit.
+the new-task form, watch it stream and succeed, check the ledger, quit; and resize the
+terminal while streams run: every character a stream panel shows is the ledger's output.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import sqlite3
@@ -54,6 +56,9 @@ class Tmux:
             "new-session", "-d", "-s", "room", "-x", str(WIDTH), "-y", str(HEIGHT),
             "-c", str(cwd), shlex.join(wrapped),
         )  # fmt: skip
+
+    def resize(self, width: int, height: int) -> None:
+        self.tmux("resize-window", "-t", "room", "-x", str(width), "-y", str(height))
 
     def keys(self, *keys: str, literal: bool = False) -> None:
         self.tmux("send-keys", "-t", "room", *(["-l"] if literal else []), *keys)
@@ -161,3 +166,108 @@ def test_add_a_task_watch_it_stream_and_succeed(tmp_path: Path, tmux: Tmux) -> N
     else:
         pytest.fail(f"swarm-tui did not exit:\n{tmux.screen()}")
     assert status_file.read_text().strip() == "0", tmux.screen()
+
+
+RESIZE_TASKS = """
+[[task]]
+title = "lighthouse story"
+prompt = "Write a long story about a lighthouse keeper and a storm."
+
+[[task]]
+title = "bridge essay"
+prompt = "Write a long essay about how bridges are built."
+
+[[task]]
+title = "garden guide"
+prompt = "Write a long guide to planting a vegetable garden."
+"""
+BLOCKS = "".join(chr(c) for c in range(0x2580, 0x25A0))
+"""Block elements: what a scrollbar is drawn with (never in SmolLM2's answers here)."""
+
+
+def panels(screen: str) -> dict[int, list[str]]:
+    """The stream panels on a captured screen: task id -> the text lines inside each box
+    (the box's border and the scrollbar beside the text taken off)."""
+    lines = screen.splitlines()
+    found: dict[int, list[str]] = {}
+    for row, line in enumerate(lines):
+        for match in re.finditer(r"╭─ #(\d+) ", line):
+            left = match.start()
+            right = line.find("╮", left)
+            body: list[str] = []
+            for below in lines[row + 1 :]:
+                if below[left : left + 1] != "│":
+                    break
+                body.append(below[left + 1 : right].rstrip(BLOCKS + " "))
+            found[int(match.group(1))] = body
+    return found
+
+
+def laid_out(screen: str, width: int, height: int) -> bool:
+    """The room is drawn at this size: as many lines, and the footer's palette hint ends at
+    the last column."""
+    lines = screen.splitlines()
+    return len(lines) == height and any(
+        line.rstrip().endswith("^p palette") and len(line.rstrip()) == width for line in lines
+    )
+
+
+def squeezed(text: str) -> str:
+    """The characters without the white space (a wrapped line's break may stand for one)."""
+    return "".join(text.split())
+
+
+def test_a_resize_while_streams_run_loses_no_character(tmp_path: Path, tmux: Tmux) -> None:
+    assert SWARM_TUI.exists(), f"{SWARM_TUI} is missing: run make setup"
+    config_home = tmp_path / "xdg"
+    config_home.mkdir()
+    tasks = tmp_path / "tasks.toml"
+    tasks.write_text(RESIZE_TASKS)
+    db = tmp_path / "ledger.db"
+    command = [
+        "env", "-u", "SWARM_TUI_CONFIG", "-u", "SWARM_TUI_DB", "-u", "COLUMNS", "-u", "LINES",
+        f"XDG_CONFIG_HOME={config_home}", "TERM=xterm-256color",
+        str(SWARM_TUI), "--db", str(db), "--tasks", str(tasks),
+    ]  # fmt: skip
+    frames: list[str] = []
+    status_file = tmp_path / "exit-status"
+    tmux.start(command, tmp_path, status_file)
+
+    # One stream ended (its lines wrapped for 120 columns), the next runs: re-lay the room out
+    # under them (a column narrower, one column, and two narrower columns to end with).
+    wait_for(
+        tmux, lambda s: "succeeded · " in s and "running · " in s and "tok/s" in s,
+        "an ended stream and a running one", 180, frames,
+    )  # fmt: skip
+    for width, height in [(119, 40), (80, 24), (100, 40)]:
+        tmux.resize(width, height)
+        wait_for(
+            tmux, lambda s, w=width, h=height: laid_out(s, w, h),
+            f"the room drawn at {width}x{height}", 20, frames,
+        )  # fmt: skip
+
+    def all_done(screen: str) -> bool:
+        with sqlite3.connect(db) as conn:
+            states = [r[0] for r in conn.execute("SELECT state FROM tasks")]
+        conn.close()
+        return len(states) == 3 and all(s == "succeeded" for s in states)
+
+    wait_for(tmux, all_done, "three tasks succeeded", 300, frames)
+
+    def still(screen: str) -> bool:  # three panels, and the same screen twice in a row
+        return len(panels(screen)) == 3 and len(frames) > 1 and frames[-2] == screen
+
+    final = wait_for(tmux, still, "three panels, drawn", 30, frames)
+
+    with sqlite3.connect(db) as conn:
+        outputs = dict(conn.execute("SELECT task_id, output FROM attempts"))
+    conn.close()
+    for task_id, body in panels(final).items():
+        shown = squeezed("".join(body))
+        assert len(shown) > 40, f"#{task_id}'s panel shows too little:\n{final}"
+        expected = squeezed(outputs[task_id])
+        assert shown in expected, (
+            f"#{task_id}'s panel lost characters: it shows {body!r}, the ledger's output ends"
+            f" {outputs[task_id][-300:]!r}\n{final}"
+        )
+    tmux.keys("q")

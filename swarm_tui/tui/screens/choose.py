@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
-__all__ = ["ChooseScreen", "ConfirmScreen"]
+__all__ = ["ChooseScreen", "ConfirmScreen", "QuitScreen"]
 
 _CSS = """
 {name} {{ align: center middle; }}
@@ -71,3 +71,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+class QuitScreen(ConfirmScreen):
+    """The question before quitting while attempts run (one at a time)."""

@@ -3,10 +3,13 @@ finished ones stay visible (marked as ended) until newer work pushes them out.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from swarm_tui.core.models import Task
 from swarm_tui.tui.messages import StreamInfo
 from swarm_tui.tui.widgets.stream_panel import StreamPanel
 
@@ -66,13 +69,18 @@ class AgentStreams(VerticalScroll):
             panel = self.panels.get(attempt_id)
             if panel is not None:
                 panel.append(chunk)
-        for panel in self.panels.values():  # text kept while hidden renders once visible
-            if panel.pending and panel.in_view:
-                panel.flush_pending()
         while len(self.ended) > self.keep_ended:
             old = self.panels.pop(self.ended.pop(0), None)
             if old is not None:
                 old.remove()
+
+    def follow_tasks(self, tasks: Iterable[Task]) -> None:
+        """An ended panel says what its task waits for (a vote), not only how the attempt
+        ended ("succeeded" reads as done while the task waits for your vote)."""
+        for task in tasks:
+            panel = self.for_task(task.id)
+            if panel is not None:
+                panel.set_task_state(task.state)
 
     def running(self) -> list[StreamPanel]:
         return [p for p in self.panels.values() if p.info.state == "running"]

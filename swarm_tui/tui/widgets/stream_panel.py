@@ -1,44 +1,80 @@
 """One agent's live stream: a capped log with agent, model, state and tokens/s on its border.
 
-Text arrives in batches from the bridge. While the panel is not on screen, text is kept in a
-bounded buffer and written in one go when it shows again (a hidden high-rate log must not
-cost the UI anything).
+Text arrives in batches from the bridge. The panel (a :class:`WrappedLog`) keeps the text
+itself (its last ``max_lines`` lines, unwrapped) and shows it wrapped to its width. New text
+is wrapped and written as it comes while the panel is on screen; text that comes while it is
+not (scrolled out of view, behind another screen) only marks it stale, and it is drawn again
+from the kept text when it is next painted (a hidden high-rate log must not cost the UI
+anything). A change of width (the panes re-laid out) re-wraps the kept text too: lines
+wrapped for another width would be clipped.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
+from rich.cells import get_character_cell_size
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.events import Resize
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Log
 
+from swarm_tui.core.models import TaskState
 from swarm_tui.tui.messages import StreamInfo
 
-__all__ = ["StreamPanel", "stream_title", "wrap"]
+__all__ = ["StreamPanel", "WrappedLog", "stream_title", "wrap"]
 
-_HIDDEN_CHUNKS = 4096
+TAB = 8
 
 
 def wrap(text: str, column: int, width: int) -> tuple[str, int]:
-    """Break streamed text at ``width`` columns (a Log does not wrap); returns the text and
-    the column the next chunk starts at."""
+    """Break streamed text into lines of at most ``width`` cells (a Log does not wrap).
+
+    ``column`` is the cell the text starts at on its line; returns the text and the column
+    the next chunk starts at. A space that falls on a break is dropped (the break stands for
+    it); a tab becomes spaces to the next tab stop; a wide character counts two cells."""
+    width = max(1, width)
     out: list[str] = []
-    for char in text:
-        if char == "\n":
-            column = 0
-        elif column >= width:
+    for i, line in enumerate(text.split("\n")):
+        if i:
             out.append("\n")
-            column = 1
-            if char == " ":
-                column = 0
+            column = 0
+        if line.isascii() and "\t" not in line:  # the common case: slices, not characters
+            pos, end = 0, len(line)
+            while pos < end:
+                if column >= width:
+                    out.append("\n")
+                    column = 0
+                    if line[pos] == " ":
+                        pos += 1
+                        continue
+                take = min(width - column, end - pos)
+                out.append(line[pos : pos + take])
+                column += take
+                pos += take
+            continue
+        for char in line:
+            if char == "\t":  # spaces to the next tab stop (dropped on a break, as a space)
+                if column >= width:
+                    out.append("\n")
+                    column = 0
+                    continue
+                size = min(TAB - column % TAB, width - column)
+                out.append(" " * size)
+                column += size
                 continue
-        else:
-            column += 1
-        out.append(char)
+            size = get_character_cell_size(char)
+            if column + size > width and column:
+                out.append("\n")
+                column = 0
+                if char == " ":
+                    continue
+            out.append(char)
+            column += size
     return "".join(out), column
 
 
@@ -47,7 +83,100 @@ def stream_title(info: StreamInfo) -> str:
     return f"#{info.task_id} attempt {info.number} · {info.agent} · {info.model}"
 
 
-class StreamPanel(Log):
+class WrappedLog(Log):
+    """A log of streamed text that wraps it to its width and keeps it (the last
+    ``max_lines`` lines, unwrapped), so a change of width re-wraps instead of clipping and
+    text that came while it was not on screen is drawn when it shows."""
+
+    def __init__(self, *, max_lines: int, id: str | None = None) -> None:
+        super().__init__(max_lines=max_lines, id=id)
+        self.transcript: deque[str] = deque(maxlen=max_lines)
+        """The last ``max_lines`` lines as streamed (unwrapped): what the log shows, wrapped
+        to its width, and the full-screen view's source."""
+        self._partial = ""
+        self._column = 0
+        self.drawn_width = 0
+        """The width the lines on show were wrapped at; 0 while they are stale (text came
+        while the log was not on screen): the next paint draws them again."""
+        self._redraw_due = False
+
+    @property
+    def in_view(self) -> bool:
+        """On the active screen and inside its container's viewport (not scrolled away)."""
+        if not self.is_mounted or self.app.screen is not self.screen or not self.display:
+            return False
+        parent = self.parent
+        region = self.region
+        if not region:
+            return False
+        return not isinstance(parent, Widget) or region.overlaps(parent.region)
+
+    @property
+    def stale(self) -> bool:
+        """The lines on show are not the kept text wrapped to the log's width."""
+        return not self.drawn_width or self.drawn_width != self.scrollable_content_region.width
+
+    def append(self, text: str) -> None:
+        """Keep ``text`` and show it (wrapped) if the log is on screen."""
+        self._remember(text)
+        if not self.in_view:  # drawn from the kept text when it shows
+            self.drawn_width = 0
+            return
+        width = self.drawn_width
+        if width and width == self.scrollable_content_region.width:
+            wrapped, self._column = wrap(text, self._column, width)
+            self.write(wrapped)
+        else:
+            self.redraw()
+
+    def show_kept(self) -> None:
+        """Draw the kept text again if what is on show is stale (called when shown)."""
+        self._redraw_due = False
+        if self.stale:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Wrap the kept text to the log's width and show it (the newest lines)."""
+        self._redraw_due = False
+        width = self.scrollable_content_region.width
+        if width <= 0:  # not laid out yet: the first paint draws it
+            self.drawn_width = 0
+            return
+        text, self._column = wrap(self.text(), 0, width)
+        self.clear()
+        self.write(text)
+        self.drawn_width = width
+
+    def _remember(self, text: str) -> None:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        self.transcript.extend(lines)
+
+    def text(self) -> str:
+        """The kept text: the last ``max_lines`` lines as streamed."""
+        return "\n".join([*self.transcript, self._partial])
+
+    def on_resize(self, _event: Resize) -> None:
+        if self.stale:
+            if self.in_view:
+                self.redraw()
+            else:  # re-laid out out of view: drawn again when it is painted
+                self.drawn_width = 0
+
+    def on_show(self) -> None:
+        if self.in_view:
+            self.show_kept()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Painted while stale (scrolled into view, or a screen above it went away): draw the
+        # kept text right after this frame. Scrolling sends the log no event of its own.
+        if not self.drawn_width and not self._redraw_due:
+            self._redraw_due = True
+            self.call_later(self.show_kept)
+        return super().render_lines(crop)
+
+
+class StreamPanel(WrappedLog):
     DEFAULT_CSS = """
     StreamPanel {
         border: round $stream-border;
@@ -78,67 +207,29 @@ class StreamPanel(Log):
     def __init__(self, info: StreamInfo, *, max_lines: int) -> None:
         super().__init__(max_lines=max_lines, id=f"stream-{info.attempt_id}")
         self.info = info
-        self.pending: deque[str] = deque(maxlen=_HIDDEN_CHUNKS)
-        self.transcript: deque[str] = deque(maxlen=max_lines)
-        """Full-screen view's source: the last ``max_lines`` lines, kept on the panel."""
-        self._partial = ""
-        self._column = 0
+        self.task_state: TaskState | None = None
+        """The task's state, when known: an ended attempt whose task waits for a vote
+        says so."""
         self.set_info(info)
+
+    def set_task_state(self, state: TaskState) -> None:
+        if state != self.task_state:
+            self.task_state = state
+            self.set_info(self.info)
 
     def set_info(self, info: StreamInfo) -> None:
         self.info = info
         title = stream_title(info)
         rate = f" · {info.tokens_per_s:.1f} tok/s" if info.state == "running" else ""
-        subtitle = f"{info.state} · {info.tokens} tok{rate}"
+        state = info.state
+        if state != "running" and self.task_state == TaskState.NEEDS_VOTE:
+            state = "waits for your vote (v)"
+        subtitle = f"{state} · {info.tokens} tok{rate}"
         if title != self.border_title:  # each change costs a repaint: skip the no-ops
             self.border_title = title
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
         self.set_class(info.state != "running", "-ended")
-
-    @property
-    def in_view(self) -> bool:
-        """On the active screen and inside its container's viewport (not scrolled away)."""
-        if not self.is_mounted or self.app.screen is not self.screen or not self.display:
-            return False
-        parent = self.parent
-        region = self.region
-        if not region:
-            return False
-        return not isinstance(parent, Widget) or region.overlaps(parent.region)
-
-    def append(self, text: str) -> None:
-        self._remember(text)
-        if self.in_view:
-            self.flush_pending()
-            self._write_wrapped(text)
-        else:
-            self.pending.append(text)
-
-    def flush_pending(self) -> None:
-        """Write what arrived while hidden (called when shown and before new text)."""
-        if self.pending:
-            text = "".join(self.pending)
-            self.pending.clear()
-            self._write_wrapped(text)
-
-    def _write_wrapped(self, text: str) -> None:
-        # Wrapped when written, not when received: a panel mounted in the same update as its
-        # first text has no width yet.
-        width = max(20, self.scrollable_content_region.width)
-        text, self._column = wrap(text, self._column, width)
-        self.write(text)
-
-    def _remember(self, text: str) -> None:
-        lines = (self._partial + text).split("\n")
-        self._partial = lines.pop()
-        self.transcript.extend(lines)
-
-    def text(self) -> str:
-        return "\n".join([*self.transcript, self._partial])
-
-    def on_show(self) -> None:
-        self.flush_pending()
 
     def action_open(self) -> None:
         self.post_message(self.Open(self))

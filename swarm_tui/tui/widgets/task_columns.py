@@ -64,9 +64,16 @@ SORTS: list[Sort] = [
 
 
 def elapsed_text(task: Task | TaskRow, now: float) -> str:
+    """Time from the first start to now while it runs, else to when its work stopped (it
+    finished, or its newest attempt ended: paused, re-queued, waiting for a vote)."""
     if task.started_at is None:
         return "-"
-    end = task.finished_at if task.state.terminal and task.finished_at else now
+    if task.state == TaskState.RUNNING:
+        end = now
+    elif task.state.terminal and task.finished_at:
+        end = task.finished_at
+    else:
+        end = task.last_ended_at or task.finished_at or now
     seconds = max(0, int(end - task.started_at))
     if seconds < 3600:
         return f"{seconds // 60}:{seconds % 60:02d}"

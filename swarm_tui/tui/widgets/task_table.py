@@ -25,6 +25,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 
 from swarm_tui.core.models import Task, TaskState
 from swarm_tui.core.task_row import TaskRow
+from swarm_tui.tui.messages import StreamInfo
 from swarm_tui.tui.widgets.task_columns import (
     COLUMNS,
     COMPACT,
@@ -88,6 +89,9 @@ class TaskTable(DataTable[str | Text]):
         self.loaded_from = 0
         """Every finished task with an id at or above this one was listed (or was dropped)."""
         self.loading = False
+        self.streamed: dict[int, dict[int, int]] = {}
+        """Task id -> attempt id -> output tokens its stream counted, for attempts whose
+        usage the ledger does not hold (running, or stopped before any was reported)."""
 
     def on_mount(self) -> None:
         self._rebuild()
@@ -181,6 +185,7 @@ class TaskTable(DataTable[str | Text]):
         drop = [i for i in finished if i != keep][:extra]
         for task_id in drop:
             del self.tasks[task_id]
+            self.streamed.pop(task_id, None)
         self.loaded_from = max(self.loaded_from, drop[-1] + 1)
         return drop
 
@@ -232,17 +237,31 @@ class TaskTable(DataTable[str | Text]):
         if dropped and selected is not None:  # rows above it went: the cursor stays on it
             self.move_cursor(row=self.get_row_index(str(selected.id)))
         self._show_more()
-        if changed_order:  # a new row, or one whose place changed: the order holds
+        if changed_order:  # a new row goes to its place in every order (by id too)
             self._sort()
 
+    def note_streams(self, infos: Iterable[StreamInfo]) -> None:
+        """Output tokens the streams counted: a running task's row counts them (refreshed
+        by :meth:`tick`), and so does a task whose stopped attempt reported no usage."""
+        for info in infos:
+            counts = self.streamed.setdefault(info.task_id, {})
+            if info.counted:
+                counts[info.attempt_id] = info.tokens
+            else:  # the ledger's totals hold it now
+                counts.pop(info.attempt_id, None)
+            if not counts:
+                del self.streamed[info.task_id]
+
     def tick(self) -> None:
-        """Refresh elapsed times of running tasks (once a second)."""
-        if self.compact:
-            return
+        """Refresh elapsed times and tokens of running tasks (once a second)."""
         now = self.clock()
         for task in self.tasks.values():
             if task.state == TaskState.RUNNING and str(task.id) in self.rows:
-                self._set_cell(str(task.id), "elapsed", elapsed_text(task, now))
+                key = str(task.id)
+                if not self.compact:
+                    self._set_cell(key, "elapsed", elapsed_text(task, now))
+                if task.id in self.streamed:
+                    self._set_cell(key, "tokens", self._tokens(task))
 
     def _set_cell(self, row: str, column: str, value: str | Text) -> None:
         """Widen a column only when the new value needs it: a width update re-lays out the
@@ -260,8 +279,15 @@ class TaskTable(DataTable[str | Text]):
 
     # ---------------------------------------------------------------- view
     def set_filter(self, text: str) -> None:
-        self.filter_text = text.strip().lower()
-        self._rebuild()
+        """List the rows that match. The columns stay as they are: rebuilt, they started at
+        their labels' widths until the table's next idle pass measured the rows again, and
+        clearing a filter could leave every column squeezed."""
+        wanted = text.strip().lower()
+        if wanted != self.filter_text:
+            self.filter_text = wanted
+            selected = self.selected_task
+            self.clear()
+            self._fill(selected)
 
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
@@ -306,7 +332,7 @@ class TaskTable(DataTable[str | Text]):
         title = Text(task.title, no_wrap=True, overflow="ellipsis", end="")
         shown = model_text(task, compact=self.compact)
         model = Text(shown, no_wrap=True, overflow="ellipsis", end="")
-        tokens = tokens_text(task.tokens_in, task.tokens_out)
+        tokens = self._tokens(task)
         cost = f"{task.cost_usd:.4f}"
         if self.compact:
             return [str(task.id), title, state, model, str(task.priority), tokens, cost]
@@ -315,11 +341,20 @@ class TaskTable(DataTable[str | Text]):
             elapsed_text(task, self.clock()), tokens, cost,
         ]  # fmt: skip
 
+    def _tokens(self, task: TaskRow) -> str:
+        streamed = self.streamed.get(task.id)
+        out = task.tokens_out + (sum(streamed.values()) if streamed else 0)
+        return tokens_text(task.tokens_in, out)
+
     def _rebuild(self) -> None:
         selected = self.selected_task
         self.clear(columns=True)
         for name in self._columns():
             self.add_column(self._label(name), key=name)
+        self._fill(selected)
+
+    def _fill(self, selected: TaskRow | None) -> None:
+        """Add the listed rows (the table has its columns and no rows)."""
         if self.hidden:
             self.add_row(*self._more_cells(self.hidden), key=MORE)
         for task in sorted(self.tasks.values(), key=self._sort_key):  # type: ignore[arg-type]
