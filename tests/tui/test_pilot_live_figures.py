@@ -58,7 +58,13 @@ async def test_a_paused_tasks_elapsed_stops_and_its_partial_output_counts(room: 
     assert cell(room, task.id, "elapsed") == "1:15"
     room.table.upsert([await room.orch.task(task.id)])  # a fresh read from the ledger
     assert cell(room, task.id, "elapsed") == "1:15"
-    await room.wait_for(lambda: cell(room, task.id, "tokens") == "0/2", "the kept tokens")
+    # The stopped attempt's partial output counts: its two streamed tokens, and the prompt
+    # it was billed for (estimated by the ledger, as no usage was reported before the stop).
+    row = room.table.tasks[task.id]
+    assert row.tokens_out == 2 and row.tokens_in > 0
+    await room.wait_for(
+        lambda: cell(room, task.id, "tokens") == f"{row.tokens_in}/2", "the kept tokens"
+    )
 
 
 def answers(colour: str, *, hold: bool = False) -> object:

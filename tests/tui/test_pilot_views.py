@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.command import CommandPalette
-from textual.widgets import Footer, Input, Log, Markdown, OptionList, Static
+from textual.widgets import Input, Log, Markdown, OptionList, Static
 
 from swarm_tui.core.models import AttemptState, TaskState
 from swarm_tui.tui.screens.help import HelpScreen
@@ -306,19 +305,3 @@ async def test_s_cycles_the_sort_and_priority_puts_the_highest_first(room: Room)
     assert (await room.orch.task(low.id)).priority == 10
     await room.wait_for(lambda: order()[0] == str(low.id), "the raised task to move up")
     assert room.table.selected_task is not None and room.table.selected_task.id == low.id
-
-
-# ---------------------------------------------------------------- footer
-
-
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_the_palette_hint_ends_the_footer(
-    make_room: RoomFactory, size: tuple[int, int]
-) -> None:
-    async with make_room(size=size) as room:
-        footer = room.app.screen.query_one(Footer)
-        hint = footer.query_one(".-command-palette")
-        await room.pilot.pause()
-        assert hint.region.right == footer.region.right == size[0], (
-            "a cell after the palette hint shows a key beneath it (^p palettey)"
-        )
