@@ -2,10 +2,17 @@
 
 The SDK's transports and sessions are anyio contexts that must be entered and left in the
 same task, so an owner task holds the ``async with`` until told to stop, and other tasks only
-call tools on the live session. A dead or wedged server (connection closed, a call timing
-out) marks the session broken; the owner leaves its contexts and starts the server again with
+call tools on the live session. A dead or hung server (connection closed, a ping unanswered)
+marks the session broken; the owner leaves its contexts and starts the server again with
 back-off. Every request runs under ``timeout_s``; a stdio child's stderr goes to a log file,
-and the child gets only its configured environment.
+and the child gets only its configured environment. A server whose header variables are
+unset is never started (no anonymous requests). Every server is told we support roots: its
+``roots`` (default: its ``cwd``, else none).
+
+A tool call past ``timeout_s`` is cancelled and comes back as a tool error when the server
+still answers a ping (a slow tool is not a dead server); only a server that then fails the
+ping, or whose connection closed, is restarted. An error the server answered with is a tool
+error too.
 
 Health checks: a server that has been idle (no call in flight, none for ``ping_interval_s``)
 is pinged by its owner (``send_ping``, under the session's ``timeout_s``); a server that died
@@ -22,16 +29,26 @@ import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import mcp.types as mt
-from mcp import ClientSession, StdioServerParameters, stdio_client
-from mcp.types import PaginatedRequestParams
+from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client
+from mcp.client.context import ClientRequestContext
+from mcp.client.session import ListRootsFnT
+from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT, PaginatedRequestParams
 
 from swarm_tui.config import MCPServerConfig
 from swarm_tui.core.toolloop import ToolHostError
 
-__all__ = ["MCPConnection", "ServerUnavailable", "child_env", "open_session"]
+__all__ = [
+    "MCPConnection",
+    "ServerUnavailable",
+    "child_env",
+    "open_session",
+    "root_dirs",
+    "tool_error",
+    "unset_headers",
+]
 
 log = logging.getLogger("swarm_tui.mcp")
 
@@ -82,14 +99,46 @@ async def _all_tools(session: ClientSession) -> list[mt.Tool]:
             return tools
 
 
+def unset_headers(config: MCPServerConfig, source: Mapping[str, str] | None = None) -> str | None:
+    """Why the server must not start (a header's variable is unset or empty), or None.
+
+    An empty ``Authorization`` would reach the server as an anonymous request."""
+    source = os.environ if source is None else source
+    unset = [f"{h} (${env})" for h, env in config.headers.items() if not source.get(env)]
+    if not unset:
+        return None
+    return f"not started: header {', '.join(unset)} has no value; set the variable"
+
+
+def root_dirs(config: MCPServerConfig) -> list[Path]:
+    """The directories declared to the server as its roots: ``roots``, else its ``cwd``."""
+    listed = config.roots if config.roots is not None else [config.cwd] if config.cwd else []
+    return [Path(os.path.expanduser(d)).resolve() for d in listed]
+
+
+def roots_answer(directories: list[Path]) -> ListRootsFnT:
+    """The ``roots/list`` callback: the directories the server may work in."""
+    result = mt.ListRootsResult(
+        roots=[mt.Root(uri=d.as_uri(), name=d.name or str(d)) for d in directories]
+    )
+
+    async def list_roots(context: ClientRequestContext) -> mt.ListRootsResult | mt.ErrorData:
+        return result
+
+    return list_roots
+
+
 def open_session(
     config: MCPServerConfig, log_path: Path, env_source: Mapping[str, str] | None = None
 ) -> Opener:
-    """The opener of a configured stdio or streamable-HTTP server."""
+    """The opener of a configured stdio or streamable-HTTP server (declaring roots)."""
 
     @asynccontextmanager
     async def opened() -> AsyncIterator[tuple[Session, list[mt.Tool]]]:
         source = os.environ if env_source is None else env_source
+        refused = unset_headers(config, source)
+        if refused is not None:
+            raise ServerUnavailable(refused)
         timeout = config.timeout_s
         cwd = os.path.expanduser(config.cwd) if config.cwd else None  # noqa: ASYNC240
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,12 +155,17 @@ def open_session(
                 import httpx2
                 from mcp.client.streamable_http import streamable_http_client
 
-                headers = {h: source.get(env, "") for h, env in config.headers.items()}
+                headers = {h: source[env] for h, env in config.headers.items()}
                 client = httpx2.AsyncClient(headers=headers, timeout=timeout)
                 transport = streamable_http_client(config.url or "", http_client=client)
             async with (
                 transport as streams,
-                ClientSession(streams[0], streams[1], read_timeout_seconds=timeout) as session,
+                ClientSession(
+                    streams[0],
+                    streams[1],
+                    read_timeout_seconds=timeout,
+                    list_roots_callback=roots_answer(root_dirs(config)),
+                ) as session,
             ):
                 await session.initialize()
                 yield session, await _all_tools(session)
@@ -130,8 +184,11 @@ class MCPConnection:
         *,
         ping_interval_s: float = 0.0,
         notify: Callable[[str], None] | None = None,
+        refused: str | None = None,
     ) -> None:
         self.name = name
+        self.refused = refused
+        """Why this server is never started (a configuration problem), or None."""
         self.timeout_s = timeout_s
         self.ping_interval_s = ping_interval_s
         """Ping the server after this long idle (0: never)."""
@@ -160,12 +217,17 @@ class MCPConnection:
         return self._session is not None
 
     def start(self) -> None:
+        if self.refused is not None:
+            self.failure = self.refused
+            return
         if self._owner is None or self._owner.done():
             self._stop.clear()
             self._owner = asyncio.create_task(self._own(), name=f"mcp-{self.name}")
 
     async def ensure(self) -> Session:
         """The live session, starting the server if needed; raises if it is not up in time."""
+        if self.refused is not None:
+            raise ServerUnavailable(f"MCP server {self.name!r} {self.refused}")
         self.start()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
@@ -195,16 +257,47 @@ class MCPConnection:
             )
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # MCPError, closed streams: the server is gone or wedged
-            message = (
-                f"MCP server {self.name!r} failed during {tool}: {_describe(exc)};"
-                " it is being restarted"
-            )
-            self._restart(session, message)
-            raise ServerUnavailable(message) from None
+        except MCPError as exc:
+            if exc.code == REQUEST_TIMEOUT:
+                return await self._timed_out(session, tool)
+            if exc.code != CONNECTION_CLOSED:  # the server answered: it is alive
+                return tool_error(f"{tool} failed on MCP server {self.name!r}: {_describe(exc)}")
+            self._gone(session, tool, exc)
+        except Exception as exc:  # closed streams, a broken pipe: the server is gone
+            self._gone(session, tool, exc)
         finally:
             self._in_flight -= 1
             self._touch()
+
+    def _gone(self, session: Session, tool: str, exc: BaseException) -> NoReturn:
+        message = (
+            f"MCP server {self.name!r} failed during {tool}: {_describe(exc)};"
+            " it is being restarted"
+        )
+        self._restart(session, message)
+        raise ServerUnavailable(message) from None
+
+    async def _timed_out(self, session: Session, tool: str) -> mt.CallToolResult:
+        """A call ran past ``timeout_s``: a tool error when the server still answers a ping
+        (the tool is slow, not the server), a restart when it does not (hung or dead)."""
+        late = f"{tool} did not finish within {self.timeout_s:g} s (its server's timeout_s)"
+        try:
+            await session.send_ping()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            message = (
+                f"MCP server {self.name!r}: {late}, and then did not answer a ping"
+                f" ({_describe(exc)}); it is being restarted"
+            )
+            self._restart(session, message)
+            raise ServerUnavailable(message) from None
+        self.pings += 1
+        log.info("MCP server %s: %s; the server is alive", self.name, late)
+        return tool_error(
+            f"{late}; the call was cancelled and the server is still running."
+            " Try it with less work, or do without it."
+        )
 
     def _touch(self) -> None:
         self._last_active = asyncio.get_running_loop().time()
@@ -297,6 +390,11 @@ async def _first(*events: asyncio.Event, within: float | None = None) -> None:
     finally:
         for w in waits:
             w.cancel()
+
+
+def tool_error(text: str) -> mt.CallToolResult:
+    """A failed call as the model sees it: an ``isError`` result with ``text``."""
+    return mt.CallToolResult(content=[mt.TextContent(type="text", text=text)], is_error=True)
 
 
 def _describe(exc: BaseException) -> str:
