@@ -29,10 +29,10 @@ def _note(annotations: mt.Annotations | None) -> str:
         return ""
     parts: list[str] = []
     if annotations.audience:
-        parts.append(f"for: {', '.join(annotations.audience)}")
+        parts.append(f"for {', '.join(annotations.audience)}")
     if annotations.priority is not None:
         parts.append(f"priority {annotations.priority:g}")
-    return f" ({'; '.join(parts)})" if parts else ""
+    return f" [annotated: {'; '.join(parts)}]" if parts else ""
 
 
 def _binary(kind: str, mime: str | None, data: str, where: str = "") -> str:
@@ -46,20 +46,20 @@ def render_item(item: mt.ContentBlock) -> str:
     """One content item as text."""
     if isinstance(item, mt.TextContent):
         note = _note(item.annotations)
-        return f"{item.text}\n[annotations{note}]" if note else item.text
+        return f"{item.text}\n{note.lstrip()}" if note else item.text
     if isinstance(item, mt.EmbeddedResource):
         res, note = item.resource, _note(item.annotations)
         if isinstance(res, mt.TextResourceContents):
             mime = f" ({res.mime_type})" if res.mime_type else ""
-            return f"[resource {res.uri}{mime}{note}]\n{res.text}"
+            return f"[resource {res.uri}{mime}]{note}\n{res.text}"
         return _binary("resource", res.mime_type, res.blob, f" {res.uri}") + note
     if isinstance(item, mt.ResourceLink):
         details = [item.mime_type or "", f"{item.size} bytes" if item.size else ""]
         extra = ", ".join(d for d in details if d)
         about = f": {item.description}" if item.description else ""
         title = item.title or item.name
-        shown = f"[resource link: {title} <{item.uri}>{f' ({extra})' if extra else ''}{about}"
-        return shown + _note(item.annotations) + "]"
+        shown = f"[resource link: {title} <{item.uri}>{f' ({extra})' if extra else ''}{about}]"
+        return shown + _note(item.annotations)
     if isinstance(item, mt.ImageContent):
         return _binary("image", item.mime_type, item.data) + _note(item.annotations)
     if isinstance(item, mt.AudioContent):
