@@ -14,6 +14,7 @@ from rich.table import Table
 
 from swarm_tui.config import find_config, load_settings
 from swarm_tui.core.models import Task, TaskMode, TaskSpec
+from swarm_tui.mcp.inspect_cli import check_mcp_servers
 from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
@@ -149,5 +150,7 @@ async def cmd_doctor(args: argparse.Namespace) -> int:
                     )
     except LedgerError as exc:
         say(False, str(exc))
+    for ok, text in await check_mcp_servers(settings, path.parent):
+        say(ok, text)
     print(f"{problems} problem(s)", file=sys.stderr if problems else sys.stdout)
     return 1 if problems else 0

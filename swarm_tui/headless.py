@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 import time
@@ -123,13 +124,20 @@ async def _run_tui(settings: Settings, orch: Orchestrator) -> None:
             loop.remove_signal_handler(sig)
 
 
-def _headless_logging() -> None:
-    """Headless: our own warnings (and swarm-tui's notes) on stderr as plain lines, before any
-    library sets up its own (the MCP SDK would otherwise log every HTTP request and tool call
-    at INFO through a rich handler)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+def _headless_logging(log_file: Path) -> None:
+    """Headless: our own warnings (and swarm-tui's notes) on stderr as plain lines and in
+    ``log_file`` (0600), before any library sets up its own (the MCP SDK would otherwise log
+    every HTTP request and tool call at INFO through a rich handler)."""
+    log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(log_file, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+    log_file.chmod(0o600)
+    handlers: list[logging.Handler] = [
+        logging.StreamHandler(sys.stderr),
+        logging.FileHandler(log_file, encoding="utf-8"),
+    ]
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=handlers, force=True)
     logging.getLogger("swarm_tui").setLevel(logging.INFO)
 
 
@@ -139,7 +147,7 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
     until_idle = bool(getattr(args, "until_idle", False))
     screen = not headless and sys.stdout.isatty() and sys.stdin.isatty()
     if not screen:
-        _headless_logging()
+        _headless_logging(path.parent / "swarm-tui.log")
     async with open_orchestrator(settings, path) as orch:
         if args.tasks:
             await _submit_file(orch, args.tasks)

@@ -1,4 +1,5 @@
-"""``swarm-tui mcp-serve`` and ``swarm-tui mcp import FILE``."""
+"""``swarm-tui mcp-serve`` and ``swarm-tui mcp import FILE`` (``mcp list|tools|call``: see
+:mod:`swarm_tui.mcp.inspect_cli`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from swarm_tui.config import find_config, load_settings
 from swarm_tui.config_errors import ConfigError
 from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
 from swarm_tui.mcp.importer import import_servers, to_toml
+from swarm_tui.mcp.inspect_cli import INSPECT_ACTIONS, add_inspect_arguments, cmd_inspect
 from swarm_tui.mcp.serve import build_swarm_server
 from swarm_tui.runtime import db_path, settings_from_args
 from swarm_tui.store.ledger import Ledger
@@ -47,6 +49,7 @@ def add_mcp_arguments(
     imp.add_argument(
         "--write", action="store_true", help="append the tables to the config file in use"
     )
+    add_inspect_arguments(mcp_sub, common)
 
 
 async def cmd_mcp_serve(args: argparse.Namespace) -> int:
@@ -66,6 +69,8 @@ async def cmd_mcp_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
+    if args.mcp_command in INSPECT_ACTIONS:
+        return cmd_inspect(args)
     imported = import_servers(Path(args.file).expanduser())
     text = to_toml(imported)
     if not args.write:

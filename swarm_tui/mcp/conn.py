@@ -107,7 +107,7 @@ def unset_headers(config: MCPServerConfig, source: Mapping[str, str] | None = No
     unset = [f"{h} (${env})" for h, env in config.headers.items() if not source.get(env)]
     if not unset:
         return None
-    return f"not started: header {', '.join(unset)} has no value; set the variable"
+    return f"header {', '.join(unset)} has no value (set the variable)"
 
 
 def root_dirs(config: MCPServerConfig) -> list[Path]:
@@ -138,11 +138,12 @@ def open_session(
         source = os.environ if env_source is None else env_source
         refused = unset_headers(config, source)
         if refused is not None:
-            raise ServerUnavailable(refused)
+            raise ServerUnavailable(f"not started: {refused}")
         timeout = config.timeout_s
         cwd = os.path.expanduser(config.cwd) if config.cwd else None  # noqa: ASYNC240
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("a", encoding="utf-8") as errlog:
+        log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(log_path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+        with open(fd, "a", encoding="utf-8") as errlog:  # noqa: ASYNC230 - once per start
             if config.command is not None:
                 params = StdioServerParameters(
                     command=config.command,
@@ -227,7 +228,7 @@ class MCPConnection:
     async def ensure(self) -> Session:
         """The live session, starting the server if needed; raises if it is not up in time."""
         if self.refused is not None:
-            raise ServerUnavailable(f"MCP server {self.name!r} {self.refused}")
+            raise ServerUnavailable(f"MCP server {self.name!r} is not started: {self.refused}")
         self.start()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s

@@ -111,7 +111,7 @@ class MCPHub:
         which servers are refused and why."""
         for name, conn in self.conns.items():
             if conn.refused is not None:
-                self.tell(f"MCP server {name!r} {conn.refused}")
+                self.tell(f"MCP server {name!r} is not started: {conn.refused}")
                 continue
             server = self.config.servers.get(name)
             if server is None or server.start == "boot":
