@@ -4,10 +4,9 @@ The SDK's transports and sessions are anyio contexts that must be entered and le
 same task, so an owner task holds the ``async with`` until told to stop, and other tasks only
 call tools on the live session. A dead or hung server (connection closed, a ping unanswered)
 marks the session broken; the owner leaves its contexts and starts the server again with
-back-off. Every request runs under ``timeout_s``; a stdio child's stderr goes to a log file,
-and the child gets only its configured environment. A server whose header variables are
-unset is never started (no anonymous requests). Every server is told we support roots: its
-``roots`` (default: its ``cwd``, else none).
+back-off. Every request runs under ``timeout_s``. How a server is opened (its environment,
+log, headers and roots) is :mod:`swarm_tui.mcp.opening`; a server refused there (a header
+variable unset) is never started.
 
 A tool call past ``timeout_s`` is cancelled and comes back as a tool error when the server
 still answers a ping (a slow tool is not a dead server); only a server that then fails the
@@ -25,24 +24,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import mcp.types as mt
-from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client
-from mcp.client.context import ClientRequestContext
-from mcp.client.session import ListRootsFnT
-from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT, PaginatedRequestParams
+from mcp import MCPError
+from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
-from swarm_tui.config import MCPServerConfig
-from swarm_tui.core.toolloop import ToolHostError
+from swarm_tui.mcp.opening import (
+    Opener,
+    ServerUnavailable,
+    Session,
+    child_env,
+    open_session,
+    root_dirs,
+    unset_headers,
+)
 
 __all__ = [
     "MCPConnection",
+    "Opener",
     "ServerUnavailable",
+    "Session",
     "child_env",
     "open_session",
     "root_dirs",
@@ -53,125 +56,6 @@ __all__ = [
 log = logging.getLogger("swarm_tui.mcp")
 
 MAX_BACKOFF = 30.0
-
-
-class ServerUnavailable(ToolHostError):
-    """The server could not start, died, or did not answer in time."""
-
-
-class Session(Protocol):
-    async def call_tool(
-        self,
-        name: str,
-        arguments: dict[str, Any] | None = None,
-        read_timeout_seconds: float | None = None,
-        *,
-        meta: Any = None,
-    ) -> mt.CallToolResult: ...
-
-    async def send_ping(self) -> mt.EmptyResult: ...
-
-
-Opener = Callable[[], AbstractAsyncContextManager[tuple[Session, list[mt.Tool]]]]
-
-
-def child_env(entries: list[str], source: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``"NAME"`` copies that variable from ``source`` (if set), ``"NAME=value"`` sets it."""
-    source = os.environ if source is None else source
-    env: dict[str, str] = {}
-    for entry in entries:
-        name, eq, value = entry.partition("=")
-        if eq:
-            env[name] = value
-        elif name in source:
-            env[name] = source[name]
-    return env
-
-
-async def _all_tools(session: ClientSession) -> list[mt.Tool]:
-    tools: list[mt.Tool] = []
-    cursor: str | None = None
-    while True:
-        page = await session.list_tools(params=PaginatedRequestParams(cursor=cursor))
-        tools.extend(page.tools)
-        cursor = page.next_cursor
-        if not cursor:
-            return tools
-
-
-def unset_headers(config: MCPServerConfig, source: Mapping[str, str] | None = None) -> str | None:
-    """Why the server must not start (a header's variable is unset or empty), or None.
-
-    An empty ``Authorization`` would reach the server as an anonymous request."""
-    source = os.environ if source is None else source
-    unset = [f"{h} (${env})" for h, env in config.headers.items() if not source.get(env)]
-    if not unset:
-        return None
-    return f"header {', '.join(unset)} has no value (set the variable)"
-
-
-def root_dirs(config: MCPServerConfig) -> list[Path]:
-    """The directories declared to the server as its roots: ``roots``, else its ``cwd``."""
-    listed = config.roots if config.roots is not None else [config.cwd] if config.cwd else []
-    return [Path(os.path.expanduser(d)).resolve() for d in listed]
-
-
-def roots_answer(directories: list[Path]) -> ListRootsFnT:
-    """The ``roots/list`` callback: the directories the server may work in."""
-    result = mt.ListRootsResult(
-        roots=[mt.Root(uri=d.as_uri(), name=d.name or str(d)) for d in directories]
-    )
-
-    async def list_roots(context: ClientRequestContext) -> mt.ListRootsResult | mt.ErrorData:
-        return result
-
-    return list_roots
-
-
-def open_session(
-    config: MCPServerConfig, log_path: Path, env_source: Mapping[str, str] | None = None
-) -> Opener:
-    """The opener of a configured stdio or streamable-HTTP server (declaring roots)."""
-
-    @asynccontextmanager
-    async def opened() -> AsyncIterator[tuple[Session, list[mt.Tool]]]:
-        source = os.environ if env_source is None else env_source
-        refused = unset_headers(config, source)
-        if refused is not None:
-            raise ServerUnavailable(f"not started: {refused}")
-        timeout = config.timeout_s
-        cwd = os.path.expanduser(config.cwd) if config.cwd else None  # noqa: ASYNC240
-        log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(log_path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-        with open(fd, "a", encoding="utf-8") as errlog:  # noqa: ASYNC230 - once per start
-            if config.command is not None:
-                params = StdioServerParameters(
-                    command=config.command,
-                    args=list(config.args),
-                    env=child_env(config.env, source),
-                    cwd=cwd,
-                )
-                transport: AbstractAsyncContextManager[Any] = stdio_client(params, errlog=errlog)
-            else:
-                import httpx2
-                from mcp.client.streamable_http import streamable_http_client
-
-                headers = {h: source[env] for h, env in config.headers.items()}
-                client = httpx2.AsyncClient(headers=headers, timeout=timeout)
-                transport = streamable_http_client(config.url or "", http_client=client)
-            async with (
-                transport as streams,
-                ClientSession(
-                    streams[0],
-                    streams[1],
-                    read_timeout_seconds=timeout,
-                    list_roots_callback=roots_answer(root_dirs(config)),
-                ) as session,
-            ):
-                await session.initialize()
-                yield session, await _all_tools(session)
-
-    return opened
 
 
 class MCPConnection:
