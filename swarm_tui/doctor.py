@@ -15,6 +15,7 @@ import os
 import sys
 
 from swarm_tui.core.redact import Redactor
+from swarm_tui.mcp.inspect_cli import check_mcp_servers
 from swarm_tui.providers.http_base import HTTPProvider
 from swarm_tui.providers.registry import build_providers
 from swarm_tui.runtime import db_path, settings_from_args
@@ -78,6 +79,8 @@ async def cmd_doctor(args: argparse.Namespace) -> int:
     finally:
         for provider in providers.values():
             await provider.close()
+    for ok, text in await check_mcp_servers(settings, path.parent):
+        out.say(ok, redact(text))
     print(f"{out.problems} problem(s)", file=sys.stderr if out.problems else sys.stdout)
     return 1 if out.problems else 0
 

@@ -37,6 +37,7 @@ from swarm_tui.store.records import Totals
 __all__ = ["cmd_run", "exit_line", "log_events"]
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def _line(text: str) -> None:
@@ -114,7 +115,7 @@ async def _run_tui(settings: Settings, orch: Orchestrator) -> None:
         filename=log_file,
         level=logging.INFO,
         force=True,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
     )
     app = make_app(settings, orch)
     loop = asyncio.get_running_loop()
@@ -132,9 +133,18 @@ def _headless_logging() -> None:
     library sets up its own (the MCP SDK would otherwise log every HTTP request and tool call
     at INFO through a rich handler)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     logging.getLogger("swarm_tui").setLevel(logging.INFO)
+
+
+def _log_to_file(log_file: Path) -> None:
+    """Headless runs also keep their log lines in ``log_file`` (0600: they quote prompts and
+    tool output), next to the ledger once it is open (its folder exists by then)."""
+    prepare_private_file(log_file)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.getLogger().addHandler(handler)
 
 
 async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
@@ -145,6 +155,8 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
     if not screen:
         _headless_logging()
     async with open_orchestrator(settings, path, check=True) as orch:
+        if not screen:
+            _log_to_file(path.parent / "swarm-tui.log")
         if args.tasks:
             await _submit_file(orch, args.tasks)
         async with hardware_sampler(settings, orch):

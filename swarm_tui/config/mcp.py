@@ -40,6 +40,10 @@ class MCPServerConfig(Strict):
     """Longest one request to this server may take (start-up and tool calls)."""
     start: Literal["boot", "first_use"] = "first_use"
     """Start when the swarm starts, or when an agent first needs its tools."""
+    roots: list[str] | None = None
+    """Directories declared to the server as its MCP roots (``~`` expands, relative paths
+    are from our working directory). Default: ``cwd`` when set, else none. Some servers
+    replace their own directories with the roots (server-filesystem does)."""
 
     @field_validator("env")
     @classmethod

@@ -28,7 +28,10 @@ _LABELS = {
     "not_found": "model not found",
     "cli": "agent CLI failed",
     "internal": "internal error",
+    "tool": "tool trouble",
 }
+_NOT_THE_MODEL = frozenset({"bad_request", "tool"})
+"""Failures that say nothing about the model's health: never counted against its breaker."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,8 @@ class Verdict:
     trips: bool
     """The model will not heal by itself: open its breaker at once."""
     counts: bool
-    """Counts toward the breaker (a bad request is the caller's fault, not the model's)."""
+    """Counts toward the breaker (a bad request is the caller's fault, tool trouble the
+    tool's: neither is the model's)."""
     label: str
     """Short words for the ledger and the screen: "rate limited", "auth failed"..."""
 
@@ -53,8 +57,8 @@ def classify(error: ProviderError | None) -> Verdict:
     if kind in _TRIPS:
         return Verdict(False, True, True, label)
     if not error.retryable:
-        return Verdict(False, False, kind != "bad_request", label)
-    return Verdict(True, False, True, label)
+        return Verdict(False, False, kind not in _NOT_THE_MODEL, label)
+    return Verdict(True, False, kind not in _NOT_THE_MODEL, label)
 
 
 def backoff_seconds(

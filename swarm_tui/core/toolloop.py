@@ -4,9 +4,13 @@
 tools, :meth:`ToolLoop.answer` runs each call through the approval gate and the hub and
 returns the next request, with the assistant turn and one ``tool`` message per call (the
 provider puts them in its own wire shape). Structured content is preferred, ``is_error`` is
-passed on, long output is cut with a note. Every call is recorded on the attempt. A server
-that dies or times out fails the attempt with a clear (retryable) error; too many tool turns
-fail it for good.
+passed on, long output is cut with a note. Every call is recorded on the attempt.
+
+Tool trouble is the model's to read, never the attempt's end: a tool that times out, a server
+that cannot start or dies mid-call come back as tool errors (the hub restarts a dead server),
+so the attempt goes on and no model is blamed for a server. What does end an attempt, as a
+``tool`` failure that does not count against the model's breaker: a forced ``tool_choice``
+that names a tool not offered, and too many tool turns.
 """
 
 from __future__ import annotations
@@ -90,11 +94,24 @@ class ToolLoop:
     async def prepare(self, request: StreamRequest) -> StreamRequest:
         offered = await self.host.tools_for(self.agent, self.allow)
         self.tools = {t.name: t for t in offered}
+        if self.first_choice is not None and self.first_choice not in self.tools:
+            raise self._refuse_choice(self.first_choice, offered)
         if not self.tools:
             return request
         specs = tuple(ToolSpec(t.name, t.description, t.schema) for t in offered)
-        choice = self.first_choice if self.first_choice in self.tools else request.tool_choice
+        choice = self.first_choice or request.tool_choice
         return replace(request, tools=specs, tool_choice=choice)
+
+    def _refuse_choice(self, choice: str, offered: Sequence[OfferedTool]) -> ProviderError:
+        names = [t.name for t in offered]
+        listed = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+        return ProviderError(
+            f"agent {self.agent!r} forces tool_choice {choice!r}, but no tool by that name is"
+            f" offered to it (offered: {listed or 'none'}); check its mcp_servers and that the"
+            " server starts (swarm-tui mcp tools SERVER)",
+            retryable=False,
+            kind="tool",
+        )
 
     async def answer(
         self, request: StreamRequest, text: str, calls: Sequence[ToolCall]
@@ -143,10 +160,14 @@ class ToolLoop:
         started = time.monotonic()
         try:
             out = await self.host.call(tool, call.arguments, self.agent)
-        except ToolHostError as exc:
+        except ToolHostError as exc:  # the server's trouble, told to the model
             message = self.redactor(str(exc))
             await self._record(call, args, "failed", 0, started, decision.by, message)
-            raise ProviderError(message, retryable=True, kind="tool") from None
+            text = f"{tool.name} did not run to the end: {message}"
+            self.bus.publish(
+                ToolActivity(self.task_id, self.attempt_id, call.id, "", text, True, True)
+            )
+            return ToolOutput(text, True)
         text = cap(out.text, self.config.output_cap_chars)
         outcome = "tool_error" if out.is_error else "ok"
         await self._record(call, args, outcome, len(out.text), started, decision.by, None)

@@ -1,4 +1,5 @@
-"""``swarm-tui mcp-serve`` and ``swarm-tui mcp import FILE``."""
+"""``swarm-tui mcp-serve`` and ``swarm-tui mcp import FILE`` (``mcp list|tools|call``: see
+:mod:`swarm_tui.mcp.inspect_cli`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from swarm_tui.argtypes import port
 from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
 from swarm_tui.mcp.import_cli import cmd_mcp_import
+from swarm_tui.mcp.inspect_cli import INSPECT_ACTIONS, add_inspect_arguments, cmd_inspect
 from swarm_tui.mcp.serve import build_swarm_server
 from swarm_tui.mcp.serve_http import serve_http
 from swarm_tui.mcp.serve_token import TokenError, ensure_token, token_path
@@ -58,6 +60,7 @@ def add_mcp_arguments(
     imp.add_argument(
         "--write", action="store_true", help="append the tables to the config file in use"
     )
+    add_inspect_arguments(mcp_sub, common)
 
 
 async def cmd_mcp_serve(args: argparse.Namespace) -> int:
@@ -80,4 +83,6 @@ async def cmd_mcp_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
+    if args.mcp_command in INSPECT_ACTIONS:
+        return cmd_inspect(args)
     return cmd_mcp_import(args)

@@ -2,10 +2,16 @@
 
 The SDK's transports and sessions are anyio contexts that must be entered and left in the
 same task, so an owner task holds the ``async with`` until told to stop, and other tasks only
-call tools on the live session. A dead or wedged server (connection closed, a call timing
-out) marks the session broken; the owner leaves its contexts and starts the server again with
-back-off. Every request runs under ``timeout_s``; a stdio child's stderr goes to a log file,
-and the child gets only its configured environment.
+call tools on the live session. A dead or hung server (connection closed, a ping unanswered)
+marks the session broken; the owner leaves its contexts and starts the server again with
+back-off. Every request runs under ``timeout_s``. How a server is opened (its environment,
+log, headers and roots) is :mod:`swarm_tui.mcp.opening`; a server refused there (a header
+variable unset) is never started.
+
+A tool call past ``timeout_s`` is cancelled and comes back as a tool error when the server
+still answers a ping (a slow tool is not a dead server); only a server that then fails the
+ping, or whose connection closed, is restarted. An error the server answered with is a tool
+error too.
 
 Health checks: a server that has been idle (no call in flight, none for ``ping_interval_s``)
 is pinged by its owner (``send_ping``, under the session's ``timeout_s``); a server that died
@@ -18,106 +24,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import mcp.types as mt
-from mcp import ClientSession, StdioServerParameters, stdio_client
-from mcp.types import PaginatedRequestParams
+from mcp import MCPError
+from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
-from swarm_tui.config import MCPServerConfig
-from swarm_tui.core.toolloop import ToolHostError
-from swarm_tui.mcp.envrefs import header_values
-from swarm_tui.private_files import open_append
+from swarm_tui.mcp.opening import (
+    Opener,
+    ServerUnavailable,
+    Session,
+    child_env,
+    open_session,
+    root_dirs,
+    unset_headers,
+)
 
-__all__ = ["MCPConnection", "ServerUnavailable", "child_env", "open_session"]
+__all__ = [
+    "MCPConnection",
+    "Opener",
+    "ServerUnavailable",
+    "Session",
+    "child_env",
+    "open_session",
+    "root_dirs",
+    "tool_error",
+    "unset_headers",
+]
 
 log = logging.getLogger("swarm_tui.mcp")
 
 MAX_BACKOFF = 30.0
-
-
-class ServerUnavailable(ToolHostError):
-    """The server could not start, died, or did not answer in time."""
-
-
-class Session(Protocol):
-    async def call_tool(
-        self,
-        name: str,
-        arguments: dict[str, Any] | None = None,
-        read_timeout_seconds: float | None = None,
-        *,
-        meta: Any = None,
-    ) -> mt.CallToolResult: ...
-
-    async def send_ping(self) -> mt.EmptyResult: ...
-
-
-Opener = Callable[[], AbstractAsyncContextManager[tuple[Session, list[mt.Tool]]]]
-
-
-def child_env(entries: list[str], source: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``"NAME"`` copies that variable from ``source`` (if set), ``"NAME=value"`` sets it."""
-    source = os.environ if source is None else source
-    env: dict[str, str] = {}
-    for entry in entries:
-        name, eq, value = entry.partition("=")
-        if eq:
-            env[name] = value
-        elif name in source:
-            env[name] = source[name]
-    return env
-
-
-async def _all_tools(session: ClientSession) -> list[mt.Tool]:
-    tools: list[mt.Tool] = []
-    cursor: str | None = None
-    while True:
-        page = await session.list_tools(params=PaginatedRequestParams(cursor=cursor))
-        tools.extend(page.tools)
-        cursor = page.next_cursor
-        if not cursor:
-            return tools
-
-
-def open_session(
-    config: MCPServerConfig, log_path: Path, env_source: Mapping[str, str] | None = None
-) -> Opener:
-    """The opener of a configured stdio or streamable-HTTP server."""
-
-    @asynccontextmanager
-    async def opened() -> AsyncIterator[tuple[Session, list[mt.Tool]]]:
-        source = os.environ if env_source is None else env_source
-        timeout = config.timeout_s
-        cwd = os.path.expanduser(config.cwd) if config.cwd else None  # noqa: ASYNC240
-        with open_append(log_path) as errlog:
-            if config.command is not None:
-                params = StdioServerParameters(
-                    command=config.command,
-                    args=list(config.args),
-                    env=child_env(config.env, source),
-                    cwd=cwd,
-                )
-                transport: AbstractAsyncContextManager[Any] = stdio_client(params, errlog=errlog)
-            else:
-                import httpx2
-                from mcp.client.streamable_http import streamable_http_client
-
-                headers = header_values(config.headers, source)
-                client = httpx2.AsyncClient(headers=headers, timeout=timeout)
-                transport = streamable_http_client(config.url or "", http_client=client)
-            async with (
-                transport as streams,
-                ClientSession(streams[0], streams[1], read_timeout_seconds=timeout) as session,
-            ):
-                await session.initialize()
-                yield session, await _all_tools(session)
-
-    return opened
 
 
 class MCPConnection:
@@ -131,8 +69,11 @@ class MCPConnection:
         *,
         ping_interval_s: float = 0.0,
         notify: Callable[[str], None] | None = None,
+        refused: str | None = None,
     ) -> None:
         self.name = name
+        self.refused = refused
+        """Why this server is never started (a configuration problem), or None."""
         self.timeout_s = timeout_s
         self.ping_interval_s = ping_interval_s
         """Ping the server after this long idle (0: never)."""
@@ -161,12 +102,17 @@ class MCPConnection:
         return self._session is not None
 
     def start(self) -> None:
+        if self.refused is not None:
+            self.failure = self.refused
+            return
         if self._owner is None or self._owner.done():
             self._stop.clear()
             self._owner = asyncio.create_task(self._own(), name=f"mcp-{self.name}")
 
     async def ensure(self) -> Session:
         """The live session, starting the server if needed; raises if it is not up in time."""
+        if self.refused is not None:
+            raise ServerUnavailable(f"MCP server {self.name!r} is not started: {self.refused}")
         self.start()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
@@ -196,16 +142,47 @@ class MCPConnection:
             )
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # MCPError, closed streams: the server is gone or wedged
-            message = (
-                f"MCP server {self.name!r} failed during {tool}: {_describe(exc)};"
-                " it is being restarted"
-            )
-            self._restart(session, message)
-            raise ServerUnavailable(message) from None
+        except MCPError as exc:
+            if exc.code == REQUEST_TIMEOUT:
+                return await self._timed_out(session, tool)
+            if exc.code != CONNECTION_CLOSED:  # the server answered: it is alive
+                return tool_error(f"{tool} failed on MCP server {self.name!r}: {_describe(exc)}")
+            self._gone(session, tool, exc)
+        except Exception as exc:  # closed streams, a broken pipe: the server is gone
+            self._gone(session, tool, exc)
         finally:
             self._in_flight -= 1
             self._touch()
+
+    def _gone(self, session: Session, tool: str, exc: BaseException) -> NoReturn:
+        message = (
+            f"MCP server {self.name!r} failed during {tool}: {_describe(exc)};"
+            " it is being restarted"
+        )
+        self._restart(session, message)
+        raise ServerUnavailable(message) from None
+
+    async def _timed_out(self, session: Session, tool: str) -> mt.CallToolResult:
+        """A call ran past ``timeout_s``: a tool error when the server still answers a ping
+        (the tool is slow, not the server), a restart when it does not (hung or dead)."""
+        late = f"{tool} did not finish within {self.timeout_s:g} s (its server's timeout_s)"
+        try:
+            await session.send_ping()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            message = (
+                f"MCP server {self.name!r}: {late}, and then did not answer a ping"
+                f" ({_describe(exc)}); it is being restarted"
+            )
+            self._restart(session, message)
+            raise ServerUnavailable(message) from None
+        self.pings += 1
+        log.info("MCP server %s: %s; the server is alive", self.name, late)
+        return tool_error(
+            f"{late}; the call was cancelled and the server is still running."
+            " Try it with less work, or do without it."
+        )
 
     def _touch(self) -> None:
         self._last_active = asyncio.get_running_loop().time()
@@ -298,6 +275,11 @@ async def _first(*events: asyncio.Event, within: float | None = None) -> None:
     finally:
         for w in waits:
             w.cancel()
+
+
+def tool_error(text: str) -> mt.CallToolResult:
+    """A failed call as the model sees it: an ``isError`` result with ``text``."""
+    return mt.CallToolResult(content=[mt.TextContent(type="text", text=text)], is_error=True)
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,13 +1,18 @@
 """The MCP hub: every configured server (plus the swarm's own memory) behind one interface.
 
-Offers each agent the tools its ``mcp_servers`` allow, namespaced ``server__tool``, and runs
-calls on the right server. Tool output is turned into text for the model: structured
-content (as JSON) when the server sent it, else the text items joined.
+Offers each agent the tools its ``mcp_servers`` allow, namespaced ``server__tool`` (unique
+per server: a clash is told apart and announced), and runs calls on the right server. Tools
+that can only run as MCP tasks (``execution.taskSupport: "required"``) are left out with a
+notice: the hub calls tools directly. Tool output becomes text for the model
+(:mod:`swarm_tui.mcp.content`). A server whose header variables are unset is refused at once
+(a notice names the variable) and never contacted.
+
+What the hub declares to servers: ``roots`` (a server's ``roots``, default its ``cwd``). It
+does not declare ``sampling`` or ``elicitation``: servers hide the tools that need them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -17,35 +22,33 @@ from typing import Any
 import mcp.types as mt
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
-from mcp.types import CallToolResult
 
 from swarm_tui.config import MCPConfig
 from swarm_tui.core.events import Notice
 from swarm_tui.core.toolcontrol import ToolControl
 from swarm_tui.core.toolloop import OfferedTool, ToolHostError, ToolOutput
-from swarm_tui.mcp.conn import MCPConnection, Opener, ServerUnavailable, Session, open_session
+from swarm_tui.mcp.conn import (
+    MCPConnection,
+    Opener,
+    ServerUnavailable,
+    Session,
+    open_session,
+    unset_headers,
+)
+from swarm_tui.mcp.content import render_result
 from swarm_tui.mcp.memory import AGENT_META, memory_server
-from swarm_tui.mcp.names import allowed, definition_hash, namespaced
+from swarm_tui.mcp.names import allowed, definition_hash, offered_names
 
-__all__ = ["MEMORY_SERVER", "MCPHub", "attach_hub", "render_result"]
+__all__ = ["MEMORY_SERVER", "MCPHub", "attach_hub", "needs_task", "render_result"]
 
 log = logging.getLogger("swarm_tui.mcp")
 
 MEMORY_SERVER = "swarm"
 
 
-def render_result(result: CallToolResult) -> str:
-    structured = result.structured_content
-    texts = [c for c in result.content if isinstance(c, mt.TextContent)]
-    if structured is not None and not (list(structured) == ["result"] and texts):
-        return json.dumps(structured, ensure_ascii=False)
-    parts: list[str] = []
-    for item in result.content:
-        if isinstance(item, mt.TextContent):
-            parts.append(item.text)
-        else:
-            parts.append(f"[{item.type} content not shown]")
-    return "\n".join(parts)
+def needs_task(tool: mt.Tool) -> bool:
+    """The tool can only be called as an MCP task (which the hub does not run)."""
+    return tool.execution is not None and tool.execution.task_support == "required"
 
 
 def in_process(server: MCPServer, timeout: float) -> Opener:
@@ -75,9 +78,12 @@ class MCPHub:
         env_source: Mapping[str, str] | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
-        """``notify`` hears of every restart after a failed call or health check."""
+        """``notify`` hears of every restart after a failed call or health check, and (once
+        each) of servers refused, tools renamed and tools left out."""
         self.config = config
         self.conns: dict[str, MCPConnection] = {}
+        self._notify = notify
+        self._told: set[str] = set()
         for name, server in config.servers.items():
             opener = open_session(server, log_dir / f"mcp-{name}.log", env_source)
             self.conns[name] = MCPConnection(
@@ -86,13 +92,27 @@ class MCPHub:
                 server.timeout_s,
                 ping_interval_s=config.ping_interval_s,
                 notify=notify,
+                refused=unset_headers(server, env_source),
             )
         if memory is not None and config.memory:
             self.conns[MEMORY_SERVER] = MCPConnection(MEMORY_SERVER, in_process(memory, 30.0), 30.0)
 
+    def tell(self, text: str) -> None:
+        """Log ``text`` and pass it to ``notify``, once per hub."""
+        if text in self._told:
+            return
+        self._told.add(text)
+        log.warning("%s", text)
+        if self._notify is not None:
+            self._notify(text)
+
     def start(self) -> None:
-        """Start the servers configured ``start = "boot"`` (and the in-process memory)."""
+        """Start the servers configured ``start = "boot"`` (and the in-process memory); say
+        which servers are refused and why."""
         for name, conn in self.conns.items():
+            if conn.refused is not None:
+                self.tell(f"MCP server {name!r} is not started: {conn.refused}")
+                continue
             server = self.config.servers.get(name)
             if server is None or server.start == "boot":
                 conn.start()
@@ -120,25 +140,28 @@ class MCPHub:
                     log.warning("%s: tools of %s not offered: %s", agent, server, exc)
                     if conn.tools is None:
                         continue
-            for tool in conn.tools or []:
-                name = namespaced(server, tool.name)
-                if not allowed(entries, server, name):
-                    continue
-                schema: dict[str, object] = dict(tool.input_schema or {}) or {
-                    "type": "object",
-                    "properties": {},
-                }
-                offered.append(
-                    OfferedTool(
-                        name,
-                        server,
-                        tool.name,
-                        tool.description or "",
-                        schema,
-                        definition_hash(tool.description, tool.input_schema),
-                    )
-                )
+            for name, tool in self.server_tools(server):
+                if allowed(entries, server, name):
+                    offered.append(_offer(name, server, tool))
         return offered
+
+    def server_tools(self, server: str) -> list[tuple[str, mt.Tool]]:
+        """``server``'s cached tools the hub can call, with their offered names (notices for
+        renamed and left-out tools)."""
+        tools = self.conns[server].tools or []
+        callable_tools = []
+        for tool in tools:
+            if needs_task(tool):
+                self.tell(
+                    f"MCP server {server!r}: tool {tool.name!r} is not offered: it runs only"
+                    " as an MCP task (taskSupport required), which the hub does not support"
+                )
+            else:
+                callable_tools.append(tool)
+        names, notes = offered_names(server, [t.name for t in callable_tools])
+        for note in notes:
+            self.tell(note)
+        return [(names[t.name], t) for t in callable_tools]
 
     async def call(self, tool: OfferedTool, arguments: dict[str, object], agent: str) -> ToolOutput:
         conn = self.conns.get(tool.server)
@@ -147,6 +170,21 @@ class MCPHub:
         meta: dict[str, Any] | None = {AGENT_META: agent} if tool.server == MEMORY_SERVER else None
         result = await conn.call(tool.tool, dict(arguments), meta)
         return ToolOutput(render_result(result), bool(result.is_error))
+
+
+def _offer(name: str, server: str, tool: mt.Tool) -> OfferedTool:
+    schema: dict[str, object] = dict(tool.input_schema or {}) or {
+        "type": "object",
+        "properties": {},
+    }
+    return OfferedTool(
+        name,
+        server,
+        tool.name,
+        tool.description or "",
+        schema,
+        definition_hash(tool.description, tool.input_schema),
+    )
 
 
 def attach_hub(orchestrator: ToolControl, log_dir: Path, *, interactive: bool = False) -> MCPHub:

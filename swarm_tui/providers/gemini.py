@@ -30,6 +30,7 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.errors import decode_object, status_error, stream_error, transport_error
+from swarm_tui.providers.gemini_schema import gemini_declaration
 from swarm_tui.providers.health import ModelsListing
 from swarm_tui.providers.http_base import HTTPProvider
 from swarm_tui.providers.sse import aiter_sse
@@ -71,10 +72,7 @@ class GeminiProvider(HTTPProvider):
         if system:
             body["systemInstruction"] = {"parts": [{"text": system}]}
         if request.tools:
-            declarations = [
-                {"name": t.name, "description": t.description, "parameters": t.parameters}
-                for t in request.tools
-            ]
+            declarations = [gemini_declaration(t) for t in request.tools]
             body["tools"] = [{"functionDeclarations": declarations}]
             choice = request.tool_choice
             mode = {None: "AUTO", "auto": "AUTO", "none": "NONE", "required": "ANY"}

@@ -20,8 +20,10 @@ NPM_SERVERS = {
     "mcp-server-memory": "@modelcontextprotocol/server-memory@2026.8.31",
     "mcp-server-sequential-thinking": "@modelcontextprotocol/server-sequential-thinking@2026.8.31",
     "mcp-server-filesystem": "@modelcontextprotocol/server-filesystem@2026.8.31",
+    "mcp-server-everything": "@modelcontextprotocol/server-everything@2026.8.31",
 }
-"""Exact versions (``npm view <pkg> version`` on 2026-11-21)."""
+"""Exact versions (``npm view <pkg> version`` on 2026-11-21; server-everything's newest of
+``npm view @modelcontextprotocol/server-everything versions`` on 2026-12-02)."""
 
 
 @pytest.fixture(scope="session")

@@ -97,7 +97,7 @@ async def test_an_idle_server_that_hangs_is_restarted_when_its_ping_times_out(
     tmp_path: Path, hubs: list[MCPHub], pids: list[int]
 ) -> None:
     notices: list[str] = []
-    hub = make(hubs, tmp_path, 1.0, notices)
+    hub = make(hubs, tmp_path, 5.0, notices)  # starts within it on a loaded machine too
     conn, tools = await started(hub)
     old = await probe_pid(hub, tools)
     pids.append(old)

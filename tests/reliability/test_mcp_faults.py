@@ -6,9 +6,9 @@ model tool call through the real path an agent uses: ToolLoop -> approval gate -
 the child, with every call recorded in a real ledger.
 
 Rows that live elsewhere (not repeated here): a server killed mid-call is reported and
-restarted, and a wedged server times out (tests/mcp/test_hub.py); a missing command is a clear
-error (tests/mcp/test_hub.py); a changed definition is held for approval
-(tests/mcp/test_permissions.py).
+restarted (tests/mcp/test_hub.py); a slow tool is a tool error and a hung server is restarted
+(tests/mcp/test_tool_trouble.py); a missing command is a clear error (tests/mcp/test_hub.py);
+a changed definition is held for approval (tests/mcp/test_permissions.py).
 """
 
 from __future__ import annotations
