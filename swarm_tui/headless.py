@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import logging.handlers
 import signal
 import sys
 import time
@@ -128,23 +129,32 @@ async def _run_tui(settings: Settings, orch: Orchestrator) -> None:
             loop.remove_signal_handler(sig)
 
 
-def _headless_logging() -> None:
+def _headless_logging() -> logging.handlers.MemoryHandler:
     """Headless: our own warnings (and swarm-tui's notes) on stderr as plain lines, before any
     library sets up its own (the MCP SDK would otherwise log every HTTP request and tool call
-    at INFO through a rich handler)."""
+    at INFO through a rich handler). Lines are also held until the log file can be opened
+    beside the ledger (:func:`_log_to_file`), so none from the start is missing there."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    held = logging.handlers.MemoryHandler(10_000, flushLevel=logging.CRITICAL + 1)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler, held], force=True)
     logging.getLogger("swarm_tui").setLevel(logging.INFO)
+    return held
 
 
-def _log_to_file(log_file: Path) -> None:
+def _log_to_file(held: logging.handlers.MemoryHandler, log_file: Path) -> None:
     """Headless runs also keep their log lines in ``log_file`` (0600: they quote prompts and
-    tool output), next to the ledger once it is open (its folder exists by then)."""
+    tool output), opened once the ledger is (its folder exists by then); the lines held
+    since the start are written first."""
     prepare_private_file(log_file)
     handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    logging.getLogger().addHandler(handler)
+    held.setTarget(handler)
+    held.flush()
+    root = logging.getLogger()
+    root.removeHandler(held)
+    held.close()
+    root.addHandler(handler)
 
 
 async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
@@ -152,11 +162,10 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
     path = db_path(settings, args.db)
     until_idle = bool(getattr(args, "until_idle", False))
     screen = not headless and sys.stdout.isatty() and sys.stdin.isatty()
-    if not screen:
-        _headless_logging()
+    held = None if screen else _headless_logging()
     async with open_orchestrator(settings, path, check=True) as orch:
-        if not screen:
-            _log_to_file(path.parent / "swarm-tui.log")
+        if held is not None:
+            _log_to_file(held, path.parent / "swarm-tui.log")
         if args.tasks:
             await _submit_file(orch, args.tasks)
         async with hardware_sampler(settings, orch):

@@ -365,13 +365,13 @@ def test_jsonc_reads_every_plain_json_document_unchanged(value: object) -> None:
         assert jsonc.loads(text) == value
 
 
-def test_write_that_would_not_validate_leaves_no_file_behind(
+def test_write_that_would_not_validate_leaves_the_file_as_it_was(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     src = _write(tmp_path, json.dumps({"servers": {"a": {"command": "x"}}}))
-    config = tmp_path / "new-config.toml"
-    assert main(["--config", str(config), "mcp", "import", str(src), "--write"]) == 2
-    assert not config.exists()
+    config = tmp_path / "new-config.toml"  # a file of servers alone extends the default
+    assert main(["--config", str(config), "mcp", "import", str(src), "--write"]) == 0
+    assert load_settings(config).mcp.servers["a"].command == "x"
     existing = tmp_path / "config.toml"
     existing.write_text("[budget]\nnot_a_key = 1\n")
     assert main(["--config", str(existing), "mcp", "import", str(src), "--write"]) == 2
