@@ -3,17 +3,27 @@ speaks the same JSON (``qwen -p ... --output-format stream-json``).
 
 ``system/init`` carries the session id; ``assistant`` lines carry whole Anthropic messages
 (text, thinking, tool_use blocks); ``user`` lines carry tool results; the final ``result``
-line has the usage and, for Claude, ``total_cost_usd``. Qwen reports a failed backend as
-``subtype: success`` with ``result: "[API Error: ..."``: that prefix is a failure.
+line has the usage and, for Claude, ``total_cost_usd``.
+
+Failures: Claude reports a backend's refusal as ``subtype: success`` with ``is_error`` and
+``api_error_status`` (its synthetic assistant message carries ``error`` and is not output),
+and retries even a 401 ten times (``system/api_retry`` lines): an authentication error ends
+the run at once, final, like an HTTP provider's 401. Qwen reports a failed backend as
+``subtype: success`` with ``result: "[API Error: 401 ..."`` and a set-up failure as
+``error_during_execution`` with ``error.message``; Qwen needs an auth type to run headless
+(``--auth-type openai`` is added when ``OPENAI_API_KEY`` is set and nothing else chose one).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from swarm_tui.providers.anthropic import anthropic_usage
 from swarm_tui.providers.base import (
+    ProviderError,
     ReasoningDelta,
     Session,
     StreamEvent,
@@ -23,7 +33,7 @@ from swarm_tui.providers.base import (
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import Dialect, backend_failure, cli_error, prompt_text
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, claude_hookup, qwen_hookup
 
 __all__ = ["ClaudeDialect", "QwenDialect"]
@@ -59,13 +69,22 @@ class ClaudeDialect(Dialect):
         if kind == "system" and obj.get("subtype") == "init":
             sid = obj.get("session_id")
             return [Session(sid)] if isinstance(sid, str) and sid else []
-        if kind == "assistant":
+        if kind == "system" and obj.get("subtype") == "api_retry":
+            self._retrying(obj)
+        if kind == "assistant" and not obj.get("error"):  # an error's text is not output
             return self._assistant(obj.get("message"))
         if kind == "user":
             return self._results(obj.get("message"))
         if kind == "result":
             self._result(obj)
         return []
+
+    def _retrying(self, obj: dict[str, object]) -> None:
+        """The CLI retries a failed request; an authentication error will not pass."""
+        status = obj.get("error_status")
+        if status in (401, 403):
+            what = obj.get("error") or "authentication failed"
+            raise backend_failure(self.name, f"the backend refused the key ({what})", status)
 
     def _assistant(self, message: object) -> list[StreamEvent]:
         out: list[StreamEvent] = []
@@ -114,18 +133,30 @@ class ClaudeDialect(Dialect):
         subtype = str(obj.get("subtype", ""))
         text = obj.get("result")
         if obj.get("is_error") or subtype.startswith("error"):
-            errors = obj.get("errors")
-            detail = text if isinstance(text, str) and text else errors or subtype
-            spend = subtype in _SPEND
-            self.failure = cli_error(
-                self.name,
-                f"the run failed ({subtype or 'is_error'}): {str(detail)[:300]}",
-                retryable=not spend and subtype != "error_max_turns",
-                kind="spend_limit" if spend else "cli",
-            )
+            self.failure = self._failure(obj, subtype, text)
             return
         stop = obj.get("stop_reason")
         self.finish_reason = str(stop) if isinstance(stop, str) and stop else subtype or "success"
+
+    def _failure(self, obj: dict[str, object], subtype: str, text: object) -> ProviderError:
+        errors = obj.get("errors")
+        error = obj.get("error")
+        message = error.get("message") if isinstance(error, dict) else None
+        detail = next((d for d in (message, text, errors) if isinstance(d, str | list) and d), "")
+        shown = detail if isinstance(detail, str) else "; ".join(map(str, detail))
+        if subtype in _SPEND:
+            why = f"the run failed ({subtype}): {shown or subtype}"[:400]
+            return cli_error(self.name, why, retryable=False, kind="spend_limit")
+        if subtype == "error_max_turns":
+            why = f"the run failed ({subtype}): {shown or subtype}"[:400]
+            return cli_error(self.name, why, retryable=False)
+        label = "" if subtype in ("", "success") else f" ({subtype})"
+        status = obj.get("api_error_status")
+        return backend_failure(
+            self.name,
+            f"the run failed{label}: {(shown or 'no reason given')[:300]}",
+            status if isinstance(status, int) and not isinstance(status, bool) else None,
+        )
 
 
 class QwenDialect(ClaudeDialect):
@@ -159,6 +190,52 @@ class QwenDialect(ClaudeDialect):
         text = obj.get("result")
         if isinstance(text, str) and text.lstrip().startswith("[API Error:"):
             self.usage = self._usage(obj)
-            self.failure = cli_error(self.name, f"the backend failed: {text.strip()[:300]}")
+            self.failure = backend_failure(self.name, f"the backend failed: {text.strip()[:300]}")
             return
         super()._result(obj)
+
+    def _failure(self, obj: dict[str, object], subtype: str, text: object) -> ProviderError:
+        error = obj.get("error")
+        message = error.get("message") if isinstance(error, dict) else None
+        if isinstance(message, str) and "auth type" in message.lower():
+            return cli_error(
+                self.name,
+                f"not set up: {message.strip()[:300]} (set OPENAI_API_KEY and OPENAI_BASE_URL"
+                " in cli.env, or add --auth-type to cli.args; see the README)",
+                retryable=False,
+                kind="auth",
+            )
+        return super()._failure(obj, subtype, text)
+
+    def launch_args(self, args: list[str], env: Mapping[str, str]) -> list[str]:
+        if _auth_type(args, env) is None and env.get("OPENAI_API_KEY"):
+            return ["--auth-type", "openai"]
+        return []
+
+    def problems(self, args: list[str], env: Mapping[str, str]) -> list[str]:
+        if _auth_type(args, env) is None and not env.get("OPENAI_API_KEY"):
+            return [
+                f"{self.name}: Qwen Code has no auth type to run headless: set OPENAI_API_KEY"
+                " (and OPENAI_BASE_URL) in cli.env, add --auth-type to cli.args, or choose"
+                " one in ~/.qwen/settings.json (security.auth.selectedType)"
+            ]
+        return []
+
+
+def _auth_type(args: list[str], env: Mapping[str, str]) -> str | None:
+    """The auth type Qwen Code will use: from ``--auth-type`` in ``args``, else the one its
+    user settings chose (``security.auth.selectedType``); None when nothing chose one."""
+    for i, arg in enumerate(args):
+        if arg.startswith("--auth-type="):
+            return arg.split("=", 1)[1]
+        if arg == "--auth-type" and i + 1 < len(args):
+            return args[i + 1]
+    home = env.get("HOME") or os.path.expanduser("~")
+    try:
+        settings = json.loads((Path(home) / ".qwen" / "settings.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    security = settings.get("security") if isinstance(settings, dict) else None
+    auth = security.get("auth") if isinstance(security, dict) else None
+    chosen = auth.get("selectedType") if isinstance(auth, dict) else None
+    return chosen if isinstance(chosen, str) and chosen else None

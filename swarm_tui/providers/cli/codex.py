@@ -5,6 +5,11 @@ Lines: ``thread.started`` {thread_id}; ``item.started|updated|completed`` {item:
 aggregated_output, exit_code}, ``mcp_tool_call`` {server, tool, arguments, result, error},
 ``file_change``...; ``turn.completed`` {usage: input_tokens (cache reads included),
 cached_input_tokens, output_tokens}; ``turn.failed`` / ``error`` {message}. No cost.
+
+A session is resumed with ``codex exec [options] resume <thread id> <prompt>``. Codex retries
+a failed request itself, saying so in ``error`` lines (``Reconnecting... 1/5 (...)``): those
+are not failures, but one that quotes a 401/403 ends the run at once (final, like an HTTP
+provider's 401); ``turn.failed`` is classified by the status it quotes.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from swarm_tui.providers.base import (
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import Dialect, backend_failure, prompt_text, status_in
 from swarm_tui.providers.cli.dialect import int_or_none as _n
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, codex_hookup
 
@@ -36,9 +41,10 @@ class CodexDialect(Dialect):
     def argv(
         self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
     ) -> list[str]:
+        resume = ["resume", request.resume] if request.resume else []
         return [
             binary, "exec", "--json", "--skip-git-repo-check",
-            *self.model_args("--model", request), *extra, prompt_text(request.messages),
+            *self.model_args("--model", request), *extra, *resume, prompt_text(request.messages),
         ]  # fmt: skip
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
@@ -64,7 +70,12 @@ class CodexDialect(Dialect):
         elif kind in ("turn.failed", "error"):
             error = obj.get("error")
             message = error.get("message") if isinstance(error, dict) else obj.get("message")
-            self.failure = cli_error(self.name, f"the run failed: {message}")
+            text = str(message or "no reason given")
+            if kind == "error" and text.startswith("Reconnecting"):
+                if status_in(text) in (401, 403):  # the CLI would retry a refused key
+                    raise backend_failure(self.name, f"the backend refused the key: {text}")
+                return []
+            self.failure = backend_failure(self.name, f"the run failed: {text}")
         return []
 
     def _item(self, item: dict[str, object], completed: bool) -> list[StreamEvent]:

@@ -4,7 +4,8 @@ Lines are ``{"type", "data", ...}``: ``assistant.message_delta`` {deltaContent} 
 text, ``assistant.message`` repeats it whole (used only when no delta came), tool runs are
 ``tool.execution_start|complete``, ``session.error`` is a failure, and the last line is
 ``result`` {sessionId, exitCode, usage{premiumRequests}}. Tokens are not on stdout: they come
-from the ``--usage-output-file`` written at exit, with the premium-request cost.
+from the ``--usage-output-file`` written at exit, with the premium-request cost. A session
+is resumed with ``--resume=<session id>`` (the ``=``: the option's value is optional).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class CopilotDialect(Dialect):
         return [
             binary, "-p", prompt_text(request.messages), "--output-format", "json",
             "--allow-all-tools", "--no-auto-update", "--usage-output-file",
-            str(scratch / USAGE_FILE), *self.model_args("--model", request), *extra,
+            str(scratch / USAGE_FILE), *self.model_args("--model", request),
+            *([f"--resume={request.resume}"] if request.resume else []), *extra,
         ]  # fmt: skip
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:

@@ -3,7 +3,8 @@
 Lines: ``init`` {session_id, model}; ``message`` {role, content, delta}; ``tool_use``
 {tool_name, tool_id, parameters}; ``tool_result`` {tool_id, status, output|error}; ``error``
 {severity, message}; ``result`` {status, error?, stats{input_tokens, output_tokens, cached}}.
-No cost is reported: the price table prices the tokens.
+No cost is reported: the price table prices the tokens. A session is resumed with
+``--resume <session id>`` (sessions are kept per project directory).
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ class GeminiCLIDialect(Dialect):
     def argv(
         self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
     ) -> list[str]:
+        resume = ["--resume", request.resume] if request.resume else []
         return [
             binary, "-p", prompt_text(request.messages), "-o", "stream-json", "--skip-trust",
-            *self.model_args("-m", request), *extra,
+            *self.model_args("-m", request), *resume, *extra,
         ]  # fmt: skip
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
