@@ -114,7 +114,7 @@ class CLIProvider:
             except OSError as exc:  # the run goes ahead without it, and the log says why
                 hookup = Hookup(note=f"swarm MCP server not added: {exc}")
             env.update(hookup.env)
-        extra = [*dialect.launch_args(list(launch.args), env), *hookup.args, *launch.args]
+        extra = [*dialect.launch_args(request, list(launch.args), env), *hookup.args, *launch.args]
         argv = dialect.argv(self.config.binary, request, extra, scratch)
         with self.log_path.open("ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {argv[0]}\n".encode())

@@ -16,8 +16,6 @@ the run at once, final, like an HTTP provider's 401. Qwen reports a failed backe
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.cli.dialect import Dialect, backend_failure, cli_error, prompt_text
+from swarm_tui.providers.cli.qwen_files import auth_type, session_totals
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, claude_hookup, qwen_hookup
 
 __all__ = ["ClaudeDialect", "QwenDialect"]
@@ -162,6 +161,11 @@ class ClaudeDialect(Dialect):
 class QwenDialect(ClaudeDialect):
     kind = "qwen-code"
 
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self._before = (0, 0, 0)
+        """A resumed session's totals before this run: its result counts the whole session."""
+
     def argv(
         self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
     ) -> list[str]:
@@ -184,7 +188,9 @@ class QwenDialect(ClaudeDialect):
             return v if isinstance(v, int) and not isinstance(v, bool) else None
 
         # Qwen Code talks to OpenAI-style backends: its input count already holds cache reads.
-        return Usage(n("input_tokens"), n("output_tokens"), n("cache_read_input_tokens"))
+        now = (n("input_tokens"), n("output_tokens"), n("cache_read_input_tokens"))
+        run = [None if v is None else max(0, v - b) for v, b in zip(now, self._before, strict=True)]
+        return Usage(run[0], run[1], run[2])
 
     def _result(self, obj: dict[str, object]) -> None:
         text = obj.get("result")
@@ -207,35 +213,20 @@ class QwenDialect(ClaudeDialect):
             )
         return super()._failure(obj, subtype, text)
 
-    def launch_args(self, args: list[str], env: Mapping[str, str]) -> list[str]:
-        if _auth_type(args, env) is None and env.get("OPENAI_API_KEY"):
+    def launch_args(
+        self, request: StreamRequest, args: list[str], env: Mapping[str, str]
+    ) -> list[str]:
+        if request.resume:
+            self._before = session_totals(env, request.resume) or (0, 0, 0)
+        if auth_type(args, env) is None and env.get("OPENAI_API_KEY"):
             return ["--auth-type", "openai"]
         return []
 
     def problems(self, args: list[str], env: Mapping[str, str]) -> list[str]:
-        if _auth_type(args, env) is None and not env.get("OPENAI_API_KEY"):
+        if auth_type(args, env) is None and not env.get("OPENAI_API_KEY"):
             return [
                 f"{self.name}: Qwen Code has no auth type to run headless: set OPENAI_API_KEY"
                 " (and OPENAI_BASE_URL) in cli.env, add --auth-type to cli.args, or choose"
                 " one in ~/.qwen/settings.json (security.auth.selectedType)"
             ]
         return []
-
-
-def _auth_type(args: list[str], env: Mapping[str, str]) -> str | None:
-    """The auth type Qwen Code will use: from ``--auth-type`` in ``args``, else the one its
-    user settings chose (``security.auth.selectedType``); None when nothing chose one."""
-    for i, arg in enumerate(args):
-        if arg.startswith("--auth-type="):
-            return arg.split("=", 1)[1]
-        if arg == "--auth-type" and i + 1 < len(args):
-            return args[i + 1]
-    home = env.get("HOME") or os.path.expanduser("~")
-    try:
-        settings = json.loads((Path(home) / ".qwen" / "settings.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    security = settings.get("security") if isinstance(settings, dict) else None
-    auth = security.get("auth") if isinstance(security, dict) else None
-    chosen = auth.get("selectedType") if isinstance(auth, dict) else None
-    return chosen if isinstance(chosen, str) and chosen else None

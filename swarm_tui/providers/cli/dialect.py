@@ -83,8 +83,11 @@ class Dialect:
     def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
         raise NotImplementedError
 
-    def launch_args(self, args: list[str], env: Mapping[str, str]) -> list[str]:
-        """Arguments this CLI needs to run headless that the user's ``args`` do not give."""
+    def launch_args(
+        self, request: StreamRequest, args: list[str], env: Mapping[str, str]
+    ) -> list[str]:
+        """Arguments this CLI needs to run headless that the user's ``args`` do not give
+        (called once per run, before :meth:`argv`, with the CLI's environment)."""
         return []
 
     def problems(self, args: list[str], env: Mapping[str, str]) -> list[str]:

@@ -212,3 +212,10 @@ async def test_a_session_is_resumed(stage: Stage) -> None:
     sent = stage.model.requests(stage.rig.path)[before:]
     assert sent and "Remember the word kiwi" in json.dumps(sent[0]), "not resumed"
     assert any(isinstance(e, Session) for e in second)
+    # this run's tokens, not the thread's (Codex counts the whole thread after a resume)
+    usage = second[-2]
+    assert isinstance(usage, Usage), second
+    assert (usage.input_tokens, usage.output_tokens) == (
+        USAGE_IN * len(sent),
+        USAGE_OUT * len(sent),
+    ), (usage, len(sent))
