@@ -52,6 +52,10 @@ SERVER_NAME = "swarm"
 CONFIG_FILE = "swarm-mcp.json"
 GEMINI_HOME_ENV = "GEMINI_CLI_HOME"
 """The directory Gemini CLI keeps ``.gemini`` in (default: the home directory)."""
+GEMINI_KEPT = ("tmp", "history")
+"""What Gemini CLI writes in ``.gemini`` during a run (``tmp/<project>/chats`` holds the
+sessions ``--resume`` reads): created in the user's own ``.gemini`` when missing, so the
+per-run home links to them and a session outlives its run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +139,10 @@ def gemini_hookup(server: SwarmServer, scratch: Path, env: Mapping[str, str]) ->
     """A per-run Gemini home: ``GEMINI_CLI_HOME`` points at ``scratch/gemini-home``, whose
     ``.gemini/settings.json`` is the user's own plus the server (trusted), and whose other
     entries are links to the user's ``.gemini`` (logins, trusted folders, history stay
-    theirs). Gemini CLI accepts a system settings file only when root owns it and its
-    directories, so that route is closed to a per-run file."""
+    theirs; its ``tmp`` and ``history`` directories are made first when missing, or a
+    first run's sessions would be written in the per-run home and lost with it). Gemini CLI
+    accepts a system settings file only when root owns it and its directories, so that route
+    is closed to a per-run file."""
     real_home = env.get(GEMINI_HOME_ENV) or env.get("HOME") or str(Path.home())
     real = Path(real_home).expanduser() / ".gemini"
     settings_path = real / "settings.json"
@@ -152,6 +158,8 @@ def gemini_hookup(server: SwarmServer, scratch: Path, env: Mapping[str, str]) ->
     home = scratch / "gemini-home"
     overlay = home / ".gemini"
     overlay.mkdir(parents=True)
+    for kept in GEMINI_KEPT:  # made where Gemini CLI itself would make them, so they last
+        (real / kept).mkdir(mode=0o700, parents=True, exist_ok=True)
     if real.is_dir():
         for entry in real.iterdir():
             if entry.name != "settings.json":
