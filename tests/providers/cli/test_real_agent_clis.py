@@ -219,3 +219,12 @@ async def test_a_session_is_resumed(stage: Stage) -> None:
         USAGE_IN * len(sent),
         USAGE_OUT * len(sent),
     ), (usage, len(sent))
+
+
+async def test_a_session_the_cli_no_longer_has_is_replaced_by_a_new_one(stage: Stage) -> None:
+    gone = "0e3c5a4e-1111-4222-8333-944455556666"
+    got = await stage.run("Start over", resume=gone)
+    assert _text(got) == "echo: Start over", stage.log()
+    sessions = [e.session_id for e in got if isinstance(e, Session)]
+    assert sessions and gone not in sessions
+    assert f"session {gone} is gone" in stage.log()

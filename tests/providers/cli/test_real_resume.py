@@ -78,12 +78,16 @@ workdir = "{work}"
 timeout_seconds = 120.0
 """,
     )
+    gone = await _run(provider, "Start", resume="0e3c5a4e-1111-4222-8333-944455556666")
+    assert "session 0e3c5a4e-1111-4222-8333-944455556666 is gone" in provider.log_path.read_text()
+    assert _session(gone) != "0e3c5a4e-1111-4222-8333-944455556666"
     first = await _run(provider, "Remember kiwi")
     session = _session(first)
     second = await _run(provider, "Which fruit?", resume=session)
     assert _session(second) == session, (second, provider.log_path.read_text()[-2000:])
-    [chat] = list((home / ".gemini" / "tmp").glob(f"*/chats/session-*{session[:8]}.jsonl"))
-    kept = chat.read_text()
+    chats = list((home / ".gemini" / "tmp").glob(f"*/chats/session-*{session[:8]}.jsonl"))
+    assert chats, "the session was not kept in the user's ~/.gemini"
+    kept = "".join(chat.read_text() for chat in chats)
     assert "Remember kiwi" in kept and "Which fruit?" in kept
     assert not (home / ".gemini" / "settings.json").exists()  # the user's settings untouched
 
