@@ -9,16 +9,17 @@ cached_input_tokens, output_tokens}; ``turn.failed`` / ``error`` {message}. No c
 A session is resumed with ``codex exec [options] resume <thread id> <prompt>``; its
 ``turn.completed`` then counts the whole thread, so the totals the thread had before (the
 last ``token_count`` in its rollout file under ``$CODEX_HOME/sessions``, read only) are
-taken off. Codex retries
-a failed request itself, saying so in ``error`` lines (``Reconnecting... 1/5 (...)``): those
-are not failures, but one that quotes a 401/403 ends the run at once (final, like an HTTP
-provider's 401); ``turn.failed`` is classified by the status it quotes.
+taken off. Codex retries a failed request itself, saying so in ``error`` lines
+(``Reconnecting... 1/5 (...)``): those are not failures, but one that quotes a 401/403 ends
+the run at once (final, like an HTTP provider's 401); ``turn.failed`` is classified by the
+status it quotes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -40,12 +41,13 @@ __all__ = ["CodexDialect"]
 
 
 _TOTALS = ("input_tokens", "output_tokens", "cached_input_tokens")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def thread_totals(codex_home: Path, thread_id: str) -> tuple[int, int, int] | None:
     """A Codex thread's token totals so far (input, output, cached), from the last
     ``token_count`` event of its rollout file; None when there is none to read."""
-    if not thread_id or "/" in thread_id or not (codex_home / "sessions").is_dir():
+    if not _ID.fullmatch(thread_id) or not (codex_home / "sessions").is_dir():
         return None
     found: tuple[int, int, int] | None = None
     for path in (codex_home / "sessions").rglob(f"rollout-*{thread_id}.jsonl"):

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = ["auth_type", "session_totals"]
 
 _COUNTS = ("input_token_count", "output_token_count", "cached_content_token_count")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def _home(env: Mapping[str, str]) -> Path:
@@ -39,7 +41,7 @@ def auth_type(args: list[str], env: Mapping[str, str]) -> str | None:
 def session_totals(env: Mapping[str, str], session_id: str) -> tuple[int, int, int] | None:
     """A session's tokens so far (input, output, cached): the sum of the API responses its
     chat file (``projects/<dir>/chats/<id>.jsonl``) recorded; None when there is none."""
-    if not session_id or "/" in session_id:
+    if not _ID.fullmatch(session_id):
         return None
     totals = [0, 0, 0]
     found = False
