@@ -23,7 +23,7 @@ from swarm_tui.providers.base import (
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import Dialect, backend_failure, cli_error, prompt_text
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, copilot_hookup
 
 __all__ = ["CopilotDialect", "read_usage_file"]
@@ -107,9 +107,12 @@ class CopilotDialect(Dialect):
             detail = data.get("result") if ok else data.get("error")
             text = detail if isinstance(detail, str) else json.dumps(detail)
             return [ToolResult(str(data.get("toolCallId", "")), text, not ok)]
-        if kind == "session.error":
+        if kind == "session.error":  # {errorType, message, statusCode}: a 401 is final
             message = data.get("message") or data.get("errorType") or "session error"
-            self.failure = cli_error(self.name, f"session error: {message}")
+            status = data.get("statusCode")
+            if not isinstance(status, int) or isinstance(status, bool):
+                status = 401 if data.get("errorType") == "authentication" else None
+            self.failure = backend_failure(self.name, f"session error: {message}", status)
         if kind == "result":
             return self._result(obj)
         return []

@@ -21,7 +21,7 @@ from swarm_tui.providers.base import (
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import Dialect, backend_failure, prompt_text
 from swarm_tui.providers.cli.dialect import int_or_none as _n
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, gemini_hookup
 
@@ -81,4 +81,5 @@ class GeminiCLIDialect(Dialect):
             return
         error = obj.get("error")
         message = error.get("message") if isinstance(error, dict) else error
-        self.failure = cli_error(self.name, f"the run failed: {message or obj.get('status')}")
+        why = f"the run failed: {message or obj.get('status')}"
+        self.failure = backend_failure(self.name, why)  # classified by the status it quotes

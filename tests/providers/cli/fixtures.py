@@ -332,3 +332,27 @@ COPILOT_OK = [
     {"type": "assistant.message", "data": {"messageId": "m", "content": "ok"}},
     {"type": "result", "sessionId": "c-1", "exitCode": 0},
 ]
+
+# Copilot CLI 1.0.102 (bring-your-own-model) whose provider answered 401.
+COPILOT_AUTH_FAILED = [
+    {
+        "type": "session.error",
+        "data": {
+            "errorType": "authentication",
+            "message": "Authentication failed with provider at http://127.0.0.1:4000/v1"
+            " (HTTP 401).\n  Check your COPILOT_PROVIDER_API_KEY.",
+            "statusCode": 401,
+        },
+    },
+    {"type": "result", "sessionId": "c-2", "exitCode": 1, "usage": {"premiumRequests": 0}},
+]
+
+GEMINI_QUOTA = [
+    GEMINI_OK[0],
+    {
+        "type": "result",
+        "status": "error",
+        "error": {"type": "Error", "message": "[API Error: 429 Resource exhausted]"},
+        "stats": {"input_tokens": 0, "output_tokens": 0},
+    },
+]

@@ -385,3 +385,19 @@ async def test_every_cli_that_can_resumes_its_session(
         assert argv.index("--flag") > at
     await run(provider, StreamRequest("default", REQUEST.messages, 10))
     assert "sess-9" not in stage.argv()
+
+
+async def test_copilot_authentication_error_is_final(stage: Stage) -> None:
+    lines = fixtures.lines(fixtures.COPILOT_AUTH_FAILED)
+    provider = stage.provider("copilot", CopilotDialect, lines)
+    with pytest.raises(ProviderError, match="Authentication failed") as info:
+        await run(provider)
+    assert info.value.kind == "auth" and info.value.status == 401
+    assert not info.value.retryable
+
+
+async def test_gemini_cli_failure_is_classified_by_the_status_it_quotes(stage: Stage) -> None:
+    provider = stage.provider("gemini-cli", GeminiCLIDialect, fixtures.lines(fixtures.GEMINI_QUOTA))
+    with pytest.raises(ProviderError, match="429 Resource exhausted") as info:
+        await run(provider)
+    assert info.value.kind == "rate_limit" and info.value.retryable
