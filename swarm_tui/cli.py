@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from swarm_tui import __version__
+from swarm_tui.codex_cli import cmd_codex_sessions
 from swarm_tui.commands import cmd_config_check, cmd_doctor, cmd_status, cmd_submit
 from swarm_tui.config_errors import ConfigError
 from swarm_tui.core.control import ControlError
@@ -121,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
     )
     add_mcp_arguments(sub, common)
+    sessions = sub.add_parser(
+        "codex-sessions",
+        parents=[common],
+        help="list the sessions Codex keeps (its MCP sessions too), newest first",
+    )
+    sessions.add_argument("--codex-home", help="Codex's home (default: $CODEX_HOME or ~/.codex)")
+    sessions.add_argument("--source", help="only these: mcp, exec, cli...")
     return parser
 
 
@@ -150,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cmd_mcp_serve(args))
         if command == "mcp":
             return cmd_mcp(args)
+        if command == "codex-sessions":
+            return cmd_codex_sessions(args)
         return asyncio.run(cmd_run(args, headless=command == "run" and args.headless))
     except USER_ERRORS as exc:
         print(f"swarm-tui: {exc}", file=sys.stderr)

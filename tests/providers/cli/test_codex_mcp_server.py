@@ -6,12 +6,14 @@ interactive TUI, which exits with "stdin is not a terminal". The README's
 ``[mcp.servers.codex]`` example therefore pins the last Codex that has it, 0.153.4, next to a
 current Codex for agent runs. This test runs that example's server through the hub: the
 ``codex`` tool starts a session against the scripted model and returns its ``threadId``, and
-``codex-reply`` continues that same session (the model sees the first prompt again).
+``codex-reply`` continues that same session (the model sees the first prompt again), and
+``swarm-tui codex-sessions --source mcp`` lists it.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pytest
 
 from swarm_tui.config import MCPConfig, MCPServerConfig
 from swarm_tui.mcp.hub import MCPHub
+from tests.e2e.crash import cli
 from tests.npm_tools import TOOLS, install
 from tests.providers.cli.scripted_model import ScriptedModel
 from tests.providers.cli.test_real_agent_clis import KEY, _codex
@@ -79,5 +82,15 @@ async def test_codex_mcp_server_through_the_hub_keeps_its_session(
     assert answer == {"threadId": started["threadId"], "content": "echo: Which fruit?"}
     sent = model.requests("responses")[before:]
     assert sent and "Remember kiwi" in json.dumps(sent[0])  # the same session went on
-    sessions = list((home / ".codex" / "sessions").rglob(f"rollout-*{started['threadId']}.jsonl"))
-    assert len(sessions) == 1  # kept by Codex, so `codex exec resume <threadId>` finds it
+    # the session is Codex's own, listed by `swarm-tui codex-sessions` as an MCP one
+    listed = subprocess.run(
+        cli("codex-sessions", "--codex-home", str(home / ".codex"), "--source", "mcp"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    [line] = [x for x in listed.stdout.splitlines() if x.startswith(started["threadId"])]
+    assert " mcp " in line and str(work) in line and "'Remember kiwi'" in line
+    assert "1 session(s)" in listed.stdout
