@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from swarm_tui import __version__
+from swarm_tui.codex_cli import cmd_codex_sessions
 from swarm_tui.commands import cmd_config_check, cmd_doctor, cmd_status, cmd_submit
 from swarm_tui.config_errors import ConfigError
 from swarm_tui.core.control import ControlError
@@ -130,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
     )
     add_mcp_arguments(sub, common)
+    sessions = sub.add_parser(
+        "codex-sessions",
+        parents=[common],
+        help="list the sessions Codex keeps (its MCP sessions too), newest first",
+    )
+    sessions.add_argument("--codex-home", help="Codex's home (default: $CODEX_HOME or ~/.codex)")
+    sessions.add_argument("--source", help="only these: mcp, exec, cli...")
     return parser
 
 
@@ -183,7 +191,7 @@ def _check_text(args: argparse.Namespace) -> None:
                 ) from None
 
 
-QUIET = ("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp")
+QUIET = ("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp", "codex-sessions")
 """Commands whose stderr carries only warnings and errors: libraries' INFO chatter (httpx's
 "HTTP Request: POST ..." on ``decide --arbiter``) stays off it. The control room logs to a
 file, ``run --headless`` and ``mcp-serve`` set up their own logging."""
@@ -237,6 +245,8 @@ def _dispatch(args: argparse.Namespace, command: str) -> int:
         return (cmd_hw if command == "hw" else cmd_probe)(args, hardware)
     if command == "mcp":
         return cmd_mcp(args)
+    if command == "codex-sessions":
+        return cmd_codex_sessions(args)
     if command in ASYNC_COMMANDS:
         return asyncio.run(ASYNC_COMMANDS[command](args))
     return asyncio.run(cmd_run(args, headless=command == "run" and args.headless))

@@ -26,6 +26,8 @@ class Script:
     error: ProviderError | None = None
     hold_after: int | None = None
     usage: Usage | None = None
+    events: list[StreamEvent] = field(default_factory=list)
+    """Streamed after the tokens (an agent CLI's tool calls and results, say)."""
 
 
 class FakeProvider:
@@ -56,6 +58,8 @@ class FakeProvider:
                 await self.release.wait()
             yield TextDelta(token)
             await asyncio.sleep(0)
+        for event in plan.events:
+            yield event
         if plan.error is not None:
             raise plan.error
         yield plan.usage or Usage(input_tokens=7, output_tokens=len(plan.tokens))

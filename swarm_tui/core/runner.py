@@ -2,7 +2,9 @@
 
 Text is appended through the group-commit writer (never a commit per token). However the
 attempt ends — success, failure, stop (pause, reassign, cancel, shutdown) — its record is
-written once, fenced by the attempt, with the partial output kept.
+written once, fenced by the attempt, with the partial output kept. Tools an agent CLI ran by
+itself (its own and the swarm's MCP tools) are recorded on the attempt as their results come
+(``approved_by`` ``cli``); a call the CLI never reported a result for is recorded as failed.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from swarm_tui.providers.base import (
 )
 from swarm_tui.providers.pricing import price
 from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.tools import ToolCallRecord
 from swarm_tui.store.writes import AttemptEnd
 
 __all__ = ["STOP_TARGETS", "AttemptRun", "attempt_end", "build_messages", "finish_attempt"]
@@ -94,6 +97,8 @@ class AttemptRun:
     journal: Journal | None = None
     tools: ToolLoop | None = None
     """The MCP tool loop, when the agent may use tools (API-model providers only)."""
+    _cli_calls: dict[str, tuple[ToolCall, float]] = field(default_factory=dict)
+    """Tool calls an agent CLI ran by itself, waiting for their results."""
 
     @property
     def ref(self) -> str:
@@ -260,13 +265,49 @@ class AttemptRun:
             await self._record(SessionRecorded(a.task_id, a.id, event.session_id, self.ref))
         elif isinstance(event, ToolCall):
             detail = event.invalid or json.dumps(event.arguments)[:200]
+            if self.tools is None:  # a CLI's own call: recorded when its result comes
+                self._cli_calls[event.id] = (event, time.monotonic())
             self.bus.publish(ToolActivity(a.task_id, a.id, event.id, event.name, detail))
         else:
+            await self._record_cli_call(event)
             self.bus.publish(
                 ToolActivity(
                     a.task_id, a.id, event.id, "", event.output[:200], True, event.is_error
                 )
             )
+
+    async def _record_cli_call(self, result: ToolResult | None, call_id: str = "") -> None:
+        """Record a tool call an agent CLI ran, with ``result`` (None: none ever came)."""
+        key = result.id if result is not None else call_id
+        found = self._cli_calls.pop(key, None)
+        if found is None:
+            return
+        call, started = found
+        try:
+            args = json.loads(self.redactor(json.dumps(call.arguments)))
+        except ValueError:
+            args = {"masked": self.redactor(json.dumps(call.arguments))}
+        error: str | None = "the CLI reported no result for this call"
+        outcome, size = "failed", 0
+        if result is not None:
+            outcome = "tool_error" if result.is_error else "ok"
+            size = len(result.output)
+            error = self.redactor(result.output[:500]) if result.is_error else None
+        await self.ledger.record_tool_call(
+            ToolCallRecord(
+                self.task.id,
+                self.attempt.id,
+                call.id,
+                call.name,
+                args if isinstance(args, dict) else {},
+                outcome,
+                size,
+                (time.monotonic() - started) * 1000,
+                "cli",
+                error,
+                self.clock(),
+            )
+        )
 
     async def _last_session(self) -> str | None:
         """The newest session id an agent CLI reported for this task on this model."""
@@ -282,6 +323,8 @@ class AttemptRun:
         return found
 
     async def _finish(self, end: AttemptEnd) -> None:
+        for call_id in list(self._cli_calls):
+            await self._record_cli_call(None, call_id)
         await finish_attempt(self.ledger, self.bus, self.attempt, end, self.clock())
 
 

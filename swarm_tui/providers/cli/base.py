@@ -8,7 +8,8 @@ ignored by the dialects. With ``swarm_mcp`` set, each run also gets the swarm's 
 server (``swarm-tui mcp-serve`` on the same ledger) in the CLI's MCP configuration, the way
 its dialect knows (see :mod:`~swarm_tui.providers.cli.swarm_mcp`). A missing binary is final
 (it will not appear by retrying); a CLI that dies, stalls or reports a failed run is
-retryable.
+retryable. A session to resume that the CLI says is gone (before it produced anything) is
+replaced by a new one, with a note in the log.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -68,7 +71,7 @@ class CLIProvider:
         workdir = self._workdir(None)
         if not workdir.is_dir():
             return [f"{self.name}: workdir {workdir} is not a directory"]
-        return []
+        return self.dialect(self.name).problems(list(self.config.launch.args), self._env())
 
     def _workdir(self, requested: str | None) -> Path:
         raw = requested or self.config.launch.workdir
@@ -103,6 +106,27 @@ class CLIProvider:
             raise cli_error(self.name, message, retryable=False) from None
 
     async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
+        lost: list[str] = []
+        started = False
+        try:
+            async for event in self._run(request, lost):
+                started = True
+                yield event
+            return
+        except ProviderError:
+            if not (request.resume and lost and not started):
+                raise
+        # The CLI no longer has the session (cleaned up, another machine or directory):
+        # start a new one rather than fail every retry on the same id.
+        with self.log_path.open("ab") as log:
+            note = f"[swarm-tui] session {request.resume} is gone ({lost[0]}): starting a new one"
+            log.write(note.encode() + b"\n")
+        async for event in self._run(replace(request, resume=None), []):
+            yield event
+
+    async def _run(self, request: StreamRequest, lost: list[str]) -> AsyncIterator[StreamEvent]:
+        """One run of the CLI; when it fails after saying (on stderr) that the session to
+        resume does not exist, what it said is put in ``lost``."""
         launch = self.config.launch
         dialect = self.dialect(self.name)
         scratch = Path(tempfile.mkdtemp(prefix=f"swarm-{self.name}-"))
@@ -114,13 +138,14 @@ class CLIProvider:
             except OSError as exc:  # the run goes ahead without it, and the log says why
                 hookup = Hookup(note=f"swarm MCP server not added: {exc}")
             env.update(hookup.env)
-        extra = [*hookup.args, *launch.args]
+        extra = [*dialect.launch_args(request, list(launch.args), env), *hookup.args, *launch.args]
         argv = dialect.argv(self.config.binary, request, extra, scratch)
         with open_append(self.log_path, binary=True) as log:
             log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {argv[0]}\n".encode())
             if hookup.note:
                 log.write(f"[swarm-tui] {hookup.note}\n".encode())
             log.flush()
+            errors_from = log.tell()
             proc = await self._spawn(argv, self._workdir(request.workdir), log, env)
             self.running.add(proc)
             try:
@@ -140,6 +165,10 @@ class CLIProvider:
                 code = await proc.wait()
                 for event in dialect.finish(code, scratch):
                     yield event
+            except ProviderError:
+                if request.resume:
+                    lost += _lost_session(self.log_path, errors_from)
+                raise
             finally:
                 await self._stop(proc)
                 shutil.rmtree(scratch, ignore_errors=True)
@@ -179,6 +208,27 @@ class CLIProvider:
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
+
+
+_LOST = re.compile(
+    r"no conversation found|no saved session found|no rollout found|no previous sessions"
+    r" found|invalid session"
+    r" identifier|no session, task, or name matched",
+    re.IGNORECASE,
+)
+"""How Claude Code, Qwen Code, Codex, Gemini CLI and Copilot say a session to resume is not
+there (on stderr)."""
+
+
+def _lost_session(log_path: Path, start: int) -> list[str]:
+    try:
+        with log_path.open("rb") as f:
+            f.seek(start)
+            text = f.read(64 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    match = _LOST.search(text)
+    return [text[match.start() :].splitlines()[0][:200]] if match else []
 
 
 def _decode(line: bytes) -> dict[str, object] | None:

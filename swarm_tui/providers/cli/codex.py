@@ -5,11 +5,21 @@ Lines: ``thread.started`` {thread_id}; ``item.started|updated|completed`` {item:
 aggregated_output, exit_code}, ``mcp_tool_call`` {server, tool, arguments, result, error},
 ``file_change``...; ``turn.completed`` {usage: input_tokens (cache reads included),
 cached_input_tokens, output_tokens}; ``turn.failed`` / ``error`` {message}. No cost.
+
+A session is resumed with ``codex exec [options] resume <thread id> <prompt>``; its
+``turn.completed`` then counts the whole thread, so the totals the thread had before (the
+last ``token_count`` in its rollout file under ``$CODEX_HOME/sessions``, read only) are
+taken off. Codex retries a failed request itself, saying so in ``error`` lines
+(``Reconnecting... 1/5 (...)``): those are not failures, but one that quotes a 401/403 ends
+the run at once (final, like an HTTP provider's 401); ``turn.failed`` is classified by the
+status it quotes.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,22 +33,71 @@ from swarm_tui.providers.base import (
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import Dialect, backend_failure, prompt_text, status_in
 from swarm_tui.providers.cli.dialect import int_or_none as _n
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, codex_hookup
 
 __all__ = ["CodexDialect"]
 
 
+_TOTALS = ("input_tokens", "output_tokens", "cached_input_tokens")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+def thread_totals(codex_home: Path, thread_id: str) -> tuple[int, int, int] | None:
+    """A Codex thread's token totals so far (input, output, cached), from the last
+    ``token_count`` event of its rollout file; None when there is none to read."""
+    if not _ID.fullmatch(thread_id) or not (codex_home / "sessions").is_dir():
+        return None
+    found: tuple[int, int, int] | None = None
+    for path in (codex_home / "sessions").rglob(f"rollout-*{thread_id}.jsonl"):
+        try:
+            with path.open(encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    if '"token_count"' in line:
+                        found = _totals(line) or found
+        except OSError:
+            return None
+    return found
+
+
+def _totals(line: str) -> tuple[int, int, int] | None:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    payload = obj.get("payload") if isinstance(obj, dict) else None
+    info = payload.get("info") if isinstance(payload, dict) else None
+    total = info.get("total_token_usage") if isinstance(info, dict) else None
+    if not isinstance(total, dict):
+        return None
+    a, b, c = (_n(total.get(k)) or 0 for k in _TOTALS)
+    return a, b, c
+
+
 class CodexDialect(Dialect):
     kind = "codex"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self._before = (0, 0, 0)
+        """The resumed thread's totals before this run."""
+
+    def launch_args(
+        self, request: StreamRequest, args: list[str], env: Mapping[str, str]
+    ) -> list[str]:
+        if request.resume:
+            home = env.get("CODEX_HOME") or os.path.join(env.get("HOME") or "~", ".codex")
+            self._before = thread_totals(Path(home).expanduser(), request.resume) or (0, 0, 0)
+        return []
 
     def argv(
         self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
     ) -> list[str]:
+        resume = ["resume", request.resume] if request.resume else []
         return [
             binary, "exec", "--json", "--skip-git-repo-check",
-            *self.model_args("--model", request), *extra, prompt_text(request.messages),
+            *self.model_args("--model", request), *extra, *resume, prompt_text(request.messages),
         ]  # fmt: skip
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
@@ -55,16 +114,20 @@ class CodexDialect(Dialect):
         if kind == "turn.completed":
             usage = obj.get("usage")
             if isinstance(usage, dict):
-                self.usage = Usage(
-                    _n(usage.get("input_tokens")),
-                    _n(usage.get("output_tokens")),
-                    _n(usage.get("cached_input_tokens")),
-                )
+                now = [_n(usage.get(k)) for k in _TOTALS]
+                pairs = zip(now, self._before, strict=True)
+                run = [None if v is None else max(0, v - b) for v, b in pairs]
+                self.usage = Usage(run[0], run[1], run[2])
             self.finish_reason = "stop"
         elif kind in ("turn.failed", "error"):
             error = obj.get("error")
             message = error.get("message") if isinstance(error, dict) else obj.get("message")
-            self.failure = cli_error(self.name, f"the run failed: {message}")
+            text = str(message or "no reason given")
+            if kind == "error" and text.startswith("Reconnecting"):
+                if status_in(text) in (401, 403):  # the CLI would retry a refused key
+                    raise backend_failure(self.name, f"the backend refused the key: {text}")
+                return []
+            self.failure = backend_failure(self.name, f"the run failed: {text}")
         return []
 
     def _item(self, item: dict[str, object], completed: bool) -> list[StreamEvent]:

@@ -4,7 +4,8 @@ Lines are ``{"type", "data", ...}``: ``assistant.message_delta`` {deltaContent} 
 text, ``assistant.message`` repeats it whole (used only when no delta came), tool runs are
 ``tool.execution_start|complete``, ``session.error`` is a failure, and the last line is
 ``result`` {sessionId, exitCode, usage{premiumRequests}}. Tokens are not on stdout: they come
-from the ``--usage-output-file`` written at exit, with the premium-request cost.
+from the ``--usage-output-file`` written at exit, with the premium-request cost. A session
+is resumed with ``--resume=<session id>`` (the ``=``: the option's value is optional).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from swarm_tui.providers.base import (
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import Dialect, backend_failure, cli_error, prompt_text
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, copilot_hookup
 
 __all__ = ["CopilotDialect", "read_usage_file"]
@@ -72,7 +73,8 @@ class CopilotDialect(Dialect):
         return [
             binary, "-p", prompt_text(request.messages), "--output-format", "json",
             "--allow-all-tools", "--no-auto-update", "--usage-output-file",
-            str(scratch / USAGE_FILE), *self.model_args("--model", request), *extra,
+            str(scratch / USAGE_FILE), *self.model_args("--model", request),
+            *([f"--resume={request.resume}"] if request.resume else []), *extra,
         ]  # fmt: skip
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
@@ -105,9 +107,12 @@ class CopilotDialect(Dialect):
             detail = data.get("result") if ok else data.get("error")
             text = detail if isinstance(detail, str) else json.dumps(detail)
             return [ToolResult(str(data.get("toolCallId", "")), text, not ok)]
-        if kind == "session.error":
+        if kind == "session.error":  # {errorType, message, statusCode}: a 401 is final
             message = data.get("message") or data.get("errorType") or "session error"
-            self.failure = cli_error(self.name, f"session error: {message}")
+            status = data.get("statusCode")
+            if not isinstance(status, int) or isinstance(status, bool):
+                status = 401 if data.get("errorType") == "authentication" else None
+            self.failure = backend_failure(self.name, f"session error: {message}", status)
         if kind == "result":
             return self._result(obj)
         return []

@@ -7,6 +7,7 @@ Unknown event types are ignored: CLIs add new ones often.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,8 +20,12 @@ from swarm_tui.providers.base import (
     Usage,
 )
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer
+from swarm_tui.providers.errors import error_kind, is_retryable_status
 
-__all__ = ["Dialect", "cli_error", "int_or_none", "prompt_text"]
+__all__ = ["Dialect", "backend_failure", "cli_error", "int_or_none", "prompt_text", "status_in"]
+
+_FINAL = frozenset({"auth", "spend_limit", "not_found", "bad_request"})
+_STATUS = re.compile(r"(?<![\d.])([1-5]\d\d)(?![\d.])(?=[ :)\]]|$)")
 
 
 def prompt_text(messages: tuple[ChatMessage, ...]) -> str:
@@ -35,6 +40,28 @@ def cli_error(
     name: str, message: str, *, retryable: bool = True, kind: str = "cli"
 ) -> ProviderError:
     return ProviderError(f"{name}: {message}", retryable=retryable, kind=kind)
+
+
+def status_in(text: str) -> int | None:
+    """The first HTTP error status a CLI quoted in its message (``[API Error: 401 ...]``,
+    ``unexpected status 401 Unauthorized``), else None."""
+    for match in _STATUS.finditer(text):
+        status = int(match.group(1))
+        if status >= 400:
+            return status
+    return None
+
+
+def backend_failure(name: str, message: str, status: int | None = None) -> ProviderError:
+    """A failed run the CLI blamed on its backend, classified like an HTTP provider's error:
+    an authentication failure (401/403, a rejected key) is final, a 429 or 5xx may pass."""
+    status = status if status is not None else status_in(message)
+    kind = error_kind(status, message)
+    if status is None and kind == "server":  # nothing says what it was
+        kind = "cli"
+    retryable = is_retryable_status(status) if status is not None else kind not in _FINAL
+    err = ProviderError(f"{name}: {message}", retryable=retryable, status=status, kind=kind)
+    return err
 
 
 class Dialect:
@@ -55,6 +82,17 @@ class Dialect:
 
     def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
         raise NotImplementedError
+
+    def launch_args(
+        self, request: StreamRequest, args: list[str], env: Mapping[str, str]
+    ) -> list[str]:
+        """Arguments this CLI needs to run headless that the user's ``args`` do not give
+        (called once per run, before :meth:`argv`, with the CLI's environment)."""
+        return []
+
+    def problems(self, args: list[str], env: Mapping[str, str]) -> list[str]:
+        """Set-up this CLI lacks to run headless (reported by ``doctor``)."""
+        return []
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
         """How this CLI is given the swarm's MCP server for one run (see ``swarm_mcp``);

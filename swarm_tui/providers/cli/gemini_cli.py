@@ -3,7 +3,8 @@
 Lines: ``init`` {session_id, model}; ``message`` {role, content, delta}; ``tool_use``
 {tool_name, tool_id, parameters}; ``tool_result`` {tool_id, status, output|error}; ``error``
 {severity, message}; ``result`` {status, error?, stats{input_tokens, output_tokens, cached}}.
-No cost is reported: the price table prices the tokens.
+No cost is reported: the price table prices the tokens. A session is resumed with
+``--resume <session id>`` (sessions are kept per project directory).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from swarm_tui.providers.base import (
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import Dialect, backend_failure, prompt_text
 from swarm_tui.providers.cli.dialect import int_or_none as _n
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, gemini_hookup
 
@@ -33,9 +34,10 @@ class GeminiCLIDialect(Dialect):
     def argv(
         self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
     ) -> list[str]:
+        resume = ["--resume", request.resume] if request.resume else []
         return [
             binary, "-p", prompt_text(request.messages), "-o", "stream-json", "--skip-trust",
-            *self.model_args("-m", request), *extra,
+            *self.model_args("-m", request), *resume, *extra,
         ]  # fmt: skip
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
@@ -79,4 +81,5 @@ class GeminiCLIDialect(Dialect):
             return
         error = obj.get("error")
         message = error.get("message") if isinstance(error, dict) else error
-        self.failure = cli_error(self.name, f"the run failed: {message or obj.get('status')}")
+        why = f"the run failed: {message or obj.get('status')}"
+        self.failure = backend_failure(self.name, why)  # classified by the status it quotes

@@ -6,12 +6,18 @@ Each run of an agent CLI gets ``swarm-tui mcp-serve`` over stdio: this interpret
 (``submit_task``, ``wait_for_task``...). How each CLI is told, all per run, never by editing
 the user's own settings (``~/.claude``, ``~/.gemini``, ``~/.codex``...):
 
-- Claude Code: ``--mcp-config FILE --allowedTools mcp__swarm`` (its tools run unprompted);
+- Claude Code: ``--mcp-config FILE --allowedTools mcp__swarm`` (its tools run unprompted),
+  the server marked ``alwaysLoad`` (in ``-p`` mode Claude Code 2.1 does not otherwise wait
+  for a server that takes a second to start: its tools were simply missing);
 - Qwen Code: ``--mcp-config FILE`` (``{"mcpServers": ...}`` with the server trusted);
 - Copilot CLI: ``--additional-mcp-config @FILE`` (added to ``~/.copilot/mcp-config.json``);
 - Gemini CLI: ``GEMINI_CLI_HOME`` set to a per-run home whose ``.gemini/settings.json`` is
   the user's own plus the server, the rest of ``.gemini`` linked to the user's;
-- Codex: ``-c mcp_servers.swarm.command=...`` overrides (no file at all).
+- Codex: ``-c mcp_servers.swarm.command=...`` overrides (no file at all), with
+  ``required = true`` (Codex waits for the server, and fails the run if it cannot start,
+  rather than going on without its tools) and ``default_tools_approval_mode = "approve"``
+  (``codex exec`` never asks, so an unapproved call failed with "MCP tool call requires
+  approval, but approval policy is never").
 
 FILE lives in the run's scratch directory (private to the user), deleted when the run ends.
 The server entries carry no ``env``: nothing from the environment is written to disk, and no
@@ -46,6 +52,10 @@ SERVER_NAME = "swarm"
 CONFIG_FILE = "swarm-mcp.json"
 GEMINI_HOME_ENV = "GEMINI_CLI_HOME"
 """The directory Gemini CLI keeps ``.gemini`` in (default: the home directory)."""
+GEMINI_KEPT = ("tmp", "history")
+"""What Gemini CLI writes in ``.gemini`` during a run (``tmp/<project>/chats`` holds the
+sessions ``--resume`` reads): created in the user's own ``.gemini`` when missing, so the
+per-run home links to them and a session outlives its run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +104,8 @@ def _write(scratch: Path, data: dict[str, Any], name: str = CONFIG_FILE) -> Path
 
 
 def claude_hookup(server: SwarmServer, scratch: Path) -> Hookup:
-    path = _write(scratch, {"mcpServers": {SERVER_NAME: server.stdio(type="stdio")}})
+    entry = server.stdio(type="stdio", alwaysLoad=True)
+    path = _write(scratch, {"mcpServers": {SERVER_NAME: entry}})
     return Hookup(("--mcp-config", str(path), "--allowedTools", f"mcp__{SERVER_NAME}"))
 
 
@@ -113,7 +124,11 @@ def codex_hookup(server: SwarmServer) -> Hookup:
     # Each value is TOML; a JSON string or array of strings is valid TOML.
     prefix = f"mcp_servers.{SERVER_NAME}"
     pairs = [("command", json.dumps(server.command)), ("args", json.dumps(list(server.args)))]
-    pairs.append(("startup_timeout_sec", "30"))
+    pairs += [
+        ("startup_timeout_sec", "30"),
+        ("required", "true"),
+        ("default_tools_approval_mode", '"approve"'),
+    ]
     args: list[str] = []
     for key, value in pairs:
         args += ["-c", f"{prefix}.{key}={value}"]
@@ -124,8 +139,10 @@ def gemini_hookup(server: SwarmServer, scratch: Path, env: Mapping[str, str]) ->
     """A per-run Gemini home: ``GEMINI_CLI_HOME`` points at ``scratch/gemini-home``, whose
     ``.gemini/settings.json`` is the user's own plus the server (trusted), and whose other
     entries are links to the user's ``.gemini`` (logins, trusted folders, history stay
-    theirs). Gemini CLI accepts a system settings file only when root owns it and its
-    directories, so that route is closed to a per-run file."""
+    theirs; its ``tmp`` and ``history`` directories are made first when missing, or a
+    first run's sessions would be written in the per-run home and lost with it). Gemini CLI
+    accepts a system settings file only when root owns it and its directories, so that route
+    is closed to a per-run file."""
     real_home = env.get(GEMINI_HOME_ENV) or env.get("HOME") or str(Path.home())
     real = Path(real_home).expanduser() / ".gemini"
     settings_path = real / "settings.json"
@@ -141,6 +158,8 @@ def gemini_hookup(server: SwarmServer, scratch: Path, env: Mapping[str, str]) ->
     home = scratch / "gemini-home"
     overlay = home / ".gemini"
     overlay.mkdir(parents=True)
+    for kept in GEMINI_KEPT:  # made where Gemini CLI itself would make them, so they last
+        (real / kept).mkdir(mode=0o700, parents=True, exist_ok=True)
     if real.is_dir():
         for entry in real.iterdir():
             if entry.name != "settings.json":

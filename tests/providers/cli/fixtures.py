@@ -217,3 +217,142 @@ def lines(events: list[dict[str, object]], *, noise: bool = True) -> str:
         out.insert(3, NOISE[2])
         out.insert(len(out) - 1, NOISE[3])
     return "\n".join(out) + "\n"
+
+
+# Seen from Claude Code 2.1.197 against a loopback server answering 401 (CLAUDE_CODE_MAX_RETRIES=0).
+CLAUDE_AUTH_FAILED = [
+    CLAUDE[0],
+    {
+        "type": "assistant",
+        "message": {
+            "id": "2606e3c9",
+            "model": "<synthetic>",
+            "role": "assistant",
+            "stop_reason": "stop_sequence",
+            "type": "message",
+            "usage": {"input_tokens": 0, "output_tokens": 0},
+            "content": [{"type": "text", "text": "Invalid API key · Fix external API key"}],
+        },
+        "session_id": "sess-claude-1",
+        "error": "authentication_failed",
+    },
+    {
+        "type": "result",
+        "subtype": "success",
+        "is_error": True,
+        "api_error_status": 401,
+        "num_turns": 1,
+        "result": "Invalid API key · Fix external API key",
+        "stop_reason": "stop_sequence",
+        "session_id": "sess-claude-1",
+        "total_cost_usd": 0,
+        "usage": {"input_tokens": 0, "output_tokens": 0},
+    },
+]
+
+# Claude Code retries a 401 ten times (minutes of back-off) and says so on each retry.
+CLAUDE_RETRYING_401 = [
+    CLAUDE[0],
+    {
+        "type": "system",
+        "subtype": "api_retry",
+        "attempt": 1,
+        "max_retries": 10,
+        "retry_delay_ms": 559.4,
+        "error_status": 401,
+        "error": "authentication_failed",
+        "session_id": "sess-claude-1",
+    },
+]
+
+# Qwen Code 0.15.10 with no auth type chosen (exit code 0).
+QWEN_NO_AUTH_TYPE = [
+    {
+        "type": "result",
+        "subtype": "error_during_execution",
+        "session_id": "q-2",
+        "is_error": True,
+        "duration_ms": 0,
+        "num_turns": 0,
+        "usage": {"input_tokens": 0, "output_tokens": 0},
+        "permission_denials": [],
+        "error": {
+            "message": "No auth type is selected. Please configure an auth type (e.g. via"
+            " settings or `--auth-type`) before running in non-interactive mode."
+        },
+    }
+]
+
+QWEN_401 = [
+    QWEN_OK[0],
+    {**QWEN_API_ERROR[1], "result": "[API Error: 401 Incorrect API key provided]"},
+]
+
+# Codex 0.171 retries a failed request and says so in top-level error lines.
+CODEX_RECONNECTED = [
+    CODEX[0],
+    {"type": "turn.started"},
+    {
+        "type": "error",
+        "message": "Reconnecting... 1/5 (unexpected status 500 Internal Server"
+        " Error: boom, url: http://127.0.0.1:4000/v1/responses)",
+    },
+    CODEX[-2],
+    CODEX[-1],
+]
+
+CODEX_RECONNECTING_401 = [
+    CODEX[0],
+    {"type": "turn.started"},
+    {
+        "type": "error",
+        "message": "Reconnecting... 1/5 (unexpected status 401 Unauthorized:"
+        " Incorrect API key provided, url: http://127.0.0.1:4000/v1/responses)",
+    },
+]
+
+CODEX_FAILED_401 = [
+    CODEX[0],
+    {
+        "type": "turn.failed",
+        "error": {
+            "message": "unexpected status 401 Unauthorized: Incorrect API key provided,"
+            " url: http://127.0.0.1:4000/v1/responses"
+        },
+    },
+]
+
+GEMINI_OK = [
+    {"type": "init", "session_id": "g-1", "model": "m"},
+    {"type": "message", "role": "assistant", "content": "ok", "delta": True},
+    {"type": "result", "status": "success", "stats": {"input_tokens": 1, "output_tokens": 1}},
+]
+
+COPILOT_OK = [
+    {"type": "assistant.message", "data": {"messageId": "m", "content": "ok"}},
+    {"type": "result", "sessionId": "c-1", "exitCode": 0},
+]
+
+# Copilot CLI 1.0.102 (bring-your-own-model) whose provider answered 401.
+COPILOT_AUTH_FAILED = [
+    {
+        "type": "session.error",
+        "data": {
+            "errorType": "authentication",
+            "message": "Authentication failed with provider at http://127.0.0.1:4000/v1"
+            " (HTTP 401).\n  Check your COPILOT_PROVIDER_API_KEY.",
+            "statusCode": 401,
+        },
+    },
+    {"type": "result", "sessionId": "c-2", "exitCode": 1, "usage": {"premiumRequests": 0}},
+]
+
+GEMINI_QUOTA = [
+    GEMINI_OK[0],
+    {
+        "type": "result",
+        "status": "error",
+        "error": {"type": "Error", "message": "[API Error: 429 Resource exhausted]"},
+        "stats": {"input_tokens": 0, "output_tokens": 0},
+    },
+]

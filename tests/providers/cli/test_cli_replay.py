@@ -29,7 +29,9 @@ from swarm_tui.providers.base import (
 from swarm_tui.providers.cli.base import CLIProvider
 from swarm_tui.providers.cli.claude import ClaudeDialect, QwenDialect
 from swarm_tui.providers.cli.codex import CodexDialect
+from swarm_tui.providers.cli.copilot import CopilotDialect
 from swarm_tui.providers.cli.dialect import Dialect
+from swarm_tui.providers.cli.gemini_cli import GeminiCLIDialect
 from swarm_tui.providers.pricing import price
 from tests.providers.cli import fixtures
 
@@ -238,3 +240,164 @@ async def test_silent_cli_is_killed_after_the_idle_timeout(
     assert info.value.retryable
     pid = json.loads(stage.record.read_text())["pid"]
     assert not _alive(pid)
+
+
+# ------------------------------------------------------------------ failures read right
+async def test_claude_error_result_with_subtype_success_says_why_and_is_final(
+    stage: Stage,
+) -> None:
+    lines = fixtures.lines(fixtures.CLAUDE_AUTH_FAILED)
+    provider = stage.provider("claude-code", ClaudeDialect, lines)
+    got: list[StreamEvent] = []
+    with pytest.raises(ProviderError) as info:
+        async for event in provider.stream(REQUEST):
+            got.append(event)
+    assert str(info.value) == "agent: the run failed: Invalid API key · Fix external API key"
+    assert info.value.kind == "auth" and info.value.status == 401
+    assert not info.value.retryable
+    assert not any(isinstance(e, TextDelta) for e in got)  # the error is not the answer
+
+
+async def test_claude_retrying_a_refused_key_is_stopped_at_once(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPLAY_HANG", "1")  # the CLI would go on retrying for minutes
+    lines = fixtures.lines(fixtures.CLAUDE_RETRYING_401, noise=False)
+    provider = stage.provider(
+        "claude-code", ClaudeDialect, lines, idle_timeout_seconds=60, kill_grace_seconds=0.5
+    )
+    with pytest.raises(ProviderError) as info:
+        await run(provider)
+    assert info.value.kind == "auth" and not info.value.retryable, info.value
+    assert "refused the key (authentication_failed)" in str(info.value)
+    assert not _alive(json.loads(stage.record.read_text())["pid"])
+
+
+async def test_qwen_set_up_error_keeps_its_reason_and_is_final(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    lines = fixtures.lines(fixtures.QWEN_NO_AUTH_TYPE)
+    provider = stage.provider("qwen-code", QwenDialect, lines)
+    with pytest.raises(ProviderError) as info:
+        await run(provider)
+    message = str(info.value)
+    assert "No auth type is selected" in message and "--auth-type" in message
+    assert "error_during_execution): error_during_execution" not in message
+    assert info.value.kind == "auth" and not info.value.retryable
+
+
+async def test_qwen_401_in_a_success_result_is_final(stage: Stage) -> None:
+    provider = stage.provider("qwen-code", QwenDialect, fixtures.lines(fixtures.QWEN_401))
+    with pytest.raises(ProviderError) as info:
+        await run(provider)
+    assert info.value.kind == "auth" and info.value.status == 401
+    assert not info.value.retryable
+
+
+async def test_qwen_gets_an_auth_type_when_an_openai_key_is_given(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    key = {"OPENAI_API_KEY": "sk-test", "HOME": str(stage.tmp)}
+    lines = fixtures.lines(fixtures.QWEN_OK)
+    provider = stage.provider("qwen-code", QwenDialect, lines, env=key)
+    assert await provider.check() == []
+    await run(provider)
+    assert stage.argv()[-2:] == ["--auth-type", "openai"]
+    # the user's own choice wins: in cli.args...
+    chosen = ["--auth-type", "qwen-oauth"]
+    provider = stage.provider("qwen-code", QwenDialect, lines, env=key, args=chosen)
+    await run(provider)
+    assert stage.argv().count("--auth-type") == 1 and stage.argv()[-1] == "qwen-oauth"
+    # ...or in its settings
+    settings = stage.tmp / ".qwen" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text(json.dumps({"security": {"auth": {"selectedType": "qwen-oauth"}}}))
+    provider = stage.provider("qwen-code", QwenDialect, lines, env=key)
+    await run(provider)
+    assert "--auth-type" not in stage.argv()
+
+
+async def test_doctor_names_a_qwen_without_an_auth_type(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    env = {"HOME": str(stage.tmp)}
+    provider = stage.provider("qwen-code", QwenDialect, "", env=env)
+    [problem] = await provider.check()
+    assert "no auth type" in problem and "OPENAI_API_KEY" in problem and "--auth-type" in problem
+    provider = stage.provider("qwen-code", QwenDialect, "", env=env, args=["--auth-type=openai"])
+    assert await provider.check() == []
+
+
+async def test_codex_reconnecting_is_not_a_failure(stage: Stage) -> None:
+    lines = fixtures.lines(fixtures.CODEX_RECONNECTED)
+    got = await run(stage.provider("codex", CodexDialect, lines))
+    assert got[-3:] == [TextDelta("Updated a.py."), Usage(1200, 80, 1000), Done("stop")]
+
+
+async def test_codex_retrying_a_refused_key_is_stopped_at_once(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPLAY_HANG", "1")
+    lines = fixtures.lines(fixtures.CODEX_RECONNECTING_401, noise=False)
+    provider = stage.provider(
+        "codex", CodexDialect, lines, idle_timeout_seconds=60, kill_grace_seconds=0.5
+    )
+    with pytest.raises(ProviderError) as info:
+        await run(provider)
+    assert info.value.kind == "auth" and info.value.status == 401, info.value
+    assert not info.value.retryable
+
+
+async def test_codex_turn_failed_with_401_is_final(stage: Stage) -> None:
+    provider = stage.provider("codex", CodexDialect, fixtures.lines(fixtures.CODEX_FAILED_401))
+    with pytest.raises(ProviderError, match="401 Unauthorized") as info:
+        await run(provider)
+    assert info.value.kind == "auth" and not info.value.retryable
+
+
+# ------------------------------------------------------------------ resume
+@pytest.mark.parametrize(
+    ("kind", "dialect", "stdout", "expected"),
+    [
+        ("gemini-cli", GeminiCLIDialect, fixtures.GEMINI_OK, ["--resume", "sess-9"]),
+        ("copilot", CopilotDialect, fixtures.COPILOT_OK, ["--resume=sess-9"]),
+        ("codex", CodexDialect, fixtures.CODEX, ["resume", "sess-9"]),
+    ],
+)
+async def test_every_cli_that_can_resumes_its_session(
+    stage: Stage,
+    kind: str,
+    dialect: type[Dialect],
+    stdout: list[dict[str, object]],
+    expected: list[str],
+) -> None:
+    provider = stage.provider(kind, dialect, fixtures.lines(stdout), args=["--flag"])
+    await run(provider, StreamRequest("default", REQUEST.messages, 10, resume="sess-9"))
+    argv = stage.argv()
+    at = next(i for i in range(len(argv)) if argv[i : i + len(expected)] == expected)
+    if kind == "codex":  # codex exec [options] resume <id> <prompt>
+        assert argv[at:] == ["resume", "sess-9", "Be careful.\n\nList files."]
+        assert argv.index("--flag") < at
+    else:
+        assert argv.index("--flag") > at
+    await run(provider, StreamRequest("default", REQUEST.messages, 10))
+    assert "sess-9" not in stage.argv()
+
+
+async def test_copilot_authentication_error_is_final(stage: Stage) -> None:
+    lines = fixtures.lines(fixtures.COPILOT_AUTH_FAILED)
+    provider = stage.provider("copilot", CopilotDialect, lines)
+    with pytest.raises(ProviderError, match="Authentication failed") as info:
+        await run(provider)
+    assert info.value.kind == "auth" and info.value.status == 401
+    assert not info.value.retryable
+
+
+async def test_gemini_cli_failure_is_classified_by_the_status_it_quotes(stage: Stage) -> None:
+    provider = stage.provider("gemini-cli", GeminiCLIDialect, fixtures.lines(fixtures.GEMINI_QUOTA))
+    with pytest.raises(ProviderError, match="429 Resource exhausted") as info:
+        await run(provider)
+    assert info.value.kind == "rate_limit" and info.value.retryable

@@ -72,14 +72,16 @@ async def test_claude_code_gets_an_mcp_config_file_and_the_servers_tools(stage: 
         "-p", PROMPT, "--output-format", "stream-json", "--verbose", "--model", "sonnet",
         "--mcp-config", config, "--allowedTools", "mcp__swarm", "--max-turns", "3",
     ]  # fmt: skip
+    # alwaysLoad: in -p mode Claude Code does not otherwise wait for the server's tools
     assert json.loads(record["files"][config]) == {
-        "mcpServers": {"swarm": {"type": "stdio", **ENTRY}}
+        "mcpServers": {"swarm": {"type": "stdio", "alwaysLoad": True, **ENTRY}}
     }
     assert not Path(config).exists()  # the run's scratch directory is gone
     assert added_env(record) == {}
 
 
 async def test_qwen_code_gets_a_trusted_server_in_an_mcp_config_file(stage: Stage) -> None:
+    stage.monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # else --auth-type openai
     record = await launch(stage, "qwen-code", QwenDialect, fixtures.QWEN_OK)
     argv = record["argv"]
     config = argv[-1]
@@ -113,13 +115,20 @@ async def test_codex_gets_config_overrides_that_parse_as_toml(stage: Stage) -> N
     assert argv[:5] == ["exec", "--json", "--skip-git-repo-check", "--model", "sonnet"]
     assert argv[-1] == PROMPT
     overrides = argv[5:-1]
-    assert overrides[::2] == ["-c", "-c", "-c"]
+    assert overrides[::2] == ["-c"] * 5
     swarm: dict[str, Any] = {}
     for item in overrides[1::2]:
         parsed = tomllib.loads(item)  # codex reads each key=value as TOML
         assert list(parsed) == ["mcp_servers"] and list(parsed["mcp_servers"]) == ["swarm"]
         swarm.update(parsed["mcp_servers"]["swarm"])
-    assert swarm == {**ENTRY, "startup_timeout_sec": 30}
+    # required: Codex waits for the server (else its tools are missing); "approve": codex
+    # exec never asks, so an unapproved call fails ("approval policy is never")
+    assert swarm == {
+        **ENTRY,
+        "startup_timeout_sec": 30,
+        "required": True,
+        "default_tools_approval_mode": "approve",
+    }
     assert added_env(record) == {}
 
 
