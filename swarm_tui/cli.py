@@ -150,6 +150,7 @@ def _tasks_option(args: argparse.Namespace, command: str) -> None:
     others (it used to be dropped without a word)."""
     top, own = args.top_tasks, getattr(args, "tasks", None)
     if top is None:
+        args.tasks = own  # the control room has no --tasks of its own: None
         return
     if command not in SUBMITTING:
         raise ConfigError(

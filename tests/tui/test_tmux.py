@@ -204,11 +204,12 @@ def panels(screen: str) -> dict[int, list[str]]:
 
 
 def laid_out(screen: str, width: int, height: int) -> bool:
-    """The room is drawn at this size: as many lines, and the footer's palette hint ends at
-    the last column."""
+    """The room is drawn at this size: as many lines, and the footer's palette hint pinned to
+    its right edge (the last key keeps its one-cell margin)."""
     lines = screen.splitlines()
     return len(lines) == height and any(
-        line.rstrip().endswith("^p palette") and len(line.rstrip()) == width for line in lines
+        line.rstrip().endswith("^p palette") and width - 1 <= len(line.rstrip()) <= width
+        for line in lines
     )
 
 

@@ -50,7 +50,7 @@ mix = {{ "qwen/m" = 1.0 }}
     bad = _doctor(config, tmp_path / "l.db")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     [line] = [x for x in bad.stdout.splitlines() if "Qwen Code has no auth type" in x]
-    assert line.startswith("[!!] qwen: ") and "--auth-type" in line, bad.stdout
+    assert line.startswith("[!!] qwen (qwen-code): ") and "--auth-type" in line, bad.stdout
     ok = _doctor(config, tmp_path / "l.db", OPENAI_API_KEY="sk-from-the-environment")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "no auth type" not in ok.stdout and "sk-from-the-environment" not in ok.stdout
