@@ -57,7 +57,7 @@ async def connect(
             return conn
         if check and identity is Identity.LEDGER:
             await _quick_check(conn, path)
-        await conn.execute("PRAGMA journal_mode = WAL")
+        await _use_wal(conn)
         # FULL: a state change reported done survives power loss too (group commit pays for it).
         await conn.execute("PRAGMA synchronous = FULL")
         await conn.execute("PRAGMA foreign_keys = ON")
@@ -69,6 +69,22 @@ async def connect(
         await conn.close()
         raise
     return conn
+
+
+async def _use_wal(conn: aiosqlite.Connection, within: float = 10.0) -> None:
+    """Switch to WAL. The switch needs the file to itself and SQLite answers "database is
+    locked" at once, without its busy handler, while another process (one opening the same
+    new ledger) reads it: try again for up to ``within`` seconds, as the busy timeout would."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(0.01)
 
 
 def _cannot_open(path: Path, exc: sqlite3.Error) -> str:
