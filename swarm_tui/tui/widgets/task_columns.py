@@ -5,11 +5,14 @@ Pure functions over :class:`TaskRow`, kept apart from the widget so the table st
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from rich.text import Text
 
 from swarm_tui.core.models import Task, TaskState
 from swarm_tui.core.task_row import TaskRow
+from swarm_tui.tui.messages import StreamInfo
 
 __all__ = [
     "COLUMNS",
@@ -113,3 +116,50 @@ def matches(task: TaskRow, words: list[str]) -> bool:
     ).lower()  # fmt: skip
     ids = {str(task.id), f"#{task.id}"}
     return all(word in ids or word in haystack for word in words)
+
+
+def header_label(column: str, sorted_by: str) -> Text:
+    """A header; the sorted column's is marked (``s`` cycles the sort)."""
+    if column == sorted_by:
+        return Text.assemble(column, (" ▼", "bold"))
+    return Text(column)
+
+
+def row_cells(
+    task: TaskRow, colour: str, tokens: str, elapsed: str, *, compact: bool
+) -> list[str | Text]:
+    """One queue row's cells (compact: no role nor elapsed); ``colour`` is the state's."""
+    shown_state = "held" if task.held and task.state == TaskState.PAUSED else task.state.value
+    state = Text(shown_state, style=f"bold {colour}".strip())
+    # Text, not str: a cell string is read as markup ("[hold] x" would lose its brackets),
+    # and a cut cell ends in an ellipsis.
+    title = Text(task.title, no_wrap=True, overflow="ellipsis", end="")
+    model = Text(model_text(task, compact=compact), no_wrap=True, overflow="ellipsis", end="")
+    cost = f"{task.cost_usd:.4f}"
+    if compact:
+        return [str(task.id), title, state, model, str(task.priority), tokens, cost]
+    return [
+        str(task.id), title, task.role, state, model, str(task.priority), elapsed, tokens, cost,
+    ]  # fmt: skip
+
+
+def more_text(queued: int, finished: int, *, loading: bool) -> Text:
+    """The first line's words for the rows not listed (``enter`` lists more)."""
+    parts = [f"{queued:,} queued"] if queued else []
+    parts += [f"{finished:,} older finished"] if finished else []
+    what = "loading…" if loading else "enter lists more"
+    return Text(f"{' + '.join(parts)} not listed ({what})", style="italic")
+
+
+def note_streamed(streamed: dict[int, dict[int, int]], infos: Iterable[StreamInfo]) -> None:
+    """Output tokens the streams counted, by task and attempt: a running task's row counts
+    them (refreshed by the table's tick), and so does a task whose stopped attempt reported no
+    usage; once the ledger's totals hold them, they are dropped."""
+    for info in infos:
+        counts = streamed.setdefault(info.task_id, {})
+        if info.counted:
+            counts[info.attempt_id] = info.tokens
+        else:
+            counts.pop(info.attempt_id, None)
+        if not counts:
+            del streamed[info.task_id]

@@ -1,12 +1,8 @@
 """The task queue pane: every task with its state, agent and model, priority, elapsed time,
-tokens and cost; live-updated row by row, sortable and filterable.
-
-It lists the tasks in hand (running, paused, voting), the first queued ones in dispatch order
-(``QUEUED_ROWS``) and the newest finished ones (``FINISHED_ROWS``); a first line says how many
-queued and older finished tasks are not listed, and Enter (or a click) on it asks for the next
-page of them (:class:`TaskTable.MoreWanted`: the queue first, then history). Rows are slim
-(:class:`TaskRow`: no prompt or result), and finished rows beyond the limit are dropped oldest
-first, so a night of work does not grow the control room's memory."""
+tokens and cost; live-updated row by row, sortable and filterable. It lists the tasks in hand,
+the first queued (``QUEUED_ROWS``) and the newest finished (``FINISHED_ROWS``); a first line
+counts the rest, and Enter on it asks for the next page (:class:`TaskTable.MoreWanted`). Rows
+are slim (:class:`TaskRow`) and finished rows past the limit are dropped oldest first."""
 
 from __future__ import annotations
 
@@ -31,8 +27,11 @@ from swarm_tui.tui.widgets.task_columns import (
     COMPACT,
     SORTS,
     elapsed_text,
+    header_label,
     matches,
-    model_text,
+    more_text,
+    note_streamed,
+    row_cells,
     tokens_text,
 )
 from swarm_tui.tui.widgets.task_widths import fit_columns
@@ -199,19 +198,24 @@ class TaskTable(DataTable[str | Text]):
                 if selected is not None:  # the rows below moved up: the cursor follows
                     self.move_cursor(row=self.get_row_index(str(selected.id)))
         elif MORE in self.rows:
-            self._set_cell(MORE, "title", self._more_text(hidden))
+            self._set_cell(
+                MORE,
+                "title",
+                self._more_text(),
+            )
         elif self.columns:
             self.add_row(*self._more_cells(hidden), key=MORE)
             self._sort()
 
-    def _more_text(self, hidden: int) -> Text:
-        parts = [f"{self.hidden_queued:,} queued"] if self.hidden_queued else []
-        parts += [f"{self.hidden_finished:,} older finished"] if self.hidden_finished else []
-        what = "loading…" if self.loading else "enter lists more"
-        return Text(f"{' + '.join(parts)} not listed ({what})", style="italic")
+    def _more_text(self) -> Text:
+        return more_text(self.hidden_queued, self.hidden_finished, loading=self.loading)
 
     def _more_cells(self, hidden: int) -> list[str | Text]:
-        return ["…", self._more_text(hidden), *[""] * (len(self._columns()) - 2)]
+        return [
+            "…",
+            self._more_text(),
+            *[""] * (len(self._columns()) - 2),
+        ]
 
     def upsert(self, tasks: Iterable[Task | TaskRow]) -> None:
         changed_order = False
@@ -241,16 +245,8 @@ class TaskTable(DataTable[str | Text]):
             self._sort()
 
     def note_streams(self, infos: Iterable[StreamInfo]) -> None:
-        """Output tokens the streams counted: a running task's row counts them (refreshed
-        by :meth:`tick`), and so does a task whose stopped attempt reported no usage."""
-        for info in infos:
-            counts = self.streamed.setdefault(info.task_id, {})
-            if info.counted:
-                counts[info.attempt_id] = info.tokens
-            else:  # the ledger's totals hold it now
-                counts.pop(info.attempt_id, None)
-            if not counts:
-                del self.streamed[info.task_id]
+        """Output tokens the streams counted (see :func:`note_streamed`)."""
+        note_streamed(self.streamed, infos)
 
     def tick(self) -> None:
         """Refresh elapsed times and tokens of running tasks (once a second)."""
@@ -304,15 +300,9 @@ class TaskTable(DataTable[str | Text]):
     def _columns(self) -> tuple[str, ...]:
         return COMPACT if self.compact else COLUMNS
 
-    def _label(self, column: str) -> Text:
-        """A header; the sorted column's is marked (``s`` cycles the sort)."""
-        if column == SORTS[self.sort_index].column:
-            return Text.assemble(column, (" ▼", "bold"))
-        return Text(column)
-
     def _label_columns(self) -> None:
         for key, column in self.columns.items():
-            column.label = self._label(str(key.value))
+            column.label = header_label(str(key.value), SORTS[self.sort_index].column)
             column.content_width = max(column.content_width, column.label.cell_len)
         self._require_update_dimensions = True
         self._clear_caches()
@@ -325,21 +315,8 @@ class TaskTable(DataTable[str | Text]):
 
     def _cells(self, task: TaskRow) -> list[str | Text]:
         colour = self.app.theme_variables.get(f"state-{task.state.value.replace('_', '-')}", "")
-        shown_state = "held" if task.held and task.state == TaskState.PAUSED else task.state.value
-        state = Text(shown_state, style=f"bold {colour}".strip())
-        # Text, not str: a cell string is read as markup ("[hold] x" would lose its brackets),
-        # and a cut cell ends in an ellipsis.
-        title = Text(task.title, no_wrap=True, overflow="ellipsis", end="")
-        shown = model_text(task, compact=self.compact)
-        model = Text(shown, no_wrap=True, overflow="ellipsis", end="")
-        tokens = self._tokens(task)
-        cost = f"{task.cost_usd:.4f}"
-        if self.compact:
-            return [str(task.id), title, state, model, str(task.priority), tokens, cost]
-        return [
-            str(task.id), title, task.role, state, model, str(task.priority),
-            elapsed_text(task, self.clock()), tokens, cost,
-        ]  # fmt: skip
+        elapsed = "" if self.compact else elapsed_text(task, self.clock())
+        return row_cells(task, colour, self._tokens(task), elapsed, compact=self.compact)
 
     def _tokens(self, task: TaskRow) -> str:
         streamed = self.streamed.get(task.id)
@@ -350,7 +327,7 @@ class TaskTable(DataTable[str | Text]):
         selected = self.selected_task
         self.clear(columns=True)
         for name in self._columns():
-            self.add_column(self._label(name), key=name)
+            self.add_column(header_label(name, SORTS[self.sort_index].column), key=name)
         self._fill(selected)
 
     def _fill(self, selected: TaskRow | None) -> None:
