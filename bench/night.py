@@ -45,8 +45,8 @@ from swarm_tui.config import (
     Settings,
 )
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.models import TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.base import (
     Done,
     ProviderError,

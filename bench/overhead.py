@@ -59,8 +59,8 @@ from swarm_tui.config import (
     ProviderConfig,
     Settings,
 )
-from swarm_tui.core.events import StreamChunk, TaskChanged
-from swarm_tui.core.models import TaskSpec, TaskState
+from swarm_tui.domain.events import StreamChunk, TaskChanged
+from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.runtime import open_orchestrator
 
 HERE = Path(__file__).resolve().parent

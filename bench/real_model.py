@@ -40,9 +40,9 @@ from swarm_tui.config import (
     Settings,
 )
 from swarm_tui.core.bus import Subscription
-from swarm_tui.core.events import StreamChunk, TaskChanged
-from swarm_tui.core.models import TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.events import StreamChunk, TaskChanged
+from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.local import LocalModelServer, LocalProvider
 from swarm_tui.store.ledger import Ledger
 

@@ -46,8 +46,8 @@ from swarm_tui.config import (
     ProviderConfig,
     Settings,
 )
-from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import StreamEvent, StreamRequest
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.app import make_app

@@ -43,8 +43,8 @@ from swarm_tui.config import (
     ProviderConfig,
     Settings,
 )
-from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import Done, StreamEvent, StreamRequest, TextDelta, Usage
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.app import SwarmApp, make_app

@@ -22,7 +22,7 @@ from swarm_tui.config import (
     load_settings,
     user_config_path,
 )
-from swarm_tui.config_errors import find_key_line, looks_like_secret
+from swarm_tui.config.errors import find_key_line, looks_like_secret
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config.toml.example"
 

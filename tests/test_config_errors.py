@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from swarm_tui import config
 from swarm_tui.config import ConfigError, Settings, default_settings, load_settings
-from swarm_tui.config_errors import find_key_line, looks_like_secret, redact_secrets
+from swarm_tui.config.errors import find_key_line, looks_like_secret, redact_secrets
 
 BASE = """\
 [providers.ollama]

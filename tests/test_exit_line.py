@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from swarm_tui import headless
+from swarm_tui.cli import headless
 from swarm_tui.config import Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.store.records import Totals

@@ -8,11 +8,11 @@ import sys
 
 import swarm_tui
 
-HEADLESS = ("core", "store", "providers", "mcp", "hw")
+HEADLESS = ("domain", "config", "core", "store", "providers", "mcp", "hw")
 
 
 def headless_modules() -> list[str]:
-    names = ["swarm_tui.config", "swarm_tui.config_errors", "swarm_tui.runtime"]
+    names = ["swarm_tui.runtime"]
     for info in pkgutil.walk_packages(swarm_tui.__path__, "swarm_tui."):
         if info.name.split(".")[1] in HEADLESS:
             names.append(info.name)

@@ -9,9 +9,9 @@ import csv
 import io
 import json
 
-from swarm_tui.core.models import AttemptState, TaskSpec
+from swarm_tui.core.report import build_report, render
+from swarm_tui.domain.models import AttemptState, TaskSpec
 from swarm_tui.providers.base import ProviderError, StreamRequest
-from swarm_tui.report import build_report, render
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import OrchFactory, make_settings
 from tests.fakes import FakeProvider, Script

@@ -3,7 +3,7 @@ it in the run's labels (or says which letter is which)."""
 
 from __future__ import annotations
 
-from swarm_tui.vote_cli import in_labels
+from swarm_tui.cli.vote import in_labels
 
 
 def test_named_candidates_and_rankings_are_put_in_the_runs_labels() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from swarm_tui.config.agents import AgentConfig
 from swarm_tui.config.consensus import ConsensusSettings
+from swarm_tui.config.errors import ConfigError
 from swarm_tui.config.loading import find_config, load_settings, user_config_path
 from swarm_tui.config.mcp import MCPConfig, MCPServerConfig, ToolPolicy
 from swarm_tui.config.models import ModelConfig
@@ -32,7 +33,6 @@ from swarm_tui.config.settings import (
     UIConfig,
     default_settings,
 )
-from swarm_tui.config_errors import ConfigError
 
 __all__ = [
     "CLI_KINDS",

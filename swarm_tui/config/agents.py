@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from swarm_tui.config.base import Strict
-from swarm_tui.config_errors import Loc, config_problems
+from swarm_tui.config.errors import Loc, config_problems
 
 __all__ = ["AgentConfig"]
 

@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
-from swarm_tui.config_errors import looks_like_secret
+from swarm_tui.config.errors import looks_like_secret
 
 __all__ = ["ENV_NAME", "NAME", "Strict", "check_env_name"]
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from swarm_tui.config.base import Strict
-from swarm_tui.config_errors import Loc, config_problems
+from swarm_tui.config.errors import Loc, config_problems
 
 __all__ = ["ConsensusSettings"]
 

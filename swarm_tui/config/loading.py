@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from swarm_tui.config.errors import ConfigError, format_validation_error, redact_secrets
 from swarm_tui.config.settings import Settings, default_settings
-from swarm_tui.config_errors import ConfigError, format_validation_error, redact_secrets
 
 __all__ = ["find_config", "load_settings", "user_config_path"]
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from swarm_tui.config.base import ENV_NAME, NAME, Strict, check_env_name
-from swarm_tui.config_errors import config_problem, looks_like_secret
+from swarm_tui.config.errors import config_problem, looks_like_secret
 
 __all__ = ["MCPConfig", "MCPServerConfig", "ToolPolicy"]
 

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from swarm_tui.config.base import Strict, check_env_name
+from swarm_tui.config.errors import config_problem, looks_like_secret
 from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.prices import PAID_KINDS, default_price
-from swarm_tui.config_errors import config_problem, looks_like_secret
 
 __all__ = [
     "CLI_KINDS",

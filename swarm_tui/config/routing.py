@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from swarm_tui.config.base import Strict
-from swarm_tui.config_errors import config_problem
+from swarm_tui.config.errors import config_problem
 
 __all__ = ["RoutingConfig"]
 

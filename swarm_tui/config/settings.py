@@ -11,13 +11,13 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from swarm_tui.config.agents import AgentConfig
 from swarm_tui.config.base import NAME, Strict
 from swarm_tui.config.consensus import ConsensusSettings
+from swarm_tui.config.errors import Loc, config_problem, config_problems
+from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.config.mcp import MCPConfig
 from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.providers import ProviderConfig
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
 from swarm_tui.config.routing import RoutingConfig
-from swarm_tui.config_errors import Loc, config_problem, config_problems
-from swarm_tui.hw.settings import HardwareConfig
 
 __all__ = [
     "BudgetConfig",

@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import Notice, TaskChanged
-from swarm_tui.core.models import Attempt, Task, TaskState
 from swarm_tui.core.usage_estimate import estimate_tokens
+from swarm_tui.domain.events import Notice, TaskChanged
+from swarm_tui.domain.models import Attempt, Task, TaskState
 from swarm_tui.providers.base import Usage
 from swarm_tui.providers.pricing import price
 from swarm_tui.store.ledger import Ledger

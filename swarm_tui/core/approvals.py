@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from swarm_tui.config import MCPConfig
-from swarm_tui.mcp.names import longest_match
+from swarm_tui.domain.toolnames import longest_match
 from swarm_tui.store.tools import Approval, ToolRecords
 
 __all__ = ["ApprovalGate", "Decision", "PendingApproval"]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from swarm_tui.config import BreakerConfig
-from swarm_tui.core.events import BreakerChanged
+from swarm_tui.domain.events import BreakerChanged
 
 __all__ = ["CLOSED", "HALF_OPEN", "OPEN", "Breaker", "BreakerBoard"]
 

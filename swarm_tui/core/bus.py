@@ -11,9 +11,13 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
 
-from swarm_tui.core.events import Event, StreamChunk
+from swarm_tui.domain.events import StreamChunk, SwarmEvent
+from swarm_tui.hw.events import HardwareSampled
 
-__all__ = ["EventBus", "Subscription"]
+__all__ = ["Event", "EventBus", "Subscription"]
+
+Event = SwarmEvent | HardwareSampled
+"""Everything the bus carries: the swarm's events and the hardware samples."""
 
 
 class Subscription:

@@ -22,10 +22,10 @@ from swarm_tui.core.consensus import (
     GroupingConfig,
 )
 from swarm_tui.core.consensus.normalize import CheckerConfig
-from swarm_tui.core.redact import Redactor
 from swarm_tui.core.router import split_ref
 from swarm_tui.core.toolloop import add_usage
 from swarm_tui.core.usage_estimate import TurnMeter
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,

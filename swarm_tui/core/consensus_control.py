@@ -22,14 +22,14 @@ from swarm_tui.core.consensus import (
 from swarm_tui.core.consensus_calls import CONSENSUS, ModelCaller, build_config, row_of
 from swarm_tui.core.consensus_run import ConsensusRun, feed_performance
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.events import ConflictChanged, Notice, TaskChanged
-from swarm_tui.core.models import Task, TaskMode, TaskState
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.provider_slots import ProviderSlots
-from swarm_tui.core.redact import Redactor
 from swarm_tui.core.runner import build_messages
 from swarm_tui.core.running import Running, launch
 from swarm_tui.core.spending import Spending
+from swarm_tui.domain.events import ConflictChanged, Notice, TaskChanged
+from swarm_tui.domain.models import Task, TaskMode, TaskState
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger
 

@@ -22,11 +22,11 @@ from swarm_tui.config import AgentConfig, Settings
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.consensus import Answer, ConsensusConfig, ConsensusEngine, ConsensusRecord
 from swarm_tui.core.consensus_calls import ModelCaller, row_of
-from swarm_tui.core.events import ConflictChanged, Notice, StreamChunk
-from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.core.performance import Performance
-from swarm_tui.core.redact import Redactor
 from swarm_tui.core.runner import STOP_TARGETS, attempt_end, build_messages, finish_attempt
+from swarm_tui.domain.events import ConflictChanged, Notice, StreamChunk
+from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import ChatMessage, Provider
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.writes import AttemptEnd

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import FlagChanged, TaskChanged
-from swarm_tui.core.models import Attempt, Task, TaskSpec, TaskState
 from swarm_tui.core.router import split_ref
-from swarm_tui.core.states import ALLOWED, InvalidTransition
 from swarm_tui.core.submit import plan_batch
-from swarm_tui.core.task_row import TaskRow
+from swarm_tui.domain.events import FlagChanged, TaskChanged
+from swarm_tui.domain.models import Attempt, Task, TaskSpec, TaskState
+from swarm_tui.domain.states import ALLOWED, InvalidTransition
+from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.store.ledger import Ledger, Totals
 from swarm_tui.store.task_rows import QueueStart
 

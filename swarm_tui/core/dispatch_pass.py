@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from swarm_tui.core.models import Attempt
+from swarm_tui.domain.models import Attempt
 from swarm_tui.store.claims import Claim
 from swarm_tui.store.ledger import Ledger
 

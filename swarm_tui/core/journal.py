@@ -17,8 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import Event
+from swarm_tui.core.bus import Event, EventBus
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.records import write_event_sync
 

@@ -23,14 +23,11 @@ from swarm_tui.core.consensus_calls import CONSENSUS
 from swarm_tui.core.consensus_control import ConsensusControl
 from swarm_tui.core.control import Control, ControlError
 from swarm_tui.core.dispatch_pass import DispatchPass
-from swarm_tui.core.events import Notice, TaskChanged
 from swarm_tui.core.fallback import Resilience
 from swarm_tui.core.journal import Journal
-from swarm_tui.core.models import Attempt, Task, TaskMode, TaskState
 from swarm_tui.core.owner import is_dead, owner_id
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.provider_slots import ProviderSlots
-from swarm_tui.core.redact import Redactor
 from swarm_tui.core.router import Choice, RouteInputs, Router
 from swarm_tui.core.routing_inputs import RoutingInputs
 from swarm_tui.core.runner import AttemptRun, build_messages
@@ -38,6 +35,9 @@ from swarm_tui.core.running import Running, launch
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.toolcontrol import ToolControl
 from swarm_tui.core.upkeep import Upkeep
+from swarm_tui.domain.events import Notice, TaskChanged
+from swarm_tui.domain.models import Attempt, Task, TaskMode, TaskState
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import ChatMessage, Provider
 from swarm_tui.store.claims import Claim
 from swarm_tui.store.db import LedgerError

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 
 from swarm_tui.config import AgentConfig, ModelConfig
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import (
+from swarm_tui.core.fallback import Resilience
+from swarm_tui.core.journal import Journal
+from swarm_tui.core.retry import backoff_seconds, classify
+from swarm_tui.core.toolloop import ToolLoop, add_usage
+from swarm_tui.core.usage_estimate import TurnMeter
+from swarm_tui.domain.events import (
     AttemptEnded,
     FallbackUsed,
     RetryScheduled,
@@ -28,13 +33,8 @@ from swarm_tui.core.events import (
     ToolActivity,
     UsageRecorded,
 )
-from swarm_tui.core.fallback import Resilience
-from swarm_tui.core.journal import Journal
-from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
-from swarm_tui.core.redact import Redactor, StreamRedactor
-from swarm_tui.core.retry import backoff_seconds, classify
-from swarm_tui.core.toolloop import ToolLoop, add_usage
-from swarm_tui.core.usage_estimate import TurnMeter
+from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
+from swarm_tui.domain.redact import Redactor, StreamRedactor
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,

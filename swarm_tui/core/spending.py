@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from swarm_tui.config import AgentConfig, BudgetConfig
 from swarm_tui.core.budget import Budget, Line, usd, worst_case
-from swarm_tui.core.events import BudgetChanged, FlagChanged, Notice
 from swarm_tui.core.journal import Journal
-from swarm_tui.core.models import Attempt, Task
 from swarm_tui.core.router import split_ref
+from swarm_tui.domain.events import BudgetChanged, FlagChanged, Notice
+from swarm_tui.domain.models import Attempt, Task
 from swarm_tui.providers.base import ChatMessage
 from swarm_tui.store.spend import read_spent
 

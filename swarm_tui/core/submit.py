@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from swarm_tui.core.graph import CycleError, topo_order
-from swarm_tui.core.models import TaskMode, TaskSpec
+from swarm_tui.domain.models import TaskMode, TaskSpec
 from swarm_tui.store.records import NewTask
 
 __all__ = ["PlannedBatch", "SubmitError", "plan_batch"]

@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from swarm_tui.core.models import TaskMode, TaskSpec
+from swarm_tui.domain.models import TaskMode, TaskSpec
 
 __all__ = ["TaskFileError", "load_task_file", "parse_task_file"]
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from swarm_tui.config import CLI_KINDS, AgentConfig, Settings
 from swarm_tui.core.approvals import ApprovalGate, PendingApproval
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import Notice
-from swarm_tui.core.models import Attempt
-from swarm_tui.core.redact import Redactor
 from swarm_tui.core.toolloop import ToolHost, ToolLoop
+from swarm_tui.domain.events import Notice
+from swarm_tui.domain.models import Attempt
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.tools import MemoryEntry
 

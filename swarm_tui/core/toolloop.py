@@ -24,8 +24,8 @@ from typing import Literal, Protocol
 from swarm_tui.config import MCPConfig
 from swarm_tui.core.approvals import ApprovalGate
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import ToolActivity
-from swarm_tui.core.redact import Redactor
+from swarm_tui.domain.events import ToolActivity
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import (
     ChatMessage,
     ProviderError,

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from swarm_tui.config import Settings
 from swarm_tui.core.abandoned import settle_recovered
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import Notice
-from swarm_tui.core.models import Attempt
 from swarm_tui.core.running import Running
+from swarm_tui.domain.events import Notice
+from swarm_tui.domain.models import Attempt
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from swarm_tui.config.hardware import AlertThresholds
 from swarm_tui.hw.model import HardwareSample
-from swarm_tui.hw.settings import AlertThresholds
 
 __all__ = ["Alert", "AlertEngine", "AlertUpdate"]
 

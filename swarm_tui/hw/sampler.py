@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
+from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.hw.alerts import AlertEngine
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.hw.gpu import NvmlReader
@@ -20,7 +21,6 @@ from swarm_tui.hw.host import HostReader
 from swarm_tui.hw.model import HardwareSample
 from swarm_tui.hw.ollama_ps import OllamaPs
 from swarm_tui.hw.remote import GpuExporterSource, NodeExporterSource, ProbeSource
-from swarm_tui.hw.settings import HardwareConfig
 from swarm_tui.hw.sources import Reading, Source
 
 __all__ = ["Sampler", "build_sources", "make_sampler"]

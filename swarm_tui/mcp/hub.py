@@ -24,9 +24,10 @@ from mcp import Client
 from mcp.server.mcpserver import MCPServer
 
 from swarm_tui.config import MCPConfig
-from swarm_tui.core.events import Notice
 from swarm_tui.core.toolcontrol import ToolControl
 from swarm_tui.core.toolloop import OfferedTool, ToolHostError, ToolOutput
+from swarm_tui.domain.events import Notice
+from swarm_tui.domain.toolnames import allowed, definition_hash, offered_names
 from swarm_tui.mcp.conn import (
     MCPConnection,
     Opener,
@@ -37,7 +38,6 @@ from swarm_tui.mcp.conn import (
 )
 from swarm_tui.mcp.content import render_result
 from swarm_tui.mcp.memory import AGENT_META, memory_server
-from swarm_tui.mcp.names import allowed, definition_hash, offered_names
 
 __all__ = ["MEMORY_SERVER", "MCPHub", "attach_hub", "needs_task", "render_result"]
 

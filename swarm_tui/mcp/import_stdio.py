@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from swarm_tui.config_errors import looks_like_secret
+from swarm_tui.config.errors import looks_like_secret
 from swarm_tui.mcp.import_values import Piece, Words, literal, scalar, shell_command
 
 __all__ = ["LeftOut", "stdio_table"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import tomli_w
 
-from swarm_tui.config_errors import ConfigError
+from swarm_tui.config.errors import ConfigError
 from swarm_tui.mcp.importer import Imported
 
 __all__ = ["existing_servers", "policy_lines", "to_toml", "write_config"]

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from swarm_tui.config_errors import ConfigError, looks_like_secret
+from swarm_tui.config.errors import ConfigError, looks_like_secret
+from swarm_tui.domain.toolnames import namespaced
 from swarm_tui.mcp import jsonc
 from swarm_tui.mcp.import_stdio import LeftOut, stdio_table
 from swarm_tui.mcp.import_values import Words, literal, scalar
-from swarm_tui.mcp.names import namespaced
 
 __all__ = ["Imported", "import_servers"]
 

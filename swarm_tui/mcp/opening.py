@@ -21,8 +21,8 @@ from mcp.types import PaginatedRequestParams
 
 from swarm_tui.config import MCPServerConfig
 from swarm_tui.core.toolloop import ToolHostError
+from swarm_tui.domain.private_files import open_append
 from swarm_tui.mcp.envrefs import header_values, unset_header_variables
-from swarm_tui.private_files import open_append
 
 __all__ = [
     "Opener",

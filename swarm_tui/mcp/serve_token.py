@@ -13,7 +13,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from swarm_tui.private_files import FILE_MODE
+from swarm_tui.domain.private_files import FILE_MODE
 
 __all__ = ["TOKEN_ENV", "TokenError", "ensure_token", "token_path"]
 

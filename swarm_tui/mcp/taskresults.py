@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from swarm_tui.core.models import Task, TaskState
+from swarm_tui.domain.models import Task, TaskState
 
 __all__ = [
     "STATES",

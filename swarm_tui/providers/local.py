@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from swarm_tui.config import ProviderConfig
-from swarm_tui.private_files import open_append
+from swarm_tui.domain.private_files import open_append
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,

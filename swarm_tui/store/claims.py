@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from swarm_tui.core.models import Attempt
+from swarm_tui.domain.models import Attempt
 from swarm_tui.store.records import write_event_sync
 from swarm_tui.store.rows import attempt_from_row
 from swarm_tui.store.writer import GroupWriter

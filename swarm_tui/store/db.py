@@ -12,7 +12,7 @@ from typing import TypeVar, cast
 
 import aiosqlite
 
-from swarm_tui.private_files import prepare_private_file
+from swarm_tui.domain.private_files import prepare_private_file
 from swarm_tui.store.identity import APPLICATION_ID, Identity, LedgerError, identify
 from swarm_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from swarm_tui.core.models import Attempt, Task, TaskState
+from swarm_tui.domain.models import Attempt, Task, TaskState
 from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import LedgerError, connect
 from swarm_tui.store.records import NewTask, Totals

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from swarm_tui.core.models import Attempt, AttemptState, Task, TaskMode, TaskState, UsageSource
+from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskMode, TaskState, UsageSource
 
 __all__ = ["TASK_SELECT", "attempt_from_row", "new_task_from_row", "task_from_row"]
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import aiosqlite
 
-from swarm_tui.core.models import Attempt, Task, TaskState
-from swarm_tui.core.task_row import TaskRow
+from swarm_tui.domain.models import Attempt, Task, TaskState
+from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.store.rows import TASK_SELECT, attempt_from_row, task_from_row
 
 __all__ = ["FINISHED", "QueueStart", "TaskRows"]

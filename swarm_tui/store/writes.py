@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable, Collection
 from typing import Any
 
-from swarm_tui.core.models import Attempt, AttemptState, Task, TaskState
+from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.store.claims import Claims
 from swarm_tui.store.records import NewTask, write_event_sync
 from swarm_tui.store.rows import attempt_from_row, new_task_from_row

@@ -8,11 +8,11 @@ from textual.widgets import DataTable, Input
 
 from swarm_tui.config import Settings
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.models import TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
-from swarm_tui.core.states import InvalidTransition
 from swarm_tui.core.submit import SubmitError
-from swarm_tui.core.task_row import TaskRow
+from swarm_tui.domain.models import TaskSpec, TaskState
+from swarm_tui.domain.states import InvalidTransition
+from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
 from swarm_tui.tui.screens.help import HelpScreen, help_sections

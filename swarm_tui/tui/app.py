@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from swarm_tui.config import Settings
-from swarm_tui.core.models import TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskState
 from swarm_tui.hw.ollama_ps import OllamaPs
 from swarm_tui.store.ledger import Totals
 from swarm_tui.tui.actions import Actions

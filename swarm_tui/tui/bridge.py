@@ -16,13 +16,13 @@ from dataclasses import replace
 
 from textual.message_pump import MessagePump
 
-from swarm_tui.core.bus import Subscription
-from swarm_tui.core.events import (
+from swarm_tui.core.bus import Event, Subscription
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.events import (
     AttemptEnded,
     AttemptStarted,
     BreakerChanged,
     ConflictChanged,
-    Event,
     FallbackUsed,
     FlagChanged,
     Notice,
@@ -32,7 +32,6 @@ from swarm_tui.core.events import (
     ToolActivity,
     UsageRecorded,
 )
-from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.tui.messages import StreamInfo, SwarmUpdate
 from swarm_tui.tui.widgets.voting_pane import Conflict

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from swarm_tui.core.models import Task
+from swarm_tui.domain.models import Task
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.store.ledger import Totals
 from swarm_tui.tui.widgets.voting_pane import Conflict

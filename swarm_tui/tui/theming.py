@@ -27,7 +27,7 @@ from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from swarm_tui.config_errors import find_key_line
+from swarm_tui.config.errors import find_key_line
 
 __all__ = [
     "APP_VARIABLES",

@@ -6,8 +6,8 @@ import random
 
 from swarm_tui.config import BreakerConfig
 from swarm_tui.core.breaker import CLOSED, HALF_OPEN, OPEN, BreakerBoard
-from swarm_tui.core.events import BreakerChanged
 from swarm_tui.core.retry import backoff_seconds, classify
+from swarm_tui.domain.events import BreakerChanged
 from swarm_tui.providers.base import ProviderError
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from swarm_tui.config import BudgetConfig, ModelConfig, Settings
 from swarm_tui.core.budget import worst_case
-from swarm_tui.core.models import TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.base import (
     ProviderError,
     StreamEvent,

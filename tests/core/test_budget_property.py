@@ -28,8 +28,8 @@ from swarm_tui.config import (
     RetryConfig,
     Settings,
 )
-from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import (
     Done,
     ProviderError,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from swarm_tui.core.bus import EventBus
-from swarm_tui.core.events import Event, Notice, StreamChunk, TaskChanged
-from swarm_tui.core.models import TaskState
+from swarm_tui.core.bus import Event, EventBus
+from swarm_tui.domain.events import Notice, StreamChunk, TaskChanged
+from swarm_tui.domain.models import TaskState
 
 
 def chunk(attempt: int, text: str, *, reasoning: bool = False, tokens: int = 1) -> StreamChunk:

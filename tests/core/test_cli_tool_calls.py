@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from swarm_tui.core.models import TaskSpec, TaskState
+from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.base import ToolCall, ToolResult
 from tests.conftest import OrchFactory
 from tests.fakes import FakeProvider, Script

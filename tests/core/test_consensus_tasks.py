@@ -17,11 +17,11 @@ from swarm_tui.config import (
     Settings,
 )
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.events import ConflictChanged, Notice
-from swarm_tui.core.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.report import build_report
+from swarm_tui.domain.events import ConflictChanged, Notice
+from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.providers.base import StreamEvent, StreamRequest, Usage
-from swarm_tui.report import build_report
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import Clock, OrchFactory
 from tests.core.consensus.scripted import letter_of, shown

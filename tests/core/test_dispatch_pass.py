@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from swarm_tui.core.models import Attempt, TaskSpec, TaskState
+from swarm_tui.domain.models import Attempt, TaskSpec, TaskState
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import OrchFactory, make_settings

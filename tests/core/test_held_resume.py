@@ -4,7 +4,7 @@ ledger)."""
 
 from __future__ import annotations
 
-from swarm_tui.core.models import TaskSpec, TaskState
+from swarm_tui.domain.models import TaskSpec, TaskState
 from tests.conftest import OrchFactory
 
 

@@ -13,12 +13,12 @@ import pytest
 
 from swarm_tui.config import AgentConfig, ModelConfig, ProviderConfig, Settings
 from swarm_tui.core.consensus_calls import ModelCaller
-from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
-from swarm_tui.core.redact import Redactor
+from swarm_tui.core.report import build_report, render
+from swarm_tui.domain.models import TaskSpec
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import ChatMessage, Provider, ProviderError, Usage
 from swarm_tui.providers.registry import PROVIDER_KINDS
-from swarm_tui.report import build_report, render
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import Clock, make_settings
 from tests.e2e.crash import query

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.models import AttemptState, TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
-from swarm_tui.core.states import InvalidTransition
 from swarm_tui.core.submit import SubmitError
+from swarm_tui.domain.models import AttemptState, TaskSpec, TaskState
+from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.providers.base import ProviderError, StreamRequest, Usage
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import OrchFactory, make_settings

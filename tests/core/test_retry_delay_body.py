@@ -11,8 +11,8 @@ import random
 import pytest
 
 from swarm_tui.config import AgentConfig, ModelConfig, ProviderConfig, RetryConfig, Settings
-from swarm_tui.core.models import TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.gemini import GeminiProvider
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import Clock

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from swarm_tui.core.owner import is_dead, owner_id
-from swarm_tui.core.redact import Redactor
 from swarm_tui.core.retry import backoff_seconds
+from swarm_tui.domain.redact import Redactor
 
 # ------------------------------------------------------------------ back-off
 
@@ -126,7 +126,7 @@ def test_negative_pid_owner_is_not_dead() -> None:
 
 
 def test_stream_redactor_masks_a_secret_split_across_chunks() -> None:
-    from swarm_tui.core.redact import Redactor
+    from swarm_tui.domain.redact import Redactor
 
     secret = "sk-live-0123456789abcdef"
     masks = Redactor(["K"], {"K": secret}).stream()
@@ -136,7 +136,7 @@ def test_stream_redactor_masks_a_secret_split_across_chunks() -> None:
 
 
 def test_stream_redactor_without_secrets_passes_text_at_once() -> None:
-    from swarm_tui.core.redact import Redactor
+    from swarm_tui.domain.redact import Redactor
 
     masks = Redactor([], {}).stream()
     assert masks.feed("abc") == "abc" and masks.flush() == ""

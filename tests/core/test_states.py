@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from swarm_tui.core.models import TaskState
-from swarm_tui.core.states import ALLOWED, InvalidTransition, can_move, check_move, sources
+from swarm_tui.domain.models import TaskState
+from swarm_tui.domain.states import ALLOWED, InvalidTransition, can_move, check_move, sources
 
 Q, R, P, V = TaskState.QUEUED, TaskState.RUNNING, TaskState.PAUSED, TaskState.NEEDS_VOTE
 S, F, C = TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED

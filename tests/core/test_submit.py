@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from swarm_tui.core.models import TaskMode, TaskSpec
 from swarm_tui.core.submit import MAX_PRIORITY, PlannedBatch, SubmitError, plan_batch
+from swarm_tui.domain.models import TaskMode, TaskSpec
 from swarm_tui.store.ledger import Ledger
 
 AGENTS = ("coder", "reviewer")

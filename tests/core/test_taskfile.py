@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from swarm_tui.core.models import TaskMode, TaskSpec
 from swarm_tui.core.taskfile import TaskFileError, load_task_file, parse_task_file
+from swarm_tui.domain.models import TaskMode, TaskSpec
 
 VALID = """\
 # a comment first

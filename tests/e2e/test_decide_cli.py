@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from swarm_tui.config import load_settings
-from swarm_tui.core.models import TaskMode, TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskMode, TaskSpec
 from swarm_tui.providers.base import ChatMessage, StreamRequest
 from swarm_tui.store.ledger import Ledger
 from tests.core.consensus.scripted import letter_of, shown

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from swarm_tui.config import load_settings
-from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec
 from swarm_tui.store.ledger import Ledger
 from tests.npm_tools import TOOLS, install
 

@@ -22,7 +22,7 @@ from swarm_tui.config import (
     ProviderConfig,
     Settings,
 )
-from swarm_tui.core.models import TaskSpec, TaskState
+from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.runtime import open_orchestrator
 
 pytestmark = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from swarm_tui.config.hardware import AlertThresholds
 from swarm_tui.hw.alerts import AlertEngine
 from swarm_tui.hw.model import HardwareSample, OllamaStatus
-from swarm_tui.hw.settings import AlertThresholds
 from tests.hw.samples import NO_DRIVER_GPU, gpu, host, ollama, sample
 
 

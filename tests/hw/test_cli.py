@@ -11,9 +11,9 @@ import sys
 import httpx
 import pytest
 
-from swarm_tui.hw.cli import add_hw_arguments, add_probe_arguments, cmd_hw, main
+from swarm_tui.cli.hw import add_hw_arguments, add_probe_arguments, cmd_hw, main
+from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.hw.model import HardwareSample
-from swarm_tui.hw.settings import HardwareConfig
 from tests.hw.ollama_replies import PS, TAGS, VERSION
 from tests.providers.loopback import LoopbackServer, json_reply
 
@@ -51,7 +51,7 @@ async def test_hw_with_ollama_on_loopback_shows_the_spilled_model() -> None:
         srv.route("GET", "/api/tags", json_reply(200, TAGS))
         srv.route("GET", "/api/version", json_reply(200, VERSION))
         argv = ["hw", "--ollama", srv.url]
-        code = f"from swarm_tui.hw.cli import main; raise SystemExit(main({argv!r}))"
+        code = f"from swarm_tui.cli.hw import main; raise SystemExit(main({argv!r}))"
         proc = await _run(code)
     assert proc.returncode == 0, proc.stderr
     line = next(ln for ln in proc.stdout.splitlines() if "qwen2.5-coder:14b" in ln)
@@ -84,7 +84,7 @@ def test_probe_serves_as_a_real_process() -> None:
     cmd = [
         sys.executable,
         "-m",
-        "swarm_tui.hw.cli",
+        "swarm_tui.cli.hw",
         "probe",
         "--serve",
         "--port",

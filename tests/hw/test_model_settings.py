@@ -7,8 +7,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from swarm_tui.config.hardware import AlertThresholds, HardwareConfig
 from swarm_tui.hw.model import HardwareSample, SampleFormatError
-from swarm_tui.hw.settings import AlertThresholds, HardwareConfig
 from tests.hw.samples import NO_DRIVER_GPU, ollama, sample
 
 

@@ -10,7 +10,7 @@ import math
 import httpx
 import pytest
 
-from swarm_tui.hw.cli import cmd_probe
+from swarm_tui.cli.hw import cmd_probe
 from swarm_tui.hw.model import HardwareSample
 from swarm_tui.hw.probe import ProbeError, ProbeServer, check_bind, is_loopback
 from swarm_tui.hw.promtext import parse

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from swarm_tui.cli import main
+from swarm_tui.cli.main import main
 from swarm_tui.hw.probe import ProbeServer
 from tests.hw.test_cli import CLOSED
 from tests.hw.test_probe import latest, port_of
@@ -81,7 +81,7 @@ def test_token_file_guards_a_real_probe_and_stays_out_of_its_cmdline(tmp_path: P
     token = "probe-token-" + "z" * 24
     token_file = tmp_path / "probe.token"
     token_file.write_text(token + "\n")
-    cmd = [sys.executable, "-m", "swarm_tui.hw.cli", "probe", "--serve", "--port", "0",
+    cmd = [sys.executable, "-m", "swarm_tui.cli.hw", "probe", "--serve", "--port", "0",
            "--host", "0.0.0.0", "--token-file", str(token_file), "--ollama", CLOSED]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "SWARM_TUI_PROBE_TOKEN"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.core.bus import EventBus
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.hw.model import GpuStatus, OllamaStatus
 from swarm_tui.hw.sampler import Sampler, build_sources
-from swarm_tui.hw.settings import HardwareConfig
 from swarm_tui.hw.sources import Reading
 from tests.hw.samples import NO_DRIVER_GPU, ScriptedSource, gpu, host, ollama
 

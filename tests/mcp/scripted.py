@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from swarm_tui.config import AgentConfig, MCPConfig, ModelConfig, ProviderConfig, Settings
-from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,

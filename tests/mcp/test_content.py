@@ -7,8 +7,8 @@ import base64
 
 import mcp.types as mt
 
+from swarm_tui.domain.toolnames import offered_names
 from swarm_tui.mcp.content import render_result
-from swarm_tui.mcp.names import offered_names
 
 
 def result(*items: mt.ContentBlock, structured: dict[str, object] | None = None) -> str:

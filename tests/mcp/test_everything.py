@@ -16,8 +16,8 @@ import pytest
 
 from swarm_tui.config import MCPConfig, MCPServerConfig
 from swarm_tui.core.breaker import CLOSED
-from swarm_tui.core.models import TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskState
 from swarm_tui.mcp.hub import MCPHub, attach_hub
 from swarm_tui.providers.base import ToolCall
 from swarm_tui.store.ledger import Ledger

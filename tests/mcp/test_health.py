@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from swarm_tui.config import MCPConfig, MCPServerConfig, Settings
-from swarm_tui.core.events import Notice
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.toolloop import OfferedTool
+from swarm_tui.domain.events import Notice
 from swarm_tui.mcp.conn import MCPConnection
 from swarm_tui.mcp.hub import MCPHub, attach_hub
 from swarm_tui.store.ledger import Ledger

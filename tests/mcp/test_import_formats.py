@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from swarm_tui.cli import main
+from swarm_tui.cli.main import main
 from swarm_tui.config import MCPServerConfig, load_settings
+from swarm_tui.domain.toolnames import longest_match
 from swarm_tui.mcp import jsonc
 from swarm_tui.mcp.conn import child_env
 from swarm_tui.mcp.envrefs import MissingVariable, header_values
 from swarm_tui.mcp.import_toml import to_toml
 from swarm_tui.mcp.importer import Imported, import_servers
-from swarm_tui.mcp.names import longest_match
 
 MCPORTER_README = """{
   // mcporter's README example: comments and trailing commas

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from swarm_tui.cli import main
+from swarm_tui.cli.main import main
 from swarm_tui.mcp.import_toml import to_toml
 from swarm_tui.mcp.importer import import_servers
 from swarm_tui.mcp.memory import memory_server

@@ -12,8 +12,8 @@ import pytest
 from swarm_tui.config import MCPConfig
 from swarm_tui.core.approvals import ApprovalGate
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.redact import Redactor
 from swarm_tui.core.toolloop import ToolLoop
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.mcp.hub import MCPHub
 from swarm_tui.providers.base import ChatMessage, StreamRequest, ToolCall
 from swarm_tui.store.ledger import Ledger

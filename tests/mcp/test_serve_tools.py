@@ -19,8 +19,8 @@ from mcp.server.mcpserver import MCPServer
 import swarm_tui
 from swarm_tui.config import Settings
 from swarm_tui.config.mcp import MCPServerConfig
-from swarm_tui.core.models import TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskState
 from swarm_tui.mcp.serve import build_swarm_server, task_tools
 from swarm_tui.store.ledger import Ledger
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from swarm_tui.cli import main
+from swarm_tui.cli.main import main
 
 WORDS = [
     "submit", "status", "config", "check", "doctor", "--json", "--role", "--priority",

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from swarm_tui.core.events import Notice
-from swarm_tui.core.models import AttemptState, TaskSpec, TaskState
+from swarm_tui.domain.events import Notice
+from swarm_tui.domain.models import AttemptState, TaskSpec, TaskState
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import OrchFactory, make_settings

@@ -15,10 +15,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from swarm_tui.cli.headless import _run_tui
 from swarm_tui.config import MCPConfig, MCPServerConfig, default_settings
-from swarm_tui.headless import _run_tui
+from swarm_tui.domain.private_files import open_append
 from swarm_tui.mcp.hub import MCPHub
-from swarm_tui.private_files import open_append
 from swarm_tui.providers.cli.claude import ClaudeDialect
 from swarm_tui.providers.local import LocalModelServer
 from swarm_tui.store.ledger import Ledger

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from swarm_tui.core.models import Attempt, AttemptState, TaskState
+from swarm_tui.domain.models import Attempt, AttemptState, TaskState
 from swarm_tui.store.claims import Claim
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.writes import AttemptEnd

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from swarm_tui.core.models import Attempt, AttemptState, TaskState, UsageSource
+from swarm_tui.domain.models import Attempt, AttemptState, TaskState, UsageSource
 from swarm_tui.store.ledger import Ledger, NewTask
 from swarm_tui.store.writes import AttemptEnd
 

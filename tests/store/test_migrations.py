@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from swarm_tui.core.models import AttemptState, TaskMode, TaskState, UsageSource
+from swarm_tui.domain.models import AttemptState, TaskMode, TaskState, UsageSource
 from swarm_tui.store.db import LedgerError, connect
 from swarm_tui.store.identity import APPLICATION_ID
 from swarm_tui.store.ledger import Ledger, NewTask

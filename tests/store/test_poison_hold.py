@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from swarm_tui.core.models import AttemptState, TaskState
+from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.store.ledger import Ledger
 from tests.store.test_ledger import NOW, add, claim, end, new
 

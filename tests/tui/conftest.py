@@ -27,8 +27,8 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 
 from swarm_tui.config import Settings, UIConfig
-from swarm_tui.core.models import Attempt, Task, TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import Attempt, Task, TaskSpec, TaskState
 from swarm_tui.providers.base import ProviderError, StreamRequest
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.app import SwarmApp, make_app

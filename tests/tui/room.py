@@ -20,8 +20,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from swarm_tui.config import Settings, UIConfig
-from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import ProviderError, StreamRequest
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.app import SwarmApp, make_app

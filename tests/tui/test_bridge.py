@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from swarm_tui.core.events import BreakerChanged, FallbackUsed, RetryScheduled, ToolActivity
+from swarm_tui.domain.events import BreakerChanged, FallbackUsed, RetryScheduled, ToolActivity
 from swarm_tui.tui.bridge import Bridge
 from swarm_tui.tui.messages import SwarmUpdate
 from tests.conftest import OrchFactory

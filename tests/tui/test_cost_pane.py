@@ -4,7 +4,7 @@ savings against the baseline, read from the ledger; fits an 80x24 terminal."""
 from __future__ import annotations
 
 from swarm_tui.config import BudgetConfig
-from swarm_tui.core.models import TaskState
+from swarm_tui.domain.models import TaskState
 from swarm_tui.tui.widgets.cost_pane import CostPane
 from tests.tui.conftest import RoomFactory, room_settings
 

@@ -9,7 +9,7 @@ from textual.widgets import Input, Label, Markdown, Select, Static, TextArea
 from textual.widgets._markdown import MarkdownH1, MarkdownH2
 from textual.widgets._select import SelectCurrent
 
-from swarm_tui.core.models import TaskState
+from swarm_tui.domain.models import TaskState
 from swarm_tui.tui.screens.memory import MemoryNewScreen, MemoryScreen
 from swarm_tui.tui.screens.new_task import NewTaskScreen
 from swarm_tui.tui.screens.task_detail import TaskDetailScreen

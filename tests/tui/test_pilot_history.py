@@ -11,8 +11,8 @@ import pytest
 from rich.text import Text
 from textual._callback import invoke
 
-from swarm_tui.core.models import Task, TaskState
-from swarm_tui.core.task_row import TaskRow
+from swarm_tui.domain.models import Task, TaskState
+from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.store.ledger import Ledger, NewTask
 from swarm_tui.tui.screens.task_detail import TaskDetailScreen
 from swarm_tui.tui.widgets.task_table import MORE, TaskTable

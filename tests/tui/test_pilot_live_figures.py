@@ -6,7 +6,7 @@ waits for a vote."""
 from __future__ import annotations
 
 from swarm_tui.config import ConsensusSettings
-from swarm_tui.core.models import TaskMode, TaskState
+from swarm_tui.domain.models import TaskMode, TaskState
 from swarm_tui.providers.base import StreamRequest
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
 from swarm_tui.tui.widgets.stream_panel import StreamPanel

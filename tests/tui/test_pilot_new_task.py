@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label, Select, TextArea
 
-from swarm_tui.core.models import AttemptState, TaskMode, TaskState
+from swarm_tui.domain.models import AttemptState, TaskMode, TaskState
 from swarm_tui.tui.screens.new_task import NewTaskScreen
 from tests.tui.conftest import Room
 

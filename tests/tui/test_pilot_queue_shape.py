@@ -4,7 +4,7 @@ id too)."""
 
 from __future__ import annotations
 
-from swarm_tui.core.models import TaskState
+from swarm_tui.domain.models import TaskState
 from swarm_tui.tui.widgets.task_table import TaskTable
 from tests.tui.conftest import Room
 

@@ -5,7 +5,7 @@ and a status bar that keeps the done count when compact."""
 
 from __future__ import annotations
 
-from swarm_tui.core.models import TaskState
+from swarm_tui.domain.models import TaskState
 from swarm_tui.tui.widgets.status_bar import StatusBar
 from swarm_tui.tui.widgets.task_table import TaskTable
 from tests.tui.conftest import Room, RoomFactory

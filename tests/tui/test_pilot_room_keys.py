@@ -9,7 +9,7 @@ from textual.command import CommandPalette
 from textual.widgets import OptionList, Static
 
 from swarm_tui.config import ConsensusSettings
-from swarm_tui.core.models import TaskMode, TaskState
+from swarm_tui.domain.models import TaskMode, TaskState
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen
 from swarm_tui.tui.screens.help import HelpScreen
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen

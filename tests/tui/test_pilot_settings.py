@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from swarm_tui.core.models import TaskState
+from swarm_tui.domain.models import TaskState
 from swarm_tui.tui.screens.new_task import NewTaskScreen
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
 from swarm_tui.tui.widgets.status_bar import StatusBar

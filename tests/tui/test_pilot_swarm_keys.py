@@ -3,7 +3,7 @@ and quit (q), which asks first when agents are running."""
 
 from __future__ import annotations
 
-from swarm_tui.core.models import AttemptState, TaskState
+from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.tui.screens.choose import ConfirmScreen, QuitScreen
 from swarm_tui.tui.widgets.status_bar import StatusBar
 from tests.tui.conftest import Room, RoomFactory

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import OptionList
 
 from swarm_tui.core.abandoned import settle_recovered
-from swarm_tui.core.models import AttemptState, TaskState
+from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.tui.screens.choose import ChooseScreen
 from tests.tui.conftest import Room, RoomFactory
 

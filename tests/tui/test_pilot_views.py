@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.command import CommandPalette
 from textual.widgets import Input, Log, Markdown, OptionList, Static
 
-from swarm_tui.core.models import AttemptState, TaskState
+from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.tui.screens.help import HelpScreen
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
 from swarm_tui.tui.screens.task_detail import TaskDetailScreen

@@ -5,7 +5,7 @@ task's answer through the orchestrator and the ledger."""
 from __future__ import annotations
 
 from swarm_tui.config import ConsensusSettings
-from swarm_tui.core.models import TaskMode, TaskState
+from swarm_tui.domain.models import TaskMode, TaskState
 from swarm_tui.providers.base import StreamRequest
 from swarm_tui.tui.widgets.status_bar import StatusBar
 from swarm_tui.tui.widgets.voting_pane import VotingPane

@@ -15,8 +15,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from swarm_tui.core.models import TaskSpec
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec
 from swarm_tui.tui.widgets.hardware_meter import Meter
 from swarm_tui.tui.widgets.hardware_pane import HardwarePane
 from swarm_tui.tui.widgets.task_table import TaskTable

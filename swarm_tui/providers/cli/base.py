@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from swarm_tui.config import ProviderConfig
-from swarm_tui.private_files import open_append
+from swarm_tui.domain.private_files import open_append
 from swarm_tui.providers.base import ProviderError, StreamEvent, StreamRequest
 from swarm_tui.providers.cli.dialect import Dialect, cli_error
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, TextArea
 
-from swarm_tui.core.models import TaskMode, TaskSpec
+from swarm_tui.domain.models import TaskMode, TaskSpec
 
 __all__ = ["NewTaskScreen", "parse_after"]
 

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from swarm_tui.core.models import Attempt, Task
+from swarm_tui.domain.models import Attempt, Task
 
 __all__ = ["TaskDetailScreen", "detail_text"]
 

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from swarm_tui.core.models import Task
+from swarm_tui.domain.models import Task
 from swarm_tui.tui.messages import StreamInfo
 from swarm_tui.tui.widgets.stream_panel import StreamPanel
 

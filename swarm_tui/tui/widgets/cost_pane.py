@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 from swarm_tui.core.budget import Line, usd
 from swarm_tui.core.orchestrator import Orchestrator
-from swarm_tui.report import build_report
+from swarm_tui.core.report import build_report
 
 __all__ = ["CostPane", "cost_text"]
 

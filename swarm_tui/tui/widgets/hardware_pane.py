@@ -25,11 +25,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
+from swarm_tui.config.hardware import AlertThresholds
 from swarm_tui.hw.alerts import Alert
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.hw.fmt import human_bytes, human_duration, percent
 from swarm_tui.hw.model import GpuSample, HardwareSample
-from swarm_tui.hw.settings import AlertThresholds
 from swarm_tui.tui.widgets.hardware_meter import Meter
 
 __all__ = ["HardwarePane", "ModelActions"]

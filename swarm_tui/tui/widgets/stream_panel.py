@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Log
 
-from swarm_tui.core.models import TaskState
+from swarm_tui.domain.models import TaskState
 from swarm_tui.tui.messages import StreamInfo
 
 __all__ = ["StreamPanel", "WrappedLog", "stream_title", "wrap"]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from swarm_tui.core.models import Task, TaskState
-from swarm_tui.core.task_row import TaskRow
+from swarm_tui.domain.models import Task, TaskState
+from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.tui.messages import StreamInfo
 
 __all__ = [

@@ -19,8 +19,8 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from swarm_tui.core.models import Task, TaskState
-from swarm_tui.core.task_row import TaskRow
+from swarm_tui.domain.models import Task, TaskState
+from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.tui.messages import StreamInfo
 from swarm_tui.tui.widgets.task_columns import (
     COLUMNS,

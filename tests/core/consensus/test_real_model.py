@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from swarm_tui.config import ConsensusSettings, ModelConfig, ProviderConfig, default_settings
-from swarm_tui.core.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.report import build_report
+from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.providers.local import LocalProvider
-from swarm_tui.report import build_report
 from swarm_tui.store.ledger import Ledger
 
 MODEL = ModelConfig(max_tokens=32, context=2048)

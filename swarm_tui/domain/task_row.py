@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from swarm_tui.core.models import Task, TaskState
+from swarm_tui.domain.models import Task, TaskState
 
 __all__ = ["TaskRow"]
 

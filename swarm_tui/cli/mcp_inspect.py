@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from swarm_tui.config import Settings
-from swarm_tui.config_errors import ConfigError
+from swarm_tui.config.errors import ConfigError
 from swarm_tui.mcp.conn import ServerUnavailable
 from swarm_tui.mcp.content import render_result
 from swarm_tui.mcp.hub import MCPHub

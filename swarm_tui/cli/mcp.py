@@ -1,15 +1,15 @@
 """``swarm-tui mcp-serve`` and ``swarm-tui mcp import FILE`` (``mcp list|tools|call``: see
-:mod:`swarm_tui.mcp.inspect_cli`)."""
+:mod:`swarm_tui.cli.mcp_inspect`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from swarm_tui.argtypes import port
+from swarm_tui.cli.argtypes import port
+from swarm_tui.cli.mcp_import import cmd_mcp_import
+from swarm_tui.cli.mcp_inspect import INSPECT_ACTIONS, add_inspect_arguments, cmd_inspect
 from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
-from swarm_tui.mcp.import_cli import cmd_mcp_import
-from swarm_tui.mcp.inspect_cli import INSPECT_ACTIONS, add_inspect_arguments, cmd_inspect
 from swarm_tui.mcp.serve import build_swarm_server
 from swarm_tui.mcp.serve_http import serve_http
 from swarm_tui.mcp.serve_token import TokenError, ensure_token, token_path

@@ -3,31 +3,22 @@ where Ollama is, and where to read a remote GPU host from. A docstring per field
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from swarm_tui.config.base import ENV_NAME, Strict
 
 __all__ = ["AlertThresholds", "HardwareConfig"]
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        strict=True,
-        allow_inf_nan=False,
-        use_attribute_docstrings=True,
-    )
+_ENV_PATTERN = rf"^{ENV_NAME.pattern}$"
 
 
 Percent = Annotated[float, Field(gt=0, le=100)]
 Margin = Annotated[float, Field(ge=0, le=50)]
 
 
-class AlertThresholds(_Strict):
+class AlertThresholds(Strict):
     """When the hardware pane raises an alert, and how far back a reading must come before
     the alert clears (so it does not flap around the threshold)."""
 
@@ -53,7 +44,7 @@ class AlertThresholds(_Strict):
     """Yes/no alerts (throttling, spilled, battery) clear after this many good samples."""
 
 
-class HardwareConfig(_Strict):
+class HardwareConfig(Strict):
     """The hardware monitor: this machine (psutil, NVML), Ollama, or a remote GPU host."""
 
     enabled: bool = True
@@ -77,7 +68,9 @@ class HardwareConfig(_Strict):
     probe_url: str | None = None
     """A remote ``swarm-tui probe --serve`` (``http://gpu-box:9477``). Replaces both local
     readings; exporters, when also set, take precedence for their part."""
-    probe_token_env: Annotated[str, Field(pattern=_ENV_NAME.pattern)] = "SWARM_TUI_PROBE_TOKEN"
+    probe_token_env: Annotated[str, Field(pattern=rf"^{ENV_NAME.pattern}$")] = (
+        "SWARM_TUI_PROBE_TOKEN"
+    )
     """Environment variable holding the probe's bearer token (never put the token here)."""
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 3.0
     """Seconds to wait for Ollama, an exporter or the probe before a reading counts as failed."""

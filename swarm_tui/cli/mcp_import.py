@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from swarm_tui.config import find_config, load_settings
-from swarm_tui.config_errors import ConfigError
+from swarm_tui.config.errors import ConfigError
 from swarm_tui.mcp.import_toml import existing_servers, to_toml, write_config
 from swarm_tui.mcp.importer import import_servers
 

@@ -1,4 +1,4 @@
-"""The short commands: submit, status, config check (doctor lives in swarm_tui.doctor)."""
+"""The short commands: submit, status, config check (doctor lives in swarm_tui.cli.doctor)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from swarm_tui.cli.doctor import cmd_doctor
 from swarm_tui.config import find_config, load_settings
-from swarm_tui.core.models import Task, TaskMode, TaskSpec, TaskState
-from swarm_tui.doctor import cmd_doctor
+from swarm_tui.domain.models import Task, TaskMode, TaskSpec, TaskState
 from swarm_tui.runtime import db_path, open_ledger, open_orchestrator, settings_from_args
 
 __all__ = ["cmd_config_check", "cmd_doctor", "cmd_status", "cmd_submit", "task_json"]

@@ -14,7 +14,7 @@ from typing import Any
 from swarm_tui.core.consensus import ConsensusRecord
 from swarm_tui.core.consensus.normalize import label
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.models import Task
+from swarm_tui.domain.models import Task
 from swarm_tui.runtime import db_path, open_ledger, open_orchestrator, settings_from_args
 from swarm_tui.store.db import NO_LEDGER, LedgerError
 from swarm_tui.store.ledger import Ledger

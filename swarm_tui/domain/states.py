@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from swarm_tui.core.models import TaskState
+from swarm_tui.domain.models import TaskState
 
 __all__ = ["ALLOWED", "InvalidTransition", "can_move", "check_move"]
 

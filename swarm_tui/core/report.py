@@ -11,7 +11,6 @@ succeeded / (succeeded + failed): a stop or a crash says nothing about the model
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -23,16 +22,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from swarm_tui.config import Settings
-from swarm_tui.core.control import ControlError
 from swarm_tui.core.router import split_ref
 from swarm_tui.providers.base import Usage
 from swarm_tui.providers.pricing import price
-from swarm_tui.runtime import db_path, open_ledger, settings_from_args
 from swarm_tui.store.consensus import ConsensusRow
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.spend import rows
 
-__all__ = ["build_report", "cmd_report", "parse_since", "render"]
+__all__ = ["build_report", "parse_since", "render"]
 
 GROUPS = ("agent", "model", "role", "provider")
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
@@ -262,18 +259,3 @@ def _consensus_lines(c: dict[str, Any]) -> list[str]:
         cells = ["" if fig[k] is None else str(fig[k]) for k in CONSENSUS_COLUMNS]
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
     return lines
-
-
-async def cmd_report(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args.config)
-    try:
-        since = parse_since(args.since, time.time())
-    except ValueError as exc:
-        raise ControlError(str(exc)) from None
-    ledger = await open_ledger(settings, db_path(settings, args.db), readonly=True)
-    try:
-        report = await build_report(ledger, settings, since)
-    finally:
-        await ledger.close()
-    print(render(report, args.format), end="" if args.format == "csv" else "\n")
-    return 0

@@ -2,7 +2,7 @@
 
 ``add_hw_arguments``/``add_probe_arguments`` fill a subparser; ``cmd_hw``/``cmd_probe`` run the
 command and return the exit code (2 with one clear message for bad input). Also runnable as
-``python -m swarm_tui.hw.cli [hw|probe] ...``.
+``python -m swarm_tui.cli.hw [hw|probe] ...``.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from swarm_tui.argtypes import port_or_zero
+from swarm_tui.cli.argtypes import port_or_zero
+from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.hw.model import HardwareSample
 from swarm_tui.hw.probe import ProbeError, ProbeServer, check_bind
 from swarm_tui.hw.report import sample_json, sample_lines
 from swarm_tui.hw.sampler import Sampler, make_sampler
-from swarm_tui.hw.settings import HardwareConfig
 
 __all__ = ["add_hw_arguments", "add_probe_arguments", "cmd_hw", "cmd_probe", "main"]
 
@@ -249,7 +249,7 @@ def _newest(sampler: Sampler) -> HardwareSample:
 
 # ---------------------------------------------------------------------- python -m
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m swarm_tui.hw.cli")
+    parser = argparse.ArgumentParser(prog="python -m swarm_tui.cli.hw")
     sub = parser.add_subparsers(dest="command")
     add_hw_arguments(sub.add_parser("hw", help="print one hardware sample"))
     add_probe_arguments(sub.add_parser("probe", help="serve this host's hardware readings"))

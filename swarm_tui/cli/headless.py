@@ -19,7 +19,9 @@ from pathlib import Path
 
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import Subscription
-from swarm_tui.core.events import (
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.taskfile import load_task_file
+from swarm_tui.domain.events import (
     AttemptEnded,
     AttemptStarted,
     BreakerChanged,
@@ -28,10 +30,8 @@ from swarm_tui.core.events import (
     RetryScheduled,
     TaskChanged,
 )
-from swarm_tui.core.orchestrator import Orchestrator
-from swarm_tui.core.taskfile import load_task_file
+from swarm_tui.domain.private_files import prepare_private_file
 from swarm_tui.hw.events import HardwareSampled
-from swarm_tui.private_files import prepare_private_file
 from swarm_tui.runtime import db_path, hardware_sampler, open_orchestrator, settings_from_args
 from swarm_tui.store.records import Totals
 

@@ -16,21 +16,21 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from swarm_tui import __version__
-from swarm_tui.codex_cli import cmd_codex_sessions
-from swarm_tui.commands import cmd_config_check, cmd_doctor, cmd_status, cmd_submit
-from swarm_tui.config_errors import ConfigError
+from swarm_tui.cli.codex import cmd_codex_sessions
+from swarm_tui.cli.commands import cmd_config_check, cmd_doctor, cmd_status, cmd_submit
+from swarm_tui.cli.headless import cmd_run
+from swarm_tui.cli.hw import add_hw_arguments, add_probe_arguments, cmd_hw, cmd_probe
+from swarm_tui.cli.mcp import add_mcp_arguments, cmd_mcp, cmd_mcp_serve
+from swarm_tui.cli.report import cmd_report
+from swarm_tui.cli.vote import add_decide_arguments, cmd_decide
+from swarm_tui.config.errors import ConfigError
 from swarm_tui.core.control import ControlError
-from swarm_tui.core.models import TaskMode
-from swarm_tui.core.states import InvalidTransition
 from swarm_tui.core.submit import SubmitError
 from swarm_tui.core.taskfile import TaskFileError
-from swarm_tui.headless import cmd_run
-from swarm_tui.hw.cli import add_hw_arguments, add_probe_arguments, cmd_hw, cmd_probe
-from swarm_tui.mcp.cli import add_mcp_arguments, cmd_mcp, cmd_mcp_serve
-from swarm_tui.report import cmd_report
+from swarm_tui.domain.models import TaskMode
+from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.runtime import settings_from_args
 from swarm_tui.store.db import LedgerError
-from swarm_tui.vote_cli import add_decide_arguments, cmd_decide
 
 __all__ = ["build_parser", "main"]
 

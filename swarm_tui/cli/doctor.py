@@ -14,8 +14,8 @@ import logging
 import os
 import sys
 
-from swarm_tui.core.redact import Redactor
-from swarm_tui.mcp.inspect_cli import check_mcp_servers
+from swarm_tui.cli.mcp_inspect import check_mcp_servers
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.http_base import HTTPProvider
 from swarm_tui.providers.registry import build_providers
 from swarm_tui.runtime import db_path, settings_from_args

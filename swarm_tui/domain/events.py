@@ -1,11 +1,13 @@
-"""Typed events on the bus. Core code publishes these; views subscribe."""
+"""Typed events of the swarm on the bus. Core code publishes these; views subscribe.
+
+``SwarmEvent`` is every event of the swarm; the bus also carries hardware samples
+(``swarm_tui.core.bus.Event``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from swarm_tui.core.models import TaskState
-from swarm_tui.hw.events import HardwareSampled
+from swarm_tui.domain.models import TaskState
 
 __all__ = [
     "AttemptEnded",
@@ -13,13 +15,13 @@ __all__ = [
     "BreakerChanged",
     "BudgetChanged",
     "ConflictChanged",
-    "Event",
     "FallbackUsed",
     "FlagChanged",
     "Notice",
     "RetryScheduled",
     "SessionRecorded",
     "StreamChunk",
+    "SwarmEvent",
     "TaskChanged",
     "ToolActivity",
     "UsageRecorded",
@@ -169,7 +171,7 @@ class ConflictChanged:
     reason: str = ""
 
 
-Event = (
+SwarmEvent = (
     TaskChanged
     | AttemptStarted
     | StreamChunk
@@ -182,7 +184,6 @@ Event = (
     | FallbackUsed
     | SessionRecorded
     | ToolActivity
-    | HardwareSampled
     | BudgetChanged
     | ConflictChanged
 )

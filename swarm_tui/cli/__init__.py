@@ -1,0 +1,1 @@
+"""Every command line entry point: the parser and the commands behind ``swarm-tui``."""

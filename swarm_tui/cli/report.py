@@ -1,0 +1,27 @@
+"""``swarm-tui report``: the ledger's figures as a table (md), JSON or CSV."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from swarm_tui.core.control import ControlError
+from swarm_tui.core.report import build_report, parse_since, render
+from swarm_tui.runtime import db_path, open_ledger, settings_from_args
+
+__all__ = ["cmd_report"]
+
+
+async def cmd_report(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args.config)
+    try:
+        since = parse_since(args.since, time.time())
+    except ValueError as exc:
+        raise ControlError(str(exc)) from None
+    ledger = await open_ledger(settings, db_path(settings, args.db), readonly=True)
+    try:
+        report = await build_report(ledger, settings, since)
+    finally:
+        await ledger.close()
+    print(render(report, args.format), end="" if args.format == "csv" else "\n")
+    return 0
