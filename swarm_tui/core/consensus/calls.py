@@ -14,14 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from swarm_tui.config import AgentConfig, ConsensusSettings, Settings
-from swarm_tui.core.consensus import (
-    Answer,
-    ArbiterConfig,
-    ConsensusConfig,
-    ConsensusRecord,
-    GroupingConfig,
-)
-from swarm_tui.core.consensus.normalize import CheckerConfig
+from swarm_tui.core.consensus import Answer, ConsensusConfig, ConsensusRecord
 from swarm_tui.core.router import split_ref
 from swarm_tui.core.toolloop import add_usage
 from swarm_tui.core.usage_estimate import TurnMeter
@@ -112,35 +105,11 @@ def build_config(
 ) -> ConsensusConfig:
     """The engine's config for one task of ``agent`` (``cfg`` already has its role's
     overrides). Raises ``ValueError`` naming what is wrong."""
-    checker = (
-        CheckerConfig(tuple(cfg.checker), cfg.checker_timeout_s, cfg.checker_suffix)
-        if cfg.checker
-        else None
-    )
-    arbiter = None
-    if cfg.arbiter or cfg.arbiter_by_role or cfg.arbiter_by_tag:
-        arbiter = ArbiterConfig(cfg.arbiter, dict(cfg.arbiter_by_role), dict(cfg.arbiter_by_tag))
     return ConsensusConfig(
-        models=tuple(cfg.models),
-        n=cfg.n,
+        cfg,
         mix=dict(agent.mix),
         mode="review" if mode == "review" else "consensus",
-        grouping=GroupingConfig(cfg.grouping, cfg.similarity, checker),
-        agreement=cfg.agreement,
-        voting=cfg.voting,
-        voters=tuple(cfg.voters) or None,
-        weights=cfg.weights,
         record_weight=standing if cfg.weights == "record" else None,
-        vote_concurrency=cfg.vote_concurrency,
-        rounds=cfg.rounds,
-        arbiter=arbiter,
-        human=cfg.human,
-        fallback=cfg.fallback,
-        answer_timeout=cfg.answer_timeout_s,
-        vote_timeout=cfg.vote_timeout_s,
-        voting_timeout=cfg.voting_timeout_s,
-        margin=cfg.margin,
-        ballot_chars=cfg.ballot_chars,
     )
 
 

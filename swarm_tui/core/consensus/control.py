@@ -1,15 +1,16 @@
-"""The orchestrator's consensus side: start consensus and review tasks, and the public API
+"""The orchestrator's consensus side: start consensus and review tasks, and the commands
 for conflicts that wait for the human (list them, pick a winner, send one to the arbiter).
 
-A mixin of :class:`~swarm_tui.core.orchestrator.Orchestrator`. Every command validates
-first and writes nothing when it refuses (:class:`ControlError`, in words a person can act on).
+A part of :class:`~swarm_tui.core.control.Control`, which offers its commands. Every command
+validates first and writes nothing when it refuses (:class:`ControlError`, in words a person
+can act on).
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 
 from swarm_tui.config import AgentConfig, Settings
 from swarm_tui.core.bus import EventBus
@@ -19,47 +20,59 @@ from swarm_tui.core.consensus import (
     ConsensusRecord,
     resolve_by_human,
 )
-from swarm_tui.core.consensus_calls import CONSENSUS, ModelCaller, build_config, row_of
-from swarm_tui.core.consensus_run import ConsensusRun, feed_performance
-from swarm_tui.core.control import ControlError
+from swarm_tui.core.consensus.calls import CONSENSUS, ModelCaller, build_config, row_of
+from swarm_tui.core.consensus.run import ConsensusRun, feed_performance
+from swarm_tui.core.errors import ControlError
 from swarm_tui.core.performance import Performance
-from swarm_tui.core.provider_slots import ProviderSlots
-from swarm_tui.core.runner import build_messages
-from swarm_tui.core.running import Running, launch
 from swarm_tui.core.spending import Spending
 from swarm_tui.domain.events import ConflictChanged, Notice, TaskChanged
 from swarm_tui.domain.models import Task, TaskMode, TaskState
 from swarm_tui.domain.redact import Redactor
-from swarm_tui.providers.base import Provider
+from swarm_tui.providers.base import ChatMessage, Provider
 from swarm_tui.store.ledger import Ledger
 
 __all__ = ["ConsensusControl"]
 
 
 class ConsensusControl:
-    settings: Settings
-    ledger: Ledger
-    bus: EventBus
-    providers: dict[str, Provider]
-    clock: Callable[[], float]
-    rng: random.Random
-    owner: str
-    redactor: Redactor
-    spending: Spending
-    performance: Performance
-    running: dict[int, Running]
-    slots: ProviderSlots
-    budget_held: set[int]
-    """Consensus tasks told (once) that the budget cannot cover their worst case yet."""
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        bus: EventBus,
+        providers: Mapping[str, Provider],
+        *,
+        clock: Callable[[], float],
+        rng: random.Random,
+        owner: str,
+        redactor: Redactor,
+        spending: Spending,
+        performance: Performance,
+        gate: Callable[[str], AbstractAsyncContextManager[None]],
+    ) -> None:
+        """``gate``: a slot per model call under its provider's limit."""
+        self.settings = settings
+        self.ledger = ledger
+        self.bus = bus
+        self.providers = providers
+        self.clock = clock
+        self.rng = rng
+        self.owner = owner
+        self.redactor = redactor
+        self.spending = spending
+        self.performance = performance
+        self.gate = gate
+        self.budget_held: set[int] = set()
+        """Consensus tasks told (once) that the budget cannot cover their worst case yet."""
 
     async def task(self, task_id: int) -> Task:
-        raise NotImplementedError
-
-    def _finished(self, attempt_id: int, _job: asyncio.Task[None]) -> None:
-        raise NotImplementedError
+        task = await self.ledger.get_task(task_id)
+        if task is None:
+            raise ControlError(f"no task #{task_id}")
+        return task
 
     # ------------------------------------------------------------------ starting
-    def consensus_config(
+    def config(
         self, agent_name: str, mode: TaskMode, standing: Mapping[str, float] | None = None
     ) -> ConsensusConfig:
         """The engine config for a task of ``agent_name`` in ``mode`` (ValueError if unusable);
@@ -79,11 +92,18 @@ class ConsensusControl:
         window = self.settings.routing.performance_window
         return await self.ledger.model_standing(sorted(refs), window)
 
-    async def _dispatch_consensus(
-        self, task: Task, agent_name: str, agent: AgentConfig, now: float
-    ) -> bool:
+    async def start(
+        self,
+        task: Task,
+        agent_name: str,
+        agent: AgentConfig,
+        messages: tuple[ChatMessage, ...],
+        now: float,
+    ) -> ConsensusRun | None:
+        """Claim a consensus or review attempt for ``task`` (its prompt is ``messages``) and
+        return its run, ready to launch; None when it cannot start now (or failed the task)."""
         try:
-            config = self.consensus_config(agent_name, task.mode, await self._standing(agent_name))
+            config = self.config(agent_name, task.mode, await self._standing(agent_name))
         except ValueError as exc:
             error = f"{task.mode.value} task: {exc} (see [consensus] in {self.settings.source})"
             if await self.ledger.transition(
@@ -91,10 +111,9 @@ class ConsensusControl:
                 fields={"error": error},
             ):  # fmt: skip
                 self.bus.publish(TaskChanged(task.id, TaskState.FAILED, error))
-            return False
+            return None
         models = config.resolve_models()
         voters = config.voters or models
-        messages = build_messages(agent, task, await self.ledger.dep_results(task.id))
         calls = [*models * (1 + config.rounds), *voters]
         if config.arbiter is not None and (ref := config.arbiter.pick(agent_name, task.tags)):
             calls.append(ref)
@@ -105,7 +124,7 @@ class ConsensusControl:
                 self.budget_held.add(task.id)
                 text = f"task #{task.id} ({task.mode.value}) waits: {why}"
                 self.bus.publish(Notice("warning", text))
-            return False
+            return None
         self.budget_held.discard(task.id)
         hold = object()
         self.spending.reserve(hold, agent_name, task, CONSENSUS, worst)
@@ -122,12 +141,12 @@ class ConsensusControl:
         )
         if attempt is None:
             self.spending.budget.release(hold)
-            return False
+            return None
         self.spending.budget.rekey(hold, attempt.id)
-        run = ConsensusRun(
+        return ConsensusRun(
             task=task,
             attempt=attempt,
-            agent=agent,
+            messages=messages,
             config=config,
             settings=self.settings,
             providers=self.providers,
@@ -135,12 +154,10 @@ class ConsensusControl:
             bus=self.bus,
             redactor=self.redactor,
             performance=self.performance,
-            gate=self.slots.hold,
+            gate=self.gate,
             clock=self.clock,
             rng=self.rng,
         )
-        launch(run, self.running, self.bus, self._finished)
-        return True
 
     # ------------------------------------------------------------------ reads
     async def consensus_record(self, task_id: int) -> ConsensusRecord | None:
@@ -185,8 +202,8 @@ class ConsensusControl:
         if model is not None and model not in self._known_models():
             raise ControlError(f"unknown model {model!r}: write it as provider/model")
         agent_name = task.pin_agent or task.role
-        config = self.consensus_config(agent_name, task.mode, await self._standing(agent_name))
-        caller = ModelCaller(self.settings, self.providers, self.redactor, gate=self.slots.hold)
+        config = self.config(agent_name, task.mode, await self._standing(agent_name))
+        caller = ModelCaller(self.settings, self.providers, self.redactor, gate=self.gate)
         engine = ConsensusEngine(config, caller, caller, rng=self.rng)
         try:
             out = await engine.arbitrate(
