@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -15,6 +16,7 @@ from swarm_tui.config import BudgetConfig, ConsensusSettings, Settings
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.flags import Flags
 from swarm_tui.core.journal import Journal
+from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.parts import Shared, compose
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.submit import plan_batch
@@ -149,3 +151,24 @@ async def test_a_dependent_consensus_tasks_prompt_is_built_once(
     assert reads == [second]
     asked = [r.messages[-1].content for p in providers.values() for r in p.requests]
     assert sum("## Result of task #1" in text for text in asked) == 2
+
+
+async def test_a_ledger_given_late_rebuilds_the_parts_until_the_start(
+    ledger: Ledger, clock: Clock, tmp_path: Path
+) -> None:
+    """The control room opens its ledger in its own event loop, after the orchestrator was
+    built: every part then works on that ledger; once started, it cannot change."""
+    orch = Orchestrator(make_settings(), cast(Ledger, None), {}, clock=clock, owner="test:1:1")
+    orch.ledger = ledger
+    assert orch.spending.ledger is ledger and orch.parts.scheduler.ledger is ledger
+    [(task, _new)] = await orch.submit([TaskSpec(prompt="x", role="c")])
+    assert (await ledger.get_task(task.id)) is not None
+    await orch.start()
+    other = await Ledger.open(tmp_path / "other.db")
+    try:
+        with pytest.raises(RuntimeError, match="cannot change"):
+            orch.ledger = other
+        assert orch.parts.upkeep.ledger is ledger
+    finally:
+        await orch.stop()
+        await other.close()

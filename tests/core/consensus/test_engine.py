@@ -95,8 +95,9 @@ async def test_a_tie_goes_to_the_arbiter_over_the_contested_candidates() -> None
             "expert/judge": vote_for("blue", rationale="blue is right"),
         },
     )
-    arbiter = {"arbiter": "expert/default", "arbiter_by_role": {"painter": "expert/judge"}}
-    record = roundtrip(await engine(models, **arbiter).run("Sky colour?", role="painter"))
+    by_role = {"painter": "expert/judge"}
+    eng = engine(models, arbiter="expert/default", arbiter_by_role=by_role)
+    record = roundtrip(await eng.run("Sky colour?", role="painter"))
     assert record.decided_by == "arbiter" and record.decision == "blue"
     assert record.low_margin and record.arbiter is not None
     assert record.arbiter.model == "expert/judge" and record.arbiter.rationale == "blue is right"
