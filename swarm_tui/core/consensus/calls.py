@@ -1,6 +1,6 @@
 """What a consensus run needs from the rest of the swarm: the engine's ``answer``/``vote``
-callable over the configured providers, the engine config built from ``[consensus]``, and
-the per-model figures a record leaves for the ledger.
+callable over the configured providers, and the per-model figures a record leaves for the
+ledger.
 
 Every reply is masked by the redactor before the engine sees it, so no key reaches a record,
 a ballot or the screen; every call is priced with its model's prices.
@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
-from swarm_tui.config import AgentConfig, ConsensusSettings, Settings
-from swarm_tui.core.consensus import Answer, ConsensusConfig, ConsensusRecord
+from swarm_tui.config import Settings
+from swarm_tui.core.consensus import Answer, ConsensusRecord
 from swarm_tui.core.router import split_ref
 from swarm_tui.core.toolloop import add_usage
 from swarm_tui.core.usage_estimate import TurnMeter
@@ -30,7 +30,7 @@ from swarm_tui.providers.base import (
 from swarm_tui.providers.pricing import price
 from swarm_tui.store.consensus import ConsensusRow, ModelFigures
 
-__all__ = ["CONSENSUS", "ModelCaller", "build_config", "model_figures", "row_of"]
+__all__ = ["CONSENSUS", "ModelCaller", "model_figures", "row_of"]
 
 CONSENSUS = "consensus"
 """The ``provider`` of a consensus run's attempt (its calls go to many providers)."""
@@ -95,22 +95,6 @@ class ModelCaller:
             elif isinstance(event, Done):
                 break
         return usage
-
-
-def build_config(
-    cfg: ConsensusSettings,
-    agent: AgentConfig,
-    mode: str,
-    standing: Callable[[str], float] | None = None,
-) -> ConsensusConfig:
-    """The engine's config for one task of ``agent`` (``cfg`` already has its role's
-    overrides). Raises ``ValueError`` naming what is wrong."""
-    return ConsensusConfig(
-        cfg,
-        mix=dict(agent.mix),
-        mode="review" if mode == "review" else "consensus",
-        record_weight=standing if cfg.weights == "record" else None,
-    )
 
 
 def model_figures(record: ConsensusRecord) -> tuple[ModelFigures, ...]:

@@ -20,7 +20,7 @@ from swarm_tui.core.consensus import (
     ConsensusRecord,
     resolve_by_human,
 )
-from swarm_tui.core.consensus.calls import CONSENSUS, ModelCaller, build_config, row_of
+from swarm_tui.core.consensus.calls import CONSENSUS, ModelCaller, row_of
 from swarm_tui.core.consensus.run import ConsensusRun, feed_performance
 from swarm_tui.core.errors import ControlError
 from swarm_tui.core.performance import Performance
@@ -65,7 +65,7 @@ class ConsensusControl:
         self.budget_held: set[int] = set()
         """Consensus tasks told (once) that the budget cannot cover their worst case yet."""
 
-    async def task(self, task_id: int) -> Task:
+    async def _task(self, task_id: int) -> Task:
         task = await self.ledger.get_task(task_id)
         if task is None:
             raise ControlError(f"no task #{task_id}")
@@ -78,10 +78,14 @@ class ConsensusControl:
         """The engine config for a task of ``agent_name`` in ``mode`` (ValueError if unusable);
         ``standing``: each model's share of votes won, for the ``record`` weights (unknown
         models count 0.5)."""
-        agent = self.settings.agents[agent_name]
         cfg = self.settings.consensus.for_role(agent_name)
         known = dict(standing or {})
-        return build_config(cfg, agent, mode.value, lambda ref: known.get(ref, 0.5))
+        return ConsensusConfig(
+            cfg,
+            mix=dict(self.settings.agents[agent_name].mix),
+            mode="review" if mode == TaskMode.REVIEW else "consensus",
+            record_weight=(lambda ref: known.get(ref, 0.5)) if cfg.weights == "record" else None,
+        )
 
     async def _standing(self, agent_name: str) -> dict[str, float]:
         cfg = self.settings.consensus.for_role(agent_name)
@@ -175,7 +179,7 @@ class ConsensusControl:
         return out
 
     async def _waiting(self, task_id: int) -> tuple[Task, int, ConsensusRecord]:
-        task = await self.task(task_id)
+        task = await self._task(task_id)
         row = await self.ledger.consensus(task_id)
         if task.state != TaskState.NEEDS_VOTE or row is None or row.status != "needs_human":
             raise ControlError(
@@ -231,4 +235,4 @@ class ConsensusControl:
         if result is not None:
             feed_performance(self.performance, record)
             self.bus.publish(TaskChanged(task.id, TaskState.SUCCEEDED, record.reason))
-        return await self.task(task.id)
+        return await self._task(task.id)
