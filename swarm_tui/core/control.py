@@ -1,48 +1,116 @@
 """The orchestrator's public API: what the CLI, the TUI and MCP tools call.
 
+:class:`Control` owns the orchestrator's parts (see :mod:`swarm_tui.core.parts`): what runs
+now (:class:`Load`), the flags, the scheduler, spending, consensus, the tools and the upkeep.
 Every command validates first and writes nothing when it refuses; a refusal raises
 :class:`ControlError` (or :class:`InvalidTransition`) with a message a person can act on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+import asyncio
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 from swarm_tui.config import Settings
-from swarm_tui.core.bus import EventBus
+from swarm_tui.core.approvals import ApprovalGate, PendingApproval
+from swarm_tui.core.breaker import BreakerBoard
+from swarm_tui.core.consensus import ConsensusConfig, ConsensusRecord
+from swarm_tui.core.errors import ControlError
+from swarm_tui.core.owner import owner_id
+from swarm_tui.core.parts import Parts, Shared, compose
 from swarm_tui.core.router import split_ref
+from swarm_tui.core.running import Running
+from swarm_tui.core.spending import Spending
 from swarm_tui.core.submit import plan_batch
+from swarm_tui.core.toolloop import ToolHost
 from swarm_tui.domain.events import FlagChanged, TaskChanged
-from swarm_tui.domain.models import Attempt, Task, TaskSpec, TaskState
+from swarm_tui.domain.models import Attempt, Task, TaskMode, TaskSpec, TaskState
 from swarm_tui.domain.states import ALLOWED, InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
+from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger, Totals
 from swarm_tui.store.task_rows import QueueStart
-
-if TYPE_CHECKING:
-    from swarm_tui.core.orchestrator import Running
+from swarm_tui.store.tools import MemoryEntry
 
 __all__ = ["Control", "ControlError"]
 
 
-class ControlError(ValueError):
-    """A command that cannot be carried out; nothing was changed."""
-
-
 class Control:
-    settings: Settings
-    ledger: Ledger
-    bus: EventBus
-    clock: Callable[[], float]
-    running: dict[int, Running]
-    flags: dict[str, str]
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        providers: dict[str, Provider],
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.providers = providers
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.owner = owner or owner_id()
+        self._wake = asyncio.Event()
+        self._started = False
+        self._shared = shared = Shared.of(
+            settings, providers, clock=self._now, rng=self.rng, owner=self.owner,
+            wake=self._wake.set, pause_task=self._pause_over_budget,
+        )  # fmt: skip
+        self.bus, self.flags, self.redactor = shared.bus, shared.flags, shared.redactor
+        self.performance, self.load = shared.performance, shared.load
+        self._ledger = ledger
+        self.parts: Parts = compose(shared, ledger)
 
-    async def _stop_attempts(self, attempt_ids: list[int], reason: str) -> None:
-        raise NotImplementedError
+    def _now(self) -> float:
+        return self.clock()  # follows self.clock even when a test swaps it
+
+    @property
+    def ledger(self) -> Ledger:
+        return self._ledger
+
+    @ledger.setter
+    def ledger(self, ledger: Ledger) -> None:
+        """A ledger opened late (in the event loop that runs the orchestrator): the parts are
+        built again around it. Refused once the orchestrator started."""
+        if self._started:
+            raise RuntimeError("the ledger of a started orchestrator cannot change")
+        self._ledger = ledger
+        self.parts = compose(self._shared, ledger)
+
+    @property
+    def spending(self) -> Spending:
+        return self.parts.spending
+
+    @property
+    def breakers(self) -> BreakerBoard:
+        return self.parts.breakers
+
+    @property
+    def running(self) -> dict[int, Running]:
+        """The attempts running in this process, by attempt id."""
+        return self.load.running
 
     def wake(self) -> None:
-        raise NotImplementedError
+        """Ask for a scheduling pass now (something changed)."""
+        self._wake.set()
+
+    def paused_all(self) -> bool:
+        return self.flags.paused_all()
+
+    def agent_paused(self, agent: str) -> bool:
+        return self.flags.agent_paused(agent)
+
+    async def tick(self) -> int:
+        """One scheduling pass; returns how many attempts it started."""
+        return await self.parts.scheduler.tick()
+
+    async def dispatch_now(self, task_id: int) -> str:
+        """Start a queued task now, ahead of the queue's order and any retry back-off (the
+        agent's and provider's limits still hold). Returns what happened, in words."""
+        return await self.parts.scheduler.dispatch_now(await self.task(task_id))
 
     # ------------------------------------------------------------------ reads
     async def task(self, task_id: int) -> Task:
@@ -104,18 +172,12 @@ class Control:
         return out
 
     # ------------------------------------------------------------------ task commands
-    def _attempt_of(self, task_id: int) -> int | None:
-        for attempt_id, entry in self.running.items():
-            if entry.run.attempt.task_id == task_id:
-                return attempt_id
-        return None
-
     async def _move(self, task_id: int, to: TaskState, action: str, **fields: object) -> Task:
         """Move a task that is not running here; a running one is stopped with ``action``."""
         for _ in range(5):
             task = await self.task(task_id)
             if task.state == TaskState.RUNNING and action in ("pause", "cancel", "reassign"):
-                attempt_id = self._attempt_of(task_id)
+                attempt_id = self.load.attempt_of(task_id)
                 if attempt_id is None:
                     raise ControlError(
                         f"task #{task_id} is running in another swarm-tui process;"
@@ -123,7 +185,7 @@ class Control:
                     )
                 if fields:
                     await self.ledger.update_task(task_id, self.clock(), action, **fields)
-                await self._stop_attempts([attempt_id], action)
+                await self.load.stop([attempt_id], action)
                 return await self.task(task_id)
             if to not in ALLOWED[task.state]:
                 raise InvalidTransition(task_id, task.state, to, action)
@@ -140,6 +202,10 @@ class Control:
 
     async def pause(self, task_id: int) -> Task:
         return await self._move(task_id, TaskState.PAUSED, "pause")
+
+    async def _pause_over_budget(self, task_id: int, reason: str) -> None:
+        await self.pause(task_id)
+        await self.ledger.update_task(task_id, self.clock(), "budget", error=reason)
 
     async def resume(self, task_id: int) -> Task:
         """Queue a paused task again; a held one (see core.abandoned) gets a fresh count of
@@ -215,7 +281,7 @@ class Control:
         await self._set_flag(f"paused_agent:{agent}", True)
         if stop_running:
             mine = [i for i, r in self.running.items() if r.run.attempt.agent == agent]
-            await self._stop_attempts(mine, "requeue")
+            await self.load.stop(mine, "requeue")
 
     async def resume_agent(self, agent: str) -> None:
         if agent not in self.settings.agents:
@@ -226,7 +292,69 @@ class Control:
         """Dispatch nothing; running attempts stop (partial output kept) and re-queue."""
         await self._set_flag("paused_all", True)
         if stop_running:
-            await self._stop_attempts(list(self.running), "requeue")
+            await self.load.stop(list(self.running), "requeue")
 
     async def resume_all(self) -> None:
         await self._set_flag("paused_all", False)
+
+    # ------------------------------------------------------------------ consensus
+    def consensus_config(
+        self, agent_name: str, mode: TaskMode, standing: Mapping[str, float] | None = None
+    ) -> ConsensusConfig:
+        """The engine config for a task of ``agent_name`` in ``mode`` (ValueError if unusable);
+        ``standing``: each model's share of votes won, for the ``record`` weights."""
+        return self.parts.consensus.config(agent_name, mode, standing)
+
+    async def consensus_record(self, task_id: int) -> ConsensusRecord | None:
+        """The newest consensus or review record of a task (None: it never ran one)."""
+        return await self.parts.consensus.consensus_record(task_id)
+
+    async def conflicts(self) -> list[tuple[Task, ConsensusRecord]]:
+        """Tasks waiting in ``needs_vote``, with the record that says what is contested."""
+        return await self.parts.consensus.conflicts()
+
+    async def decide(self, task_id: int, label: str, note: str = "") -> Task:
+        """The human picks candidate ``label`` (A, B, ...) as the answer of a waiting task."""
+        return await self.parts.consensus.decide(task_id, label, note)
+
+    async def send_to_arbiter(self, task_id: int, model: str | None = None) -> Task:
+        """Ask the arbiter (the configured one, or ``model``) to settle a waiting task."""
+        return await self.parts.consensus.send_to_arbiter(task_id, model)
+
+    # ------------------------------------------------------------------ tools
+    @property
+    def gate(self) -> ApprovalGate | None:
+        return self.parts.tools.gate
+
+    @property
+    def project(self) -> str:
+        return self.parts.tools.project
+
+    def attach_tools(self, host: ToolHost, *, interactive: bool = False) -> ApprovalGate:
+        """Give API-model agents the hub's tools; ``interactive`` when a human can approve."""
+        return self.parts.tools.attach_tools(host, interactive=interactive)
+
+    def set_interactive(self, interactive: bool) -> None:
+        """The control room is open (``ask`` waits for a human) or not (``headless_ask``)."""
+        self.parts.tools.set_interactive(interactive)
+
+    def pending_approvals(self) -> list[PendingApproval]:
+        """Tool calls waiting for a human, oldest first."""
+        return self.parts.tools.pending_approvals()
+
+    def approve(self, approval_id: int, *, always: bool = False) -> bool:
+        """Let a held call run (``always``: and later calls of that tool by that agent)."""
+        return self.parts.tools.approve(approval_id, always=always)
+
+    def deny(self, approval_id: int) -> bool:
+        """Refuse a held call: the tool does not run; the model is told it was denied."""
+        return self.parts.tools.deny(approval_id)
+
+    async def memories(self) -> list[MemoryEntry]:
+        return await self.parts.tools.memories()
+
+    async def save_memory(self, name: str, content: str, author: str = "human") -> None:
+        await self.parts.tools.save_memory(name, content, author)
+
+    async def remove_memory(self, name: str) -> bool:
+        return await self.parts.tools.remove_memory(name)

@@ -1,6 +1,6 @@
 """One scheduling pass's claims, written to the ledger in one transaction.
 
-During :meth:`Orchestrator.tick` each task the router placed is added here instead of being
+During :meth:`Scheduler.tick` each task the router placed is added here instead of being
 claimed on its own commit; admission still happens one task at a time (the pass's pending
 claims count towards the agent and provider limits), and at the end of the pass every claim
 is written by one :meth:`Ledger.claim_many` before the attempts start.
@@ -11,14 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from swarm_tui.domain.models import Attempt
 from swarm_tui.store.claims import Claim
 from swarm_tui.store.ledger import Ledger
-
-if TYPE_CHECKING:
-    from swarm_tui.core.orchestrator import Orchestrator
 
 __all__ = ["DispatchPass", "Launch"]
 
@@ -39,12 +35,6 @@ class DispatchPass:
         self.now = now
         self.lease_until = lease_until
         self._pending: list[_Pending] = []
-
-    @classmethod
-    def of(cls, orch: Orchestrator, now: float) -> DispatchPass:
-        """A pass for ``orch`` at ``now``: its attempts' leases run from ``now``."""
-        lease_until = now + orch.settings.orchestrator.lease_seconds
-        return cls(orch.ledger, orch.owner, now, lease_until)
 
     def __len__(self) -> int:
         return len(self._pending)

@@ -81,6 +81,8 @@ def build_messages(
 class AttemptRun:
     task: Task
     attempt: Attempt
+    messages: tuple[ChatMessage, ...]
+    """The prompt, built once when the attempt was admitted (routing priced it)."""
     agent: AgentConfig
     model: ModelConfig
     provider: Provider
@@ -112,10 +114,9 @@ class AttemptRun:
         meter = TurnMeter(0)
         a = self.attempt
         try:
-            deps = await self.ledger.dep_results(self.task.id) if self.task.after else []
             request = StreamRequest(
                 model=a.model,
-                messages=build_messages(self.agent, self.task, deps),
+                messages=self.messages,
                 max_tokens=self.model.max_tokens,
                 resume=await self._last_session(),
             )

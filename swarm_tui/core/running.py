@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.consensus_run import ConsensusRun
+from swarm_tui.core.consensus.run import ConsensusRun
 from swarm_tui.core.runner import AttemptRun
 from swarm_tui.domain.events import AttemptStarted, TaskChanged
 from swarm_tui.domain.models import TaskState

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Mapping
 
-from swarm_tui.config import AgentConfig, BudgetConfig
+from swarm_tui.config import AgentConfig, BudgetConfig, ProviderConfig
 from swarm_tui.core.budget import Budget, Line, usd, worst_case
+from swarm_tui.core.bus import EventBus
+from swarm_tui.core.flags import Flags
 from swarm_tui.core.journal import Journal
 from swarm_tui.core.router import split_ref
 from swarm_tui.domain.events import BudgetChanged, FlagChanged, Notice
 from swarm_tui.domain.models import Attempt, Task
 from swarm_tui.providers.base import ChatMessage
+from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.spend import read_spent
-
-if TYPE_CHECKING:
-    from swarm_tui.core.control import Control
 
 __all__ = ["FLAG", "Spending"]
 
@@ -31,13 +30,36 @@ FLAG = "budget_stop:"
 
 
 class Spending:
-    def __init__(self, orch: Control, journal: Journal, owner: str) -> None:
-        self.orch = orch
+    def __init__(
+        self,
+        ledger: Ledger,
+        bus: EventBus,
+        flags: Flags,
+        clock: Callable[[], float],
+        *,
+        budget: BudgetConfig,
+        providers: Mapping[str, ProviderConfig],
+        journal: Journal,
+        owner: str,
+        pause_task: Callable[[int, str], Awaitable[None]],
+        wake: Callable[[], None],
+        on_settled: Callable[[Attempt], None] | None = None,
+    ) -> None:
+        """``pause_task(task_id, reason)`` stops a task at its own limit; ``wake`` asks the
+        scheduler for a pass (spend freed up, a stop was lifted); ``on_settled`` is told of
+        each attempt once its cost is counted."""
+        self.ledger = ledger
+        self.bus = bus
+        self.flags = flags
+        self.clock = clock
+        self.providers = providers
         self.journal = journal
         self.owner = owner
-        self.budget = Budget(orch.settings.budget)
+        self.pause_task = pause_task
+        self.wake = wake
+        self.on_settled = on_settled
+        self.budget = Budget(budget)
         self.lock = asyncio.Lock()
-        self.on_settled: Callable[[Attempt], None] | None = None
         self._warned: set[tuple[str, float]] = set()
         self._jobs: set[asyncio.Task[None]] = set()
         self._ended: list[Attempt] = []
@@ -47,14 +69,14 @@ class Spending:
     def stopped(self, agent: str) -> str | None:
         """Why no new attempt may start for ``agent`` (a budget stop), or None."""
         for scope in ("run", "day", f"role:{agent}"):
-            raw = self.orch.flags.get(FLAG + scope)
+            raw = self.flags.get(FLAG + scope)
             if raw is not None:
                 return _flag_reason(raw)
         return None
 
     def cost_of(self, ref: str, messages: tuple[ChatMessage, ...]) -> float:
         provider, model = split_ref(ref)
-        config = self.orch.settings.providers[provider].models[model]
+        config = self.providers[provider].models[model]
         size = sum(len(m.content.encode()) for m in messages)
         return worst_case(config, size, len(messages), self.budget.config.prompt_bytes_per_token)
 
@@ -91,7 +113,7 @@ class Spending:
     # ------------------------------------------------------------------ settling
     async def refresh(self) -> None:
         async with self.lock:
-            self.budget.spent = await read_spent(self.orch.ledger, self.owner, self.orch.clock())
+            self.budget.spent = await read_spent(self.ledger, self.owner, self.clock())
 
     def settle_later(self, attempt: Attempt) -> None:
         """Settle ``attempt`` soon. Attempts that end while a settle waits for the lock are
@@ -112,15 +134,15 @@ class Spending:
         """The attempts ended (their cost is in the ledger): read spend back, then release
         their reservations, then warn or stop."""
         async with self.lock:
-            self.budget.spent = await read_spent(self.orch.ledger, self.owner, self.orch.clock())
+            self.budget.spent = await read_spent(self.ledger, self.owner, self.clock())
             for attempt in attempts:
                 self.budget.release(attempt.id)
         if self.on_settled is not None:
-            rows = await self.orch.ledger.attempts_by_id([a.id for a in attempts])
+            rows = await self.ledger.attempts_by_id([a.id for a in attempts])
             for row in rows:
                 self.on_settled(row)
         await self.check()
-        self.orch.wake()
+        self.wake()
 
     async def drain(self) -> None:
         while self._jobs:
@@ -142,23 +164,22 @@ class Spending:
                 await self._stop(line, text, None)
 
     async def _stop(self, line: Line, text: str, task: Task | None) -> None:
-        if FLAG + line.scope in self.orch.flags:
+        if FLAG + line.scope in self.flags:
             return
         text += "; nothing new starts until the limit is raised"
         if line.scope.startswith("task:") and task is not None:
-            await self.orch.pause(task.id)
-            await self.orch.ledger.update_task(task.id, self.orch.clock(), "budget", error=text)
+            await self.pause_task(task.id, text)
         else:
             value = json.dumps({"limit": line.limit, "reason": text})
-            await self.orch.ledger.set_flag(FLAG + line.scope, value, self.orch.clock())
-            self.orch.flags[FLAG + line.scope] = value
-            self.orch.bus.publish(FlagChanged(FLAG + line.scope, value))
+            await self.ledger.set_flag(FLAG + line.scope, value, self.clock())
+            self.flags[FLAG + line.scope] = value
+            self.bus.publish(FlagChanged(FLAG + line.scope, value))
         await self._tell(line, text, stopped=True)
 
     async def _tell(self, line: Line, text: str, *, stopped: bool) -> None:
         event = BudgetChanged(line.scope, line.spent, line.limit, line.percent, stopped, text)
         await self.journal.record(event)
-        self.orch.bus.publish(Notice("error" if stopped else "warning", text))
+        self.bus.publish(Notice("error" if stopped else "warning", text))
 
     # ------------------------------------------------------------------ limits
     def limit(self, scope: str) -> float:
@@ -172,20 +193,20 @@ class Spending:
 
     async def clear_raised(self) -> None:
         """Drop every stop whose limit was raised (or removed) since it was set."""
-        for name, raw in list(self.orch.flags.items()):
+        for name, raw in list(self.flags.items()):
             if not name.startswith(FLAG):
                 continue
             scope = name.removeprefix(FLAG)
             now_limit = self.limit(scope)
             if now_limit and now_limit <= _flag_limit(raw):
                 continue
-            await self.orch.ledger.set_flag(name, None, self.orch.clock())
-            self.orch.flags.pop(name, None)
-            self.orch.bus.publish(FlagChanged(name, None))
+            await self.ledger.set_flag(name, None, self.clock())
+            self.flags.pop(name, None)
+            self.bus.publish(FlagChanged(name, None))
             self._warned = {w for w in self._warned if w[0] != scope}
             text = f"{scope} budget raised to {usd(now_limit)}: work resumes"
-            self.orch.bus.publish(Notice("information", text))
-            self.orch.wake()
+            self.bus.publish(Notice("information", text))
+            self.wake()
 
     async def set_limit(self, scope: str, usd: float) -> None:
         """Change one limit for this run (``run``, ``day``, ``task``, ``role:NAME``)."""

@@ -1,7 +1,8 @@
-"""The orchestrator's tool API: attach the MCP hub, answer approvals, edit shared memory.
+"""The orchestrator's tools: attach the MCP hub, give an attempt its tool loop, answer
+approvals, edit shared memory.
 
-A mixin of :class:`~swarm_tui.core.orchestrator.Orchestrator`; the TUI and the CLI use these
-methods, never the gate or the ledger directly.
+A part of :class:`~swarm_tui.core.control.Control`, which offers these methods to the TUI and
+the CLI (they never use the gate or the ledger directly).
 """
 
 from __future__ import annotations
@@ -18,20 +19,28 @@ from swarm_tui.domain.redact import Redactor
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.tools import MemoryEntry
 
-__all__ = ["DEFAULT_PROJECT", "ToolControl"]
+__all__ = ["DEFAULT_PROJECT", "Tools"]
 
 DEFAULT_PROJECT = "default"
 
 
-class ToolControl:
-    settings: Settings
-    ledger: Ledger
-    bus: EventBus
-    clock: Callable[[], float]
-    redactor: Redactor
-    tool_host: ToolHost | None = None
-    gate: ApprovalGate | None = None
-    project: str = DEFAULT_PROJECT
+class Tools:
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        bus: EventBus,
+        redactor: Redactor,
+        clock: Callable[[], float],
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.bus = bus
+        self.redactor = redactor
+        self.clock = clock
+        self.tool_host: ToolHost | None = None
+        self.gate: ApprovalGate | None = None
+        self.project = DEFAULT_PROJECT
 
     def attach_tools(self, host: ToolHost, *, interactive: bool = False) -> ApprovalGate:
         """Give API-model agents the hub's tools; ``interactive`` when a human can approve."""
@@ -50,7 +59,8 @@ class ToolControl:
         if self.gate is not None:
             self.gate.interactive = interactive
 
-    def _tool_loop(self, attempt: Attempt, agent_name: str, agent: AgentConfig) -> ToolLoop | None:
+    def tool_loop(self, attempt: Attempt, agent_name: str, agent: AgentConfig) -> ToolLoop | None:
+        """The tool loop of an API-model attempt (None: it runs without the hub's tools)."""
         if self.tool_host is None or self.gate is None:
             return None
         provider = self.settings.providers.get(attempt.provider)

@@ -7,7 +7,7 @@ pause (one notice per episode, one when it is over), and an attempt whose end co
 recorded is given up as soon as the ledger takes writes again — its partial output kept, its
 task queued again — so nothing waits for its lease to expire.
 
-A mixin of :class:`~swarm_tui.core.orchestrator.Orchestrator`.
+A part of :class:`~swarm_tui.core.orchestrator.Orchestrator`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from collections.abc import Callable
 from swarm_tui.config import Settings
 from swarm_tui.core.abandoned import settle_recovered
 from swarm_tui.core.bus import EventBus
-from swarm_tui.core.running import Running
+from swarm_tui.core.load import Load
+from swarm_tui.core.owner import is_dead
 from swarm_tui.domain.events import Notice
 from swarm_tui.domain.models import Attempt
 from swarm_tui.store.db import LedgerError
@@ -33,25 +34,30 @@ MAX_PAUSE_S = 30.0
 
 
 class Upkeep:
-    settings: Settings
-    ledger: Ledger
-    bus: EventBus
-    clock: Callable[[], float]
-    owner: str
-    running: dict[int, Running]
-    orphans: set[int]
-    """Attempts whose job ended without recording it (a ledger fault): given up next pass."""
-    _trouble: str | None = None
-    _trouble_count: int = 0
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        bus: EventBus,
+        clock: Callable[[], float],
+        *,
+        owner: str,
+        load: Load,
+        wake: Callable[[], None],
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.bus = bus
+        self.clock = clock
+        self.owner = owner
+        self.load = load
+        self.wake = wake
+        self._trouble: str | None = None
+        self._trouble_count = 0
 
-    def _is_dead(self, owner: str) -> bool:
-        raise NotImplementedError
-
-    def wake(self) -> None:
-        raise NotImplementedError
-
-    async def _stop_attempts(self, attempt_ids: list[int], reason: str) -> None:
-        raise NotImplementedError
+    def is_dead(self, owner: str) -> bool:
+        """Whether another process that owned attempts is gone (never this one)."""
+        return owner != self.owner and is_dead(owner)
 
     # ------------------------------------------------------------------ ledger faults
     def ledger_trouble(self, exc: LedgerError) -> float:
@@ -73,14 +79,14 @@ class Upkeep:
 
     async def recover_orphans(self) -> None:
         """Give up the attempts whose end could not be recorded; their tasks run again."""
-        if not self.orphans:
+        if not self.load.orphans:
             return
-        ids = set(self.orphans)
+        ids = set(self.load.orphans)
         now = self.clock()
         lost = await self.ledger.recover(
-            self._is_dead, now, orphans=ids, hold_after=self.settings.orchestrator.max_abandoned
+            self.is_dead, now, orphans=ids, hold_after=self.settings.orchestrator.max_abandoned
         )
-        self.orphans -= ids
+        self.load.orphans -= ids
 
         def reason(attempt: Attempt) -> str:
             return "queued again: " + (
@@ -92,22 +98,23 @@ class Upkeep:
             self.wake()
 
     # ------------------------------------------------------------------ heartbeat
-    async def _heartbeat_loop(self) -> None:
+    async def heartbeat(self) -> None:
+        """Renew this process's leases and recover others' expired ones, until cancelled."""
         cfg = self.settings.orchestrator
         while True:
             await asyncio.sleep(cfg.heartbeat_seconds)
             now = self.clock()
             try:
-                if self.running:
+                if running := list(self.load.running):
                     until = now + cfg.lease_seconds
-                    await self.ledger.renew_leases(self.owner, now, until, ids=list(self.running))
-                lost = await self.ledger.recover(self._is_dead, now, hold_after=cfg.max_abandoned)
+                    await self.ledger.renew_leases(self.owner, now, until, ids=running)
+                lost = await self.ledger.recover(self.is_dead, now, hold_after=cfg.max_abandoned)
             except Exception as exc:  # a locked or full disk must not end the run
                 self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
                 continue
             for attempt in lost:
-                if attempt.id in self.running:  # our own lease ran out (e.g. the loop stalled)
-                    await self._stop_attempts([attempt.id], "requeue")
+                if attempt.id in self.load.running:  # our own lease ran out (the loop stalled)
+                    await self.load.stop([attempt.id], "requeue")
             try:
                 await settle_recovered(
                     self.settings, self.ledger, self.bus, lost, now, lambda _a: "lease expired"

@@ -24,7 +24,7 @@ from mcp import Client
 from mcp.server.mcpserver import MCPServer
 
 from swarm_tui.config import MCPConfig
-from swarm_tui.core.toolcontrol import ToolControl
+from swarm_tui.core.control import Control
 from swarm_tui.core.toolloop import OfferedTool, ToolHostError, ToolOutput
 from swarm_tui.domain.events import Notice
 from swarm_tui.domain.toolnames import allowed, definition_hash, offered_names
@@ -187,7 +187,7 @@ def _offer(name: str, server: str, tool: mt.Tool) -> OfferedTool:
     )
 
 
-def attach_hub(orchestrator: ToolControl, log_dir: Path, *, interactive: bool = False) -> MCPHub:
+def attach_hub(orchestrator: Control, log_dir: Path, *, interactive: bool = False) -> MCPHub:
     """Build the hub for ``orchestrator``'s settings (with the shared memory on its ledger),
     start the boot-time servers and attach it. The caller closes it after the orchestrator.
     Restarts of failed servers are published as warning notices on its bus."""

@@ -12,7 +12,7 @@ import random
 import pytest
 
 from swarm_tui.config import AgentConfig, ModelConfig, ProviderConfig, Settings
-from swarm_tui.core.consensus_calls import ModelCaller
+from swarm_tui.core.consensus.calls import ModelCaller
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.report import build_report, render
 from swarm_tui.domain.models import TaskSpec

@@ -15,14 +15,9 @@ from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import DataTable, Static
 
-from swarm_tui.core.consensus import (
-    ConsensusConfig,
-    ConsensusEngine,
-    ConsensusRecord,
-    resolve_by_human,
-)
+from swarm_tui.core.consensus import ConsensusEngine, ConsensusRecord, resolve_by_human
 from swarm_tui.tui.widgets.voting_pane import Conflict, VotingPane, mark_differences
-from tests.core.consensus.scripted import Models, vote_for
+from tests.core.consensus.scripted import Models, config_of, vote_for
 
 SnapCompare = Callable[..., bool]
 
@@ -38,14 +33,14 @@ async def _records() -> tuple[ConsensusRecord, ConsensusRecord]:
             "ollama/qwen3:8b": vote_for("atomic", rationale="atomics avoid contention"),
         },
     )
-    cfg = ConsensusConfig(models=tuple(tie.answers), human=True)
+    cfg = config_of(models=tuple(tie.answers), human=True)
     waiting = await ConsensusEngine(cfg, tie.answer, tie.vote, rng=random.Random(1)).run("Fix it")
     three = Models(
         answers={"p/a": "Paris", "p/b": "Lyon", "p/c": "Paris, France"},
         votes={m: vote_for("Paris, France", rationale="most precise") for m in ("p/a", "p/b")}
         | {"p/c": vote_for("Lyon", rationale="I like Lyon")},
     )
-    cfg = ConsensusConfig(models=tuple(three.answers))
+    cfg = config_of(models=tuple(three.answers))
     decided = await ConsensusEngine(cfg, three.answer, three.vote, rng=random.Random(2)).run("?")
     return waiting, decided
 

@@ -1,8 +1,10 @@
 """How a consensus run goes: who answers, how answers are grouped, who votes and how, the
 refinement rounds, who arbitrates, the fallback, the timeouts and the low-margin threshold.
 
-A plain dataclass (the orchestrator builds it from the task and the role's settings); it
-checks itself on creation and raises ``ValueError`` naming every problem.
+The settings are ``[consensus]``'s (:class:`~swarm_tui.config.ConsensusSettings`, the one
+config model and its defaults); :class:`ConsensusConfig` adds what one run brings (the role's
+mix, the mode, the record weights), checks the whole on creation and raises ``ValueError``
+naming every problem.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from swarm_tui.core.consensus.normalize import GroupingConfig
+from swarm_tui.config import ConsensusSettings
+from swarm_tui.core.consensus.normalize import CheckerConfig, GroupingConfig
 from swarm_tui.core.consensus.tally import VotingMethod, WeightPolicy
 
 __all__ = ["ArbiterConfig", "ConsensusConfig", "Fallback", "Mode", "models_from_mix"]
@@ -49,42 +52,17 @@ class ArbiterConfig:
 
 @dataclass(frozen=True, slots=True)
 class ConsensusConfig:
-    models: tuple[str, ...] = ()
-    """Explicit ``provider/model`` list; empty: ``n`` models from ``mix``."""
-    n: int = 3
+    """One run's config: the role's ``[consensus]`` settings (the one config model, with
+    its defaults, in :mod:`swarm_tui.config.consensus`) and what the run adds to them."""
+
+    settings: ConsensusSettings = field(default_factory=ConsensusSettings)
+    """The role's settings, its overrides applied."""
     mix: Mapping[str, float] = field(default_factory=dict)
-    """The role's mix (also the weights of the ``mix`` policy and ``highest_weight``)."""
+    """The role's mix (where ``n`` models come from; the weights of the ``mix`` policy and
+    ``highest_weight``)."""
     mode: Mode = "consensus"
-    grouping: GroupingConfig = field(default_factory=GroupingConfig)
-    agreement: float = 1.0
-    """Share of the answers the largest group needs for agreement without a vote
-    (1.0: all of them)."""
-    voting: VotingMethod = "plurality"
-    voters: tuple[str, ...] | None = None
-    """Who votes (review mode: who reviews); None: the answering models (each once)."""
-    weights: WeightPolicy = "equal"
     record_weight: Callable[[str], float] | None = None
     """The ``record`` policy: each model's standing (e.g. from its votes won and scores)."""
-    vote_concurrency: int = 1
-    """Voters asked at once. 1 makes early stop save the most calls; more is faster."""
-    rounds: int = 0
-    """Refinement rounds before the vote (0: none)."""
-    arbiter: ArbiterConfig | None = None
-    human: bool = False
-    """Ties and low margins the arbiter does not settle wait for the human."""
-    fallback: Fallback = "highest_weight"
-    """When voting fails or times out, or a tie has no one to settle it."""
-    answer_timeout: float = 300.0
-    """Seconds per candidate answer (and per revision)."""
-    vote_timeout: float = 120.0
-    """Seconds per vote, arbiter call or review."""
-    voting_timeout: float | None = None
-    """Seconds for the whole vote; None: only the per-vote bound."""
-    margin: float = 0.0
-    """Low-margin threshold (0..1 of the points cast): below it the arbiter or the human
-    decides. 0: only exact ties."""
-    ballot_chars: int = 6000
-    """Longest candidate text put on a ballot (longer ones are cut)."""
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -94,23 +72,87 @@ class ConsensusConfig:
             problems.append(f"mode must be consensus or review, not {self.mode!r}")
         if self.mode == "review" and len(self.resolve_models()) + len(self.voters or ()) < 2:
             problems.append("review mode needs an author and at least one reviewer")
-        if not 0.0 < self.agreement <= 1.0:
-            problems.append("agreement must be in (0, 1]")
-        if not 0.0 <= self.margin < 1.0:
-            problems.append("margin must be in [0, 1)")
         if self.weights == "record" and self.record_weight is None:
             problems.append("the 'record' weight policy needs record_weight")
-        if self.grouping.method == "checker" and self.grouping.checker is None:
-            problems.append("checker grouping needs grouping.checker")
-        if self.vote_concurrency < 1 or self.rounds < 0 or self.ballot_chars < 1:
-            problems.append("vote_concurrency >= 1, rounds >= 0 and ballot_chars >= 1")
-        for name in ("answer_timeout", "vote_timeout"):
-            if not getattr(self, name) > 0:
-                problems.append(f"{name} must be > 0")
-        if self.voting_timeout is not None and not self.voting_timeout > 0:
-            problems.append("voting_timeout must be > 0")
         if problems:
             raise ValueError("consensus config: " + "; ".join(problems))
 
     def resolve_models(self) -> tuple[str, ...]:
         return self.models or models_from_mix(self.mix, self.n)
+
+    # What the engine reads, as the settings say it (their docstrings tell what each means).
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(self.settings.models)
+
+    @property
+    def n(self) -> int:
+        return self.settings.n
+
+    @property
+    def grouping(self) -> GroupingConfig:
+        s = self.settings
+        checker = None
+        if s.checker:
+            checker = CheckerConfig(tuple(s.checker), s.checker_timeout_s, s.checker_suffix)
+        return GroupingConfig(s.grouping, s.similarity, checker)
+
+    @property
+    def agreement(self) -> float:
+        return self.settings.agreement
+
+    @property
+    def voting(self) -> VotingMethod:
+        return self.settings.voting
+
+    @property
+    def voters(self) -> tuple[str, ...] | None:
+        """Who votes (review mode: who reviews); None: the answering models (each once)."""
+        return tuple(self.settings.voters) or None
+
+    @property
+    def weights(self) -> WeightPolicy:
+        return self.settings.weights
+
+    @property
+    def vote_concurrency(self) -> int:
+        return self.settings.vote_concurrency
+
+    @property
+    def rounds(self) -> int:
+        return self.settings.rounds
+
+    @property
+    def arbiter(self) -> ArbiterConfig | None:
+        s = self.settings
+        if not (s.arbiter or s.arbiter_by_role or s.arbiter_by_tag):
+            return None
+        return ArbiterConfig(s.arbiter, dict(s.arbiter_by_role), dict(s.arbiter_by_tag))
+
+    @property
+    def human(self) -> bool:
+        return self.settings.human
+
+    @property
+    def fallback(self) -> Fallback:
+        return self.settings.fallback
+
+    @property
+    def answer_timeout(self) -> float:
+        return self.settings.answer_timeout_s
+
+    @property
+    def vote_timeout(self) -> float:
+        return self.settings.vote_timeout_s
+
+    @property
+    def voting_timeout(self) -> float | None:
+        return self.settings.voting_timeout_s
+
+    @property
+    def margin(self) -> float:
+        return self.settings.margin
+
+    @property
+    def ballot_chars(self) -> int:
+        return self.settings.ballot_chars

@@ -12,8 +12,10 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from swarm_tui.core.consensus import Answer
+from swarm_tui.config import ConsensusSettings
+from swarm_tui.core.consensus import Answer, ConsensusConfig
 from swarm_tui.providers.base import ChatMessage, ProviderError, Usage
 
 _BLOCK = re.compile(r"Candidate ([A-Z]+):\n<<<\n(.*?)\n>>>", re.DOTALL)
@@ -22,6 +24,18 @@ Shown = dict[str, str]
 """What one ballot shows: letter -> candidate text."""
 VoteScript = Callable[[Shown], str]
 AnswerScript = str | Exception | Callable[[Sequence[ChatMessage]], str]
+
+
+RUN_KEYS = ("mix", "mode", "record_weight")
+
+
+def config_of(**given: Any) -> ConsensusConfig:
+    """A run's config from keywords: the run's own (``mix``, ``mode``, ``record_weight``) and
+    ``[consensus]`` settings (tuples as lists; ``human`` off unless given: these tests let the
+    fallback settle what no one else does)."""
+    run = {k: given.pop(k) for k in RUN_KEYS if k in given}
+    values = {k: list(v) if isinstance(v, tuple) else v for k, v in given.items()}
+    return ConsensusConfig(ConsensusSettings.model_validate({"human": False, **values}), **run)
 
 
 def shown(messages: Sequence[ChatMessage]) -> Shown:

@@ -16,13 +16,13 @@ from swarm_tui.core.consensus import (
     ConsensusRecord,
     resolve_by_human,
 )
-from tests.core.consensus.scripted import FAIL, Models, hang, letter_of, vote_for
+from tests.core.consensus.scripted import FAIL, Models, config_of, hang, letter_of, vote_for
 
 ABC = ("p/a", "p/b", "p/c")
 
 
 def engine(scripted: Models, /, seed: int = 7, **config: object) -> ConsensusEngine:
-    cfg = ConsensusConfig(**{"models": ABC, **config})  # type: ignore[arg-type]
+    cfg = config_of(**{"models": ABC, **config})
     return ConsensusEngine(cfg, scripted.answer, scripted.vote, rng=random.Random(seed))
 
 
@@ -95,8 +95,9 @@ async def test_a_tie_goes_to_the_arbiter_over_the_contested_candidates() -> None
             "expert/judge": vote_for("blue", rationale="blue is right"),
         },
     )
-    arbiter = ArbiterConfig(model="expert/default", by_role={"painter": "expert/judge"})
-    record = roundtrip(await engine(models, arbiter=arbiter).run("Sky colour?", role="painter"))
+    by_role = {"painter": "expert/judge"}
+    eng = engine(models, arbiter="expert/default", arbiter_by_role=by_role)
+    record = roundtrip(await eng.run("Sky colour?", role="painter"))
     assert record.decided_by == "arbiter" and record.decision == "blue"
     assert record.low_margin and record.arbiter is not None
     assert record.arbiter.model == "expert/judge" and record.arbiter.rationale == "blue is right"
@@ -134,7 +135,7 @@ async def test_an_arbiter_that_fails_leaves_it_to_the_human_then_can_be_asked_ag
         answers={"p/a": "yes", "p/b": "no"},
         votes={"p/a": vote_for("yes"), "p/b": vote_for("no"), "x/arb": "I cannot decide."},
     )
-    eng = engine(models, models=ABC[:2], human=True, arbiter=ArbiterConfig(model="x/arb"))
+    eng = engine(models, models=ABC[:2], human=True, arbiter="x/arb")
     record = await eng.run("Ship it?")
     assert record.status == "needs_human" and record.arbiter is not None
     assert record.arbiter.error is not None and "could not settle" in record.reason
@@ -150,7 +151,7 @@ async def test_low_margin_goes_to_the_arbiter_when_the_threshold_says_so() -> No
     picks = ["one", "two", "one", "two", "one"]
     votes = {v: vote_for(p) for v, p in zip(voters, picks, strict=True)}
     models = Models(answers={"p/a": "one", "p/b": "two"}, votes={**votes, "x/arb": vote_for("two")})
-    eng = engine(models, models=ABC[:2], voters=voters, margin=0.3, arbiter=ArbiterConfig("x/arb"))
+    eng = engine(models, models=ABC[:2], voters=voters, margin=0.3, arbiter="x/arb")
     record = await eng.run("Count?")
     assert record.scores == {"A": 3.0, "B": 2.0} and record.margin == pytest.approx(1 / 5)
     assert record.low_margin and record.decided_by == "arbiter" and record.decision == "two"
@@ -239,7 +240,7 @@ async def test_failing_voters_fall_back_to_the_heaviest_model() -> None:
 
 async def test_voters_that_time_out_fall_back_to_the_first_finished() -> None:
     models = Models(answers={"p/a": "x", "p/b": "y"}, votes={"p/a": hang, "p/b": hang})
-    eng = engine(models, models=ABC[:2], fallback="first_finished", vote_timeout=0.05)
+    eng = engine(models, models=ABC[:2], fallback="first_finished", vote_timeout_s=0.05)
     record = await eng.run("?")
     assert record.decided_by == "fallback" and record.decision == "x"
     assert [v.error for v in record.votes] == ["timed out after 0.05s"] * 2
@@ -247,7 +248,7 @@ async def test_voters_that_time_out_fall_back_to_the_first_finished() -> None:
 
 async def test_the_whole_vote_timing_out_falls_back_and_fail_fails() -> None:
     models = Models(answers={"p/a": "x", "p/b": "y"}, votes={"p/a": hang, "p/b": hang})
-    eng = engine(models, models=ABC[:2], fallback="fail", voting_timeout=0.05, vote_concurrency=2)
+    eng = engine(models, models=ABC[:2], fallback="fail", voting_timeout_s=0.05, vote_concurrency=2)
     record = roundtrip(await eng.run("?"))
     assert record.status == "failed" and record.decision is None
     assert record.reason == "voting timed out; fallback: fail"
@@ -303,7 +304,7 @@ async def test_ballots_are_shuffled_per_voter_and_reveal_no_model() -> None:
         return '{"choice": "A", "ranking": ["A"], "rationale": "first"}'
 
     models = Models(answers=answers, votes=dict.fromkeys(voters, first_shown))
-    cfg = ConsensusConfig(models=refs, voters=voters, arbiter=ArbiterConfig("seer/oracle-max"))
+    cfg = config_of(models=refs, voters=voters, arbiter="seer/oracle-max")
     record = await ConsensusEngine(cfg, models.answer, models.vote, rng=random.Random(3)).run(
         "Count to three."
     )
@@ -356,9 +357,10 @@ def test_config_checks_itself() -> None:
     with pytest.raises(ValueError, match="needs models"):
         ConsensusConfig()
     with pytest.raises(ValueError, match="review mode needs an author and at least one reviewer"):
-        ConsensusConfig(models=("p/a",), mode="review")
+        config_of(models=("p/a",), mode="review")
     with pytest.raises(ValueError, match="record_weight"):
-        ConsensusConfig(models=ABC, weights="record")
-    cfg = ConsensusConfig(mix={"p/x": 1, "p/y": 3}, n=3)
+        config_of(models=ABC, weights="record")
+    cfg = config_of(mix={"p/x": 1, "p/y": 3}, n=3)
     assert cfg.resolve_models() == ("p/y", "p/x", "p/y")
-    assert dataclasses.replace(cfg, models=("p/z",)).resolve_models() == ("p/z",)
+    changed = cfg.settings.model_copy(update={"models": ["p/z"]})
+    assert dataclasses.replace(cfg, settings=changed).resolve_models() == ("p/z",)

@@ -14,16 +14,16 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-from swarm_tui.config import AgentConfig, Settings
+from swarm_tui.config import Settings
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.consensus import Answer, ConsensusConfig, ConsensusEngine, ConsensusRecord
-from swarm_tui.core.consensus_calls import ModelCaller, row_of
+from swarm_tui.core.consensus.calls import ModelCaller, row_of
 from swarm_tui.core.performance import Performance
-from swarm_tui.core.runner import STOP_TARGETS, attempt_end, build_messages, finish_attempt
+from swarm_tui.core.runner import STOP_TARGETS, attempt_end, finish_attempt
 from swarm_tui.domain.events import ConflictChanged, Notice, StreamChunk
 from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.domain.redact import Redactor
@@ -51,10 +51,11 @@ def feed_performance(performance: Performance, record: ConsensusRecord) -> None:
 class ConsensusRun:
     task: Task
     attempt: Attempt
-    agent: AgentConfig
+    messages: tuple[ChatMessage, ...]
+    """The prompt (system, user), built once when the attempt was admitted."""
     config: ConsensusConfig
     settings: Settings
-    providers: dict[str, Provider]
+    providers: Mapping[str, Provider]
     ledger: Ledger
     bus: EventBus
     redactor: Redactor
@@ -74,8 +75,7 @@ class ConsensusRun:
             self.settings, self.providers, self.redactor, on_token=self._count, gate=self.gate
         )
         try:
-            deps = await self.ledger.dep_results(self.task.id)
-            system, user = build_messages(self.agent, self.task, deps)
+            system, user = self.messages
             models = self.config.resolve_models()
             self._say(f"{self.config.mode}: {', '.join(models)} answer\n")
             engine = ConsensusEngine(self.config, self._answer, self._vote, rng=self.rng)

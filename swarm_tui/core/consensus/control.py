@@ -1,15 +1,16 @@
-"""The orchestrator's consensus side: start consensus and review tasks, and the public API
+"""The orchestrator's consensus side: start consensus and review tasks, and the commands
 for conflicts that wait for the human (list them, pick a winner, send one to the arbiter).
 
-A mixin of :class:`~swarm_tui.core.orchestrator.Orchestrator`. Every command validates
-first and writes nothing when it refuses (:class:`ControlError`, in words a person can act on).
+A part of :class:`~swarm_tui.core.control.Control`, which offers its commands. Every command
+validates first and writes nothing when it refuses (:class:`ControlError`, in words a person
+can act on).
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 
 from swarm_tui.config import AgentConfig, Settings
 from swarm_tui.core.bus import EventBus
@@ -19,56 +20,72 @@ from swarm_tui.core.consensus import (
     ConsensusRecord,
     resolve_by_human,
 )
-from swarm_tui.core.consensus_calls import CONSENSUS, ModelCaller, build_config, row_of
-from swarm_tui.core.consensus_run import ConsensusRun, feed_performance
-from swarm_tui.core.control import ControlError
+from swarm_tui.core.consensus.calls import CONSENSUS, ModelCaller, row_of
+from swarm_tui.core.consensus.run import ConsensusRun, feed_performance
+from swarm_tui.core.errors import ControlError
 from swarm_tui.core.performance import Performance
-from swarm_tui.core.provider_slots import ProviderSlots
-from swarm_tui.core.runner import build_messages
-from swarm_tui.core.running import Running, launch
 from swarm_tui.core.spending import Spending
 from swarm_tui.domain.events import ConflictChanged, Notice, TaskChanged
 from swarm_tui.domain.models import Task, TaskMode, TaskState
 from swarm_tui.domain.redact import Redactor
-from swarm_tui.providers.base import Provider
+from swarm_tui.providers.base import ChatMessage, Provider
 from swarm_tui.store.ledger import Ledger
 
 __all__ = ["ConsensusControl"]
 
 
 class ConsensusControl:
-    settings: Settings
-    ledger: Ledger
-    bus: EventBus
-    providers: dict[str, Provider]
-    clock: Callable[[], float]
-    rng: random.Random
-    owner: str
-    redactor: Redactor
-    spending: Spending
-    performance: Performance
-    running: dict[int, Running]
-    slots: ProviderSlots
-    budget_held: set[int]
-    """Consensus tasks told (once) that the budget cannot cover their worst case yet."""
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        bus: EventBus,
+        providers: Mapping[str, Provider],
+        *,
+        clock: Callable[[], float],
+        rng: random.Random,
+        owner: str,
+        redactor: Redactor,
+        spending: Spending,
+        performance: Performance,
+        gate: Callable[[str], AbstractAsyncContextManager[None]],
+    ) -> None:
+        """``gate``: a slot per model call under its provider's limit."""
+        self.settings = settings
+        self.ledger = ledger
+        self.bus = bus
+        self.providers = providers
+        self.clock = clock
+        self.rng = rng
+        self.owner = owner
+        self.redactor = redactor
+        self.spending = spending
+        self.performance = performance
+        self.gate = gate
+        self.budget_held: set[int] = set()
+        """Consensus tasks told (once) that the budget cannot cover their worst case yet."""
 
-    async def task(self, task_id: int) -> Task:
-        raise NotImplementedError
-
-    def _finished(self, attempt_id: int, _job: asyncio.Task[None]) -> None:
-        raise NotImplementedError
+    async def _task(self, task_id: int) -> Task:
+        task = await self.ledger.get_task(task_id)
+        if task is None:
+            raise ControlError(f"no task #{task_id}")
+        return task
 
     # ------------------------------------------------------------------ starting
-    def consensus_config(
+    def config(
         self, agent_name: str, mode: TaskMode, standing: Mapping[str, float] | None = None
     ) -> ConsensusConfig:
         """The engine config for a task of ``agent_name`` in ``mode`` (ValueError if unusable);
         ``standing``: each model's share of votes won, for the ``record`` weights (unknown
         models count 0.5)."""
-        agent = self.settings.agents[agent_name]
         cfg = self.settings.consensus.for_role(agent_name)
         known = dict(standing or {})
-        return build_config(cfg, agent, mode.value, lambda ref: known.get(ref, 0.5))
+        return ConsensusConfig(
+            cfg,
+            mix=dict(self.settings.agents[agent_name].mix),
+            mode="review" if mode == TaskMode.REVIEW else "consensus",
+            record_weight=(lambda ref: known.get(ref, 0.5)) if cfg.weights == "record" else None,
+        )
 
     async def _standing(self, agent_name: str) -> dict[str, float]:
         cfg = self.settings.consensus.for_role(agent_name)
@@ -79,11 +96,18 @@ class ConsensusControl:
         window = self.settings.routing.performance_window
         return await self.ledger.model_standing(sorted(refs), window)
 
-    async def _dispatch_consensus(
-        self, task: Task, agent_name: str, agent: AgentConfig, now: float
-    ) -> bool:
+    async def start(
+        self,
+        task: Task,
+        agent_name: str,
+        agent: AgentConfig,
+        messages: tuple[ChatMessage, ...],
+        now: float,
+    ) -> ConsensusRun | None:
+        """Claim a consensus or review attempt for ``task`` (its prompt is ``messages``) and
+        return its run, ready to launch; None when it cannot start now (or failed the task)."""
         try:
-            config = self.consensus_config(agent_name, task.mode, await self._standing(agent_name))
+            config = self.config(agent_name, task.mode, await self._standing(agent_name))
         except ValueError as exc:
             error = f"{task.mode.value} task: {exc} (see [consensus] in {self.settings.source})"
             if await self.ledger.transition(
@@ -91,10 +115,9 @@ class ConsensusControl:
                 fields={"error": error},
             ):  # fmt: skip
                 self.bus.publish(TaskChanged(task.id, TaskState.FAILED, error))
-            return False
+            return None
         models = config.resolve_models()
         voters = config.voters or models
-        messages = build_messages(agent, task, await self.ledger.dep_results(task.id))
         calls = [*models * (1 + config.rounds), *voters]
         if config.arbiter is not None and (ref := config.arbiter.pick(agent_name, task.tags)):
             calls.append(ref)
@@ -105,7 +128,7 @@ class ConsensusControl:
                 self.budget_held.add(task.id)
                 text = f"task #{task.id} ({task.mode.value}) waits: {why}"
                 self.bus.publish(Notice("warning", text))
-            return False
+            return None
         self.budget_held.discard(task.id)
         hold = object()
         self.spending.reserve(hold, agent_name, task, CONSENSUS, worst)
@@ -122,12 +145,12 @@ class ConsensusControl:
         )
         if attempt is None:
             self.spending.budget.release(hold)
-            return False
+            return None
         self.spending.budget.rekey(hold, attempt.id)
-        run = ConsensusRun(
+        return ConsensusRun(
             task=task,
             attempt=attempt,
-            agent=agent,
+            messages=messages,
             config=config,
             settings=self.settings,
             providers=self.providers,
@@ -135,12 +158,10 @@ class ConsensusControl:
             bus=self.bus,
             redactor=self.redactor,
             performance=self.performance,
-            gate=self.slots.hold,
+            gate=self.gate,
             clock=self.clock,
             rng=self.rng,
         )
-        launch(run, self.running, self.bus, self._finished)
-        return True
 
     # ------------------------------------------------------------------ reads
     async def consensus_record(self, task_id: int) -> ConsensusRecord | None:
@@ -158,7 +179,7 @@ class ConsensusControl:
         return out
 
     async def _waiting(self, task_id: int) -> tuple[Task, int, ConsensusRecord]:
-        task = await self.task(task_id)
+        task = await self._task(task_id)
         row = await self.ledger.consensus(task_id)
         if task.state != TaskState.NEEDS_VOTE or row is None or row.status != "needs_human":
             raise ControlError(
@@ -185,8 +206,8 @@ class ConsensusControl:
         if model is not None and model not in self._known_models():
             raise ControlError(f"unknown model {model!r}: write it as provider/model")
         agent_name = task.pin_agent or task.role
-        config = self.consensus_config(agent_name, task.mode, await self._standing(agent_name))
-        caller = ModelCaller(self.settings, self.providers, self.redactor, gate=self.slots.hold)
+        config = self.config(agent_name, task.mode, await self._standing(agent_name))
+        caller = ModelCaller(self.settings, self.providers, self.redactor, gate=self.gate)
         engine = ConsensusEngine(config, caller, caller, rng=self.rng)
         try:
             out = await engine.arbitrate(
@@ -214,4 +235,4 @@ class ConsensusControl:
         if result is not None:
             feed_performance(self.performance, record)
             self.bus.publish(TaskChanged(task.id, TaskState.SUCCEEDED, record.reason))
-        return await self.task(task.id)
+        return await self._task(task.id)

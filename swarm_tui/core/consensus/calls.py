@@ -1,6 +1,6 @@
 """What a consensus run needs from the rest of the swarm: the engine's ``answer``/``vote``
-callable over the configured providers, the engine config built from ``[consensus]``, and
-the per-model figures a record leaves for the ledger.
+callable over the configured providers, and the per-model figures a record leaves for the
+ledger.
 
 Every reply is masked by the redactor before the engine sees it, so no key reaches a record,
 a ballot or the screen; every call is priced with its model's prices.
@@ -13,15 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
-from swarm_tui.config import AgentConfig, ConsensusSettings, Settings
-from swarm_tui.core.consensus import (
-    Answer,
-    ArbiterConfig,
-    ConsensusConfig,
-    ConsensusRecord,
-    GroupingConfig,
-)
-from swarm_tui.core.consensus.normalize import CheckerConfig
+from swarm_tui.config import Settings
+from swarm_tui.core.consensus import Answer, ConsensusRecord
 from swarm_tui.core.router import split_ref
 from swarm_tui.core.toolloop import add_usage
 from swarm_tui.core.usage_estimate import TurnMeter
@@ -37,7 +30,7 @@ from swarm_tui.providers.base import (
 from swarm_tui.providers.pricing import price
 from swarm_tui.store.consensus import ConsensusRow, ModelFigures
 
-__all__ = ["CONSENSUS", "ModelCaller", "build_config", "model_figures", "row_of"]
+__all__ = ["CONSENSUS", "ModelCaller", "model_figures", "row_of"]
 
 CONSENSUS = "consensus"
 """The ``provider`` of a consensus run's attempt (its calls go to many providers)."""
@@ -102,46 +95,6 @@ class ModelCaller:
             elif isinstance(event, Done):
                 break
         return usage
-
-
-def build_config(
-    cfg: ConsensusSettings,
-    agent: AgentConfig,
-    mode: str,
-    standing: Callable[[str], float] | None = None,
-) -> ConsensusConfig:
-    """The engine's config for one task of ``agent`` (``cfg`` already has its role's
-    overrides). Raises ``ValueError`` naming what is wrong."""
-    checker = (
-        CheckerConfig(tuple(cfg.checker), cfg.checker_timeout_s, cfg.checker_suffix)
-        if cfg.checker
-        else None
-    )
-    arbiter = None
-    if cfg.arbiter or cfg.arbiter_by_role or cfg.arbiter_by_tag:
-        arbiter = ArbiterConfig(cfg.arbiter, dict(cfg.arbiter_by_role), dict(cfg.arbiter_by_tag))
-    return ConsensusConfig(
-        models=tuple(cfg.models),
-        n=cfg.n,
-        mix=dict(agent.mix),
-        mode="review" if mode == "review" else "consensus",
-        grouping=GroupingConfig(cfg.grouping, cfg.similarity, checker),
-        agreement=cfg.agreement,
-        voting=cfg.voting,
-        voters=tuple(cfg.voters) or None,
-        weights=cfg.weights,
-        record_weight=standing if cfg.weights == "record" else None,
-        vote_concurrency=cfg.vote_concurrency,
-        rounds=cfg.rounds,
-        arbiter=arbiter,
-        human=cfg.human,
-        fallback=cfg.fallback,
-        answer_timeout=cfg.answer_timeout_s,
-        vote_timeout=cfg.vote_timeout_s,
-        voting_timeout=cfg.voting_timeout_s,
-        margin=cfg.margin,
-        ballot_chars=cfg.ballot_chars,
-    )
 
 
 def model_figures(record: ConsensusRecord) -> tuple[ModelFigures, ...]:

@@ -1,0 +1,70 @@
+"""What runs now: the attempts in flight in this process, the claims of the scheduling pass
+under way, and the consensus calls holding provider slots. The scheduler admits against it,
+the public API and the upkeep stop attempts through it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Mapping
+
+from swarm_tui.config import ProviderConfig
+from swarm_tui.core.dispatch_pass import DispatchPass
+from swarm_tui.core.provider_slots import ProviderSlots
+from swarm_tui.core.running import Running
+
+__all__ = ["Load"]
+
+
+class Load:
+    def __init__(self, providers: Mapping[str, ProviderConfig]) -> None:
+        self.running: dict[int, Running] = {}
+        self.batch: DispatchPass | None = None
+        """The pass under way (its claims count towards the limits before they start)."""
+        self.orphans: set[int] = set()
+        """Attempts whose job ended without recording it (a ledger fault): given up next pass."""
+        self.slots = ProviderSlots(providers, lambda p: self.count(provider=p))
+
+    def count(self, *, agent: str | None = None, provider: str | None = None) -> int:
+        """Attempts of ``agent`` and/or on ``provider`` running or claimed in this pass (on a
+        provider alone: with the consensus calls that hold its slots)."""
+        return (
+            sum(
+                1
+                for r in self.running.values()
+                if (agent is None or r.run.attempt.agent == agent)
+                and (provider is None or r.run.attempt.provider == provider)
+            )
+            + (self.batch.count(agent, provider) if self.batch else 0)
+            + (self.slots.in_flight[provider] if provider is not None and agent is None else 0)
+        )
+
+    def per_provider(self) -> Counter[str]:
+        """Everything in flight, by provider."""
+        in_flight = Counter(r.run.attempt.provider for r in self.running.values())
+        return (
+            in_flight + (self.batch.providers() if self.batch else Counter()) + self.slots.in_flight
+        )
+
+    def attempt_of(self, task_id: int) -> int | None:
+        """The attempt of ``task_id`` running here, if any."""
+        for attempt_id, entry in self.running.items():
+            if entry.run.attempt.task_id == task_id:
+                return attempt_id
+        return None
+
+    async def stop(self, attempt_ids: list[int], reason: str) -> None:
+        """Stop running attempts (partial output kept); ``reason`` says where their tasks go."""
+        jobs = []
+        for attempt_id in attempt_ids:
+            entry = self.running.get(attempt_id)
+            if entry is None:
+                continue
+            entry.run.stop_reason = reason
+            entry.job.cancel()
+            jobs.append(entry.job)
+        for job in jobs:
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
