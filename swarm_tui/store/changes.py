@@ -24,9 +24,7 @@ from typing import Any
 
 import aiosqlite
 
-from swarm_tui.domain.models import Attempt
 from swarm_tui.store.db import LedgerError
-from swarm_tui.store.rows import attempt_from_row
 
 __all__ = ["CHANGES_KEPT", "SINCE", "Change", "ChangeBatch", "ChangeReader", "Changes", "tag_own"]
 
@@ -125,15 +123,6 @@ class Changes:
         return [str(r[3]) for r in rows]
 
     # ------------------------------------------------------------------ rows it points at
-    async def attempts(self, ids: Iterable[int]) -> list[Attempt]:
-        """The attempts with these ids (starts and ends: few, whatever the stream rate)."""
-        wanted = sorted(set(ids))
-        if not wanted:
-            return []
-        marks = ",".join("?" * len(wanted))
-        rows = await self._rows(f"SELECT * FROM attempts WHERE id IN ({marks}) ORDER BY id", wanted)
-        return [attempt_from_row(r) for r in rows]
-
     async def tails(self, offsets: dict[int, int]) -> dict[int, str]:
         """Each attempt's output after its first ``offsets[id]`` characters."""
         out: dict[int, str] = {}
