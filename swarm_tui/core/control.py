@@ -77,6 +77,10 @@ class Control:
     async def totals(self) -> Totals:
         return await self.ledger.totals()
 
+    async def ledger_version(self) -> int:
+        """A number that moves when another connection (another process) commits."""
+        return await self.ledger.data_version()
+
     # ------------------------------------------------------------------ submit
     async def submit(
         self, specs: Sequence[TaskSpec], labels: Sequence[str] | None = None

@@ -40,6 +40,7 @@ from swarm_tui.domain.events import (
     ToolActivity,
     UsageRecorded,
 )
+from swarm_tui.domain.models import TaskState
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.tui.messages import StreamInfo, SwarmUpdate
 from swarm_tui.tui.widgets.voting_pane import Conflict
@@ -53,6 +54,9 @@ RATE_REFRESH = 1.0
 
 RATE_WINDOW = 5.0
 """Seconds of history behind a tokens/s figure."""
+
+STATES_KEPT = 100_000
+"""Task states remembered (to tell a change of state from another change), then forgotten."""
 
 
 class _Stream:
@@ -107,6 +111,8 @@ class Bridge:
         self._last_totals = 0.0
         self._totals_version: int | None = None
         """The ledger's ``data_version`` at the last totals read."""
+        self._states: dict[int, TaskState] = {}
+        """Each task's state in the last rows read (a change of state moves the totals)."""
         self._posted: SwarmUpdate | None = None
         """The last update posted (merged into while the app has not taken it)."""
         self.merged = 0
@@ -156,7 +162,8 @@ class Bridge:
             self._totals_due = True
         elif isinstance(event, TaskChanged):
             self._dirty_tasks.add(event.task_id)
-            self._totals_due = True
+            if self._states.get(event.task_id) != event.state:  # a priority change: no
+                self._totals_due = True  # count moved, the totals are not read again
             if event.state.value == "failed":
                 self._notices.append(("error", f"task #{event.task_id} failed: {event.reason}"))
         elif isinstance(event, UsageRecorded):
@@ -246,6 +253,9 @@ class Bridge:
         if self._dirty_tasks:
             ids, self._dirty_tasks = self._dirty_tasks, set()
             update.tasks = await self.orch.ledger.get_tasks(ids)  # one read for all of them
+            if len(self._states) > STATES_KEPT:
+                self._states.clear()
+            self._states.update((t.id, t.state) for t in update.tasks)
         if self._flags_changed:
             update.flags = dict(self.orch.flags)
             self._flags_changed = False
@@ -284,12 +294,12 @@ class Bridge:
         only if the ledger moved since the last read (one ``PRAGMA``: an idle room reads no
         totals)."""
         if self._totals_due:
-            self._totals_version = await self.orch.ledger.data_version()
+            self._totals_version = await self.orch.ledger_version()
             return True
         if now - self._last_totals < self.totals_every:
             return False
         self._last_totals = now
-        version = await self.orch.ledger.data_version()
+        version = await self.orch.ledger_version()
         if version == self._totals_version:
             return False
         self._totals_version = version

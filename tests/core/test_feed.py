@@ -159,3 +159,35 @@ async def test_another_orchestrators_work_arrives_on_the_bus_once(tmp_path: Path
         assert (theirs, TaskState.QUEUED) in changes  # submitted there
         assert changes.count((theirs, TaskState.CANCELLED)) == 1  # cancelled here: once
         sub.close()
+
+
+async def test_a_feed_started_mid_stream_shows_it_from_its_first_word(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.db"
+    async with peer_running(db):
+        line = await peer(db, "submit", "theirs", "b")
+        theirs = int(line.removeprefix("submitted #"))
+        ledger = await Ledger.open(db, commit_interval=0.005)
+        try:
+
+            async def streaming() -> bool:
+                attempts = await ledger.attempts(theirs)
+                return bool(attempts) and "w3 " in attempts[-1].output
+
+            await wait_until(streaming, "the other process to stream")
+            orch = Orchestrator(make_settings(), ledger, {}, clock=time.time, owner=owner_id())
+            sub = orch.bus.subscribe()
+            events: list[Event] = []
+            take = collected(sub, events)
+            async with change_feed(orch, 0.01):
+                [started] = [e for e in take() if isinstance(e, AttemptStarted)]
+                assert started.task_id == theirs
+
+                def words() -> str:
+                    return "".join(e.text for e in take() if isinstance(e, StreamChunk))
+
+                assert words().startswith("w0 w1 w2 w3 ")  # what came before the feed
+                await wait_until(lambda: "w12 " in words(), "the stream to go on")
+                assert words().startswith("w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 ")
+            await orch.stop()
+        finally:
+            await ledger.close()
