@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from swarm_tui.config import Settings, find_config, load_settings
+from swarm_tui.core.feed import Feed
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.hw.sampler import make_sampler
 from swarm_tui.mcp.hub import attach_hub
@@ -18,6 +19,7 @@ from swarm_tui.providers.registry import build_providers
 from swarm_tui.store.ledger import Ledger
 
 __all__ = [
+    "change_feed",
     "db_path",
     "hardware_sampler",
     "open_ledger",
@@ -68,13 +70,40 @@ async def open_orchestrator(
         await ledger.close()
         raise
     try:
-        yield orchestrator
+        async with change_feed(orchestrator, feed_interval(settings)):
+            yield orchestrator
     finally:
         try:
             await orchestrator.stop()
         finally:
             await hub.close()
             await ledger.close()
+
+
+def feed_interval(settings: Settings) -> float:
+    """Other processes' changes are read at the room's stream flush rate."""
+    ui = settings.ui
+    return (max(ui.stream_flush_ms, 500) if ui.low_bandwidth else ui.stream_flush_ms) / 1000
+
+
+@asynccontextmanager
+async def change_feed(orch: Orchestrator, interval: float) -> AsyncIterator[Feed]:
+    """Other processes' changes on ``orch``'s bus while this lasts (core/feed.py): a task of
+    its own cancelled, paused or reassigned elsewhere stops here, flags follow the ledger."""
+
+    def flag(name: str, value: str | None) -> None:
+        if value is None:
+            orch.flags.pop(name, None)
+        else:
+            orch.flags[name] = value
+
+    feed = Feed(orch.ledger, orch.bus, owner=orch.owner, on_task=orch.stop_moved, on_flag=flag)
+    await feed.start()
+    job = asyncio.create_task(feed.run(interval), name="change-feed")
+    try:
+        yield feed
+    finally:
+        await feed.close(job)
 
 
 @asynccontextmanager

@@ -37,6 +37,10 @@ from swarm_tui.store.tools import MemoryEntry
 __all__ = ["Control", "ControlError"]
 
 
+_MOVED = {TaskState.CANCELLED: "cancel", TaskState.PAUSED: "pause", TaskState.QUEUED: "reassign"}
+"""A task's new state, moved by another process -> why its attempt here stops."""
+
+
 class Control:
     def __init__(
         self,
@@ -141,6 +145,10 @@ class Control:
     async def totals(self) -> Totals:
         return await self.ledger.totals()
 
+    async def ledger_version(self) -> int:
+        """A number that moves when another connection (another process) commits."""
+        return await self.ledger.data_version()
+
     # ------------------------------------------------------------------ submit
     async def submit(
         self, specs: Sequence[TaskSpec], labels: Sequence[str] | None = None
@@ -179,10 +187,14 @@ class Control:
             if task.state == TaskState.RUNNING and action in ("pause", "cancel", "reassign"):
                 attempt_id = self.load.attempt_of(task_id)
                 if attempt_id is None:
-                    raise ControlError(
-                        f"task #{task_id} is running in another swarm-tui process;"
-                        f" {action} it there"
-                    )
+                    # Run by another process: the move is written here, and that process
+                    # stops its attempt when its change feed shows it (stop_moved).
+                    if await self.ledger.transition(
+                        task_id, to, {task.state}, self.clock(), event=action, fields=dict(fields)
+                    ):
+                        self.bus.publish(TaskChanged(task_id, to, action))
+                        return await self.task(task_id)
+                    continue
                 if fields:
                     await self.ledger.update_task(task_id, self.clock(), action, **fields)
                 await self.load.stop([attempt_id], action)
@@ -196,6 +208,19 @@ class Control:
                 self.wake()
                 return await self.task(task_id)
         raise ControlError(f"task #{task_id} kept changing state; try again")
+
+    async def stop_moved(self, task: Task) -> bool:
+        """Another process moved ``task`` off the attempt this process runs for it (a cancel,
+        pause or reassign written to the ledger): stop that attempt as :meth:`cancel` does
+        here, its partial output kept; the other process's move stands. True if stopped."""
+        attempt_id = self.load.attempt_of(task.id)
+        if attempt_id is None:
+            return False
+        number = self.running[attempt_id].run.attempt.number
+        if task.state == TaskState.RUNNING and task.attempts == number:
+            return False
+        await self.load.stop([attempt_id], _MOVED.get(task.state, "requeue"))
+        return True
 
     async def cancel(self, task_id: int) -> Task:
         return await self._move(task_id, TaskState.CANCELLED, "cancel")

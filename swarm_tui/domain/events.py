@@ -16,8 +16,10 @@ __all__ = [
     "BudgetChanged",
     "ConflictChanged",
     "FallbackUsed",
+    "FeedLost",
     "FlagChanged",
     "Notice",
+    "RecordChanged",
     "RetryScheduled",
     "SessionRecorded",
     "StreamChunk",
@@ -171,6 +173,21 @@ class ConflictChanged:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RecordChanged:
+    """Another process changed a shared record: a tool approval (``approval``, name
+    ``agent/tool``) or a memory entry (``memory``, name ``project/name``)."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLost:
+    """Changes other processes made were pruned from the ledger's change feed before this
+    process read them (it was stopped or starved that long): views read everything again."""
+
+
 SwarmEvent = (
     TaskChanged
     | AttemptStarted
@@ -186,4 +203,6 @@ SwarmEvent = (
     | ToolActivity
     | BudgetChanged
     | ConflictChanged
+    | RecordChanged
+    | FeedLost
 )

@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from swarm_tui.domain.models import Attempt, Task, TaskState
+from swarm_tui.store.changes import Changes, new_origin, tag_own
 from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import LedgerError, connect
 from swarm_tui.store.records import NewTask, Totals
@@ -42,6 +43,8 @@ class Ledger(LedgerWrites, ToolRecords, ConsensusRecords, TaskRows):
         self._write = write
         self._read = read
         self.writer = GroupWriter(write, interval=interval)
+        self.changes = Changes(read, path, new_origin())
+        """The change feed (store/changes.py); this ledger's own writes carry its origin."""
 
     created: bool = False
     """This open made a new ledger file."""
@@ -67,6 +70,13 @@ class Ledger(LedgerWrites, ToolRecords, ConsensusRecords, TaskRows):
             await write.close()
             raise
         ledger = cls(path, write, read, commit_interval)
+        if not readonly:
+            try:
+                await tag_own(write, ledger.changes.origin)
+            except sqlite3.Error as exc:
+                await read.close()
+                await write.close()
+                raise LedgerError(f"{path}: cannot open: {exc}") from None
         ledger.created, ledger.made_folder = not had_file, not had_folder
         ledger.writer.start()
         return ledger

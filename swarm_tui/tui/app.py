@@ -22,6 +22,7 @@ from swarm_tui.tui.actions import Actions
 from swarm_tui.tui.bindings import APP_BINDINGS, VOTE_BINDINGS, check_keymap
 from swarm_tui.tui.bridge import Bridge
 from swarm_tui.tui.messages import SwarmUpdate
+from swarm_tui.tui.screens.memory import MemoryScreen
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
 from swarm_tui.tui.theming import APP_VARIABLES, register_themes
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
@@ -130,9 +131,16 @@ class SwarmApp(Actions):
 
     # ------------------------------------------------------------------ updates
     def on_swarm_update(self, update: SwarmUpdate) -> None:
+        update.taken = True  # the bridge posts the next one now (merged into this until then)
         if not self.is_running:  # shutting down: the panes may already be gone
             return
         self.last_update = update
+        if update.reload:  # changes of other processes were missed: read the queue again
+            self.run_worker(self.load_queue(), group="reload", exclusive=True)
+        if "memory" in update.records:
+            for screen in self.screen_stack:
+                if isinstance(screen, MemoryScreen):
+                    self.run_worker(screen.reload())
         table = self.query_one(TaskTable)
         if update.streams:
             table.note_streams(update.streams.values())

@@ -3,6 +3,12 @@
 A task reads the orchestrator's bus and collects what changed; every ``flush_ms`` it sends
 one :class:`SwarmUpdate` with the new stream text per attempt (written in batches, never per
 token), the task rows that changed (read back from the ledger) and the status figures.
+Other processes' changes come on the same bus (core/feed.py), so the room shows them too.
+
+Backpressure: while the last update posted is not taken by the app, no other is posted; what
+changed since is merged into it. Reads cost what changed: rows of the tasks that changed, the
+totals when a task or usage changed (or, once per ``totals_every``, when the ledger moved in a
+way no event told of), nothing at all while the ledger is idle.
 """
 
 from __future__ import annotations
@@ -24,14 +30,17 @@ from swarm_tui.domain.events import (
     BreakerChanged,
     ConflictChanged,
     FallbackUsed,
+    FeedLost,
     FlagChanged,
     Notice,
+    RecordChanged,
     RetryScheduled,
     StreamChunk,
     TaskChanged,
     ToolActivity,
     UsageRecorded,
 )
+from swarm_tui.domain.models import TaskState
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.tui.messages import StreamInfo, SwarmUpdate
 from swarm_tui.tui.widgets.voting_pane import Conflict
@@ -45,6 +54,9 @@ RATE_REFRESH = 1.0
 
 RATE_WINDOW = 5.0
 """Seconds of history behind a tokens/s figure."""
+
+STATES_KEPT = 100_000
+"""Task states remembered (to tell a change of state from another change), then forgotten."""
 
 
 class _Stream:
@@ -93,8 +105,18 @@ class Bridge:
         self._notices: list[tuple[str, str]] = []
         self._conflicts: set[int] = set()
         self._flags_changed = False
+        self._records: set[str] = set()
+        self._reload = False
         self._totals_due = True
         self._last_totals = 0.0
+        self._totals_version: int | None = None
+        """The ledger's ``data_version`` at the last totals read."""
+        self._states: dict[int, TaskState] = {}
+        """Each task's state in the last rows read (a change of state moves the totals)."""
+        self._posted: SwarmUpdate | None = None
+        """The last update posted (merged into while the app has not taken it)."""
+        self.merged = 0
+        """Updates merged into one not yet taken instead of posted (for tests and benches)."""
         self._last_rates = 0.0
         self._jobs: list[asyncio.Task[None]] = []
         self._flushing = asyncio.Lock()
@@ -140,7 +162,8 @@ class Bridge:
             self._totals_due = True
         elif isinstance(event, TaskChanged):
             self._dirty_tasks.add(event.task_id)
-            self._totals_due = True
+            if self._states.get(event.task_id) != event.state:  # a priority change: no
+                self._totals_due = True  # count moved, the totals are not read again
             if event.state.value == "failed":
                 self._notices.append(("error", f"task #{event.task_id} failed: {event.reason}"))
         elif isinstance(event, UsageRecorded):
@@ -173,6 +196,10 @@ class Bridge:
             self._text.setdefault(event.attempt_id, []).append(line)
         elif isinstance(event, ConflictChanged):
             self._conflicts.add(event.task_id)
+        elif isinstance(event, RecordChanged):
+            self._records.add(event.kind)
+        elif isinstance(event, FeedLost):
+            self._reload = self._totals_due = True
         elif isinstance(event, HardwareSampled):
             self._hardware.append(event)  # every one: the pane draws their history
             for alert in event.raised:
@@ -219,13 +246,16 @@ class Bridge:
         update.ended, self._ended = self._ended, []
         # Totals first: the rows read after them are never behind them (the task table counts
         # the tasks it does not list as totals minus rows, so it never shows a false count).
-        if self._totals_due or now - self._last_totals >= self.totals_every:
-            update.totals = await self.orch.ledger.totals()
+        if await self._totals_wanted(now):
+            update.totals = await self.orch.totals()
             self._totals_due = False
             self._last_totals = now
         if self._dirty_tasks:
             ids, self._dirty_tasks = self._dirty_tasks, set()
             update.tasks = await self.orch.ledger.get_tasks(ids)  # one read for all of them
+            if len(self._states) > STATES_KEPT:
+                self._states.clear()
+            self._states.update((t.id, t.state) for t in update.tasks)
         if self._flags_changed:
             update.flags = dict(self.orch.flags)
             self._flags_changed = False
@@ -234,8 +264,10 @@ class Bridge:
         ids, self._conflicts = self._conflicts, set()
         for task_id in sorted(ids):
             update.conflicts[task_id] = await self._conflict(task_id)
+        update.records, self._records = self._records, set()
+        update.reload, self._reload = self._reload, False
         update.tokens_per_s = sum(s.rate(now) for s in self.streams.values())
-        if (
+        if not (
             update.text
             or update.streams
             or update.ended
@@ -245,10 +277,33 @@ class Bridge:
             or update.notices
             or update.hardware
             or update.conflicts
+            or update.records
+            or update.reload
         ):
+            return False
+        if self._posted is not None and not self._posted.taken:
+            self._posted.merge(update)  # the app has not got to the last one yet
+            self.merged += 1
+        else:
             self.target.post_message(update)
+            self._posted = update
+        return True
+
+    async def _totals_wanted(self, now: float) -> bool:
+        """Totals are read when an event said they changed; else, once per ``totals_every``,
+        only if the ledger moved since the last read (one ``PRAGMA``: an idle room reads no
+        totals)."""
+        if self._totals_due:
+            self._totals_version = await self.orch.ledger_version()
             return True
-        return False
+        if now - self._last_totals < self.totals_every:
+            return False
+        self._last_totals = now
+        version = await self.orch.ledger_version()
+        if version == self._totals_version:
+            return False
+        self._totals_version = version
+        return True
 
     async def _conflict(self, task_id: int) -> Conflict | None:
         """The task's conflict while it waits for the human, else None."""

@@ -54,3 +54,30 @@ class SwarmUpdate(Message):
     """The hardware samples that came, oldest first."""
     conflicts: dict[int, Conflict | None] = field(default_factory=dict)
     """Consensus conflicts that changed: the conflict now, or None when it no longer waits."""
+    records: set[str] = field(default_factory=set)
+    """Shared records another process changed: ``memory``, ``approval``."""
+    reload: bool = False
+    """Changes were missed (the ledger's change feed was pruned past this room): the queue
+    is to be read again from the ledger."""
+    taken: bool = False
+    """Set by the receiver as it starts on the update. Until then the bridge posts no other
+    and merges what changed next into this one (backpressure: a busy screen gets one update
+    with everything, never a queue of them)."""
+
+    def merge(self, newer: SwarmUpdate) -> None:
+        """Fold ``newer`` (what changed after this update was made) into this update."""
+        rows = {t.id: t for t in self.tasks}
+        rows.update((t.id, t) for t in newer.tasks)
+        self.tasks = list(rows.values())
+        for attempt_id, text in newer.text.items():
+            self.text[attempt_id] = self.text.get(attempt_id, "") + text
+        self.streams.update(newer.streams)
+        self.ended += [a for a in newer.ended if a not in self.ended]
+        self.totals = newer.totals if newer.totals is not None else self.totals
+        self.flags = newer.flags if newer.flags is not None else self.flags
+        self.notices += newer.notices
+        self.tokens_per_s = newer.tokens_per_s
+        self.hardware += newer.hardware
+        self.conflicts.update(newer.conflicts)
+        self.records |= newer.records
+        self.reload = self.reload or newer.reload

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from swarm_tui.domain.events import BreakerChanged, FallbackUsed, RetryScheduled, ToolActivity
+from swarm_tui.domain.events import (
+    BreakerChanged,
+    FallbackUsed,
+    RetryScheduled,
+    StreamChunk,
+    ToolActivity,
+)
+from swarm_tui.store.ledger import Ledger, Totals
 from swarm_tui.tui.bridge import Bridge
 from swarm_tui.tui.messages import SwarmUpdate
-from tests.conftest import OrchFactory
+from tests.conftest import Clock, OrchFactory
 
 
 class Target:
@@ -37,4 +44,57 @@ async def test_retries_fallbacks_breakers_and_tools_become_visible(make_orch: Or
     assert update.text[8] == (
         '\n⚙ time__get_current_time {"timezone": "UTC"}\n\n← time__get_current_time 12:00\n'
     )
+    await bridge.stop()
+
+
+async def test_no_new_update_while_the_last_is_not_taken(make_orch: OrchFactory) -> None:
+    """Backpressure: what changes before the app takes an update is merged into it."""
+    orch = make_orch()
+    target = Target()
+    bridge = Bridge(orch, target, flush_ms=1000)  # type: ignore[arg-type]
+    orch.bus.publish(StreamChunk(1, 5, "hel"))
+    orch.bus.publish(RetryScheduled(1, 5, "p1/m1", 4.0, "busy"))
+    assert await bridge.flush_now()
+    orch.bus.publish(StreamChunk(1, 5, "lo"))
+    orch.bus.publish(StreamChunk(2, 6, "other"))
+    orch.bus.publish(BreakerChanged("p1/m1", "open", "5 failures"))
+    assert await bridge.flush_now()
+    [update] = target.posted  # not taken yet: the second flush went into it
+    assert update.text == {5: "hello", 6: "other"}
+    assert len(update.notices) == 2 and bridge.merged == 1
+    update.taken = True  # as SwarmApp.on_swarm_update does first
+    orch.bus.publish(StreamChunk(1, 5, "!"))
+    assert await bridge.flush_now()
+    assert len(target.posted) == 2 and target.posted[1].text == {5: "!"}
+    await bridge.stop()
+
+
+async def test_an_idle_ledger_costs_no_totals_read(make_orch: OrchFactory, clock: Clock) -> None:
+    """Totals are read when an event says so; the periodic check reads them only when the
+    ledger moved (another process wrote)."""
+    orch = make_orch()
+    target = Target()
+    reads: list[int] = []
+    totals = orch.totals
+
+    async def counted() -> Totals:
+        reads.append(1)
+        return await totals()
+
+    orch.totals = counted  # type: ignore[method-assign]
+    bridge = Bridge(orch, target, flush_ms=1000, totals_every=1.0, clock=clock)
+    await bridge.flush_now()
+    assert len(reads) == 1  # the first
+    for _ in range(5):
+        clock.now += 2.0
+        await bridge.flush_now()
+    assert len(reads) == 1  # idle: nothing read again
+    other = await Ledger.open(orch.ledger.path, commit_interval=0.005)
+    try:
+        await other.set_flag("x", "1", 1.0)
+    finally:
+        await other.close()
+    clock.now += 2.0
+    await bridge.flush_now()
+    assert len(reads) == 2
     await bridge.stop()

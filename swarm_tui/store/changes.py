@@ -1,0 +1,193 @@
+"""The change feed: what any process changed on the ledger, read incrementally.
+
+Triggers (schema v7) log every change to a task, an attempt (start, end, usage, streamed
+text), a tool call, a consensus run, a flag, a tool approval or a memory entry in
+``changes``, under a sequence number that only grows. A reader keeps the last number it saw
+and, when ``PRAGMA data_version`` says another connection committed, reads the rows after it
+with ``WHERE seq > ?`` (a search of the primary key: cost in what changed, not in the size of
+the ledger). Each ledger's write connection tags the rows its own writes log (a TEMP trigger,
+visible to that connection only), so a process tells its own changes from the others'.
+
+Pruning (in the schema's ``changes_prune`` trigger, run by every writer): every 1,000th change
+deletes those more than :data:`CHANGES_KEPT` behind it. A reader that fell further behind
+than that gets ``lost`` and must read the world again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from swarm_tui.store.db import LedgerError
+
+__all__ = ["CHANGES_KEPT", "SINCE", "Change", "ChangeBatch", "ChangeReader", "Changes", "tag_own"]
+
+CHANGES_KEPT = 50_000
+"""Changes kept behind the newest (see ``changes_prune`` in store/schema.py, schema v7)."""
+
+SINCE = (
+    "SELECT seq, kind, task_id, attempt_id, row_id, name, origin FROM changes"
+    " WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+"""The feed's one query: a range search of the primary key from the reader's cursor."""
+
+
+def new_origin() -> int:
+    """A tag for one ledger connection's own changes (random: no two opens share one)."""
+    return secrets.randbits(62) + 1
+
+
+async def tag_own(conn: aiosqlite.Connection, origin: int) -> None:
+    """Tag the changes ``conn`` writes with ``origin``. A TEMP trigger lives on this
+    connection only: other processes, and other connections of this one, leave theirs
+    untagged or tag them with their own."""
+    await conn.execute(
+        "CREATE TEMP TRIGGER IF NOT EXISTS changes_origin AFTER INSERT ON main.changes"
+        f" BEGIN UPDATE changes SET origin = {int(origin)} WHERE seq = NEW.seq; END"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One logged change. ``kind`` says which table: ``task`` (``task_id``), ``attempt``
+    (started, ended, usage), ``output`` (streamed text), ``tool_call`` (``row_id``),
+    ``consensus`` (``task_id``), ``flag`` (``name``), ``approval`` and ``memory`` (``name``
+    as ``agent/tool`` or ``project/name``)."""
+
+    seq: int
+    kind: str
+    task_id: int | None
+    attempt_id: int | None
+    row_id: int | None
+    name: str | None
+    own: bool
+    """Written through this ledger's own connection."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeBatch:
+    changes: list[Change]
+    cursor: int
+    """The last sequence number read (the next read starts after it)."""
+    lost: bool = False
+    """Changes after the previous cursor were pruned before they were read: whatever the
+    reader keeps must be read again from the tables."""
+    more: bool = False
+    """The batch hit its limit: read again at once."""
+
+
+class Changes:
+    """Reads of the feed and of the rows it points at, on the ledger's read connection."""
+
+    def __init__(self, read: aiosqlite.Connection, path: Path, origin: int) -> None:
+        self._read = read
+        self.path = path
+        self.origin = origin
+
+    async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        try:
+            return list(await self._read.execute_fetchall(sql, args))
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot read the change feed: {exc}") from None
+
+    async def last_seq(self) -> int:
+        rows = await self._rows("SELECT COALESCE(MAX(seq), 0) FROM changes")
+        return int(rows[0][0])
+
+    async def data_version(self) -> int:
+        rows = await self._rows("PRAGMA data_version")
+        return int(rows[0][0])
+
+    async def since(self, cursor: int, limit: int = 2_000) -> ChangeBatch:
+        """The changes after ``cursor``, oldest first, at most ``limit``."""
+        rows = await self._rows(SINCE, (cursor, limit))
+        lost = False
+        if rows and int(rows[0][0]) > cursor + 1:  # a gap: pruned, or never written?
+            first = await self._rows("SELECT MIN(seq) FROM changes")
+            lost = cursor < int(first[0][0]) - 1 and cursor > 0
+        changes = [
+            Change(int(r[0]), str(r[1]), r[2], r[3], r[4], r[5], r[6] == self.origin) for r in rows
+        ]
+        last = changes[-1].seq if changes else cursor
+        return ChangeBatch(changes, last, lost, more=len(rows) >= limit)
+
+    async def explain_since(self) -> list[str]:
+        """``EXPLAIN QUERY PLAN`` of the feed's query (its ``detail`` lines)."""
+        rows = await self._rows("EXPLAIN QUERY PLAN " + SINCE, (0, 1))
+        return [str(r[3]) for r in rows]
+
+    # ------------------------------------------------------------------ rows it points at
+    async def tails(self, offsets: dict[int, int]) -> dict[int, str]:
+        """Each attempt's output after its first ``offsets[id]`` characters."""
+        out: dict[int, str] = {}
+        for attempt_id, offset in offsets.items():
+            rows = await self._rows(
+                "SELECT substr(output, ? + 1) FROM attempts WHERE id = ?", (offset, attempt_id)
+            )
+            if rows and rows[0][0]:
+                out[attempt_id] = str(rows[0][0])
+        return out
+
+    async def tool_calls(self, ids: Iterable[int]) -> list[aiosqlite.Row]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        return await self._rows(
+            "SELECT id, task_id, attempt_id, call_id, tool, arguments, outcome, error"
+            f" FROM tool_calls WHERE id IN ({marks}) ORDER BY id",
+            wanted,
+        )
+
+    async def consensus_status(self, task_ids: Iterable[int]) -> dict[int, str]:
+        wanted = sorted(set(task_ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = await self._rows(
+            f"SELECT task_id, status FROM consensus WHERE task_id IN ({marks})", wanted
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    async def flag_values(self, names: Iterable[str]) -> dict[str, str | None]:
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = await self._rows(f"SELECT name, value FROM flags WHERE name IN ({marks})", wanted)
+        found = {str(r[0]): str(r[1]) for r in rows}
+        return {name: found.get(name) for name in wanted}
+
+
+class ChangeReader:
+    """One reader's place in the feed. :meth:`read` is cheap while nothing was committed
+    (one ``PRAGMA data_version``) and reads only the new changes when something was."""
+
+    def __init__(self, changes: Changes) -> None:
+        self.changes = changes
+        self.cursor = 0
+        self._version: int | None = None
+        self._more = False
+
+    async def start(self) -> None:
+        """Begin at the newest change: what came before is read from the tables."""
+        self._version = await self.changes.data_version()
+        self.cursor = await self.changes.last_seq()
+
+    async def read(self, limit: int = 2_000) -> ChangeBatch | None:
+        """The changes since the last read, or None when no other connection committed.
+        (The version is read first: a commit after it is read now and again next time.)"""
+        version = await self.changes.data_version()
+        if version == self._version and not self._more:
+            return None
+        self._version = version
+        batch = await self.changes.since(self.cursor, limit)
+        self.cursor = batch.cursor
+        self._more = batch.more
+        return batch
