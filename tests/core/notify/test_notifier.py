@@ -10,12 +10,14 @@ import logging
 import secrets
 import socket
 from collections.abc import Callable
+from typing import cast
 
 import pytest
 
 from swarm_tui.config import ConsensusSettings, NotifyConfig, Settings
 from swarm_tui.core.notify import Notifier
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.toolloop import ToolHost
 from swarm_tui.domain.events import ConflictChanged
 from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.providers.base import StreamRequest
@@ -23,6 +25,7 @@ from tests.conftest import OrchFactory, make_settings
 from tests.core.consensus.scripted import letter_of, shown
 from tests.fakes import FakeProvider, Script
 from tests.providers.loopback import LoopbackServer, Recorded, json_reply
+from tests.tui.test_pilot_approvals import NoHost
 
 
 def own_answer(colour: str) -> Callable[[StreamRequest], Script]:
@@ -209,3 +212,28 @@ async def test_a_url_whose_variable_is_not_set_is_named_and_skipped(
     assert not notifier.active
     await notifier.aclose()
     assert "[notify] urls[0] (ntfy) needs $NOT_SET_TOKEN, which is not set" in caplog.text
+
+
+async def test_a_tool_call_held_for_approval_is_told_with_where_to_answer_it(
+    make_orch: OrchFactory,
+) -> None:
+    async with LoopbackServer() as server:
+        server.route("POST", "/hook", json_reply(200, {}))
+        settings = settings_with(json_url(server))
+        orch = make_orch(settings)
+        gate = orch.attach_tools(cast(ToolHost, NoHost()), interactive=True)
+        notifier = Notifier(orch, settings)
+        notifier.start()
+        held = asyncio.create_task(
+            gate.decide("a", "files__read", "hash-1", {"path": "/etc/hosts"}, task_id=7)
+        )
+        [hit] = await received(server, 1)
+        body = hit.json()
+        assert body["title"] == "swarm-tui: an approval waits"
+        message = str(body["message"])
+        assert "task #7: a wants to run files__read" in message
+        assert "-> press t in the control room" in message
+        [pending] = orch.pending_approvals()
+        assert orch.deny(pending.id)
+        assert not (await held).allowed
+        await notifier.aclose()
