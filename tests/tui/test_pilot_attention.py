@@ -8,8 +8,8 @@ from __future__ import annotations
 from swarm_tui.config import ConsensusSettings, NotifyConfig, Settings, UIConfig
 from swarm_tui.domain.models import TaskMode, TaskState
 from swarm_tui.tui.attention import BELL, POP_TITLE, PUSH_TITLE, title_sequence
-from tests.core.notify.test_notifier import own_answer
 from tests.tui.conftest import Room, RoomFactory, room_settings
+from tests.tui.test_pilot_voting import own_answer
 
 
 def recorded(room: Room) -> list[str]:

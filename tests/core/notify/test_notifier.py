@@ -9,7 +9,6 @@ import asyncio
 import logging
 import secrets
 import socket
-from collections.abc import Callable
 from typing import cast
 
 import pytest
@@ -20,24 +19,11 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.toolloop import ToolHost
 from swarm_tui.domain.events import ConflictChanged
 from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
-from swarm_tui.providers.base import StreamRequest
 from tests.conftest import OrchFactory, make_settings
-from tests.core.consensus.scripted import letter_of, shown
 from tests.fakes import FakeProvider, Script
 from tests.providers.loopback import LoopbackServer, Recorded, json_reply
 from tests.tui.test_pilot_approvals import NoHost
-
-
-def own_answer(colour: str) -> Callable[[StreamRequest], Script]:
-    """Answers ``colour``; on a ballot, votes for its own answer (two models: a tie)."""
-
-    def script(request: StreamRequest) -> Script:
-        ballot = shown(request.messages)
-        if ballot:
-            return Script(tokens=[f'{{"choice": "{letter_of(ballot, colour)}"}}'])
-        return Script(tokens=[colour])
-
-    return script
+from tests.tui.test_pilot_voting import own_answer
 
 
 def settings_with(*urls: str, **notify: object) -> Settings:
@@ -47,8 +33,9 @@ def settings_with(*urls: str, **notify: object) -> Settings:
 
 
 def tied_orchestrator(make_orch: OrchFactory, settings: Settings) -> Orchestrator:
-    providers = {"p1": FakeProvider("p1", own_answer("Red")), "p2": FakeProvider("p2")}
-    providers["p2"].script = own_answer("Blue")
+    providers = {"p1": FakeProvider("p1"), "p2": FakeProvider("p2")}
+    providers["p1"].script = own_answer("Red")  # type: ignore[assignment]
+    providers["p2"].script = own_answer("Blue")  # type: ignore[assignment]
     return make_orch(settings, providers)
 
 
