@@ -31,26 +31,32 @@ def title_sequence(title: str) -> str:
 class RoomAttention:
     def __init__(self, app: App[Any], view: SwarmView, settings: Settings) -> None:
         self.app = app
+        self.view = view
+        self.settings = settings
         self.bell = settings.ui.bell
         self.set_title = settings.notify.title
-        self.watch = AttentionWatch(view, attention_for(settings))
+        self.watch: AttentionWatch | None = None
         self.title = ""
 
     def start(self) -> None:
+        """Watch the swarm's bus (from now: a room never mounted holds no subscription)."""
+        self.watch = AttentionWatch(self.view, attention_for(self.settings))
         # A failure here must not close the room: the worker ends, the room goes on.
-        self.app.run_worker(self._run(), name="attention", group="attention", exit_on_error=False)
+        job = self._run(self.watch)
+        self.app.run_worker(job, name="attention", group="attention", exit_on_error=False)
 
     def stop(self) -> None:
-        self.watch.close()
+        if self.watch is not None:
+            self.watch.close()
         if self.title:
             self._write(POP_TITLE)
             self.title = ""
 
-    async def _run(self) -> None:
-        self._show(bool(await self.watch.seed()), self.watch.rules.waiting)
-        while batch := await self.watch.sub.get():
-            alerts = await self.watch.handle(batch)
-            self._show(bool(alerts), self.watch.rules.waiting)
+    async def _run(self, watch: AttentionWatch) -> None:
+        self._show(bool(await watch.seed()), watch.rules.waiting)
+        while batch := await watch.sub.get():
+            alerts = await watch.handle(batch)
+            self._show(bool(alerts), watch.rules.waiting)
 
     def _show(self, ring: bool, waiting: Waiting) -> None:
         if ring and self.bell:

@@ -67,7 +67,9 @@ async def test_bell_and_title_follow_their_switches(make_room: RoomFactory) -> N
         room.providers["p2"].script = own_answer("Blue")  # type: ignore[assignment]
         task = await room.submit("Which colour?", role="a", mode=TaskMode.CONSENSUS)
         await room.wait_state(task.id, TaskState.NEEDS_VOTE)
-        await room.wait_for(lambda: room.app.calls.watch.rules.votes == {task.id}, "the watch")
+        watch = room.app.calls.watch
+        assert watch is not None
+        await room.wait_for(lambda: watch.rules.votes == {task.id}, "the watch to see the vote")
     assert BELL not in writes
     assert not any(w.startswith("\x1b]2;") for w in writes)
 
