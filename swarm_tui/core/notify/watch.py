@@ -64,14 +64,17 @@ class AttentionWatch:
     async def handle(self, events: Sequence[Event]) -> list[Alert]:
         """The new alerts of one batch of events."""
         alerts: list[Alert] = []
-        votes = drain = False
+        votes: dict[int, str] = {}
+        drain = False
         for event in events:
             alerts += self.rules.feed(event)
             if isinstance(event, ConflictChanged) and event.status == "needs_human":
-                votes = True
+                votes[event.task_id] = event.reason
             drain = drain or isinstance(event, TaskChanged | AttemptEnded)
         if votes:
             alerts += await self._votes()
+            for task_id, reason in votes.items():  # not found by the lookup: told plainly
+                alerts += self.rules.vote(task_id, "", (), reason)
         alerts += self._approvals()
         if drain and self.rules.drain_check:
             alerts += await self._queue_left()

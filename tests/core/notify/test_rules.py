@@ -162,3 +162,10 @@ def test_force_sends_what_waits_at_the_end() -> None:
     forced = d.take(2.0, force=True)
     assert forced is not None and "vote:2" in forced.body
     assert d.take(3.0, force=True) is None
+
+
+def test_a_vote_the_lookup_cannot_describe_is_still_told() -> None:
+    a = rules()
+    [alert] = a.vote(9, "", (), "models disagree")
+    assert alert.text.startswith("task #9 waits for your vote: models disagree")
+    assert alert.command == "swarm-tui decide 9 A"
