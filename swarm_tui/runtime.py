@@ -12,6 +12,7 @@ from pathlib import Path
 
 from swarm_tui.config import Settings, find_config, load_settings
 from swarm_tui.core.feed import Feed
+from swarm_tui.core.notify import Notifier
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.hw.sampler import make_sampler
 from swarm_tui.mcp.hub import attach_hub
@@ -22,6 +23,7 @@ __all__ = [
     "change_feed",
     "db_path",
     "hardware_sampler",
+    "notifications",
     "open_ledger",
     "open_orchestrator",
     "settings_from_args",
@@ -121,3 +123,15 @@ async def hardware_sampler(settings: Settings, orch: Orchestrator) -> AsyncItera
         job.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await job
+
+
+@asynccontextmanager
+async def notifications(settings: Settings, orch: Orchestrator) -> AsyncIterator[Notifier]:
+    """Push what needs a person to the ``[notify]`` URLs while a run lasts (headless, the
+    room's own orchestrator, a service); on the way out, what waits is sent."""
+    notifier = Notifier(orch, settings)
+    notifier.start()
+    try:
+        yield notifier
+    finally:
+        await notifier.aclose()

@@ -32,7 +32,13 @@ from swarm_tui.domain.events import (
 )
 from swarm_tui.domain.private_files import prepare_private_file
 from swarm_tui.hw.events import HardwareSampled
-from swarm_tui.runtime import db_path, hardware_sampler, open_orchestrator, settings_from_args
+from swarm_tui.runtime import (
+    db_path,
+    hardware_sampler,
+    notifications,
+    open_orchestrator,
+    settings_from_args,
+)
 from swarm_tui.store.records import Totals
 
 __all__ = ["cmd_run", "exit_line", "log_events"]
@@ -168,7 +174,7 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
             _log_to_file(held, path.parent / "swarm-tui.log")
         if args.tasks:
             await _submit_file(orch, args.tasks)
-        async with hardware_sampler(settings, orch):
+        async with hardware_sampler(settings, orch), notifications(settings, orch):
             if screen:
                 await _run_tui(settings, orch)
             else:

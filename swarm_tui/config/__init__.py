@@ -16,6 +16,7 @@ from swarm_tui.config.errors import ConfigError
 from swarm_tui.config.loading import find_config, load_settings, user_config_path
 from swarm_tui.config.mcp import MCPConfig, MCPServerConfig, ToolPolicy
 from swarm_tui.config.models import ModelConfig
+from swarm_tui.config.notify import NotifyConfig
 from swarm_tui.config.providers import (
     CLI_KINDS,
     PRESETS,
@@ -46,6 +47,7 @@ __all__ = [
     "MCPConfig",
     "MCPServerConfig",
     "ModelConfig",
+    "NotifyConfig",
     "OrchestratorConfig",
     "ProviderConfig",
     "ProviderKind",

@@ -15,6 +15,7 @@ from swarm_tui.config.errors import Loc, config_problem, config_problems
 from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.config.mcp import MCPConfig
 from swarm_tui.config.models import ModelConfig
+from swarm_tui.config.notify import NotifyConfig
 from swarm_tui.config.providers import ProviderConfig
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
 from swarm_tui.config.routing import RoutingConfig
@@ -143,6 +144,8 @@ class Settings(Strict):
     """MCP tool servers, tool policies and approvals, the tool loop's limits."""
     consensus: ConsensusSettings = ConsensusSettings()
     """Consensus and review tasks: answering models, grouping, voting, arbiter, fallback."""
+    notify: NotifyConfig = NotifyConfig()
+    """Telling a person what needs them: apprise push notifications, the terminal title."""
 
     _source: str = PrivateAttr(default="<built-in default>")
 

@@ -19,6 +19,7 @@ from swarm_tui.domain.models import TaskState
 from swarm_tui.hw.ollama_ps import OllamaPs
 from swarm_tui.store.ledger import Totals
 from swarm_tui.tui.actions import Actions
+from swarm_tui.tui.attention import RoomAttention
 from swarm_tui.tui.bindings import APP_BINDINGS, VOTE_BINDINGS, check_keymap
 from swarm_tui.tui.bridge import Bridge
 from swarm_tui.tui.messages import SwarmUpdate
@@ -67,6 +68,8 @@ class SwarmApp(Actions):
         self.hardware_toggled = False
         self.approvals_seen = 0
         """Tool calls waiting for approval at the last update (a growth is announced)."""
+        self.calls = RoomAttention(self, orchestrator, settings)
+        """The bell and the terminal title when something needs a person."""
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **APP_VARIABLES}
@@ -113,6 +116,7 @@ class SwarmApp(Actions):
         self._apply_size(self.size.width, self.size.height)
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.bridge.start()
+        self.calls.start()
         if self.run_core:
             self.run_worker(self.orch.run(), name="orchestrator", group="core", exit_on_error=True)
         tick = 5.0 if self.settings.ui.low_bandwidth else 1.0
@@ -122,6 +126,7 @@ class SwarmApp(Actions):
         gc.collect()
 
     async def on_unmount(self) -> None:
+        self.calls.stop()
         await self.bridge.stop()
 
     def watch_theme(self, _theme: str) -> None:
