@@ -16,6 +16,7 @@ from swarm_tui.config.errors import ConfigError
 from swarm_tui.config.loading import find_config, load_settings, user_config_path
 from swarm_tui.config.mcp import MCPConfig, MCPServerConfig, ToolPolicy
 from swarm_tui.config.models import ModelConfig
+from swarm_tui.config.projects import CheckConfig, ProjectConfig
 from swarm_tui.config.providers import (
     CLI_KINDS,
     PRESETS,
@@ -41,12 +42,14 @@ __all__ = [
     "BreakerConfig",
     "BudgetConfig",
     "CLIConfig",
+    "CheckConfig",
     "ConfigError",
     "ConsensusSettings",
     "MCPConfig",
     "MCPServerConfig",
     "ModelConfig",
     "OrchestratorConfig",
+    "ProjectConfig",
     "ProviderConfig",
     "ProviderKind",
     "RetryConfig",

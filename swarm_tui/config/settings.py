@@ -15,6 +15,7 @@ from swarm_tui.config.errors import Loc, config_problem, config_problems
 from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.config.mcp import MCPConfig
 from swarm_tui.config.models import ModelConfig
+from swarm_tui.config.projects import Projects
 from swarm_tui.config.providers import ProviderConfig
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
 from swarm_tui.config.routing import RoutingConfig
@@ -143,6 +144,8 @@ class Settings(Strict):
     """MCP tool servers, tool policies and approvals, the tool loop's limits."""
     consensus: ConsensusSettings = ConsensusSettings()
     """Consensus and review tasks: answering models, grouping, voting, arbiter, fallback."""
+    projects: Projects = Field(default_factory=dict)
+    """Git repositories coding tasks work on, in worktrees of their own (``[projects.NAME]``)."""
 
     _source: str = PrivateAttr(default="<built-in default>")
 
