@@ -26,9 +26,7 @@ PYTEST = f"{sys.executable} -m pytest -q -p no:cacheprovider"
 
 def sh(cwd: Path, *args: str) -> str:
     """Run git in ``cwd`` the way a user would; its output."""
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    )
+    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
     return done.stdout.rstrip()
 
 

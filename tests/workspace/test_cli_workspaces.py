@@ -32,9 +32,7 @@ async def _two_tasks(tmp_path: Path) -> tuple[Path, list[str]]:
     return repo, ["--config", str(config), "--db", str(db)]
 
 
-def test_list_show_accept_reject_gc(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_list_show_accept_reject_gc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     repo, common = asyncio.run(_two_tasks(tmp_path))
     assert main(["workspaces", *common]) == 0
     listed = capsys.readouterr().out.splitlines()

@@ -65,8 +65,10 @@ async def test_two_tasks_on_different_files_both_merge(tmp_path: Path) -> None:
     outcome = await merge_task(project, second)  # the base moved: a merge commit
     assert outcome.merged and not outcome.fast_forward
     parents = sh(repo, "log", "-1", "--format=%P", "main").split()
-    assert parents == [sh(repo, "rev-parse", "swarm/1-task-1"), sh(repo, "rev-parse",
-                                                                    "swarm/2-task-2")]
+    assert parents == [
+        sh(repo, "rev-parse", "swarm/1-task-1"),
+        sh(repo, "rev-parse", "swarm/2-task-2"),
+    ]
     assert sh(repo, "show", "main:calc.py") == CALC_FIXED.strip()
     assert sh(repo, "show", "main:README.md") == "# calc\n\nbetter docs"
     assert sh(repo, "status", "--porcelain") == ""  # the checkout followed, clean

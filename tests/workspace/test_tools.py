@@ -63,13 +63,15 @@ async def test_read_write_edit_list_inside(tree: Path) -> None:
     tools = WorkspaceTools(tree)
     wrote = await tools.call("write_file", {"path": "api/health.py", "content": "A = 1\nB = 2\n"})
     assert not wrote.is_error and wrote.text == "created api/health.py (12 bytes)"
-    edited = await tools.call("edit_file", {"path": "api/health.py", "old_text": "B = 2",
-                                            "new_text": "B = 3"})
+    edited = await tools.call(
+        "edit_file", {"path": "api/health.py", "old_text": "B = 2", "new_text": "B = 3"}
+    )
     assert edited.text == "edited api/health.py: 1 replacement(s)"
     read = await tools.call("read_file", {"path": "inner/app.py", "start_line": 2})
     assert read.text == "inner/app.py: lines 2-2 of 2\n    return 'ok'\n"
-    missing = await tools.call("edit_file", {"path": "api/health.py", "old_text": "C",
-                                             "new_text": ""})
+    missing = await tools.call(
+        "edit_file", {"path": "api/health.py", "old_text": "C", "new_text": ""}
+    )
     assert missing.is_error and missing.refused is None
     listed = (await tools.call("list_files", {})).text.splitlines()
     assert {"api/", "api/health.py", "src/app.py", "key"} <= set(listed)
