@@ -57,7 +57,9 @@ def _checks_verdict(state: WorkspaceState) -> str:
 
 
 async def review_row(project: Project, state: WorkspaceState) -> list[str]:
-    files = await diffstat(project, state)
+    files = (
+        await diffstat(project, state) if await branch_exists(project.repo, state.branch) else []
+    )
     added = sum(f.added or 0 for f in files)
     removed = sum(f.removed or 0 for f in files)
     return [

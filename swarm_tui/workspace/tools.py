@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from swarm_tui.workspace.checks import checks_summary
 from swarm_tui.workspace.commands import CommandResult
@@ -37,11 +38,15 @@ class ToolResult:
     refused: Refused | None = None
 
 
+T = TypeVar("T")
+
+
 class _BadArgs(Exception):
     pass
 
 
-def _arg(args: dict[str, object], key: str, kind: type, default: object = None) -> object:
+def _arg(args: dict[str, object], key: str, kind: type[T], default: T | None = None) -> T:
+    """The argument ``key`` of type ``kind`` (``default`` when left out), else why not."""
     value = args.get(key, default)
     if value is None:
         raise _BadArgs(f"missing argument {key!r}")
@@ -105,8 +110,8 @@ class WorkspaceTools:
         path = self._path(_arg(args, "path", str))
         if isinstance(path, ToolResult):
             return path
-        start = int(_arg(args, "start_line", int, 1))  # type: ignore[call-overload]
-        count = int(_arg(args, "max_lines", int, 2000))  # type: ignore[call-overload]
+        start = _arg(args, "start_line", int, 1)
+        count = _arg(args, "max_lines", int, 2000)
         if not path.is_file():
             return ToolResult(f"{self._rel(path)}: no such file", is_error=True)
         data = path.read_bytes()
@@ -119,7 +124,7 @@ class WorkspaceTools:
         return ToolResult(f"{header} of {len(lines)}\n{body}")
 
     async def search(self, args: dict[str, object]) -> ToolResult:
-        pattern = str(_arg(args, "pattern", str))
+        pattern = _arg(args, "pattern", str)
         where = self._path(_arg(args, "path", str, "."))
         if isinstance(where, ToolResult):
             return where
@@ -148,7 +153,7 @@ class WorkspaceTools:
 
     async def write_file(self, args: dict[str, object]) -> ToolResult:
         path = self._path(_arg(args, "path", str))
-        content = str(_arg(args, "content", str))
+        content = _arg(args, "content", str)
         if isinstance(path, ToolResult):
             return path
         if len(content) > WRITE_LIMIT:
@@ -163,8 +168,8 @@ class WorkspaceTools:
 
     async def edit_file(self, args: dict[str, object]) -> ToolResult:
         path = self._path(_arg(args, "path", str))
-        old, new = str(_arg(args, "old_text", str)), str(_arg(args, "new_text", str))
-        every = bool(_arg(args, "replace_all", bool, False))
+        old, new = _arg(args, "old_text", str), _arg(args, "new_text", str)
+        every = _arg(args, "replace_all", bool, False)
         if isinstance(path, ToolResult):
             return path
         if not path.is_file():
@@ -180,7 +185,7 @@ class WorkspaceTools:
         return ToolResult(f"edited {self._rel(path)}: {count} replacement(s)")
 
     async def apply_patch(self, args: dict[str, object]) -> ToolResult:
-        patch = str(_arg(args, "patch", str))
+        patch = _arg(args, "patch", str)
         for line in patch.splitlines():
             m = _PATCH_PATH.match(line)
             names = [g for g in m.groups() if g and g != "/dev/null"] if m else []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from swarm_tui.workspace.changes import commit_changes
+from swarm_tui.workspace.finish import finish_attempt
 from swarm_tui.workspace.merge import merge_task
 from swarm_tui.workspace.project import Project
 from swarm_tui.workspace.state import WorkspaceState
@@ -101,3 +102,18 @@ async def test_merge_commit_style_and_a_base_not_checked_out(tmp_path: Path) -> 
     assert sh(repo, "log", "-1", "--format=%an", "main") == "Test User"
     assert sh(repo, "symbolic-ref", "--short", "HEAD") == "feature"
     assert "a - b" in (repo / "calc.py").read_text()  # feature's files: untouched
+
+
+async def test_auto_merges_only_when_every_check_passed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    project = await open_calc(repo, tmp_path / "data", merge="auto", checks=["test -f ok"])
+    failing = (await open_worktree(project, 1, "no ok")).state
+    (Path(failing.worktree) / "other.txt").write_text("x\n")
+    done = await finish_attempt(project, failing, agent="a", model="p/m")
+    assert not done.passed and done.merge is None and done.status == "needs_review"
+    passing = (await open_worktree(project, 2, "ok")).state
+    (Path(passing.worktree) / "ok").write_text("yes\n")
+    done = await finish_attempt(project, passing, agent="a", model="p/m")
+    assert done.merge is not None and done.merge.merged
+    assert sh(repo, "show", "main:ok") == "yes"
+    assert sh(repo, "ls-tree", "--name-only", "main", "other.txt") == ""
