@@ -92,10 +92,13 @@ class WorkspaceTools:
             return top
         if not top.is_dir():
             return ToolResult(f"{self._rel(top)} is not a folder", is_error=True)
+        ignored = await self._ignored_folders()
         entries: list[str] = []
         for folder, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if d != ".git")
             here = Path(folder)
+            dirs[:] = sorted(
+                d for d in dirs if d != ".git" and self._rel(here / d) + "/" not in ignored
+            )
             entries += [self._rel(here / d) + "/" for d in dirs]
             entries += [self._rel(here / f) for f in sorted(files) if f != ".git"]
             if len(entries) > LIST_LIMIT:
@@ -105,6 +108,22 @@ class WorkspaceTools:
             f"\n[{len(entries) - LIST_LIMIT}+ more not shown]" if len(entries) > LIST_LIMIT else ""
         )
         return ToolResult("\n".join(shown) + more if shown else "(empty)")
+
+    async def _ignored_folders(self) -> set[str]:
+        """Folders git ignores (``.venv/``, ``node_modules/``): not walked; none outside git."""
+        found = await git(
+            self.root,
+            "ls-files",
+            "-z",
+            "--others",
+            "--ignored",
+            "--exclude-standard",
+            "--directory",
+            check=False,
+        )
+        if found.code != 0:
+            return set()
+        return {entry for entry in found.out.split("\0") if entry.endswith("/")}
 
     async def read_file(self, args: dict[str, object]) -> ToolResult:
         path = self._path(_arg(args, "path", str))

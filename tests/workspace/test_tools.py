@@ -86,6 +86,10 @@ async def test_search_patch_and_checks_in_a_real_worktree(tmp_path: Path) -> Non
     state = (await open_worktree(project, 1, "fix")).state
     root = Path(state.worktree)
     tools = WorkspaceTools(root, lambda: run_checks(project, state))
+    (root / ".venv" / "lib").mkdir(parents=True)  # ignored by the project's .gitignore
+    (root / ".venv" / "lib" / "big.py").write_text("a - b\n")
+    listed = (await tools.call("list_files", {})).text.splitlines()
+    assert "calc.py" in listed and not any(e.startswith(".venv/") for e in listed)
     found = await tools.call("search", {"pattern": "a - b"})
     assert found.text == "calc.py:2:    return a - b"
     failing = await tools.call("run_checks", {})
