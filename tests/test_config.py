@@ -62,7 +62,10 @@ def _walk(model: type[BaseModel], path: str) -> Iterator[tuple[str, type[BaseMod
 
 
 def _instances(data: object, path: list[str]) -> list[dict[str, object]]:
-    """The tables at ``path`` in parsed TOML (``*`` = every entry of a table)."""
+    """The tables at ``path`` in parsed TOML (``*`` = every entry of a table; an array of
+    tables counts each of its tables)."""
+    if isinstance(data, list):
+        return [table for item in data for table in _instances(item, path)]
     if not path:
         return [data] if isinstance(data, dict) else []
     if not isinstance(data, dict):
@@ -182,6 +185,8 @@ def test_walk_covers_every_model_class() -> None:
 
 def _first_loc(data: object, parts: list[str], name: str) -> list[str] | None:
     """Concrete location of the first table at ``parts`` (``*`` = any entry) that sets ``name``."""
+    if isinstance(data, list):  # an array of tables: its first table that sets it
+        return next((f for item in data if (f := _first_loc(item, parts, name))), None)
     if not isinstance(data, dict):
         return None
     if not parts:

@@ -23,6 +23,7 @@ from swarm_tui.cli.hw import add_hw_arguments, add_probe_arguments, cmd_hw, cmd_
 from swarm_tui.cli.mcp import add_mcp_arguments, cmd_mcp, cmd_mcp_serve
 from swarm_tui.cli.report import cmd_report
 from swarm_tui.cli.vote import add_decide_arguments, cmd_decide
+from swarm_tui.cli.workspaces import add_workspace_arguments, cmd_review, cmd_workspaces
 from swarm_tui.config.errors import ConfigError
 from swarm_tui.core.control import ControlError
 from swarm_tui.core.submit import SubmitError
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
     )
     add_mcp_arguments(sub, common)
+    add_workspace_arguments(sub, common)
     sessions = sub.add_parser(
         "codex-sessions",
         parents=[common],
@@ -192,7 +194,19 @@ def _check_text(args: argparse.Namespace) -> None:
                 ) from None
 
 
-QUIET = ("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp", "codex-sessions")
+QUIET = (
+    "config",
+    "hw",
+    "doctor",
+    "submit",
+    "status",
+    "decide",
+    "report",
+    "mcp",
+    "codex-sessions",
+    "workspaces",
+    "review",
+)
 """Commands whose stderr carries only warnings and errors: libraries' INFO chatter (httpx's
 "HTTP Request: POST ..." on ``decide --arbiter``) stays off it. The control room logs to a
 file, ``run --headless`` and ``mcp-serve`` set up their own logging."""
@@ -260,6 +274,8 @@ ASYNC_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int
     "decide": cmd_decide,
     "report": cmd_report,
     "mcp-serve": cmd_mcp_serve,
+    "workspaces": cmd_workspaces,
+    "review": cmd_review,
 }
 
 

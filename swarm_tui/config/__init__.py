@@ -17,6 +17,7 @@ from swarm_tui.config.loading import find_config, load_settings, user_config_pat
 from swarm_tui.config.mcp import MCPConfig, MCPServerConfig, ToolPolicy
 from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.notify import NotifyConfig
+from swarm_tui.config.projects import CheckConfig, ProjectConfig
 from swarm_tui.config.providers import (
     CLI_KINDS,
     PRESETS,
@@ -42,6 +43,7 @@ __all__ = [
     "BreakerConfig",
     "BudgetConfig",
     "CLIConfig",
+    "CheckConfig",
     "ConfigError",
     "ConsensusSettings",
     "MCPConfig",
@@ -49,6 +51,7 @@ __all__ = [
     "ModelConfig",
     "NotifyConfig",
     "OrchestratorConfig",
+    "ProjectConfig",
     "ProviderConfig",
     "ProviderKind",
     "RetryConfig",

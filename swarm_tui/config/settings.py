@@ -16,6 +16,7 @@ from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.config.mcp import MCPConfig
 from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.notify import NotifyConfig
+from swarm_tui.config.projects import Projects
 from swarm_tui.config.providers import ProviderConfig
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
 from swarm_tui.config.routing import RoutingConfig
@@ -146,6 +147,8 @@ class Settings(Strict):
     """Consensus and review tasks: answering models, grouping, voting, arbiter, fallback."""
     notify: NotifyConfig = NotifyConfig()
     """Telling a person what needs them: apprise push notifications, the terminal title."""
+    projects: Projects = Field(default_factory=dict)
+    """Git repositories coding tasks work on, in worktrees of their own (``[projects.NAME]``)."""
 
     _source: str = PrivateAttr(default="<built-in default>")
 
