@@ -25,6 +25,9 @@ class ModelConfig(Strict):
     Unset: priced like ordinary input."""
     max_tokens: Annotated[int, Field(gt=0)] = 512
     """Most tokens one reply may generate; also the worst case a budget reserves."""
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    """Sampling temperature sent with every request to this model (0 = always its most
+    likely token, reproducible runs). Unset: the backend's own default."""
     context: Annotated[int, Field(gt=0)] | None = None
     """Context window in tokens, when known (Ollama: sent as ``options.num_ctx``)."""
     token_limit_field: Literal["max_tokens", "max_completion_tokens"] | None = None

@@ -118,6 +118,7 @@ class AttemptRun:
                 model=a.model,
                 messages=self.messages,
                 max_tokens=self.model.max_tokens,
+                temperature=self.model.temperature,
                 resume=await self._last_session(),
             )
             if self.tools is not None:

@@ -297,3 +297,20 @@ async def test_reassigned_agent_sticks_through_a_retry(make_orch: OrchFactory) -
         await wait_state(orch, task.id, TaskState.SUCCEEDED)
     agents = [a.agent for a in await orch.attempts(task.id)]
     assert agents == ["c", "b", "b"]
+
+
+async def test_a_models_temperature_reaches_every_request_and_unset_sends_none(
+    make_orch: OrchFactory,
+) -> None:
+    base = make_settings(heartbeat_seconds=3600, lease_seconds=7200)
+    p1cfg = base.providers["p1"]
+    cool = p1cfg.model_copy(
+        update={"models": {"m1": p1cfg.models["m1"].model_copy(update={"temperature": 0.0})}}
+    )
+    settings = base.model_copy(update={"providers": {**base.providers, "p1": cool}})
+    p1, p2 = FakeProvider("p1"), FakeProvider("p2")
+    orch = make_orch(settings, {"p1": p1, "p2": p2})
+    await orch.submit([TaskSpec(prompt="x", role="c"), TaskSpec(prompt="y", role="b")])
+    await asyncio.wait_for(orch.run(until_idle=True), 20)
+    assert [r.temperature for r in p1.requests] == [0.0]
+    assert [r.temperature for r in p2.requests] == [None]

@@ -43,7 +43,7 @@ def settings() -> Settings:
             "local": ProviderConfig(
                 kind="local",
                 max_concurrent=1,
-                models={"smollm2": ModelConfig(max_tokens=60, context=4096)},
+                models={"smollm2": ModelConfig(max_tokens=60, context=4096, temperature=0.0)},
             )
         },
         agents={

@@ -58,7 +58,10 @@ class ModelCaller:
             raise RuntimeError(f"model {ref} is not configured")
         model = config.models[model_name]
         request = StreamRequest(
-            model=model_name, messages=tuple(messages), max_tokens=model.max_tokens
+            model=model_name,
+            messages=tuple(messages),
+            max_tokens=model.max_tokens,
+            temperature=model.temperature,
         )
         parts: list[str] = []
         meter = TurnMeter.of(request.messages)
