@@ -51,6 +51,9 @@ class DispatchPass:
             and (provider is None or p.claim.provider == provider)
         )
 
+    def task_ids(self) -> list[int]:
+        return [p.claim.task_id for p in self._pending]
+
     def providers(self) -> Counter[str]:
         return Counter(p.claim.provider for p in self._pending)
 

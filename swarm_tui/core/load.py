@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from swarm_tui.config import ProviderConfig
 from swarm_tui.core.dispatch_pass import DispatchPass
@@ -26,6 +26,9 @@ class Load:
         self.orphans: set[int] = set()
         """Attempts whose job ended without recording it (a ledger fault): given up next pass."""
         self.slots = ProviderSlots(providers, lambda p: self.count(provider=p))
+        self._claiming: dict[int, asyncio.Event] = {}
+        """Tasks whose claim this process is writing: the ledger may already say ``running``
+        while their attempt is not in :attr:`running` yet."""
 
     def count(self, *, agent: str | None = None, provider: str | None = None) -> int:
         """Attempts of ``agent`` and/or on ``provider`` running or claimed in this pass (on a
@@ -54,6 +57,28 @@ class Load:
             if entry.run.attempt.task_id == task_id:
                 return attempt_id
         return None
+
+    @contextlib.contextmanager
+    def claiming(self, task_ids: Iterable[int]) -> Iterator[None]:
+        """Mark ``task_ids`` as being claimed here until the block ends (claimed and launched,
+        or lost)."""
+        done, ids = asyncio.Event(), list(task_ids)
+        for task_id in ids:
+            self._claiming[task_id] = done
+        try:
+            yield
+        finally:
+            for task_id in ids:
+                if self._claiming.get(task_id) is done:
+                    del self._claiming[task_id]
+            done.set()
+
+    async def launched(self, task_id: int) -> int | None:
+        """The attempt of ``task_id`` running here, once a claim of it under way here ended."""
+        done = self._claiming.get(task_id)
+        if done is not None:
+            await done.wait()
+        return self.attempt_of(task_id)
 
     async def stop(self, attempt_ids: list[int], reason: str) -> None:
         """Stop running attempts (partial output kept); ``reason`` says where their tasks go."""

@@ -137,7 +137,11 @@ class Scheduler:
                 await self.dispatch(task, now)
         finally:
             self.load.batch = None
-        return await batch.commit()
+        return await self._commit(batch)
+
+    async def _commit(self, batch: DispatchPass) -> int:
+        with self.load.claiming(batch.task_ids()):
+            return await batch.commit()
 
     async def _fail(self, task_id: int, error: str, now: float) -> None:
         if await self.ledger.transition(
@@ -160,9 +164,10 @@ class Scheduler:
         deps = await self.ledger.dep_results(task.id) if task.after else []  # no read if none
         messages = build_messages(agent, task, deps)  # the attempt's prompt, built once
         if task.mode != TaskMode.SINGLE:
-            run = await self.consensus.start(task, agent_name, agent, messages, now)
-            if run is not None:
-                launch(run, self.load.running, self.bus, self._finished)
+            with self.load.claiming([task.id]):
+                run = await self.consensus.start(task, agent_name, agent, messages, now)
+                if run is not None:
+                    launch(run, self.load.running, self.bus, self._finished)
             return run is not None
         note = self.resilience.note(task.id)
         choice = self.router.choose(
@@ -186,7 +191,7 @@ class Scheduler:
         claim = Claim(task.id, agent_name, choice.provider, choice.model, reason)
         start = functools.partial(self._launch, task, messages, agent_name, agent, choice, hold)
         batch.add(claim, start)
-        return batch is self.load.batch or await batch.commit() > 0
+        return batch is self.load.batch or await self._commit(batch) > 0
 
     def _launch(self, task: Task, messages: tuple[ChatMessage, ...], agent_name: str,
                 agent: AgentConfig, choice: Choice, hold: object,

@@ -314,3 +314,43 @@ async def test_a_models_temperature_reaches_every_request_and_unset_sends_none(
     await asyncio.wait_for(orch.run(until_idle=True), 20)
     assert [r.temperature for r in p1.requests] == [0.0]
     assert [r.temperature for r in p2.requests] == [None]
+
+
+async def test_cancel_while_this_process_is_claiming_the_task_stops_its_attempt_here(
+    make_orch: OrchFactory,
+) -> None:
+    """The ledger says running before the attempt is registered here: the cancel waits for
+    the launch and stops the attempt here (it is not this process's to hand to another)."""
+    p1 = held(after=1)
+    orch = make_orch(providers={"p1": p1, "p2": FakeProvider("p2")})
+    [(task, _)] = await orch.submit([TaskSpec(prompt="x", role="c")])
+    claimed, go_on = asyncio.Event(), asyncio.Event()
+    claim_many = orch.ledger.claim_many
+
+    async def slow_claim(*args: object, **kwargs: object) -> object:
+        out = await claim_many(*args, **kwargs)  # type: ignore[arg-type]
+        claimed.set()
+        await go_on.wait()
+        return out
+
+    orch.ledger.claim_many = slow_claim  # type: ignore[method-assign]
+    tick = asyncio.create_task(orch.tick())
+    await claimed.wait()
+    assert (await orch.task(task.id)).state == TaskState.RUNNING and not orch.running
+    asking, launched = asyncio.Event(), orch.load.launched
+
+    async def spy(task_id: int) -> int | None:
+        asking.set()
+        return await launched(task_id)
+
+    orch.load.launched = spy  # type: ignore[method-assign]
+    cancel = asyncio.create_task(orch.cancel(task.id))
+    waiter = asyncio.create_task(asking.wait())
+    await asyncio.wait({cancel, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    assert not cancel.done(), "the cancel did not wait for this process's own claim"
+    go_on.set()
+    assert await tick == 1
+    done = await asyncio.wait_for(cancel, 20)
+    assert done.state == TaskState.CANCELLED
+    [attempt] = await orch.attempts(task.id)
+    assert attempt.state == AttemptState.STOPPED and not orch.running
