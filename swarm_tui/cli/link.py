@@ -37,7 +37,8 @@ class SwarmLink(Protocol):
     async def consensus_record(self, task_id: int) -> ConsensusRecord | None: ...
     async def conflicts(self) -> list[tuple[Task, ConsensusRecord]]: ...
     def changes(self, poll: float = ...) -> AsyncIterator[None]:
-        """Yields whenever what the swarm holds may have changed (for ``--watch``, ``-f``)."""
+        """Yields at once, then whenever what the swarm holds may have changed (for
+        ``--watch``, ``-f``): read after each."""
         ...
 
     async def submit(

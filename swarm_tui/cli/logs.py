@@ -81,12 +81,16 @@ async def _logs(
     link: SwarmLink, task_id: int, number: int | None, *, follow: bool, as_json: bool
 ) -> None:
     printer = _Printer(as_json)
+    waiting = False
     async for _ in link.changes() if follow else _once():
         task = await link.task(task_id)
         attempt = _pick(await link.attempts(task_id), task_id, number)
         if attempt is None:
             if follow and not task.state.terminal:
-                continue  # queued: its first attempt will come
+                if not waiting:  # queued: its first attempt will come
+                    _note(f"task #{task_id} is {task.state.value}; waiting for its first attempt")
+                    waiting = True
+                continue
             _note(f"task #{task_id} ({task.state.value}) has no attempt yet")
             return
         printer.show(attempt)

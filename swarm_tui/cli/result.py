@@ -24,6 +24,7 @@ async def cmd_result(args: argparse.Namespace) -> int:
     async with open_link(args) as (link, _where):
         task = await link.task(args.task)
         if args.wait and not task.state.terminal:
+            print(f"swarm-tui: {_why(task)}; waiting for it to end", file=sys.stderr, flush=True)
             async for _ in link.changes():
                 task = await link.task(args.task)
                 if task.state.terminal:

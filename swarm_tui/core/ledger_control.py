@@ -76,9 +76,12 @@ class LedgerControl:
         return await waiting_conflicts(self.ledger)
 
     async def changes(self, poll: float = POLL_S) -> AsyncIterator[None]:
-        """Yields each time the ledger may have changed (any process committed), checking
-        SQLite's ``data_version`` every ``poll`` seconds; runs until the caller stops."""
+        """Yields at once, then each time the ledger may have changed (any process
+        committed), checking SQLite's ``data_version`` every ``poll`` seconds; runs until
+        the caller stops. Read after each yield: nothing committed after the first can be
+        missed."""
         seen = await self.ledger.data_version()
+        yield
         while True:
             await asyncio.sleep(poll)
             version = await self.ledger.data_version()
