@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from swarm_tui.config import Settings, find_config, load_settings
+from swarm_tui.config import Settings
 from swarm_tui.core.feed import Feed
 from swarm_tui.core.notify import Notifier
+from swarm_tui.core.opening import db_path, open_ledger, settings_from_args
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.hw.sampler import make_sampler
 from swarm_tui.mcp.hub import attach_hub
 from swarm_tui.providers.registry import build_providers
-from swarm_tui.store.ledger import Ledger
 
 __all__ = [
     "change_feed",
@@ -28,34 +26,6 @@ __all__ = [
     "open_orchestrator",
     "settings_from_args",
 ]
-
-
-def settings_from_args(config: str | None) -> Settings:
-    """``--config``, ``$SWARM_TUI_CONFIG``, the user config dir, else the built-in default."""
-    return load_settings(find_config(config))
-
-
-def db_path(settings: Settings, explicit: str | None) -> Path:
-    """``--db``, then ``$SWARM_TUI_DB``, then ``[storage] path``."""
-    raw = explicit or os.environ.get("SWARM_TUI_DB")
-    return Path(raw).expanduser() if raw else settings.db_path()
-
-
-async def open_ledger(
-    settings: Settings, path: Path, *, readonly: bool = False, check: bool = False
-) -> Ledger:
-    """Open the ledger for a command. Commands that write (run, submit, decide with a pick)
-    create it, and its folder, and say so once on stderr; read-only ones never do."""
-    ledger = await Ledger.open(
-        path,
-        commit_interval=settings.orchestrator.commit_interval_ms / 1000,
-        readonly=readonly,
-        check=check,
-    )
-    if ledger.created:
-        where = " (and its folder)" if ledger.made_folder else ""
-        print(f"swarm-tui: new ledger {path}{where}", file=sys.stderr, flush=True)
-    return ledger
 
 
 @asynccontextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-__all__ = ["port", "port_or_zero"]
+__all__ = ["port", "port_or_zero", "task_id"]
 
 
 def _port(lowest: int) -> Callable[[str], int]:
@@ -28,3 +28,11 @@ port = _port(1)
 """A TCP port, 1-65535."""
 port_or_zero = _port(0)
 """A TCP port, or 0 for any free one."""
+
+
+def task_id(text: str) -> int:
+    """A task id as the screens show it: ``7`` or ``#7``."""
+    digits = text.strip().removeprefix("#")
+    if not (digits.isascii() and digits.isdigit()) or int(digits) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a task id: expected a number like 7")
+    return int(digits)

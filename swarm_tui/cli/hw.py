@@ -19,7 +19,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from swarm_tui.cli.argtypes import port_or_zero
+from swarm_tui.cli.hw_args import (
+    DEFAULT_PROBE_PORT,
+    TOKEN_ENV,
+    add_hw_arguments,
+    add_probe_arguments,
+)
 from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.hw.model import HardwareSample
 from swarm_tui.hw.probe import ProbeError, ProbeServer, check_bind
@@ -28,81 +33,8 @@ from swarm_tui.hw.sampler import Sampler, make_sampler
 
 __all__ = ["add_hw_arguments", "add_probe_arguments", "cmd_hw", "cmd_probe", "main"]
 
-TOKEN_ENV = "SWARM_TUI_PROBE_TOKEN"
-DEFAULT_PROBE_PORT = 9477
 SETTLE_S = 0.5
 """Between the two readings ``hw`` takes: CPU use is a difference of two counters."""
-
-
-def add_hw_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="one JSON object, for scripts")
-    _add_sources(parser)
-
-
-def add_probe_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--serve",
-        action="store_true",
-        help="serve /sample (JSON) and /metrics (Prometheus) until stopped",
-    )
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to bind (default 127.0.0.1; others need a token)",
-    )
-    parser.add_argument(
-        "--port",
-        type=port_or_zero,
-        default=DEFAULT_PROBE_PORT,
-        help=f"port (default {DEFAULT_PROBE_PORT}; 0 picks a free one)",
-    )
-    parser.add_argument(
-        "--token-file",
-        metavar="FILE",
-        default=None,
-        help=f"read the bearer token requests must carry from FILE (default: ${TOKEN_ENV})",
-    )
-    parser.add_argument(
-        "--allow-host",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help="without a token, also answer requests naming this host (repeatable)",
-    )
-    parser.add_argument("--token", default=None, help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--ollama",
-        metavar="URL",
-        default=None,
-        help="Ollama to report (default: [hardware] ollama_base_url)",
-    )
-
-
-def _add_sources(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--ollama",
-        metavar="URL",
-        default=None,
-        help="Ollama to read (default: [hardware] ollama_base_url)",
-    )
-    parser.add_argument(
-        "--node-exporter",
-        metavar="URL",
-        default=None,
-        help="read the host from this node_exporter /metrics URL",
-    )
-    parser.add_argument(
-        "--gpu-exporter",
-        metavar="URL",
-        default=None,
-        help="read GPUs from this dcgm-exporter/nvidia_gpu_exporter URL",
-    )
-    parser.add_argument(
-        "--probe",
-        metavar="URL",
-        default=None,
-        help="read everything from a remote `swarm-tui probe --serve`",
-    )
 
 
 def _config(args: argparse.Namespace, config: HardwareConfig | None) -> HardwareConfig:

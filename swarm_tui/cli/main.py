@@ -1,4 +1,4 @@
-"""Command line: ``swarm-tui [run|submit|status|config check|doctor]``.
+"""Command line: ``swarm-tui [run|submit|status|result|logs|cancel|...|config check|doctor]``.
 
 Bad input (config, task file, arguments) prints one clear message and exits 2; never a
 traceback. Output cut short by a closed pipe (``swarm-tui report | head``) ends quietly.
@@ -9,138 +9,44 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from swarm_tui import __version__
-from swarm_tui.cli.codex import cmd_codex_sessions
-from swarm_tui.cli.commands import cmd_config_check, cmd_doctor, cmd_status, cmd_submit
-from swarm_tui.cli.headless import cmd_run
-from swarm_tui.cli.hw import add_hw_arguments, add_probe_arguments, cmd_hw, cmd_probe
-from swarm_tui.cli.mcp import add_mcp_arguments, cmd_mcp, cmd_mcp_serve
-from swarm_tui.cli.report import cmd_report
-from swarm_tui.cli.vote import add_decide_arguments, cmd_decide
-from swarm_tui.cli.workspaces import add_workspace_arguments, cmd_review, cmd_workspaces
-from swarm_tui.config.errors import ConfigError
-from swarm_tui.core.control import ControlError
-from swarm_tui.core.submit import SubmitError
-from swarm_tui.core.taskfile import TaskFileError
-from swarm_tui.domain.models import TaskMode
-from swarm_tui.domain.states import InvalidTransition
-from swarm_tui.runtime import settings_from_args
-from swarm_tui.store.db import LedgerError
+from swarm_tui.cli.exits import BAD_INPUT, CUT_SHORT, INTERRUPTED
+from swarm_tui.cli.parser import build_parser
+from swarm_tui.cli.task_args import MOVES
 
 __all__ = ["build_parser", "main"]
 
 USER_ERRORS = (
-    ConfigError,
-    TaskFileError,
-    SubmitError,
-    ControlError,
-    InvalidTransition,
-    LedgerError,
+    ("swarm_tui.config.errors", "ConfigError"),
+    ("swarm_tui.core.taskfile", "TaskFileError"),
+    ("swarm_tui.core.submit", "SubmitError"),
+    ("swarm_tui.core.task_moves", "ControlError"),
+    ("swarm_tui.domain.states", "InvalidTransition"),
+    ("swarm_tui.store.identity", "LedgerError"),
 )
+"""Errors that are the user's input, not a bug: one line on stderr and exit 2. Named, not
+imported: a command loads only what it uses, and an error of a module never loaded cannot
+have been raised (:func:`_user_error`)."""
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        metavar="PATH",
-        default=argparse.SUPPRESS,
-        help="config file (default: $SWARM_TUI_CONFIG, ~/.config/swarm-tui/config.toml, built-in)",
-    )
-    common.add_argument(
-        "--db",
-        metavar="PATH",
-        default=argparse.SUPPRESS,
-        help="ledger file (default: $SWARM_TUI_DB, then [storage] path)",
-    )
-    return common
+def _user_error(exc: BaseException) -> bool:
+    for module, name in USER_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _common()
-    parser = argparse.ArgumentParser(
-        prog="swarm-tui",
-        parents=[common],
-        description="A terminal control room for a swarm of AI agents on many models.",
-    )
-    parser.add_argument("--version", action="version", version=f"swarm-tui {__version__}")
-    parser.add_argument(
-        "--tasks",
-        dest="top_tasks",
-        metavar="FILE",
-        help="submit a task file (TOML) first (the control room, or run)",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _config_error(message: str) -> Exception:
+    from swarm_tui.config.errors import ConfigError
 
-    run = sub.add_parser("run", parents=[common], help="run the orchestrator")
-    run.add_argument("--headless", action="store_true", help="no screen: log lines on stderr")
-    run.add_argument("--tasks", metavar="FILE", help="submit a task file (TOML) first")
-    run.add_argument("--until-idle", action="store_true", help="exit when nothing is left to run")
-
-    submit = sub.add_parser("submit", parents=[common], help="add a task to the ledger")
-    submit.add_argument("prompt", help="what the agent should do")
-    submit.add_argument("--role", help="agent that takes it (default: the default agent)")
-    submit.add_argument(
-        "--title", default="", help="short title (default: the prompt's first line)"
-    )
-    submit.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
-    submit.add_argument(
-        "--after",
-        type=int,
-        action="append",
-        default=[],
-        metavar="ID",
-        help="run after task ID succeeded (repeatable)",
-    )
-    submit.add_argument("--key", help="idempotency key: a second submit with it adds nothing")
-    submit.add_argument(
-        "--mode",
-        choices=[m.value for m in TaskMode],
-        default="single",
-        help="single model, consensus of several, or review by others (see [consensus])",
-    )
-    submit.add_argument(
-        "--tag", action="append", default=[], help="a tag for routing and arbiters (repeatable)"
-    )
-    submit.add_argument("--json", action="store_true", help="print the task as JSON")
-
-    status = sub.add_parser("status", parents=[common], help="show tasks and totals")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
-
-    config = sub.add_parser("config", parents=[common], help="configuration tools")
-    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    check = config_sub.add_parser("check", parents=[common], help="validate a config file")
-    check.add_argument("path", nargs="?", help="file to check (default: the one in use)")
-
-    sub.add_parser("doctor", parents=[common], help="check config, ledger, providers, models, keys")
-    report = sub.add_parser("report", parents=[common], help="tokens, cost and savings")
-    report.add_argument("--format", choices=("md", "json", "csv"), default="md")
-    report.add_argument("--since", help="ISO date/time (UTC) or an age: 30m, 24h, 7d")
-    add_decide_arguments(
-        sub.add_parser(
-            "decide", parents=[common], help="settle consensus conflicts that wait for you"
-        )
-    )
-    add_hw_arguments(sub.add_parser("hw", parents=[common], help="print one hardware sample"))
-    add_probe_arguments(
-        sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
-    )
-    add_mcp_arguments(sub, common)
-    add_workspace_arguments(sub, common)
-    sessions = sub.add_parser(
-        "codex-sessions",
-        parents=[common],
-        help="list the sessions Codex keeps (its MCP sessions too), newest first",
-    )
-    sessions.add_argument("--codex-home", help="Codex's home (default: $CODEX_HOME or ~/.codex)")
-    sessions.add_argument("--source", help="only these: mcp, exec, cli...")
-    return parser
+    return ConfigError(message)
 
 
 SUBMITTING = ("tui", "run")
@@ -155,12 +61,12 @@ def _tasks_option(args: argparse.Namespace, command: str) -> None:
         args.tasks = own  # the control room has no --tasks of its own: None
         return
     if command not in SUBMITTING:
-        raise ConfigError(
+        raise _config_error(
             f"--tasks {top}: `{command}` does not submit tasks; use swarm-tui run --tasks FILE"
             " (or swarm-tui --tasks FILE for the control room), or swarm-tui submit PROMPT"
         )
     if own is not None and own != top:
-        raise ConfigError(f"--tasks given twice ({top} and {own}); give one task file")
+        raise _config_error(f"--tasks given twice ({top} and {own}); give one task file")
     args.tasks = top
 
 
@@ -188,24 +94,16 @@ def _check_text(args: argparse.Namespace) -> None:
                 )
                 shown = name.replace("_", "-")
                 option = shown.upper() if name in ("prompt", "task", "pick") else f"--{shown}"
-                raise ConfigError(
+                raise _config_error(
                     f"{option}: not valid UTF-8 text ({what} at character {exc.start + 1});"
                     " check the terminal's encoding (locale) or the file it came from"
                 ) from None
 
 
 QUIET = (
-    "config",
-    "hw",
-    "doctor",
-    "submit",
-    "status",
-    "decide",
-    "report",
-    "mcp",
-    "codex-sessions",
-    "workspaces",
-    "review",
+    *("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp", "codex-sessions"),
+    *("result", "logs", "prio", "reassign", *MOVES),
+    *("workspaces", "review"),
 )
 """Commands whose stderr carries only warnings and errors: libraries' INFO chatter (httpx's
 "HTTP Request: POST ..." on ``decide --arbiter``) stays off it. The control room logs to a
@@ -226,7 +124,7 @@ def _quiet_broken_pipe() -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    return 141  # 128 + SIGPIPE, what a shell reports for a command cut short this way
+    return CUT_SHORT  # 128 + SIGPIPE, what a shell reports for a command cut short this way
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -243,40 +141,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = _dispatch(args, command)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
         return code
-    except USER_ERRORS as exc:
-        print(f"swarm-tui: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return _quiet_broken_pipe()
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED
+    except Exception as exc:
+        if not _user_error(exc):
+            raise
+        print(f"swarm-tui: {exc}", file=sys.stderr)
+        return BAD_INPUT
+
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "config": ("swarm_tui.cli.commands", "cmd_config_check"),
+    "mcp": ("swarm_tui.cli.mcp", "cmd_mcp"),
+    "codex-sessions": ("swarm_tui.cli.codex", "cmd_codex_sessions"),
+}
+"""Command: (module, function), imported when the command runs."""
+
+ASYNC_COMMANDS: dict[str, tuple[str, str]] = {
+    "doctor": ("swarm_tui.cli.doctor", "cmd_doctor"),
+    "submit": ("swarm_tui.cli.commands", "cmd_submit"),
+    "status": ("swarm_tui.cli.status", "cmd_status"),
+    "decide": ("swarm_tui.cli.vote", "cmd_decide"),
+    "report": ("swarm_tui.cli.report", "cmd_report"),
+    "mcp-serve": ("swarm_tui.cli.mcp", "cmd_mcp_serve"),
+    "result": ("swarm_tui.cli.result", "cmd_result"),
+    "logs": ("swarm_tui.cli.logs", "cmd_logs"),
+    **dict.fromkeys((*MOVES, "prio", "reassign"), ("swarm_tui.cli.tasks", "cmd_task_command")),
+    "workspaces": ("swarm_tui.cli.workspaces", "cmd_workspaces"),
+    "review": ("swarm_tui.cli.workspaces", "cmd_review"),
+}
+"""The same for the commands that are coroutines."""
+
+
+def _load(where: tuple[str, str]) -> Any:
+    module, name = where
+    return getattr(importlib.import_module(module), name)
 
 
 def _dispatch(args: argparse.Namespace, command: str) -> int:
-    if command == "config":
-        return cmd_config_check(args)
-    if command in ("hw", "probe"):
+    code: int
+    if command in COMMANDS:
+        code = _load(COMMANDS[command])(args)
+    elif command in ASYNC_COMMANDS:
+        code = asyncio.run(_load(ASYNC_COMMANDS[command])(args))
+    elif command in ("hw", "probe"):
+        from swarm_tui.cli import hw
+        from swarm_tui.core.opening import settings_from_args
+
         hardware = settings_from_args(args.config).hardware
-        return (cmd_hw if command == "hw" else cmd_probe)(args, hardware)
-    if command == "mcp":
-        return cmd_mcp(args)
-    if command == "codex-sessions":
-        return cmd_codex_sessions(args)
-    if command in ASYNC_COMMANDS:
-        return asyncio.run(ASYNC_COMMANDS[command](args))
-    return asyncio.run(cmd_run(args, headless=command == "run" and args.headless))
+        code = (hw.cmd_hw if command == "hw" else hw.cmd_probe)(args, hardware)
+    else:
+        from swarm_tui.cli.headless import cmd_run
 
-
-ASYNC_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
-    "doctor": cmd_doctor,
-    "submit": cmd_submit,
-    "status": cmd_status,
-    "decide": cmd_decide,
-    "report": cmd_report,
-    "mcp-serve": cmd_mcp_serve,
-    "workspaces": cmd_workspaces,
-    "review": cmd_review,
-}
+        code = asyncio.run(cmd_run(args, headless=command == "run" and args.headless))
+    return code
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from swarm_tui.cli.argtypes import port
+from swarm_tui.cli.mcp_args import INSPECT_ACTIONS
 from swarm_tui.cli.mcp_import import cmd_mcp_import
-from swarm_tui.cli.mcp_inspect import INSPECT_ACTIONS, add_inspect_arguments, cmd_inspect
+from swarm_tui.cli.mcp_inspect import cmd_inspect
 from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
 from swarm_tui.mcp.serve import build_swarm_server
 from swarm_tui.mcp.serve_http import serve_http
@@ -16,51 +16,7 @@ from swarm_tui.mcp.serve_token import TokenError, ensure_token, token_path
 from swarm_tui.runtime import db_path, settings_from_args
 from swarm_tui.store.ledger import Ledger
 
-__all__ = ["add_mcp_arguments", "cmd_mcp", "cmd_mcp_serve"]
-
-
-def add_mcp_arguments(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    serve = sub.add_parser(
-        "mcp-serve",
-        parents=[common],
-        help="serve shared memory and task tools over MCP (stdio, or --http PORT)",
-    )
-    serve.add_argument(
-        "--http",
-        type=port,
-        metavar="PORT",
-        help="streamable HTTP on PORT (1-65535); clients need the bearer token it names",
-    )
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="address for --http (default 127.0.0.1, loopback)"
-    )
-    serve.add_argument(
-        "--allow-host",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help="--http: also answer requests whose Host is NAME (a proxy's name; repeatable)",
-    )
-    serve.add_argument("--project", default=DEFAULT_PROJECT, help="memory namespace")
-    serve.add_argument(
-        "--author",
-        default="mcp-client",
-        help="author recorded on memory writes (default mcp-client)",
-    )
-    mcp = sub.add_parser("mcp", parents=[common], help="MCP server definitions")
-    mcp_sub = mcp.add_subparsers(dest="mcp_command", metavar="ACTION", required=True)
-    imp = mcp_sub.add_parser(
-        "import",
-        parents=[common],
-        help="print [mcp.servers] TOML for a Claude Desktop / Cursor / VS Code / mcporter file",
-    )
-    imp.add_argument("file", help="the JSON file to read")
-    imp.add_argument(
-        "--write", action="store_true", help="append the tables to the config file in use"
-    )
-    add_inspect_arguments(mcp_sub, common)
+__all__ = ["cmd_mcp", "cmd_mcp_serve"]
 
 
 async def cmd_mcp_serve(args: argparse.Namespace) -> int:
@@ -68,7 +24,9 @@ async def cmd_mcp_serve(args: argparse.Namespace) -> int:
     path = db_path(settings, args.db)
     ledger = await Ledger.open(path)
     try:
-        server = build_swarm_server(settings, ledger, project=args.project, author=args.author)
+        server = build_swarm_server(
+            settings, ledger, project=args.project or DEFAULT_PROJECT, author=args.author
+        )
         if args.http is None:
             await server.run_stdio_async()
             return 0

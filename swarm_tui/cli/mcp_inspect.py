@@ -24,31 +24,7 @@ from swarm_tui.mcp.hub import MCPHub
 from swarm_tui.mcp.inspect import NOT_DECLARED, ServerReport, inspect_servers
 from swarm_tui.runtime import db_path, settings_from_args
 
-__all__ = ["INSPECT_ACTIONS", "add_inspect_arguments", "check_mcp_servers", "cmd_inspect"]
-
-INSPECT_ACTIONS = frozenset({"list", "tools", "call"})
-
-
-def add_inspect_arguments(
-    mcp_sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    """``list``, ``tools`` and ``call`` under ``swarm-tui mcp``."""
-    mcp_sub.add_parser(
-        "list", parents=[common], help="start every configured server: state and tool count"
-    )
-    tools = mcp_sub.add_parser(
-        "tools", parents=[common], help="a server's tools: names, descriptions, input schemas"
-    )
-    tools.add_argument("server", help="a name under [mcp.servers]")
-    tools.add_argument("--json", action="store_true", help="print the tools as JSON")
-    call = mcp_sub.add_parser(
-        "call", parents=[common], help="call one tool and print what a model would read"
-    )
-    call.add_argument("server", help="a name under [mcp.servers]")
-    call.add_argument("tool", help="the tool's name (as the server or as agents see it)")
-    call.add_argument(
-        "--args", default="{}", metavar="JSON", help='the arguments, a JSON object ({"a": 1})'
-    )
+__all__ = ["check_mcp_servers", "cmd_inspect"]
 
 
 @contextmanager

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from swarm_tui.core.control import ControlError
+from swarm_tui.core.opening import db_path, open_ledger, settings_from_args
 from swarm_tui.core.report import build_report, parse_since, render
-from swarm_tui.runtime import db_path, open_ledger, settings_from_args
+from swarm_tui.core.task_moves import ControlError
 
 __all__ = ["cmd_report"]
 

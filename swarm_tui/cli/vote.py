@@ -11,15 +11,13 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from swarm_tui.cli.link import SwarmLink, open_link
 from swarm_tui.core.consensus import ConsensusRecord
 from swarm_tui.core.consensus.normalize import label
-from swarm_tui.core.control import ControlError
 from swarm_tui.domain.models import Task
-from swarm_tui.runtime import db_path, open_ledger, open_orchestrator, settings_from_args
 from swarm_tui.store.db import NO_LEDGER, LedgerError
-from swarm_tui.store.ledger import Ledger
 
-__all__ = ["add_decide_arguments", "cmd_decide", "in_labels"]
+__all__ = ["cmd_decide", "in_labels"]
 
 _NAMED = re.compile(r"\b((?i:candidates?|options?|answers?))\s+([A-Z]{1,2})\b")
 _BARE = re.compile(r"(?<![\w'\u2019\[-])([A-Z]{1,2})(?![\w'\u2019\]-])")
@@ -49,20 +47,6 @@ def in_labels(rationale: str, order: Sequence[str]) -> str:
         legend = ", ".join(f"{k}=[{v}]" for k, v in table.items())
         named += f" (its letters: {legend})"
     return named
-
-
-def add_decide_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("task", type=int, nargs="?", help="task id (none: list what waits)")
-    parser.add_argument("pick", nargs="?", help="the winning candidate's letter (A, B, ...)")
-    parser.add_argument("--note", default="", help="why (kept in the record)")
-    parser.add_argument(
-        "--arbiter",
-        nargs="?",
-        const="",
-        metavar="MODEL",
-        help="send it to the arbiter (the configured one, or provider/model)",
-    )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def _conflict_json(task: Task, record: ConsensusRecord) -> dict[str, Any]:
@@ -116,14 +100,10 @@ def _print(task: Task, record: ConsensusRecord) -> None:
         print(f"  vote {v.voter}: {choice} {why}".rstrip())
 
 
-async def _show(ledger: Ledger, task_id: int | None, as_json: bool) -> int:
+async def _show(link: SwarmLink, task_id: int | None, as_json: bool) -> int:
     """List what waits, or show one task's record: reads only, on a read-only ledger."""
     if task_id is None:
-        waiting = []
-        for row in await ledger.waiting_consensus():
-            task = await ledger.get_task(row.task_id)
-            if task is not None:
-                waiting.append((task, ConsensusRecord.from_json(row.record)))
+        waiting = await link.conflicts()
         if as_json:
             print(json.dumps([_conflict_json(t, r) for t, r in waiting], indent=1))
         elif not waiting:
@@ -131,11 +111,8 @@ async def _show(ledger: Ledger, task_id: int | None, as_json: bool) -> int:
         for waiting_task, waiting_record in [] if as_json else waiting:
             _print(waiting_task, waiting_record)
         return 0
-    found = await ledger.get_task(task_id)
-    if found is None:
-        raise ControlError(f"no task #{task_id}")
-    kept = await ledger.consensus(task_id)
-    _result(found, None if kept is None else ConsensusRecord.from_json(kept.record), as_json)
+    found = await link.task(task_id)
+    _result(found, await link.consensus_record(task_id), as_json)
     return 0
 
 
@@ -149,21 +126,28 @@ def _result(task: Task, record: ConsensusRecord | None, as_json: bool) -> None:
 
 
 async def cmd_decide(args: argparse.Namespace) -> int:
+    if args.task is None or (args.arbiter is None and not args.pick):
+        async with open_link(args) as (link, _where):
+            return await _show(link, args.task, args.json)
+    if args.arbiter is not None:
+        return await _send_to_arbiter(args)
+    async with open_link(args, write=True) as (link, _where):
+        task = await link.decide(args.task, args.pick, args.note)
+        record = await link.consensus_record(task.id)
+    _result(task, record, args.json)
+    return 0
+
+
+async def _send_to_arbiter(args: argparse.Namespace) -> int:
+    """The arbiter is a model: only this path loads the providers and an orchestrator."""
+    from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
+
     settings = settings_from_args(args.config)
     path = db_path(settings, args.db)
-    if args.task is None or (args.arbiter is None and not args.pick):
-        ledger = await open_ledger(settings, path, readonly=True)
-        try:
-            return await _show(ledger, args.task, args.json)
-        finally:
-            await ledger.close()
     if not path.exists():
         raise LedgerError(f"{path}: {NO_LEDGER}")
     async with open_orchestrator(settings, path) as orch:
-        if args.arbiter is not None:
-            task = await orch.send_to_arbiter(args.task, args.arbiter or None)
-        else:
-            task = await orch.decide(args.task, args.pick, args.note)
+        task = await orch.send_to_arbiter(args.task, args.arbiter or None)
         record = await orch.consensus_record(task.id)
     _result(task, record, args.json)
     return 0

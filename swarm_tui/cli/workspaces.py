@@ -14,7 +14,7 @@ from pathlib import Path
 
 from swarm_tui.cli.workspace_view import print_review, print_table, review_row, workspace_row
 from swarm_tui.config import ConfigError, Settings
-from swarm_tui.runtime import db_path, settings_from_args
+from swarm_tui.core.opening import db_path, settings_from_args
 from swarm_tui.workspace.cleanup import collect_garbage, reject_task
 from swarm_tui.workspace.git import GitError
 from swarm_tui.workspace.merge import merge_task
@@ -22,38 +22,7 @@ from swarm_tui.workspace.project import Project, open_project
 from swarm_tui.workspace.state import WorkspaceState, load_states
 from swarm_tui.workspace.worktrees import WorkspaceError
 
-__all__ = ["add_workspace_arguments", "cmd_review", "cmd_workspaces"]
-
-
-def _task(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a task id: expected a number like 12")
-    return int(text)
-
-
-def add_workspace_arguments(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    ws = sub.add_parser(
-        "workspaces", parents=[common], help="the coding tasks' git worktrees; gc cleans them"
-    )
-    ws.add_argument("action", nargs="?", choices=["gc"], help="gc: remove ended tasks' worktrees")
-    ws.add_argument("--project", help="only this project")
-    review = sub.add_parser(
-        "review", parents=[common], help="review a coding task's diff; accept or reject it"
-    )
-    actions = review.add_subparsers(dest="review_action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", parents=[common], help="tasks waiting for review")
-    listing.add_argument("--project", help="only this project")
-    for name, text in (
-        ("show", "files changed, checks and the diff of a task"),
-        ("accept", "merge a task into its base branch"),
-        ("reject", "remove a task's branch and worktree"),
-    ):
-        action = actions.add_parser(name, parents=[common], help=text)
-        action.add_argument("task", type=_task, help="the task id")
-        if name == "show":
-            action.add_argument("--full", action="store_true", help="whole check output")
+__all__ = ["cmd_review", "cmd_workspaces"]
 
 
 async def _projects(settings: Settings, data_dir: Path, only: str | None) -> list[Project]:

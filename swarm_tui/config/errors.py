@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
+from swarm_tui.config.toml_lines import find_key_line
+
 __all__ = [
     "ConfigError",
     "Loc",
@@ -83,101 +85,6 @@ def _dotted(loc: Sequence[int | str]) -> str:
             needs_quotes = not re.fullmatch(r"[A-Za-z0-9_-]+", p)
             parts.append(("." if parts else "") + (f'"{p}"' if needs_quotes else p))
     return "".join(parts)
-
-
-_KEY_PART = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*""")
-
-
-def _parse_key(text: str, pos: int = 0) -> tuple[list[str], int] | None:
-    """A dotted TOML key at ``text[pos:]``: its parts and the index after it."""
-    names: list[str] = []
-    while True:
-        m = _KEY_PART.match(text, pos)
-        if m is None:
-            return None
-        names.append(next(g for g in m.groups() if g is not None))
-        pos = m.end()
-        if pos < len(text) and text[pos] == ".":
-            pos += 1
-            continue
-        return names, pos
-
-
-def _header(line: str) -> list[str] | None:
-    """Names in a table header ``[a.b."c"]`` or ``[[a.b]]``; None if ``line`` is not one."""
-    stripped = line.lstrip()
-    if not stripped.startswith("["):
-        return None
-    double = stripped.startswith("[[")
-    parsed = _parse_key(stripped, 2 if double else 1)
-    if parsed is None:
-        return None
-    names, end = parsed
-    rest = stripped[end:]
-    close = "]]" if double else "]"
-    if not rest.startswith(close):
-        return None
-    rest = rest[len(close) :].strip()
-    return names if rest == "" or rest.startswith("#") else None
-
-
-def _assignment(line: str) -> tuple[list[str], str] | None:
-    """Key parts and value text of ``key = value``; None if ``line`` is not one."""
-    parsed = _parse_key(line)
-    if parsed is None:
-        return None
-    names, end = parsed
-    if end >= len(line) or line[end] != "=":
-        return None
-    return names, line[end + 1 :]
-
-
-def _opens_multiline(value: str) -> str | None:
-    """The delimiter of a multi-line string left open at the end of ``value``."""
-    for delim in ('"""', "'''"):
-        start = value.find(delim)
-        if start != -1 and value.count(delim, start) % 2 == 1:
-            return delim
-    return None
-
-
-def find_key_line(text: str, loc: Sequence[int | str]) -> int | None:
-    """Best-effort line number (1-based) of the key at ``loc`` in TOML ``text``.
-
-    A table defined only through its subtables is found at its first subtable. When the key
-    is absent (a missing key) the line of the closest enclosing table or key is returned;
-    None when nothing matches.
-    """
-    keys = [p for p in loc if isinstance(p, str)]
-    if not keys:
-        return None
-    table: list[str] = []
-    best: int | None = None
-    best_len = 0
-    inside: int | None = None  # first line of a subtable or key below ``loc``
-    in_string: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if in_string is not None:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-            continue
-        header = _header(line)
-        if header is not None:
-            table = header
-            full = header
-        else:
-            assignment = _assignment(line)
-            if assignment is None:
-                continue
-            full = table + assignment[0]
-            in_string = _opens_multiline(assignment[1])
-        if full == keys:
-            return number
-        if inside is None and full[: len(keys)] == keys:
-            inside = number
-        elif len(full) > best_len and full == keys[: len(full)]:
-            best, best_len = number, len(full)
-    return inside or best
 
 
 def _got(value: object) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import functools
 import os
-import re
 import tomllib
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 
 from swarm_tui.config.errors import ConfigError, format_validation_error, redact_secrets
 from swarm_tui.config.settings import Settings, default_settings
+from swarm_tui.config.toml_lines import decode_error_at, position
 
 __all__ = ["find_config", "load_settings", "user_config_path"]
 
@@ -38,7 +38,6 @@ def find_config(explicit: str | None) -> Path | None:
     return path if path.is_file() else None
 
 
-_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_HINTS = {
     "Cannot overwrite a value": "a key is set twice",
     "Invalid value": 'strings need quotes, e.g. name = "text"',
@@ -70,15 +69,8 @@ def _parse_toml(path: Path, text: str) -> dict[str, object]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        m = _TOML_AT.search(message)
-        at = ""
-        if m is not None:
-            at = f"line {m.group(1)}, column {m.group(2)}: "
-            message = message[: m.start()]
-        elif message.endswith("(at end of document)"):
-            at = f"line {max(1, len(text.splitlines()))}: "
-            message = message.removesuffix("(at end of document)").rstrip()
+        message, line, column = decode_error_at(exc, text)
+        at = position(line, column)
         if message in _TOML_HINTS:
             message = f"{message} ({_TOML_HINTS[message]})"
         raise ConfigError(redact_secrets(f"{path}: {at}not valid TOML: {message}")) from None

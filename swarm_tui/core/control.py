@@ -20,14 +20,21 @@ from swarm_tui.core.consensus import ConsensusConfig, ConsensusRecord
 from swarm_tui.core.errors import ControlError
 from swarm_tui.core.owner import owner_id
 from swarm_tui.core.parts import Parts, Shared, compose
-from swarm_tui.core.router import split_ref
 from swarm_tui.core.running import Running
 from swarm_tui.core.spending import Spending
-from swarm_tui.core.submit import plan_batch
+from swarm_tui.core.task_moves import (
+    RESUME_FIELDS,
+    move_task,
+    read_task,
+    reassign_fields,
+    reassign_waiting,
+    retry_fields,
+    set_priority,
+    submit_tasks,
+)
 from swarm_tui.core.toolloop import ToolHost
 from swarm_tui.domain.events import FlagChanged, TaskChanged
 from swarm_tui.domain.models import Attempt, Task, TaskMode, TaskSpec, TaskState
-from swarm_tui.domain.states import ALLOWED, InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger, Totals
@@ -118,10 +125,7 @@ class Control:
 
     # ------------------------------------------------------------------ reads
     async def task(self, task_id: int) -> Task:
-        task = await self.ledger.get_task(task_id)
-        if task is None:
-            raise ControlError(f"no task #{task_id}")
-        return task
+        return await read_task(self.ledger, task_id)
 
     async def tasks(self) -> list[Task]:
         return await self.ledger.list_tasks()
@@ -154,60 +158,30 @@ class Control:
         self, specs: Sequence[TaskSpec], labels: Sequence[str] | None = None
     ) -> list[tuple[Task, bool]]:
         """Add tasks (all or none). Returns each task and whether it was new (keys dedupe)."""
-        ids = {r for s in specs for r in s.after if isinstance(r, int)}
-        keys = {r for s in specs for r in s.after if isinstance(r, str)}
-        keys |= {s.key for s in specs if s.key}
-        batch = plan_batch(
-            specs,
-            agents=list(self.settings.agents),
-            default_agent=self.settings.default_agent,
-            existing_ids=await self.ledger.existing_ids(ids),
-            existing_keys=await self.ledger.existing_keys(keys),
-            labels=labels,
-        )
-        try:
-            inserted = await self.ledger.add_tasks(batch.items, self.clock())
-        except ValueError as exc:  # a dependency vanished between check and write
-            raise ControlError(str(exc)) from None
-        out: list[tuple[Task, bool]] = [None] * len(specs)  # type: ignore[list-item]
-        for position, (task_id, new) in enumerate(inserted):
-            # A new task comes back from its INSERT; only a deduplicated key is read.
-            task = new if new is not None else await self.task(task_id)
-            out[batch.order[position]] = (task, new is not None)
-            if new is not None:
-                self.bus.publish(TaskChanged(task_id, TaskState.QUEUED, "submitted"))
+        out = await submit_tasks(self.ledger, self.settings, specs, labels, self.clock())
+        for task, _new in sorted((t for t in out if t[1]), key=lambda t: t[0].id):
+            self.bus.publish(TaskChanged(task.id, TaskState.QUEUED, "submitted"))
         self.wake()
         return out
 
     # ------------------------------------------------------------------ task commands
     async def _move(self, task_id: int, to: TaskState, action: str, **fields: object) -> Task:
         """Move a task that is not running here; a running one is stopped with ``action``."""
-        for _ in range(5):
-            task = await self.task(task_id)
-            if task.state == TaskState.RUNNING and action in ("pause", "cancel", "reassign"):
-                attempt_id = self.load.attempt_of(task_id)
-                if attempt_id is None:
-                    # Run by another process: the move is written here, and that process
-                    # stops its attempt when its change feed shows it (stop_moved).
-                    if await self.ledger.transition(
-                        task_id, to, {task.state}, self.clock(), event=action, fields=dict(fields)
-                    ):
-                        self.bus.publish(TaskChanged(task_id, to, action))
-                        return await self.task(task_id)
-                    continue
-                if fields:
-                    await self.ledger.update_task(task_id, self.clock(), action, **fields)
-                await self.load.stop([attempt_id], action)
-                return await self.task(task_id)
-            if to not in ALLOWED[task.state]:
-                raise InvalidTransition(task_id, task.state, to, action)
-            if await self.ledger.transition(
-                task_id, to, {task.state}, self.clock(), event=action, fields=dict(fields)
-            ):
-                self.bus.publish(TaskChanged(task_id, to, action))
-                self.wake()
-                return await self.task(task_id)
-        raise ControlError(f"task #{task_id} kept changing state; try again")
+
+        async def stop(task: Task) -> Task | None:
+            attempt_id = await self.load.launched(task.id)  # claimed here: wait for it
+            if attempt_id is None:
+                return None  # running in another process: the move is written for it
+            if fields:
+                await self.ledger.update_task(task.id, self.clock(), action, **fields)
+            await self.load.stop([attempt_id], action)
+            return await self.task(task.id)
+
+        task, moved = await move_task(self.ledger, task_id, to, action, self.clock, fields, stop)
+        if moved:
+            self.bus.publish(TaskChanged(task_id, to, action))
+            self.wake()
+        return task
 
     async def stop_moved(self, task: Task) -> bool:
         """Another process moved ``task`` off the attempt this process runs for it (a cancel,
@@ -235,58 +209,28 @@ class Control:
     async def resume(self, task_id: int) -> Task:
         """Queue a paused task again; a held one (see core.abandoned) gets a fresh count of
         abandoned attempts."""
-        return await self._move(task_id, TaskState.QUEUED, "resume", held=None, abandoned=0)
+        return await self._move(task_id, TaskState.QUEUED, "resume", **RESUME_FIELDS)
 
     async def retry(self, task_id: int) -> Task:
-        task = await self.task(task_id)
-        if task.state not in (TaskState.FAILED, TaskState.CANCELLED):
-            raise InvalidTransition(task_id, task.state, TaskState.QUEUED, "retry")
-        return await self._move(
-            task_id,
-            TaskState.QUEUED,
-            "retry",
-            error=None,
-            not_before=0.0,
-            retry_from=task.attempts,
-            finished_at=None,
-        )
+        fields = retry_fields(await self.task(task_id))
+        return await self._move(task_id, TaskState.QUEUED, "retry", **fields)
 
     async def set_priority(self, task_id: int, priority: int) -> Task:
-        await self.task(task_id)
-        await self.ledger.update_task(task_id, self.clock(), "priority", priority=priority)
+        task = await set_priority(self.ledger, task_id, priority, self.clock())
         self.wake()
-        return await self.task(task_id)
+        return task
 
     async def reassign(
         self, task_id: int, *, agent: str | None = None, model: str | None = None
     ) -> Task:
         """Send a task to another agent and/or pin a ``provider/model``; a running attempt
         is stopped (its partial output kept) and the task queued again."""
-        if agent is None and model is None:
-            raise ControlError("reassign needs an agent, a model, or both")
-        if agent is not None and agent not in self.settings.agents:
-            raise ControlError(
-                f"unknown agent {agent!r} (agents: {', '.join(self.settings.agents)})"
-            )
-        if model is not None:
-            provider, name = split_ref(model)
-            config = self.settings.providers.get(provider)
-            if config is None or name not in config.models:
-                raise ControlError(
-                    f"unknown model {model!r}: write it as provider/model from the config"
-                )
-        fields = {"pin": model, "pin_agent": agent}
-        task = await self.task(task_id)
-        if task.state in (TaskState.QUEUED, TaskState.PAUSED):
-            await self.ledger.update_task(task_id, self.clock(), "reassign", **fields)
-            self.wake()
-            return await self.task(task_id)
-        if task.state == TaskState.RUNNING:
+        fields = reassign_fields(self.settings, agent, model)
+        task = await reassign_waiting(self.ledger, task_id, fields, self.clock())
+        if task is None:  # running: stopped, then queued again
             return await self._move(task_id, TaskState.QUEUED, "reassign", **fields)
-        raise ControlError(
-            f"task #{task_id} is {task.state.value}: only queued, paused or running tasks can be"
-            " reassigned (retry it first)"
-        )
+        self.wake()
+        return task
 
     # ------------------------------------------------------------------ agent / global
     async def _set_flag(self, name: str, on: bool) -> None:

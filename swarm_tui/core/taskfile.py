@@ -15,11 +15,11 @@ mode = "single"              # optional; single | consensus | review
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from swarm_tui.config.toml_lines import decode_error_at, position, table_lines
 from swarm_tui.domain.models import TaskMode, TaskSpec
 
 __all__ = ["TaskFileError", "load_task_file", "parse_task_file"]
@@ -29,22 +29,6 @@ _KEYS = {"key", "title", "prompt", "role", "priority", "after", "tags", "mode"}
 
 class TaskFileError(ValueError):
     """A task file that cannot be used; the message names the file, line and key."""
-
-
-def _task_lines(text: str) -> list[int]:
-    """Line numbers of the ``[[task]]`` headers, skipping lines inside multi-line strings."""
-    header = re.compile(r"^\s*\[\[\s*task\s*\]\]")
-    found: list[int] = []
-    quote: str | None = None
-    for number, line in enumerate(text.splitlines(), 1):
-        if quote is None and header.match(line):
-            found.append(number)
-        for match in re.finditer("\"\"\"|'''", line):
-            if quote is None:
-                quote = match.group()
-            elif quote == match.group():
-                quote = None
-    return found
 
 
 def _str_list(value: Any, where: str, key: str, *, ids: bool = False) -> tuple[Any, ...]:
@@ -101,7 +85,9 @@ def parse_task_file(text: str, path: str) -> tuple[list[TaskSpec], list[str]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise TaskFileError(f"{path}: not valid TOML: {exc}") from None
+        reason, at_line, at_column = decode_error_at(exc, text)
+        where = position(at_line, at_column)
+        raise TaskFileError(f"{path}: {where}not valid TOML: {reason}") from None
     except RecursionError:
         raise TaskFileError(f"{path}: not valid TOML: values nested too deeply") from None
     extra = sorted(set(data) - {"task"})
@@ -112,7 +98,7 @@ def parse_task_file(text: str, path: str) -> tuple[list[TaskSpec], list[str]]:
     entries = data.get("task", [])
     if not isinstance(entries, list) or not entries:
         raise TaskFileError(f"{path}: no tasks: add at least one [[task]] table with a prompt")
-    lines = _task_lines(text)
+    lines = table_lines(text, ["task"])
     specs: list[TaskSpec] = []
     labels: list[str] = []
     for i, entry in enumerate(entries):

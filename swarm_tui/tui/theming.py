@@ -27,7 +27,7 @@ from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from swarm_tui.config.errors import find_key_line
+from swarm_tui.config.toml_lines import decode_error_at, find_key_line
 
 __all__ = [
     "APP_VARIABLES",
@@ -97,7 +97,6 @@ _OUR_PREFIXES = ("state-", "stream-", "status-bar-")
 _NAME = re.compile(r"[a-z0-9-]+")
 _VARIABLE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
 _ALPHA = re.compile(r"\d+(\.\d+)?%")
-_TOML_AT = re.compile(r" \(at line (\d+), column (\d+)\)$")
 
 
 class ThemeError(ValueError):
@@ -186,12 +185,9 @@ def parse_theme_file(path: Path) -> Theme:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        at = _TOML_AT.search(str(exc))
-        reason = _TOML_AT.sub("", str(exc))
-        if at is None:
-            raise ThemeError(path, f"not valid TOML: {reason}") from exc
-        message = f"not valid TOML: {reason} (column {at.group(2)})"
-        raise ThemeError(path, message, line=int(at.group(1))) from exc
+        reason, line, column = decode_error_at(exc, text)
+        column_text = "" if column is None else f" (column {column})"
+        raise ThemeError(path, f"not valid TOML: {reason}{column_text}", line=line) from exc
 
     try:
         spec = ThemeSpec.model_validate(data)

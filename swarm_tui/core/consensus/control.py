@@ -18,9 +18,14 @@ from swarm_tui.core.consensus import (
     ConsensusConfig,
     ConsensusEngine,
     ConsensusRecord,
-    resolve_by_human,
 )
-from swarm_tui.core.consensus.calls import CONSENSUS, ModelCaller, row_of
+from swarm_tui.core.consensus.calls import CONSENSUS, ModelCaller
+from swarm_tui.core.consensus.moves import (
+    human_pick,
+    settle_conflict,
+    waiting_conflict,
+    waiting_conflicts,
+)
 from swarm_tui.core.consensus.run import ConsensusRun, feed_performance
 from swarm_tui.core.errors import ControlError
 from swarm_tui.core.performance import Performance
@@ -171,31 +176,16 @@ class ConsensusControl:
 
     async def conflicts(self) -> list[tuple[Task, ConsensusRecord]]:
         """Tasks waiting in ``needs_vote``, with the record that says what is contested."""
-        out = []
-        for row in await self.ledger.waiting_consensus():
-            task = await self.ledger.get_task(row.task_id)
-            if task is not None:
-                out.append((task, ConsensusRecord.from_json(row.record)))
-        return out
+        return await waiting_conflicts(self.ledger)
 
     async def _waiting(self, task_id: int) -> tuple[Task, int, ConsensusRecord]:
-        task = await self._task(task_id)
-        row = await self.ledger.consensus(task_id)
-        if task.state != TaskState.NEEDS_VOTE or row is None or row.status != "needs_human":
-            raise ControlError(
-                f"task #{task_id} is {task.state.value}: only a task in needs_vote waits for"
-                " a decision"
-            )
-        return task, row.attempt_id, ConsensusRecord.from_json(row.record)
+        return await waiting_conflict(self.ledger, task_id)
 
     # ------------------------------------------------------------------ deciding
     async def decide(self, task_id: int, label: str, note: str = "") -> Task:
         """The human picks candidate ``label`` (A, B, ...) as the answer of a waiting task."""
         task, attempt_id, record = await self._waiting(task_id)
-        try:
-            decided = resolve_by_human(record, label.strip().upper(), note)
-        except ValueError as exc:
-            raise ControlError(f"task #{task_id}: {exc}") from None
+        decided = human_pick(task_id, record, label, note)
         return await self._settle(task, attempt_id, decided, 0.0, "vote")
 
     async def send_to_arbiter(self, task_id: int, model: str | None = None) -> Task:
@@ -223,14 +213,9 @@ class ConsensusControl:
     async def _settle(
         self, task: Task, attempt_id: int, record: ConsensusRecord, cost: float, event: str
     ) -> Task:
-        row = row_of(task.id, attempt_id, record)
-        result = record.decision if record.status == "decided" else None
-        written = await self.ledger.settle_consensus(
-            row, result, self.clock(), extra_cost=cost, agent=task.pin_agent or task.role,
-            event=event,
-        )  # fmt: skip
-        if not written:
-            raise ControlError(f"task #{task.id} no longer waits for a decision")
+        result = await settle_conflict(
+            self.ledger, task, attempt_id, record, cost=cost, event=event, now=self.clock()
+        )
         self.bus.publish(ConflictChanged(task.id, record.status, record.reason))
         if result is not None:
             feed_performance(self.performance, record)

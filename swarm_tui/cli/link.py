@@ -1,0 +1,73 @@
+"""How a one-line command reaches the swarm: one small interface, :class:`SwarmLink`, and
+:func:`open_link`, which picks the way in. Today that is the ledger itself
+(:class:`~swarm_tui.core.ledger_control.LedgerControl`, no orchestrator in this process);
+a running service's socket can answer the same calls, and only :func:`open_link` changes.
+
+Only what a command needs is imported: settings, the ledger, the shared ledger moves. No
+provider, MCP SDK or orchestrator is loaded for ``submit``, ``status``, ``result``, ...
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+from swarm_tui.config import Settings
+from swarm_tui.core.consensus import ConsensusRecord
+from swarm_tui.core.ledger_control import LedgerControl
+from swarm_tui.core.opening import db_path, open_ledger, settings_from_args
+from swarm_tui.domain.models import Attempt, Task, TaskSpec
+from swarm_tui.store.db import NO_LEDGER, LedgerError
+from swarm_tui.store.records import Totals
+
+__all__ = ["SwarmLink", "open_link"]
+
+
+class SwarmLink(Protocol):
+    """The calls the one-line commands make (a subset of the public API, ``Control``)."""
+
+    settings: Settings
+
+    async def task(self, task_id: int) -> Task: ...
+    async def tasks(self) -> list[Task]: ...
+    async def attempts(self, task_id: int) -> list[Attempt]: ...
+    async def totals(self) -> Totals: ...
+    async def consensus_record(self, task_id: int) -> ConsensusRecord | None: ...
+    async def conflicts(self) -> list[tuple[Task, ConsensusRecord]]: ...
+    def changes(self, poll: float = ...) -> AsyncIterator[None]:
+        """Yields at once, then whenever what the swarm holds may have changed (for
+        ``--watch``, ``-f``): read after each."""
+        ...
+
+    async def submit(
+        self, specs: Sequence[TaskSpec], labels: Sequence[str] | None = None
+    ) -> list[tuple[Task, bool]]: ...
+    async def cancel(self, task_id: int) -> Task: ...
+    async def pause(self, task_id: int) -> Task: ...
+    async def resume(self, task_id: int) -> Task: ...
+    async def retry(self, task_id: int) -> Task: ...
+    async def set_priority(self, task_id: int, priority: int) -> Task: ...
+    async def reassign(
+        self, task_id: int, *, agent: str | None = None, model: str | None = None
+    ) -> Task: ...
+    async def decide(self, task_id: int, label: str, note: str = "") -> Task: ...
+
+
+@asynccontextmanager
+async def open_link(
+    args: argparse.Namespace, *, write: bool = False, create: bool = False
+) -> AsyncIterator[tuple[SwarmLink, str]]:
+    """The swarm of ``--config``/``--db``, and where it is (for messages). ``write``: the
+    command changes something (else the ledger is opened read-only); ``create``: it may
+    make a new ledger (``submit``), others refuse a ledger that is not there."""
+    settings = settings_from_args(args.config)
+    path = db_path(settings, args.db)
+    if write and not create and not path.exists():
+        raise LedgerError(f"{path}: {NO_LEDGER}")
+    ledger = await open_ledger(settings, path, readonly=not write)
+    try:
+        yield LedgerControl(settings, ledger), f"ledger {path}"
+    finally:
+        await ledger.close()
