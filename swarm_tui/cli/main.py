@@ -22,6 +22,7 @@ from swarm_tui.cli.headless import cmd_run
 from swarm_tui.cli.hw import add_hw_arguments, add_probe_arguments, cmd_hw, cmd_probe
 from swarm_tui.cli.mcp import add_mcp_arguments, cmd_mcp, cmd_mcp_serve
 from swarm_tui.cli.report import cmd_report
+from swarm_tui.cli.service import add_service_arguments, cmd_down, cmd_up
 from swarm_tui.cli.vote import add_decide_arguments, cmd_decide
 from swarm_tui.config.errors import ConfigError
 from swarm_tui.core.control import ControlError
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
     )
     add_mcp_arguments(sub, common)
+    add_service_arguments(sub, common)
     sessions = sub.add_parser(
         "codex-sessions",
         parents=[common],
@@ -248,6 +250,8 @@ def _dispatch(args: argparse.Namespace, command: str) -> int:
         return cmd_mcp(args)
     if command == "codex-sessions":
         return cmd_codex_sessions(args)
+    if command in ("up", "down"):
+        return (cmd_up if command == "up" else cmd_down)(args)
     if command in ASYNC_COMMANDS:
         return asyncio.run(ASYNC_COMMANDS[command](args))
     return asyncio.run(cmd_run(args, headless=command == "run" and args.headless))
