@@ -39,6 +39,9 @@ def peer_uid(sock: socket.socket) -> int | None:
     return int(uid)
 
 
+FLUSH_SECONDS = 5.0
+"""How long a stopping service waits for a client to take the events still owed to it."""
+
 IN_FLIGHT = 32
 """Requests of one connection carried out at once; it reads no more lines meanwhile."""
 
@@ -163,8 +166,10 @@ class Connection:
         if self._sub is not None:
             self._sub.close()  # the pump sends what is queued, then ends
         if self._pump is not None:
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-                await self._pump
+            try:
+                await asyncio.wait_for(self._pump, FLUSH_SECONDS)
+            except (TimeoutError, ConnectionError, asyncio.CancelledError):
+                self.writer.transport.abort()  # a client that reads nothing holds up no stop
         self.writer.close()
 
     async def _end(self) -> None:

@@ -111,8 +111,7 @@ class ServiceServer:
     async def close(self) -> None:
         """Flush what the connected clients are owed, then close their connections."""
         await self.stop_listening()
-        for connection in list(self.connections):
-            await connection.finish()
+        await asyncio.gather(*(c.finish() for c in list(self.connections)))
         for job in list(self._jobs):
             job.cancel()
         await asyncio.gather(*self._jobs, return_exceptions=True)

@@ -280,3 +280,40 @@ async def test_a_client_votes_submits_and_cancels_through_a_running_service(
         assert down.returncode == 0, down.stderr
     status = json.loads((await cli("status", "--json", *common, env=env)).stdout)
     assert status["totals"]["by_state"] == {"cancelled": 1, "succeeded": 1}
+
+
+async def test_a_killed_service_is_replaced_and_its_clients_learn_it(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    db = tmp_path / "ledger.db"
+    paths = ServicePaths(db)
+    async with LoopbackServer() as server:
+        server.route("POST", "/v1/chat/completions", stream(drip=0.05), stream())
+        common = ("--config", str(write_config(tmp_path, server.url)), "--db", str(db))
+        pids = [up_pid(await cli("up", *common, env=env))]
+        with stopped_at_the_end(lambda: pids[-1]):
+            client = await ServiceClient.connect(db)
+            await client.subscribe(interactive=True)
+            [(task, _)] = await client.submit([TaskSpec("Stream.", role="worker")])
+            await until(
+                lambda: query(db, "SELECT 1 FROM attempts WHERE length(output) > 0"),
+                "a stream in progress",
+            )
+            os.kill(pids[0], signal.SIGKILL)
+            await asyncio.wait_for(client.lost.wait(), LIMIT)
+            assert "closed the connection" in client.lost_reason
+            await client.close()
+            # Its lock went with it; its socket file is left behind, stale.
+            assert holder_of(paths.lock) is None and paths.socket.exists()
+
+            pids.append(up_pid(await cli("up", *common, env=env)))
+            again = await ServiceClient.connect(db)  # a room attaching again
+            try:
+                assert again.hello["pid"] == pids[1]
+                await until(lambda: state_of(db, task.id) == "succeeded", "the task done")
+                assert (await again.task(task.id)).result == "".join(TOKENS)
+            finally:
+                await again.close()
+            assert (await cli("down", *common, env=env)).returncode == 0
+    attempts = query(db, "SELECT state FROM attempts ORDER BY number")
+    assert attempts == [("abandoned",), ("succeeded",)]
