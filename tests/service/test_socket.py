@@ -12,16 +12,18 @@ import shutil
 import socket
 import stat
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from swarm_tui.core.approvals import Decision
 from swarm_tui.core.bus import Event, Subscription
 from swarm_tui.core.control import ControlError
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.toolloop import OfferedTool, ToolHost, ToolOutput
 from swarm_tui.domain.events import ConflictChanged, StreamChunk, TaskChanged
 from swarm_tui.domain.models import AttemptState, TaskMode, TaskSpec, TaskState
 from swarm_tui.service.client import ServiceClient, ServiceError
@@ -299,3 +301,36 @@ async def test_a_peer_of_another_user_is_refused() -> None:
             await client.close()
     finally:
         shutil.rmtree(folder)
+
+
+class NoHost:
+    """The gate is under test, not a tool server: nothing is ever called."""
+
+    async def tools_for(self, agent: str, allow: Sequence[str]) -> list[OfferedTool]:
+        return []
+
+    async def call(self, tool: OfferedTool, arguments: dict[str, object], agent: str) -> ToolOutput:
+        raise AssertionError("no tool runs in this test")
+
+
+async def test_an_attached_room_answers_held_tool_calls(served: Served) -> None:
+    gate = served.orch.attach_tools(cast(ToolHost, NoHost()))
+    room = await ServiceClient.connect(served.paths.ledger)
+    await room.subscribe(interactive=True)
+    assert gate.interactive  # a person is there: calls under `ask` wait for them
+    held = asyncio.create_task(
+        gate.decide("a", "files__read", "hash-1", {"path": "/etc/hosts"}, task_id=7)
+    )
+
+    async def one_held() -> bool:
+        return len(await room.pending_approvals()) == 1
+
+    await until(one_held, "the held call at the room")
+    [pending] = await room.pending_approvals()
+    assert (pending.agent, pending.tool, pending.task_id) == ("a", "files__read", 7)
+    assert pending.arguments == {"path": "/etc/hosts"}
+    assert await room.approve(pending.id)
+    assert await asyncio.wait_for(held, 30) == Decision(True, "human:once")
+    assert not await room.deny(pending.id)  # answered already
+    await room.close()
+    await until(lambda: not gate.interactive, "the gate headless again once the room left")
