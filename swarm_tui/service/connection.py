@@ -173,8 +173,8 @@ class Connection:
         self.writer.close()
 
     async def _end(self) -> None:
-        for job in list(self._calls):
-            job.cancel()
+        # A command already sent is carried out even when its client is gone (its answer is
+        # dropped): a person's cancel or decision is not undone by a dropped link.
         await asyncio.gather(*self._calls, return_exceptions=True)
         await self._unsubscribe()
         self.writer.close()

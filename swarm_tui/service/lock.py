@@ -60,7 +60,8 @@ def _read(fd: int) -> Holder | None:
 
 
 def holder_of(path: Path) -> Holder | None:
-    """Who holds the lock now; None when nobody does (the file may be stale or missing)."""
+    """Who holds the lock now; None when nobody does (the file may be stale or missing). A
+    holder that has not written its name yet (it is starting) comes back with pid 0."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:

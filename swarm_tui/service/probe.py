@@ -43,6 +43,9 @@ def _connect(
     except (OSError, ValueError) as exc:
         conn.close()
         raise ServiceUnreachable(f"{paths.socket}: {exc}") from None
+    if "error" in greeting:
+        conn.close()
+        raise ServiceUnreachable(f"{paths.socket}: {greeting['error'].get('message')}")
     if greeting.get("protocol") != PROTOCOL:
         conn.close()
         raise ServiceUnreachable(

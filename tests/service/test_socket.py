@@ -334,3 +334,17 @@ async def test_an_attached_room_answers_held_tool_calls(served: Served) -> None:
     assert not await room.deny(pending.id)  # answered already
     await room.close()
     await until(lambda: not gate.interactive, "the gate headless again once the room left")
+
+
+async def test_a_command_is_carried_out_when_its_client_hangs_up_at_once(served: Served) -> None:
+    _, writer = await raw(served.paths)
+    spec = {"prompt": "sent, then the link dropped", "role": "a"}
+    writer.write(json.dumps({"id": 1, "call": "submit", "args": {"specs": [spec]}}).encode())
+    writer.write(b"\n")
+    writer.close()
+    await writer.wait_closed()
+
+    async def submitted() -> bool:
+        return [t.prompt for t in await served.orch.tasks()] == [spec["prompt"]]
+
+    await until(submitted, "the task of the hung-up client in the ledger")

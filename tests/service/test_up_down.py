@@ -246,8 +246,12 @@ async def test_the_service_outlives_the_terminal_it_was_started_from(
                 os.kill(pid, signal.SIGHUP)  # sent to the service itself: noted, not obeyed
                 await until(lambda: "SIGHUP ignored" in paths.log.read_text(), "the hangup noted")
                 assert hello(paths)["pid"] == pid
-                assert (await cli("down", *common, env=env)).returncode == 0
-                assert gone(pid)
+                # A service whose socket is gone (deleted by hand) is stopped by its pid.
+                paths.socket.unlink()
+                down = await cli("down", *common, env=env)
+                assert down.returncode == 0, down.stderr
+                assert f"sending it SIGTERM (pid {pid})" in down.stderr
+                assert gone(pid) and "stopping: running attempts" in paths.log.read_text()
         finally:
             term.kill()
 
