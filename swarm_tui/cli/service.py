@@ -106,6 +106,9 @@ def _foreground(args: argparse.Namespace, paths: ServicePaths) -> int:
     try:
         _service_logging(paths.log, stderr=not args.detached)
         totals = asyncio.run(serve(settings, paths.ledger, lock, watch=log_events))
+    except SocketPathError as exc:
+        _say(str(exc))
+        return 1
     finally:
         lock.release()
     _say(f"service stopped; {exit_line(totals)}")

@@ -17,7 +17,7 @@ MAX_SOCKET_PATH = 107
 
 
 class SocketPathError(ValueError):
-    """The socket's path is too long for the system to bind or connect to."""
+    """The socket cannot be made there (its path too long, its folder not writable...)."""
 
 
 class ServicePaths:

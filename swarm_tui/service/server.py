@@ -19,7 +19,7 @@ from typing import Any
 from swarm_tui import __version__
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.service.connection import Connection
-from swarm_tui.service.paths import ServicePaths
+from swarm_tui.service.paths import ServicePaths, SocketPathError
 from swarm_tui.service.protocol import MAX_LINE, PROTOCOL
 
 __all__ = ["ServiceServer"]
@@ -83,9 +83,12 @@ class ServiceServer:
         """Listen on the socket beside the ledger (a stale one, left by a killed service, is
         replaced: the lock says nobody else serves this ledger)."""
         address = self.paths.socket_address()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(address)
-        sock = _bind_private(address)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(address)
+            sock = _bind_private(address)
+        except OSError as exc:
+            raise SocketPathError(f"cannot listen on {address}: {exc.strerror or exc}") from None
         self._server = await asyncio.start_unix_server(self._accept, sock=sock, limit=MAX_LINE)
         log.info("listening on %s", address)
 

@@ -27,7 +27,7 @@ from swarm_tui.core.toolloop import OfferedTool, ToolHost, ToolOutput
 from swarm_tui.domain.events import ConflictChanged, StreamChunk, TaskChanged
 from swarm_tui.domain.models import AttemptState, TaskMode, TaskSpec, TaskState
 from swarm_tui.service.client import ServiceClient, ServiceError
-from swarm_tui.service.paths import ServicePaths
+from swarm_tui.service.paths import ServicePaths, SocketPathError
 from swarm_tui.service.protocol import MAX_LINE, PROTOCOL
 from swarm_tui.service.server import ServiceServer
 from swarm_tui.store.ledger import Ledger
@@ -348,3 +348,20 @@ async def test_a_command_is_carried_out_when_its_client_hangs_up_at_once(served:
         return [t.prompt for t in await served.orch.tasks()] == [spec["prompt"]]
 
     await until(submitted, "the task of the hung-up client in the ledger")
+
+
+async def test_a_socket_that_cannot_be_made_is_one_clear_message(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 120)
+    deep.mkdir()
+    with pytest.raises(SocketPathError, match="takes at most 107 bytes"):
+        ServicePaths(deep / "ledger.db").socket_address()
+    ledger = await Ledger.open(tmp_path / "ledger.db")
+    try:
+        paths = ServicePaths(ledger.path)
+        paths.socket.mkdir()  # something that is no socket is in its place
+        orch = Orchestrator(settings(), ledger, {})
+        server = ServiceServer(orch, paths, on_shutdown=lambda: None)
+        with pytest.raises(SocketPathError, match=r"cannot listen on .*ledger\.db\.sock: "):
+            await server.start()
+    finally:
+        await ledger.close()
