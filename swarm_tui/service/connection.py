@@ -117,6 +117,10 @@ class Connection:
                 reply = {"id": request_id, "result": result}
             except CallFailed as exc:
                 reply = {"id": request_id, "error": {"kind": exc.kind, "message": str(exc)}}
+            except Exception as exc:  # a bug here must not leave the client waiting forever
+                log.exception("service request %s failed", call)
+                text = self.server.orch.redactor(f"{call} failed: {exc}")
+                reply = {"id": request_id, "error": {"kind": "internal", "message": text}}
             await self.send(line(reply))
         finally:
             self._slots.release()

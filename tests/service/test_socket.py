@@ -175,6 +175,28 @@ async def test_unknown_calls_and_bad_arguments_are_answered_and_the_line_stays(
         await client.close()
 
 
+async def test_a_failure_on_the_service_side_is_answered_not_left_waiting(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("disk on fire")
+
+    async def strange() -> object:
+        return object()  # nothing the protocol can carry
+
+    monkeypatch.setattr(served.orch, "totals", broken)
+    monkeypatch.setattr(served.orch, "tasks", strange)
+    client = await ServiceClient.connect(served.paths.ledger)
+    try:
+        with pytest.raises(ServiceError, match="totals failed: disk on fire"):
+            await client.totals()
+        with pytest.raises(ServiceError, match="tasks failed: cannot send a object"):
+            await client.tasks()
+        assert (await client.status())["clients"] == 1  # the line is still up
+    finally:
+        await client.close()
+
+
 async def test_several_clients_submit_cancel_and_see_each_others_changes(tmp_path: Path) -> None:
     providers = {"p1": held("p1"), "p2": held("p2"), "p3": held("p3")}
     async with serve_on(tmp_path, providers) as served:
