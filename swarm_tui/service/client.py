@@ -187,7 +187,7 @@ class ServiceClient:
             self._subs.remove(sub)
 
     async def status(self) -> dict[str, Any]:
-        """pid, version, ledger, clients attached, attempts running."""
+        """pid, version, ledger, clients attached (subscribers: of events), attempts running."""
         return dict(await self.call("service"))
 
     async def shutdown(self) -> None:

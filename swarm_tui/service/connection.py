@@ -60,6 +60,10 @@ class Connection:
         self._pump: asyncio.Task[None] | None = None
         self._interactive = False
 
+    @property
+    def subscribed(self) -> bool:
+        return self._sub is not None
+
     async def send(self, message: bytes) -> None:
         async with self._write:
             if self.writer.is_closing():

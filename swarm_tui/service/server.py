@@ -72,6 +72,7 @@ class ServiceServer:
             **self.hello(),
             "started_at": self.started_at,
             "clients": len(self.connections),
+            "subscribers": sum(1 for c in self.connections if c.subscribed),
             "running": len(self.orch.running),
         }
 

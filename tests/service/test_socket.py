@@ -266,11 +266,30 @@ async def test_a_vote_is_decided_through_the_client(served: Served) -> None:
     await client.close()
 
 
-async def test_a_client_learns_when_the_service_goes(served: Served) -> None:
+async def test_events_flow_until_the_service_goes_and_the_client_learns_it(
+    served: Served,
+) -> None:
     client = await ServiceClient.connect(served.paths.ledger)
+    seen: list[Event] = []
+
+    async def follow() -> None:
+        async for event in client.events():
+            seen.append(event)
+
+    async def subscribed() -> bool:
+        return bool((await client.status())["subscribers"] == 1)
+
+    follower = asyncio.create_task(follow())
+    await until(subscribed, "the iterator subscribed")
+    [(task, _)] = await client.submit([TaskSpec("watched", role="a")])
+    await until(
+        lambda: any(isinstance(e, TaskChanged) and e.task_id == task.id for e in seen),
+        "the submit's event from the iterator",
+    )
     await client.shutdown()
     assert served.stopped.is_set()
     await served.server.close()
+    await asyncio.wait_for(follower, 30)  # the iterator ends with the connection
     await asyncio.wait_for(client.lost.wait(), 30)
     with pytest.raises(ServiceError):
         await client.tasks()
