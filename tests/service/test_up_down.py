@@ -70,15 +70,15 @@ async def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     return await asyncio.to_thread(swarm, *args, env=env)
 
 
-async def until(check: Callable[[], Any], what: str) -> Any:
+async def until(check: Callable[[], Any], what: str, limit: float = LIMIT) -> Any:
     """Wait for a condition (bounded, so a broken build fails instead of hanging)."""
     try:
-        async with asyncio.timeout(LIMIT):
+        async with asyncio.timeout(limit):
             while not (value := check()):
                 await asyncio.sleep(0.02)
             return value
     except TimeoutError:
-        pytest.fail(f"no {what} within {LIMIT} s")
+        pytest.fail(f"no {what} within {limit:.0f} s")
 
 
 def served_by(paths: ServicePaths) -> int:
@@ -321,3 +321,23 @@ async def test_a_killed_service_is_replaced_and_its_clients_learn_it(
             assert (await cli("down", *common, env=env)).returncode == 0
     attempts = query(db, "SELECT state FROM attempts ORDER BY number")
     assert attempts == [("abandoned",), ("succeeded",)]
+
+
+@pytest.mark.llama
+async def test_the_service_runs_the_embedded_model_and_takes_it_down_with_it(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    pytest.importorskip("llama_cpp", reason="needs the 'local' extra (make setup)")
+    db = tmp_path / "ledger.db"
+    common = ("--db", str(db))  # no config: the built-in one, on the embedded model
+    pid = up_pid(await cli("up", *common, env=env))
+    with stopped_at_the_end(lambda: pid):
+        assert (await cli("submit", "Count to 5.", *common, env=env)).returncode == 0
+        await until(lambda: state_of(db, 1) == "succeeded", "the embedded model's answer", 300)
+        children = psutil.Process(pid).children(recursive=True)
+        down = await cli("down", *common, env=env)
+        assert down.returncode == 0, down.stderr
+        _, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, f"the service left processes behind: {alive}"
+    [(tokens_out, source)] = query(db, "SELECT tokens_out, usage_source FROM attempts")
+    assert int(str(tokens_out)) > 0 and source == "counted"
