@@ -53,12 +53,17 @@ async def serve(
     try:
         async with open_orchestrator(settings, paths.ledger, check=True) as orch:
             await orch.start()  # what a killed run left running is recovered before clients act
-            sub = orch.bus.subscribe()
-            view = asyncio.create_task(watch(sub)) if watch is not None else None
             server = ServiceServer(orch, paths, on_shutdown=stop.set)
             await server.start()
-            holder = Holder(os.getpid(), socket.gethostname(), time.time(), str(paths.socket),
-                            __version__)  # fmt: skip
+            sub = orch.bus.subscribe()
+            view = asyncio.create_task(watch(sub)) if watch is not None else None
+            holder = Holder(
+                pid=os.getpid(),
+                host=socket.gethostname(),
+                started_at=time.time(),
+                socket=str(paths.socket),
+                version=__version__,
+            )
             lock.record(holder)
             log.info(
                 "service up: pid %d, ledger %s, config %s", holder.pid, ledger, settings.source

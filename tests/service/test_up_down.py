@@ -335,6 +335,7 @@ async def test_the_service_runs_the_embedded_model_and_takes_it_down_with_it(
         assert (await cli("submit", "Count to 5.", *common, env=env)).returncode == 0
         await until(lambda: state_of(db, 1) == "succeeded", "the embedded model's answer", 300)
         children = psutil.Process(pid).children(recursive=True)
+        assert children, "the embedded model's server runs as the service's child"
         down = await cli("down", *common, env=env)
         assert down.returncode == 0, down.stderr
         _, alive = psutil.wait_procs(children, timeout=30)
