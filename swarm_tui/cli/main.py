@@ -156,6 +156,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("swarm_tui.cli.commands", "cmd_config_check"),
     "mcp": ("swarm_tui.cli.mcp", "cmd_mcp"),
     "codex-sessions": ("swarm_tui.cli.codex", "cmd_codex_sessions"),
+    "up": ("swarm_tui.cli.service", "cmd_up"),
+    "down": ("swarm_tui.cli.service", "cmd_down"),
 }
 """Command: (module, function), imported when the command runs."""
 
