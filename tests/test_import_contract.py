@@ -8,7 +8,7 @@ import sys
 
 import swarm_tui
 
-HEADLESS = ("domain", "config", "core", "store", "providers", "mcp", "hw", "service")
+HEADLESS = ("domain", "config", "core", "store", "providers", "mcp", "hw", "workspace", "service")
 
 
 def headless_modules() -> list[str]:
