@@ -6,15 +6,18 @@ Every command validates first and writes nothing when it refuses; a refusal rais
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from swarm_tui.config import Settings
+from swarm_tui.core import reads
+from swarm_tui.core.budget import Line
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.router import split_ref
 from swarm_tui.core.submit import plan_batch
 from swarm_tui.domain.events import FlagChanged, TaskChanged
 from swarm_tui.domain.models import Attempt, Task, TaskSpec, TaskState
+from swarm_tui.domain.reads import ReportFigures
 from swarm_tui.domain.states import ALLOWED, InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.store.ledger import Ledger, Totals
@@ -22,6 +25,7 @@ from swarm_tui.store.task_rows import QueueStart
 
 if TYPE_CHECKING:
     from swarm_tui.core.orchestrator import Running
+    from swarm_tui.core.spending import Spending
 
 __all__ = ["Control", "ControlError"]
 
@@ -230,3 +234,20 @@ class Control:
 
     async def resume_all(self) -> None:
         await self._set_flag("paused_all", False)
+
+    # Typed reads for views and report (core/reads.py): plain dataclasses from async calls,
+    # so an attached room can get the same over a socket. Views never hold the ledger.
+    spending: Spending
+
+    async def report_figures(self, since: float | None = None) -> ReportFigures:
+        """What ``report`` and the cost pane count: ended attempts and consensus runs since
+        ``since`` (None: all), as dataclasses."""
+        return await reads.report_figures(self.ledger, since)
+
+    async def tasks_by_id(self, ids: Iterable[int]) -> list[Task]:
+        """Full tasks by id in one read, by id; ids that do not exist are left out."""
+        return await reads.tasks_by_id(self.ledger, ids)
+
+    async def budget_lines(self) -> list[Line]:
+        """Spend against every budget limit set: run, day, each limited agent."""
+        return await reads.budget_lines(self.spending.budget)

@@ -220,12 +220,12 @@ class Bridge:
         # Totals first: the rows read after them are never behind them (the task table counts
         # the tasks it does not list as totals minus rows, so it never shows a false count).
         if self._totals_due or now - self._last_totals >= self.totals_every:
-            update.totals = await self.orch.ledger.totals()
+            update.totals = await self.orch.totals()
             self._totals_due = False
             self._last_totals = now
         if self._dirty_tasks:
             ids, self._dirty_tasks = self._dirty_tasks, set()
-            update.tasks = await self.orch.ledger.get_tasks(ids)  # one read for all of them
+            update.tasks = await self.orch.tasks_by_id(ids)  # one read for all of them
         if self._flags_changed:
             update.flags = dict(self.orch.flags)
             self._flags_changed = False
@@ -253,7 +253,7 @@ class Bridge:
     async def _conflict(self, task_id: int) -> Conflict | None:
         """The task's conflict while it waits for the human, else None."""
         record = await self.orch.consensus_record(task_id)
-        task = await self.orch.ledger.get_task(task_id)
-        if record is None or task is None or record.status != "needs_human":
+        found = await self.orch.tasks_by_id([task_id])
+        if record is None or not found or record.status != "needs_human":
             return None
-        return Conflict(task_id, task.title, record)
+        return Conflict(task_id, found[0].title, record)
