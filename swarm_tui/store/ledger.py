@@ -20,11 +20,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiosqlite
-
 from swarm_tui.store.claims import Claims
 from swarm_tui.store.consensus import ConsensusRecords
-from swarm_tui.store.db import LedgerError, connect
+from swarm_tui.store.db import LedgerConnection, LedgerError, connect
 from swarm_tui.store.flags import FlagRecords
 from swarm_tui.store.reader import Reader
 from swarm_tui.store.records import NewTask, Totals
@@ -48,7 +46,7 @@ def _found(path: Path) -> tuple[bool, bool]:
 
 class Ledger:
     def __init__(
-        self, path: Path, write: aiosqlite.Connection, read: aiosqlite.Connection, interval: float
+        self, path: Path, write: LedgerConnection, read: LedgerConnection, interval: float
     ) -> None:
         self.path = path
         self._write = write
