@@ -31,6 +31,7 @@ from swarm_tui.domain.events import (
     TaskChanged,
 )
 from swarm_tui.domain.private_files import prepare_private_file
+from swarm_tui.domain.reads import Totals
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.runtime import (
     db_path,
@@ -39,7 +40,6 @@ from swarm_tui.runtime import (
     open_orchestrator,
     settings_from_args,
 )
-from swarm_tui.store.records import Totals
 
 __all__ = ["cmd_run", "exit_line", "log_events"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from swarm_tui.config import MCPConfig
 from swarm_tui.domain.toolnames import longest_match
-from swarm_tui.store.tools import Approval, ToolRecords
+from swarm_tui.store.tools import Approval, ToolStore
 
 __all__ = ["ApprovalGate", "Decision", "PendingApproval"]
 
@@ -51,7 +51,7 @@ class ApprovalGate:
     def __init__(
         self,
         config: MCPConfig,
-        store: ToolRecords,
+        store: ToolStore,
         clock: Callable[[], float],
         notify: Callable[[str], None] | None = None,
     ) -> None:

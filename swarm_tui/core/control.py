@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from swarm_tui.config import Settings
+from swarm_tui.core import reads
 from swarm_tui.core.approvals import ApprovalGate, PendingApproval
 from swarm_tui.core.breaker import BreakerBoard
+from swarm_tui.core.budget import Line
 from swarm_tui.core.consensus import ConsensusConfig, ConsensusRecord
 from swarm_tui.core.errors import ControlError
 from swarm_tui.core.owner import owner_id
@@ -35,6 +37,7 @@ from swarm_tui.core.task_moves import (
 from swarm_tui.core.toolloop import ToolHost
 from swarm_tui.domain.events import FlagChanged, TaskChanged
 from swarm_tui.domain.models import Attempt, Task, TaskMode, TaskSpec, TaskState
+from swarm_tui.domain.reads import ReportFigures
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger, Totals
@@ -149,7 +152,7 @@ class Control:
     async def totals(self) -> Totals:
         return await self.ledger.totals()
 
-    async def ledger_version(self) -> int:
+    async def swarm_version(self) -> int:
         """A number that moves when another connection (another process) commits."""
         return await self.ledger.data_version()
 
@@ -327,3 +330,18 @@ class Control:
 
     async def remove_memory(self, name: str) -> bool:
         return await self.parts.tools.remove_memory(name)
+
+    # Typed reads for views and report (core/reads.py): plain dataclasses from async calls,
+    # so an attached room can get the same over a socket. Views never hold the ledger.
+    async def report_figures(self, since: float | None = None) -> ReportFigures:
+        """What ``report`` and the cost pane count: ended attempts and consensus runs since
+        ``since`` (None: all), as dataclasses."""
+        return await reads.report_figures(self.ledger, since)
+
+    async def tasks_by_id(self, ids: Iterable[int]) -> list[Task]:
+        """Full tasks by id in one read, by id; ids that do not exist are left out."""
+        return await reads.tasks_by_id(self.ledger, ids)
+
+    async def budget_lines(self) -> list[Line]:
+        """Spend against every budget limit set: run, day, each limited agent."""
+        return await reads.budget_lines(self.spending.budget)

@@ -19,17 +19,15 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from swarm_tui.config import Settings
 from swarm_tui.core.router import split_ref
+from swarm_tui.domain.reads import AttemptFigures, ConsensusRow, ReportFigures
 from swarm_tui.providers.base import Usage
 from swarm_tui.providers.pricing import price
-from swarm_tui.store.consensus import ConsensusRow
-from swarm_tui.store.ledger import Ledger
-from swarm_tui.store.spend import rows
 
-__all__ = ["build_report", "parse_since", "render"]
+__all__ = ["FiguresSource", "build_report", "parse_since", "render", "report_from"]
 
 GROUPS = ("agent", "model", "role", "provider")
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
@@ -71,22 +69,21 @@ class Figures:
     _ttft: list[float] = field(default_factory=list)
     _duration: list[float] = field(default_factory=list)
 
-    def add(self, row: tuple[Any, ...], baseline: float) -> None:
-        state, tin, tout, cost, ttft, duration = row[4], row[5], row[6], row[8], row[9], row[10]
+    def add(self, a: AttemptFigures, baseline: float) -> None:
         self.attempts += 1
-        self.succeeded += state == "succeeded"
-        self.failed += state == "failed"
-        self.stopped += state == "stopped"
-        self.abandoned += state == "abandoned"
-        self.tokens_in += tin or 0
-        self.tokens_out += tout or 0
-        self.estimated += row[12] == "estimated"
-        self.cost_usd += cost or 0.0
+        self.succeeded += a.state == "succeeded"
+        self.failed += a.state == "failed"
+        self.stopped += a.state == "stopped"
+        self.abandoned += a.state == "abandoned"
+        self.tokens_in += a.tokens_in or 0
+        self.tokens_out += a.tokens_out or 0
+        self.estimated += a.usage_source == "estimated"
+        self.cost_usd += a.cost_usd
         self.baseline_usd += baseline
-        if ttft is not None:
-            self._ttft.append(ttft)
-        if duration is not None:
-            self._duration.append(duration)
+        if a.ttft_ms is not None:
+            self._ttft.append(a.ttft_ms)
+        if a.duration_ms is not None:
+            self._duration.append(a.duration_ms)
 
     def to_json(self) -> dict[str, Any]:
         judged = self.succeeded + self.failed
@@ -111,16 +108,20 @@ def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 1) if values else None
 
 
-async def build_report(ledger: Ledger, settings: Settings, since: float | None) -> dict[str, Any]:
-    data = await rows(
-        ledger,
-        """SELECT a.agent, a.provider, a.model, t.role, a.state, a.tokens_in, a.tokens_out,
-                  a.tokens_cached, a.cost_usd, a.ttft_ms, a.duration_ms, a.started_at,
-                  a.usage_source
-           FROM attempts a JOIN tasks t ON t.id = a.task_id
-           WHERE a.state != 'running' AND a.started_at >= ? ORDER BY a.id""",
-        (since or 0.0,),
-    )
+class FiguresSource(Protocol):
+    """What a report is read from: ``Control`` in a running room, the ``Ledger`` in the CLI."""
+
+    async def report_figures(self, since: float | None) -> ReportFigures: ...
+
+
+async def build_report(
+    source: FiguresSource, settings: Settings, since: float | None
+) -> dict[str, Any]:
+    return report_from(await source.report_figures(since), settings)
+
+
+def report_from(figures: ReportFigures, settings: Settings) -> dict[str, Any]:
+    """The report of ``figures``: totals, groups, savings, spend per hour, consensus."""
     base_ref = settings.budget.baseline
     base_model = None
     if base_ref:
@@ -129,16 +130,17 @@ async def build_report(ledger: Ledger, settings: Settings, since: float | None) 
     total = Figures()
     groups: dict[str, dict[str, Figures]] = {g: {} for g in GROUPS}
     hours: dict[str, float] = {}
-    for row in data:
-        usage = Usage(row[5], row[6], cached_tokens=row[7], source="reported")
+    for a in figures.attempts:
+        usage = Usage(a.tokens_in, a.tokens_out, cached_tokens=a.tokens_cached, source="reported")
         baseline = price(base_model, usage) if base_model is not None else 0.0
-        keys = {"agent": row[0], "model": f"{row[1]}/{row[2]}", "role": row[3], "provider": row[1]}
+        keys = {"agent": a.agent, "model": f"{a.provider}/{a.model}", "role": a.role,
+                "provider": a.provider}  # fmt: skip
         for group, key in keys.items():
-            groups[group].setdefault(key, Figures()).add(row, baseline)
-        total.add(row, baseline)
-        hour = time.strftime("%Y-%m-%dT%H:00Z", time.gmtime(row[11]))
-        hours[hour] = hours.get(hour, 0.0) + (row[8] or 0.0)
-    out: dict[str, Any] = {"since": since, "baseline": base_ref, "total": total.to_json()}
+            groups[group].setdefault(key, Figures()).add(a, baseline)
+        total.add(a, baseline)
+        hour = time.strftime("%Y-%m-%dT%H:00Z", time.gmtime(a.started_at))
+        hours[hour] = hours.get(hour, 0.0) + a.cost_usd
+    out: dict[str, Any] = {"since": figures.since, "baseline": base_ref, "total": total.to_json()}
     if base_ref:
         saved = total.baseline_usd - total.cost_usd
         share = saved / total.baseline_usd if total.baseline_usd else 0.0
@@ -146,7 +148,7 @@ async def build_report(ledger: Ledger, settings: Settings, since: float | None) 
     for group in GROUPS:
         out[f"by_{group}"] = {k: f.to_json() for k, f in sorted(groups[group].items())}
     out["spend_by_hour"] = {h: round(v, 6) for h, v in sorted(hours.items())}
-    out["consensus"] = consensus_figures(await ledger.consensus_since(since or 0.0))
+    out["consensus"] = consensus_figures(figures.consensus)
     return out
 
 

@@ -34,7 +34,7 @@ from swarm_tui.providers.base import (
     ToolSpec,
     Usage,
 )
-from swarm_tui.store.tools import ToolCallRecord, ToolRecords
+from swarm_tui.store.tools import ToolCallRecord, ToolStore
 
 __all__ = ["OfferedTool", "ToolHost", "ToolHostError", "ToolLoop", "ToolOutput", "add_usage"]
 
@@ -79,7 +79,7 @@ class ToolLoop:
     host: ToolHost
     gate: ApprovalGate
     config: MCPConfig
-    store: ToolRecords
+    store: ToolStore
     bus: EventBus
     redactor: Redactor
     agent: str

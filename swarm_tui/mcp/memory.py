@@ -21,7 +21,7 @@ from mcp.server.mcpserver.tools import Tool
 from pydantic import BaseModel, Field
 
 from swarm_tui.mcp.tooldef import declare
-from swarm_tui.store.tools import ToolRecords
+from swarm_tui.store.tools import ToolStore
 
 __all__ = ["AGENT_META", "MemoryList", "check_memory_name", "memory_server", "memory_tools"]
 
@@ -70,7 +70,7 @@ def _not_found(name: str) -> ToolError:
 
 
 def memory_tools(
-    store: ToolRecords,
+    store: ToolStore,
     project: str,
     *,
     author: str = "mcp-client",
@@ -181,7 +181,7 @@ def memory_tools(
     ]
 
 
-def memory_server(store: ToolRecords, project: str, **kwargs: Any) -> MCPServer:
+def memory_server(store: ToolStore, project: str, **kwargs: Any) -> MCPServer:
     """An in-process MCP server offering the shared memory of ``project``."""
     return MCPServer(
         "swarm-memory",

@@ -71,7 +71,8 @@ def _claim_one(
 
 
 class Claims:
-    writer: GroupWriter
+    def __init__(self, writer: GroupWriter) -> None:
+        self.writer = writer
 
     async def claim_many(
         self, claims: Sequence[Claim], *, owner: str, now: float, lease_until: float

@@ -2,59 +2,24 @@
 decision in columns, and the figures each model earned in it (answers, votes won, review
 scores, cost) for ``report`` and for routing's quality score.
 
-A mixin of :class:`~swarm_tui.store.ledger.Ledger`: writes go through its group-commit
-writer (durable when the call returns), reads use its read connection.
+Writes go through the ledger's group-commit writer (durable when the call returns), reads use
+its read connection. The records themselves are plain values in ``domain/reads.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
 
+from swarm_tui.domain.reads import ConsensusRow, ModelFigures
+from swarm_tui.store.reader import Reader
 from swarm_tui.store.records import write_event
 from swarm_tui.store.writer import GroupWriter
 
 __all__ = ["ConsensusRecords", "ConsensusRow", "ModelFigures"]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelFigures:
-    """What one model did in one run."""
-
-    model: str
-    answers: int = 0
-    """Candidate answers it gave (the same model may answer more than once)."""
-    won: int = 0
-    """Of those, how many were in the winning group."""
-    votes: int = 0
-    """Votes (and arbiter calls) it cast."""
-    score: float | None = None
-    """Review mode: the mean score (1-10) its answer got; None when not reviewed."""
-    reviews: int = 0
-    """Review mode: reviews it wrote."""
-    cost_usd: float = 0.0
-    """What its calls in this run cost."""
-
-
-@dataclass(frozen=True, slots=True)
-class ConsensusRow:
-    task_id: int
-    attempt_id: int
-    mode: str
-    status: str
-    """``decided``, ``needs_human`` or ``failed``."""
-    decided_by: str | None
-    winner: str | None
-    margin: float | None
-    cost_usd: float
-    record: str
-    """The record as JSON (see ``ConsensusRecord.to_json``)."""
-    models: tuple[ModelFigures, ...] = ()
-    updated_at: float = 0.0
 
 
 _UPSERT = """INSERT INTO consensus (task_id, attempt_id, mode, status, decided_by, winner, margin,
@@ -96,8 +61,9 @@ async def _save(conn: aiosqlite.Connection, row: ConsensusRow, now: float) -> No
 
 
 class ConsensusRecords:
-    writer: GroupWriter
-    _rows: Callable[..., Any]
+    def __init__(self, reader: Reader, writer: GroupWriter) -> None:
+        self._rows = reader.rows
+        self.writer = writer
 
     async def save_consensus(self, row: ConsensusRow, now: float) -> None:
         """Insert or replace the record of ``row.task_id`` (a re-run replaces the last one)."""

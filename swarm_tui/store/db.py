@@ -6,26 +6,26 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar, cast
 
 import aiosqlite
 
 from swarm_tui.domain.private_files import prepare_private_file
+from swarm_tui.store.connection import LedgerConnection
 from swarm_tui.store.identity import APPLICATION_ID, Identity, LedgerError, identify
 from swarm_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["NO_LEDGER", "LedgerError", "connect", "migrate", "on_thread"]
+__all__ = ["NO_LEDGER", "LedgerConnection", "LedgerError", "connect", "migrate"]
 
-T = TypeVar("T")
 
 NO_LEDGER = "no ledger here yet (swarm-tui submit or run creates it)"
 
 
-async def connect(
-    path: Path, *, readonly: bool = False, check: bool = False
-) -> aiosqlite.Connection:
+def _open_raw(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+
+async def connect(path: Path, *, readonly: bool = False, check: bool = False) -> LedgerConnection:
     """Open ``path`` with the project's pragmas. Autocommit mode: transactions are explicit.
 
     A file that is not empty and not a swarm-tui ledger is refused untouched. ``readonly``:
@@ -40,14 +40,14 @@ async def connect(
             prepare_private_file(path)  # 0600 (its -wal/-shm too), a new folder 0700
         except OSError as exc:
             raise LedgerError(f"{path}: cannot create its folder: {exc.strerror}") from None
-    pending = aiosqlite.connect(path, isolation_level=None)
     try:
-        conn = await pending
+        # Opened here, not by aiosqlite: an open that fails leaves no worker thread behind
+        # (one that would report to a closed loop: "Event loop is closed" tracebacks).
+        raw = await asyncio.to_thread(_open_raw, path)
     except sqlite3.Error as exc:
-        # aiosqlite stops its worker thread without waiting; wait here, while the loop is
-        # alive, or the thread reports to a closed loop ("Event loop is closed" tracebacks).
-        await asyncio.to_thread(pending._thread.join, 10)
         raise LedgerError(f"{path}: {_cannot_open(path, exc)}") from None
+    conn = LedgerConnection(raw)
+    await conn  # starts aiosqlite's thread; its connector hands over ``raw``
     conn.row_factory = aiosqlite.Row
     try:
         await conn.execute("PRAGMA busy_timeout = 10000")
@@ -107,16 +107,6 @@ async def _quick_check(conn: aiosqlite.Connection, path: Path) -> None:
             f" recover what can be read: sqlite3 {path} .recover | sqlite3 recovered.db, and"
             " point --db at recovered.db"
         )
-
-
-async def on_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    """Run ``fn`` with the raw sqlite3 connection on ``conn``'s own thread, in its queue: many
-    statements for one round trip (each ``await conn.execute`` is one)."""
-
-    def call() -> T:
-        return fn(conn._conn)
-
-    return cast(T, await conn._execute(call))  # type: ignore[no-untyped-call]
 
 
 async def schema_version(conn: aiosqlite.Connection, pragma: str = "user_version") -> int:

@@ -1,28 +1,39 @@
 """The ledger: the one source of truth for tasks, attempts, usage and the event log.
 
+A small facade over parts by concern, each constructed with what it uses (the read
+connection, the writer, or both):
+
+- tasks and attempts: :class:`TaskReads`, :class:`TaskRows` (the queue view), :class:`Claims`,
+  :class:`TaskWrites` (fenced attempt ends, leases, recovery);
+- usage and spend: :class:`SpendReads` (totals, settled spend, the report's figures);
+- flags: :class:`FlagRecords`;
+- tools, approvals and memory: :class:`ToolRecords`;
+- consensus: :class:`ConsensusRecords`;
+- schema and database: ``db.py`` (open, WAL, migrations), :class:`Reader`, :class:`GroupWriter`.
+
 Reads use their own connection (WAL lets them run beside the writer). Every write goes
-through the :class:`GroupWriter` and is committed before the call returns.
+through the :class:`GroupWriter` and is committed before the call returns. The facade binds
+each part's methods under the names callers use (``ledger.get_task``, ``ledger.claim_many``...).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
-import aiosqlite
-
-from swarm_tui.domain.models import Attempt, Task, TaskState
 from swarm_tui.store.changes import Changes, new_origin, tag_own
+from swarm_tui.store.claims import Claims
 from swarm_tui.store.consensus import ConsensusRecords
-from swarm_tui.store.db import LedgerError, connect
+from swarm_tui.store.db import LedgerConnection, LedgerError, connect
+from swarm_tui.store.flags import FlagRecords
+from swarm_tui.store.reader import Reader
 from swarm_tui.store.records import NewTask, Totals
-from swarm_tui.store.rows import TASK_SELECT, attempt_from_row, task_from_row
+from swarm_tui.store.spend import SpendReads
+from swarm_tui.store.task_reads import TaskReads
 from swarm_tui.store.task_rows import TaskRows
 from swarm_tui.store.tools import ToolRecords
 from swarm_tui.store.writer import GroupWriter
-from swarm_tui.store.writes import LedgerWrites
+from swarm_tui.store.writes import TaskWrites
 
 __all__ = ["Ledger", "NewTask", "Totals"]
 
@@ -35,21 +46,89 @@ def _found(path: Path) -> tuple[bool, bool]:
         return True, True  # cannot tell: say nothing rather than something wrong
 
 
-class Ledger(LedgerWrites, ToolRecords, ConsensusRecords, TaskRows):
+class Ledger:
     def __init__(
-        self, path: Path, write: aiosqlite.Connection, read: aiosqlite.Connection, interval: float
+        self, path: Path, write: LedgerConnection, read: LedgerConnection, interval: float
     ) -> None:
         self.path = path
         self._write = write
         self._read = read
+        self.created = False
+        """This open made a new ledger file."""
+        self.made_folder = False
+        """This open also made the ledger's folder."""
         self.writer = GroupWriter(write, interval=interval)
         self.changes = Changes(read, path, new_origin())
         """The change feed (store/changes.py); this ledger's own writes carry its origin."""
+        reader = Reader(path, read)
+        self.integrity_check = reader.integrity_check
+        self.data_version = reader.data_version
 
-    created: bool = False
-    """This open made a new ledger file."""
-    made_folder: bool = False
-    """This open also made the ledger's folder."""
+        tasks = TaskReads(reader)
+        self.get_task = tasks.get_task
+        self.get_tasks = tasks.get_tasks
+        self.task_by_key = tasks.task_by_key
+        self.list_tasks = tasks.list_tasks
+        self.ready_tasks = tasks.ready_tasks
+        self.doomed_tasks = tasks.doomed_tasks
+        self.existing_ids = tasks.existing_ids
+        self.existing_keys = tasks.existing_keys
+        self.dep_results = tasks.dep_results
+        self.attempts = tasks.attempts
+        self.attempts_by_id = tasks.attempts_by_id
+        self.running_attempts = tasks.running_attempts
+        self.failed_attempts = tasks.failed_attempts
+        self.failed_by_model = tasks.failed_by_model
+        self.events = tasks.events
+
+        queue = TaskRows(reader)
+        self.recent_task_rows = queue.recent_task_rows
+        self.queued_task_rows = queue.queued_task_rows
+        self.older_task_rows = queue.older_task_rows
+
+        claims = Claims(self.writer)
+        self.claim_many = claims.claim_many
+        self.claim = claims.claim
+
+        writes = TaskWrites(self.writer)
+        self.insert_tasks = writes.insert_tasks
+        self.add_tasks = writes.add_tasks
+        self.transition = writes.transition
+        self.update_task = writes.update_task
+        self.finish_attempt = writes.finish_attempt
+        self.renew_leases = writes.renew_leases
+        self.recover = writes.recover
+        self.charge_abandoned = writes.charge_abandoned
+        self.append_output = writes.append_output
+
+        flags = FlagRecords(reader, self.writer)
+        self.flags = flags.flags
+        self.set_flag = flags.set_flag
+
+        tools = ToolRecords(reader, self.writer)
+        self.record_tool_call = tools.record_tool_call
+        self.tool_calls = tools.tool_calls
+        self.approval = tools.approval
+        self.set_approval = tools.set_approval
+        self.memory = tools.memory
+        self.memories = tools.memories
+        self.put_memory = tools.put_memory
+        self.update_memory = tools.update_memory
+        self.delete_memory = tools.delete_memory
+        self.rename_memory = tools.rename_memory
+
+        consensus = ConsensusRecords(reader, self.writer)
+        self.save_consensus = consensus.save_consensus
+        self.settle_consensus = consensus.settle_consensus
+        self.consensus = consensus.consensus
+        self.waiting_consensus = consensus.waiting_consensus
+        self.consensus_since = consensus.consensus_since
+        self.model_standing = consensus.model_standing
+
+        spend = SpendReads(reader, consensus)
+        self.totals = spend.totals
+        self.spent = spend.spent
+        self.report_figures = spend.report_figures
 
     @classmethod
     async def open(
@@ -85,140 +164,3 @@ class Ledger(LedgerWrites, ToolRecords, ConsensusRecords, TaskRows):
         await self.writer.close()
         await self._read.close()
         await self._write.close()
-
-    async def _write_op(self, op: Callable[[aiosqlite.Connection], Any]) -> Any:
-        return await self.writer.run(op)
-
-    # ---------------------------------------------------------------- reads
-    async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        # One hop: execute and fetch together. A cursor left open across an await would keep
-        # its read snapshot on this shared connection, and other reads would see stale data.
-        try:
-            return list(await self._read.execute_fetchall(sql, args))
-        except sqlite3.Error as exc:
-            raise LedgerError(f"{self.path}: cannot read: {exc}") from None
-
-    async def get_task(self, task_id: int) -> Task | None:
-        rows = await self._rows(TASK_SELECT + " WHERE t.id = ?", (task_id,))
-        return task_from_row(rows[0]) if rows else None
-
-    async def task_by_key(self, key: str) -> Task | None:
-        rows = await self._rows(TASK_SELECT + " WHERE t.key = ?", (key,))
-        return task_from_row(rows[0]) if rows else None
-
-    async def list_tasks(self, states: Iterable[TaskState] | None = None) -> list[Task]:
-        if states is None:
-            rows = await self._rows(TASK_SELECT + " ORDER BY t.id")
-        else:
-            wanted = [s.value for s in states]
-            marks = ",".join("?" * len(wanted))
-            rows = await self._rows(
-                TASK_SELECT + f" WHERE t.state IN ({marks}) ORDER BY t.id", wanted
-            )
-        return [task_from_row(r) for r in rows]
-
-    async def ready_tasks(self, now: float, limit: int) -> list[Task]:
-        """Queued tasks whose back-off has passed and whose dependencies all succeeded."""
-        rows = await self._rows(
-            TASK_SELECT
-            + """ WHERE t.state = 'queued' AND t.not_before <= ? AND NOT EXISTS (
-                SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.dep_id
-                WHERE d.task_id = t.id AND u.state != 'succeeded')
-              ORDER BY t.priority DESC, t.id LIMIT ?""",
-            (now, limit),
-        )
-        return [task_from_row(r) for r in rows]
-
-    async def doomed_tasks(self) -> list[tuple[int, int, str]]:
-        """(task, dependency, its state) for queued tasks a dependency will never satisfy."""
-        rows = await self._rows(
-            """SELECT d.task_id, d.dep_id, u.state FROM task_deps d
-               JOIN tasks t ON t.id = d.task_id JOIN tasks u ON u.id = d.dep_id
-               WHERE t.state = 'queued' AND u.state IN ('failed', 'cancelled')"""
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
-
-    async def existing_ids(self, ids: Iterable[int]) -> set[int]:
-        wanted = list(set(ids))
-        if not wanted:
-            return set()
-        marks = ",".join("?" * len(wanted))
-        rows = await self._rows(f"SELECT id FROM tasks WHERE id IN ({marks})", wanted)
-        return {r[0] for r in rows}
-
-    async def existing_keys(self, keys: Iterable[str]) -> dict[str, int]:
-        wanted = list(set(keys))
-        if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        rows = await self._rows(f"SELECT key, id FROM tasks WHERE key IN ({marks})", wanted)
-        return {r[0]: r[1] for r in rows}
-
-    async def attempts(self, task_id: int) -> list[Attempt]:
-        rows = await self._rows(
-            "SELECT * FROM attempts WHERE task_id = ? ORDER BY number", (task_id,)
-        )
-        return [attempt_from_row(r) for r in rows]
-
-    async def running_attempts(self) -> list[Attempt]:
-        rows = await self._rows("SELECT * FROM attempts WHERE state = 'running' ORDER BY id")
-        return [attempt_from_row(r) for r in rows]
-
-    async def failed_attempts(self, task_id: int) -> int:
-        rows = await self._rows(
-            """SELECT COUNT(*) FROM attempts a JOIN tasks t ON t.id = a.task_id
-               WHERE a.task_id = ? AND a.state = 'failed' AND a.number > t.retry_from""",
-            (task_id,),
-        )
-        return int(rows[0][0])
-
-    async def failed_by_model(self, task_id: int) -> dict[str, int]:
-        """Failed attempts of a task per ``provider/model`` (since its last manual retry)."""
-        rows = await self._rows(
-            """SELECT a.provider || '/' || a.model, COUNT(*) FROM attempts a
-               JOIN tasks t ON t.id = a.task_id
-               WHERE a.task_id = ? AND a.state = 'failed' AND a.number > t.retry_from
-               GROUP BY a.provider, a.model""",
-            (task_id,),
-        )
-        return {str(r[0]): int(r[1]) for r in rows}
-
-    async def dep_results(self, task_id: int) -> list[tuple[int, str, str]]:
-        rows = await self._rows(
-            """SELECT u.id, u.title, COALESCE(u.result, '') FROM task_deps d
-               JOIN tasks u ON u.id = d.dep_id WHERE d.task_id = ? ORDER BY u.id""",
-            (task_id,),
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
-
-    async def totals(self) -> Totals:
-        states = await self._rows("SELECT state, COUNT(*) FROM tasks GROUP BY state")
-        usage = await self._rows(
-            "SELECT COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),"
-            " COALESCE(SUM(cost_usd), 0) FROM attempts"
-        )
-        return Totals(
-            by_state={r[0]: r[1] for r in states},
-            tokens_in=int(usage[0][0]),
-            tokens_out=int(usage[0][1]),
-            cost_usd=float(usage[0][2]),
-        )
-
-    async def flags(self) -> dict[str, str]:
-        return {r[0]: r[1] for r in await self._rows("SELECT name, value FROM flags")}
-
-    async def events(self, task_id: int | None = None) -> list[tuple[str, int | None, str]]:
-        sql = "SELECT kind, attempt_id, data FROM events"
-        args: tuple[Any, ...] = ()
-        if task_id is not None:
-            sql, args = sql + " WHERE task_id = ?", (task_id,)
-        return [(r[0], r[1], r[2]) for r in await self._rows(sql + " ORDER BY id", args)]
-
-    async def integrity_check(self) -> str:
-        rows = await self._rows("PRAGMA integrity_check")
-        return str(rows[0][0])
-
-    async def data_version(self) -> int:
-        """Changes when another connection (e.g. another process) commits."""
-        rows = await self._rows("PRAGMA data_version")
-        return int(rows[0][0])

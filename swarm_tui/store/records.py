@@ -9,6 +9,8 @@ from typing import Any
 
 import aiosqlite
 
+from swarm_tui.domain.reads import Totals
+
 __all__ = ["NewTask", "Totals", "write_event", "write_event_sync"]
 
 EVENT_INSERT = "INSERT INTO events (ts, kind, task_id, attempt_id, data) VALUES (?, ?, ?, ?, ?)"
@@ -27,14 +29,6 @@ class NewTask:
     key: str | None
     after_ids: tuple[int, ...]
     after_batch: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    by_state: dict[str, int]
-    tokens_in: int
-    tokens_out: int
-    cost_usd: float
 
 
 async def write_event(

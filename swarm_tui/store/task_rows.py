@@ -1,22 +1,18 @@
 """Reads for the task queue view: slim rows (no prompt or result). It starts with the tasks in
 hand (running, paused, waiting for a vote), the first queued ones in dispatch order and the
 newest finished ones; the rest of the queue and older history come a page at a time.
-
-A mixin of :class:`~swarm_tui.store.ledger.Ledger` (its read connection).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
 
 import aiosqlite
 
-from swarm_tui.domain.models import Attempt, Task, TaskState
+from swarm_tui.domain.models import TaskState
+from swarm_tui.domain.reads import QueueStart
 from swarm_tui.domain.task_row import TaskRow
-from swarm_tui.store.rows import TASK_SELECT, attempt_from_row, task_from_row
+from swarm_tui.store.reader import Reader
 
 __all__ = ["FINISHED", "QueueStart", "TaskRows"]
 
@@ -26,17 +22,6 @@ _IN_FINISHED = f"({','.join(repr(s) for s in FINISHED)})"
 _IN_HAND = f"({','.join(repr(s) for s in IN_HAND)})"
 _QUEUED_AFTER = """ WHERE t.state = 'queued' AND (t.priority < ? OR (t.priority = ? AND t.id > ?))
     ORDER BY t.priority DESC, t.id LIMIT ?"""
-
-
-@dataclass(frozen=True, slots=True)
-class QueueStart:
-    """What the queue view starts with."""
-
-    rows: list[TaskRow]
-    by_state: dict[str, int]
-    """How many tasks the ledger holds per state (listed or not)."""
-    queued_after: tuple[int, int] | None
-    """(priority, id) of the last queued row when more queued tasks follow it, else None."""
 
 
 ROW_SELECT = """
@@ -60,25 +45,8 @@ def task_row_from_row(r: aiosqlite.Row) -> TaskRow:
 
 
 class TaskRows:
-    _rows: Callable[..., Any]
-
-    async def get_tasks(self, ids: Iterable[int]) -> list[Task]:
-        """Full tasks by id in one read (ids that do not exist are left out), by id."""
-        wanted = sorted(set(ids))
-        if not wanted:
-            return []
-        marks = ",".join("?" * len(wanted))
-        rows = await self._rows(TASK_SELECT + f" WHERE t.id IN ({marks}) ORDER BY t.id", wanted)
-        return [task_from_row(r) for r in rows]
-
-    async def attempts_by_id(self, ids: Iterable[int]) -> list[Attempt]:
-        """Attempts by id in one read, by id (ids that do not exist are left out)."""
-        wanted = sorted(set(ids))
-        if not wanted:
-            return []
-        marks = ",".join("?" * len(wanted))
-        rows = await self._rows(f"SELECT * FROM attempts WHERE id IN ({marks}) ORDER BY id", wanted)
-        return [attempt_from_row(r) for r in rows]
+    def __init__(self, reader: Reader) -> None:
+        self._rows = reader.rows
 
     async def recent_task_rows(self, finished: int, queued: int) -> QueueStart:
         """Every running, paused or voting task, the first ``queued`` queued ones (dispatch

@@ -1,7 +1,8 @@
 """Ledger records of the MCP hub: tool calls per attempt, tool approvals, shared memory.
 
-A mixin of :class:`~swarm_tui.store.ledger.Ledger`: writes go through its group-commit
-writer (durable when the call returns), reads use its read connection.
+Writes go through the ledger's group-commit writer (durable when the call returns), reads use
+its read connection. :class:`ToolStore` is what the tool loop, approvals and the memory server
+use of it (the ledger and this part both are one).
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
+from swarm_tui.store.reader import Reader
 from swarm_tui.store.writer import GroupWriter
 
-__all__ = ["Approval", "MemoryEntry", "ToolCallRecord", "ToolRecords"]
+__all__ = ["Approval", "MemoryEntry", "ToolCallRecord", "ToolRecords", "ToolStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +61,42 @@ class MemoryEntry:
     updated_at: float
 
 
+class ToolStore(Protocol):
+    """Tool calls, approvals and shared memory as the MCP side uses them."""
+
+    async def record_tool_call(self, rec: ToolCallRecord) -> None: ...
+
+    async def tool_calls(
+        self, *, task_id: int | None = None, attempt_id: int | None = None
+    ) -> list[ToolCallRecord]: ...
+
+    async def approval(self, agent: str, tool: str) -> Approval | None: ...
+
+    async def set_approval(self, approval: Approval) -> None: ...
+
+    async def memory(self, project: str, name: str) -> MemoryEntry | None: ...
+
+    async def memories(self, project: str, prefix: str = "") -> list[MemoryEntry]: ...
+
+    async def put_memory(
+        self, project: str, name: str, content: str, author: str, now: float
+    ) -> None: ...
+
+    async def update_memory(
+        self, project: str, name: str, change: Callable[[str], str], author: str, now: float
+    ) -> bool: ...
+
+    async def delete_memory(self, project: str, name: str) -> bool: ...
+
+    async def rename_memory(
+        self, project: str, old: str, new: str, author: str, now: float
+    ) -> str | None: ...
+
+
 class ToolRecords:
-    writer: GroupWriter
-    _rows: Callable[..., Any]
+    def __init__(self, reader: Reader, writer: GroupWriter) -> None:
+        self._rows = reader.rows
+        self.writer = writer
 
     # ------------------------------------------------------------------ tool calls
     async def record_tool_call(self, rec: ToolCallRecord) -> None:

@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from swarm_tui.store.db import LedgerError, on_thread
+from swarm_tui.store.connection import LedgerConnection
+from swarm_tui.store.db import LedgerError
 
 __all__ = ["GroupWriter", "SyncOp", "WriteOp"]
 
@@ -76,7 +77,7 @@ def _run_segment(
 
 
 class GroupWriter:
-    def __init__(self, conn: aiosqlite.Connection, *, interval: float = 0.05) -> None:
+    def __init__(self, conn: LedgerConnection, *, interval: float = 0.05) -> None:
         self._conn = conn
         self._interval = interval
         self._ops: list[_Pending] = []
@@ -158,8 +159,7 @@ class GroupWriter:
                     end += 1
                 last = end == len(ops)
                 if first or last or end > start:
-                    results += await on_thread(
-                        conn,
+                    results += await conn.call_raw(
                         functools.partial(
                             _run_segment, chunks=chunks if first else None,
                             ops=ops[start:end], commit=last,

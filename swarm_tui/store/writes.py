@@ -12,12 +12,11 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
-from swarm_tui.store.claims import Claims
 from swarm_tui.store.records import NewTask, write_event_sync
 from swarm_tui.store.rows import attempt_from_row, new_task_from_row
 from swarm_tui.store.writer import GroupWriter
 
-__all__ = ["AttemptEnd", "LedgerWrites"]
+__all__ = ["AttemptEnd", "TaskWrites"]
 
 Conn = sqlite3.Connection
 
@@ -58,8 +57,11 @@ class AttemptEnd:
         """The task's result when it is not the attempt's output (a consensus decision)."""
 
 
-class LedgerWrites(Claims):
-    writer: GroupWriter
+class TaskWrites:
+    """Writes of tasks and attempts (claims are :class:`~swarm_tui.store.claims.Claims`)."""
+
+    def __init__(self, writer: GroupWriter) -> None:
+        self.writer = writer
 
     async def insert_tasks(self, batch: list[NewTask], now: float) -> list[tuple[int, bool]]:
         """Insert in order; a task whose key exists is not added. Returns (id, created)."""
@@ -331,20 +333,6 @@ class LedgerWrites(Claims):
 
         charged: bool = await self.writer.run_sync(op)
         return charged
-
-    async def set_flag(self, name: str, value: str | None, now: float) -> None:
-        def op(conn: Conn) -> None:
-            if value is None:
-                conn.execute("DELETE FROM flags WHERE name = ?", (name,))
-            else:
-                conn.execute(
-                    "INSERT INTO flags (name, value) VALUES (?, ?) ON CONFLICT (name)"
-                    " DO UPDATE SET value = excluded.value",
-                    (name, value),
-                )
-            write_event_sync(conn, now, "flag", None, data={"name": name, "value": value})
-
-        await self.writer.run_sync(op)
 
     def append_output(self, attempt_id: int, text: str) -> None:
         self.writer.append_output(attempt_id, text)

@@ -16,8 +16,8 @@ from textual.widgets import Input
 from swarm_tui.config import Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskState
+from swarm_tui.domain.reads import Totals
 from swarm_tui.hw.ollama_ps import OllamaPs
-from swarm_tui.store.ledger import Totals
 from swarm_tui.tui.actions import Actions
 from swarm_tui.tui.attention import RoomAttention
 from swarm_tui.tui.bindings import APP_BINDINGS, VOTE_BINDINGS, check_keymap

@@ -252,7 +252,7 @@ class Bridge:
             self._last_totals = now
         if self._dirty_tasks:
             ids, self._dirty_tasks = self._dirty_tasks, set()
-            update.tasks = await self.orch.ledger.get_tasks(ids)  # one read for all of them
+            update.tasks = await self.orch.tasks_by_id(ids)  # one read for all of them
             if len(self._states) > STATES_KEPT:
                 self._states.clear()
             self._states.update((t.id, t.state) for t in update.tasks)
@@ -294,12 +294,12 @@ class Bridge:
         only if the ledger moved since the last read (one ``PRAGMA``: an idle room reads no
         totals)."""
         if self._totals_due:
-            self._totals_version = await self.orch.ledger_version()
+            self._totals_version = await self.orch.swarm_version()
             return True
         if now - self._last_totals < self.totals_every:
             return False
         self._last_totals = now
-        version = await self.orch.ledger_version()
+        version = await self.orch.swarm_version()
         if version == self._totals_version:
             return False
         self._totals_version = version
@@ -308,7 +308,7 @@ class Bridge:
     async def _conflict(self, task_id: int) -> Conflict | None:
         """The task's conflict while it waits for the human, else None."""
         record = await self.orch.consensus_record(task_id)
-        task = await self.orch.ledger.get_task(task_id)
-        if record is None or task is None or record.status != "needs_human":
+        found = await self.orch.tasks_by_id([task_id])
+        if record is None or not found or record.status != "needs_human":
             return None
-        return Conflict(task_id, task.title, record)
+        return Conflict(task_id, found[0].title, record)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from swarm_tui.domain.models import Task
+from swarm_tui.domain.reads import Totals
 from swarm_tui.hw.events import HardwareSampled
-from swarm_tui.store.ledger import Totals
 from swarm_tui.tui.widgets.voting_pane import Conflict
 
 __all__ = ["StreamInfo", "SwarmUpdate"]

@@ -11,7 +11,9 @@ never reaches the ledger, logs or output (tests/reliability/test_secrets.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -39,7 +41,8 @@ INJECTION = (
 
 
 async def _tables(ledger: Ledger) -> tuple[object, ...]:
-    approvals = await ledger._rows("SELECT * FROM tool_approvals")
+    with contextlib.closing(sqlite3.connect(ledger.path)) as conn:
+        approvals = conn.execute("SELECT * FROM tool_approvals").fetchall()
     return (await ledger.flags(), [tuple(r) for r in approvals])
 
 

@@ -72,8 +72,8 @@ class CostPane(Widget):
     async def refresh_figures(self) -> None:
         if not self.has_class("-shown"):
             return
-        report = await build_report(self.orch.ledger, self.orch.settings, None)
-        self.text = cost_text(report, self.orch.spending.budget.lines())
+        report = await build_report(self.orch, self.orch.settings, None)
+        self.text = cost_text(report, await self.orch.budget_lines())
         self.refresh()
 
     async def toggle(self) -> None:

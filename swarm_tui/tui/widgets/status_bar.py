@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widget import Widget
 
-from swarm_tui.store.ledger import Totals
+from swarm_tui.domain.reads import Totals
 
 __all__ = ["StatusBar", "status_text"]
 
