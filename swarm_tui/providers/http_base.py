@@ -23,14 +23,9 @@ from typing import ClassVar, Literal
 import httpx
 
 from swarm_tui.config import ProviderConfig
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import ProviderError, StreamEvent, StreamRequest
-from swarm_tui.providers.errors import (
-    Redactor,
-    decode_object,
-    status_error,
-    stream_error,
-    transport_error,
-)
+from swarm_tui.providers.errors import decode_object, status_error, stream_error, transport_error
 from swarm_tui.providers.health import Health, ModelsListing, fetch_listing
 from swarm_tui.providers.sse import aiter_sse
 
@@ -114,7 +109,7 @@ class HTTPProvider(ABC):
         if api_key is None and self._key_env:
             api_key = os.environ.get(self._key_env) or None
         self._api_key = api_key
-        self._redact = Redactor(api_key)
+        self._redact = Redactor.of(api_key)
         self._client = client
         self._owns_client = False
 
