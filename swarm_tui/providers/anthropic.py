@@ -66,7 +66,7 @@ class AnthropicProvider(HTTPProvider):
 
     def _body(self, request: base.StreamRequest) -> dict[str, object]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        messages = anthropic_messages(request.messages)
+        messages = anthropic_messages(request.messages, self._vision(request.model))
         body: dict[str, object] = {**request.options}
         body.update(
             model=request.model, max_tokens=request.max_tokens, messages=messages, stream=True

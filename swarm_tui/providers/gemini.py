@@ -50,7 +50,7 @@ class GeminiProvider(HTTPProvider):
 
     def _body(self, request: base.StreamRequest) -> dict[str, object]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        contents = gemini_contents(request.messages)
+        contents = gemini_contents(request.messages, self._vision(request.model))
         config: dict[str, object] = {"maxOutputTokens": request.max_tokens}
         if request.temperature is not None:
             config["temperature"] = request.temperature

@@ -149,6 +149,11 @@ class HTTPProvider(ABC):
         except httpx.HTTPError as exc:
             raise transport_error(self.name, exc, self._redact) from None
 
+    def _vision(self, model: str) -> bool:
+        """The model takes images (``vision = true`` on it in the config)."""
+        config = self.config.models.get(model)
+        return config is not None and config.vision
+
     def _cut(self, what: str) -> ProviderError:
         """The stream ended before the kind's end marker: worth another try."""
         return ProviderError(

@@ -99,7 +99,7 @@ class OllamaProvider(HTTPProvider):
             options["temperature"] = request.temperature
         body: dict[str, object] = {
             "model": request.model,
-            "messages": ollama_messages(request.messages),
+            "messages": ollama_messages(request.messages, self._vision(request.model)),
             "stream": True,
         }
         for key, value in request.options.items():

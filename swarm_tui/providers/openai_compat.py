@@ -110,7 +110,7 @@ class OpenAICompatProvider(HTTPProvider):
         }
         body.update(
             model=request.model,
-            messages=openai_messages(request.messages),
+            messages=openai_messages(request.messages, self._vision(request.model)),
             stream=True,
             stream_options={"include_usage": True},
         )
