@@ -404,7 +404,7 @@ def test_a_key_pasted_into_a_mix_ref_is_redacted(tmp_path: Path) -> None:
     secret = "sk-proj-9f8e7d6c5b4a3210"
     text = _edit('"ollama/qwen3:8b" = 0.7', f'"{secret}/qwen3:8b" = 0.7')
     _, message = _error(tmp_path, text)
-    assert "unknown provider '<redacted>'" in message
+    assert "unknown provider '[redacted]'" in message
     assert secret not in message
 
 
@@ -513,7 +513,7 @@ def test_names_are_not_secrets(name: str) -> None:
 
 def test_redaction_keeps_the_rest_of_the_text() -> None:
     text = "key sk-live-abcdef123456 and 0123456789abcdef0123456789abcdef!"
-    assert redact_secrets(text) == "key <redacted> and <redacted>!"
+    assert redact_secrets(text) == "key [redacted] and [redacted]!"
 
 
 # -- nothing but ConfigError, whatever the input --------------------------------------------

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
 from swarm_tui.config.toml_lines import find_key_line
+from swarm_tui.domain.redact import MARKER
 
 __all__ = [
     "ConfigError",
@@ -41,7 +42,7 @@ _SECRET = re.compile(
     r"|(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{32,}"  # long opaque tokens
     r")"
 )
-_REDACTED = "<redacted>"
+_REDACTED = MARKER
 
 
 class ConfigError(Exception):
@@ -54,7 +55,8 @@ def looks_like_secret(value: str) -> bool:
 
 
 def redact_secrets(text: str) -> str:
-    """``text`` with every key-shaped substring replaced by ``<redacted>``."""
+    """``text`` with every key-shaped substring replaced by ``[redacted]`` (the marker of
+    :mod:`swarm_tui.domain.redact`)."""
     return _SECRET.sub(_REDACTED, text)
 
 

@@ -36,3 +36,9 @@ class ModelConfig(Strict):
     ``o4-mini``..., the ``gpt-5`` family), which reject ``max_tokens``; ``max_tokens`` for
     every other name (what OpenAI-compatible servers read). Set it for a deployment whose
     name hides the model (Azure)."""
+    vision: bool = False
+    """The model takes images: images that MCP tools return are sent to it in its
+    provider's wire format (Anthropic image blocks, Gemini ``inlineData``, Ollama
+    ``images``, an OpenAI-compatible user message with ``image_url`` data URLs). Off: it
+    reads a note naming each image's type and size instead (a text-only model would
+    refuse the request)."""

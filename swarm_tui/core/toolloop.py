@@ -4,7 +4,9 @@
 tools, :meth:`ToolLoop.answer` runs each call through the approval gate and the hub and
 returns the next request, with the assistant turn and one ``tool`` message per call (the
 provider puts them in its own wire shape). Structured content is preferred, ``is_error`` is
-passed on, long output is cut with a note. Every call is recorded on the attempt.
+passed on, long output is cut with a note, images ride on the ``tool`` message (the provider
+sends them to a model with ``vision``, names them to one without). Every call is recorded on
+the attempt.
 
 Tool trouble is the model's to read, never the attempt's end: a tool that times out, a server
 that cannot start or dies mid-call come back as tool errors (the hub restarts a dead server),
@@ -28,6 +30,7 @@ from swarm_tui.domain.events import ToolActivity
 from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import (
     ChatMessage,
+    ImagePart,
     ProviderError,
     StreamRequest,
     ToolCall,
@@ -54,6 +57,8 @@ class OfferedTool:
 class ToolOutput:
     text: str
     is_error: bool = False
+    images: tuple[ImagePart, ...] = ()
+    """Images the tool returned: the provider sends them to a model that takes images."""
 
 
 class ToolHostError(Exception):
@@ -134,6 +139,7 @@ class ToolLoop:
                     tool_call_id=call.id,
                     tool_name=call.name,
                     is_error=out.is_error,
+                    images=out.images,
                 )
             )
         return replace(request, messages=tuple(messages), tool_choice=None)
@@ -182,7 +188,7 @@ class ToolLoop:
                 out.is_error,
             )
         )
-        return ToolOutput(text, out.is_error)
+        return ToolOutput(text, out.is_error, out.images)
 
     def _clean(self, arguments: dict[str, object]) -> dict[str, object]:
         """Arguments as recorded and shown: any configured secret masked."""

@@ -1,26 +1,49 @@
-"""Keep secrets out of the ledger, logs and screen: replace known key values with ``***``."""
+"""Keep secrets out of the ledger, logs, screen and error text: one rule set for the swarm.
+
+Every known secret value (the configured API keys: the values of the environment variables
+the providers name, or a key handed over directly) is replaced by :data:`MARKER` wherever it
+appears, longest first so a key containing another is masked whole. Values shorter than
+:data:`MIN_LENGTH` characters are left alone: masking them would mangle ordinary text.
+``config.errors`` masks key-shaped text in config messages with the same marker.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-__all__ = ["Redactor", "StreamRedactor"]
+__all__ = ["MARKER", "MIN_LENGTH", "Redactor", "StreamRedactor"]
+
+MARKER = "[redacted]"
+"""What stands where a secret was."""
+MIN_LENGTH = 6
+"""The shortest value masked."""
 
 
 class Redactor:
-    """Masks the values of the named environment variables (the configured API keys)."""
+    """Masks the values of the named environment variables and any ``values`` given."""
 
-    def __init__(self, env_names: Iterable[str], environ: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        env_names: Iterable[str] = (),
+        environ: Mapping[str, str] | None = None,
+        *,
+        values: Iterable[str | None] = (),
+    ) -> None:
         env = os.environ if environ is None else environ
-        values = {env[name] for name in env_names if env.get(name)}
-        # Longest first so a key containing another is masked whole; skip trivially short ones.
-        self._secrets = sorted((v for v in values if len(v) >= 6), key=len, reverse=True)
+        found = {env[name] for name in env_names if env.get(name)}
+        found |= {v for v in values if v}
+        self._secrets = sorted((v for v in found if len(v) >= MIN_LENGTH), key=len, reverse=True)
+
+    @classmethod
+    def of(cls, *values: str | None) -> Redactor:
+        """A redactor for the given secret values (None and empty ones skipped)."""
+        return cls(values=values)
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             if secret in text:
-                text = text.replace(secret, "***")
+                text = text.replace(secret, MARKER)
         return text
 
     def stream(self) -> StreamRedactor:

@@ -1,27 +1,25 @@
-"""A tool's result as text for the model: nothing the server sent is dropped without a word.
+"""A tool's result for the model: nothing the server sent is dropped without a word.
 
 Structured content goes as JSON when the server sent it (its text twin is left out); text
 items as they are; an embedded text resource as its text under its URI; a resource link as
-its name, URI, type and description (the model can ask a tool for it); binary content
-(images, audio, blob resources) as a line naming its type and size, since the tool loop
-passes text to models. Annotations a server put on an item (who it is for, its priority)
-are kept as a short note.
+its name, URI, type and description (the model can ask a tool for it); images as images
+(:func:`render_for_model`: the provider sends them to a model that takes images, and names
+them to one that does not); other binary content (audio, blob resources) as a line naming
+its type and size. Annotations a server put on an item (who it is for, its priority) are
+kept as a short note.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import mcp.types as mt
 from mcp.types import CallToolResult
 
-__all__ = ["render_item", "render_result"]
+from swarm_tui.providers.base import ImagePart, decoded_size, size_words
 
-
-def _size(data: str) -> str:
-    """The decoded size of base64 ``data``, in words."""
-    n = len(data) * 3 // 4 - data[-2:].count("=") if data else 0
-    return f"{n} bytes" if n < 10_000 else f"{n / 1024:.0f} KB"
+__all__ = ["render_for_model", "render_item", "render_result"]
 
 
 def _note(annotations: mt.Annotations | None) -> str:
@@ -36,10 +34,9 @@ def _note(annotations: mt.Annotations | None) -> str:
 
 
 def _binary(kind: str, mime: str | None, data: str, where: str = "") -> str:
-    return (
-        f"[{kind}{where}: {mime or 'unknown type'}, {_size(data)}; not shown,"
-        " the tool loop passes text only]"
-    )
+    size = size_words(decoded_size(data))
+    shown = "not shown as text" if kind == "image" else "not shown, the tool loop passes text only"
+    return f"[{kind}{where}: {mime or 'unknown type'}, {size}; {shown}]"
 
 
 def render_item(item: mt.ContentBlock) -> str:
@@ -67,11 +64,24 @@ def render_item(item: mt.ContentBlock) -> str:
     return f"[{getattr(item, 'type', 'unknown')} content of a kind this hub does not know]"
 
 
-def render_result(result: CallToolResult) -> str:
-    """The whole result as the text the model reads."""
+def _render(result: CallToolResult, items: Sequence[mt.ContentBlock]) -> str:
     structured = result.structured_content
-    texts = [c for c in result.content if isinstance(c, mt.TextContent)]
+    texts = [c for c in items if isinstance(c, mt.TextContent)]
     if structured is not None and not (list(structured) == ["result"] and texts):
-        others = [render_item(c) for c in result.content if not isinstance(c, mt.TextContent)]
+        others = [render_item(c) for c in items if not isinstance(c, mt.TextContent)]
         return "\n".join([json.dumps(structured, ensure_ascii=False), *others])
-    return "\n".join(render_item(item) for item in result.content)
+    return "\n".join(render_item(item) for item in items)
+
+
+def render_result(result: CallToolResult) -> str:
+    """The whole result as text (images named by type and size)."""
+    return _render(result, list(result.content))
+
+
+def render_for_model(result: CallToolResult) -> tuple[str, tuple[ImagePart, ...]]:
+    """The result's text (images left out, with their annotations) and its images."""
+    images = [c for c in result.content if isinstance(c, mt.ImageContent)]
+    rest = [c for c in result.content if not isinstance(c, mt.ImageContent)]
+    notes = [_note(i.annotations).lstrip() for i in images]
+    text = "\n".join(t for t in [_render(result, rest), *notes] if t)
+    return text, tuple(ImagePart(i.mime_type, i.data) for i in images)

@@ -36,7 +36,7 @@ from swarm_tui.mcp.conn import (
     open_session,
     unset_headers,
 )
-from swarm_tui.mcp.content import render_result
+from swarm_tui.mcp.content import render_for_model, render_result
 from swarm_tui.mcp.memory import AGENT_META, memory_server
 
 __all__ = ["MEMORY_SERVER", "MCPHub", "attach_hub", "needs_task", "render_result"]
@@ -169,7 +169,8 @@ class MCPHub:
             raise ToolHostError(f"MCP server {tool.server!r} is not configured")
         meta: dict[str, Any] | None = {AGENT_META: agent} if tool.server == MEMORY_SERVER else None
         result = await conn.call(tool.tool, dict(arguments), meta)
-        return ToolOutput(render_result(result), bool(result.is_error))
+        text, images = render_for_model(result)
+        return ToolOutput(text, bool(result.is_error), images)
 
 
 def _offer(name: str, server: str, tool: mt.Tool) -> OfferedTool:

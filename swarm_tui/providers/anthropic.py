@@ -15,21 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-import httpx
-
-from swarm_tui.providers.base import (
-    Done,
-    ProviderError,
-    ReasoningDelta,
-    StreamEvent,
-    StreamRequest,
-    TextDelta,
-    Usage,
-)
-from swarm_tui.providers.errors import decode_object, status_error, stream_error, transport_error
+from swarm_tui.providers import base
+from swarm_tui.providers.errors import stream_error
 from swarm_tui.providers.health import ModelsListing
-from swarm_tui.providers.http_base import HTTPProvider
-from swarm_tui.providers.sse import aiter_sse
+from swarm_tui.providers.http_base import Chunks, HTTPCall, HTTPProvider
 from swarm_tui.providers.toolcalls import ToolCallAccumulator
 from swarm_tui.providers.wire import anthropic_messages
 
@@ -42,11 +31,11 @@ def _n(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def anthropic_usage(raw: dict[str, object]) -> Usage:
+def anthropic_usage(raw: dict[str, object]) -> base.Usage:
     """Anthropic usage (input excludes cache reads/writes) in the common meaning."""
     read = _n(raw.get("cache_read_input_tokens"))
     write = _n(raw.get("cache_creation_input_tokens"))
-    return Usage(
+    return base.Usage(
         input_tokens=_n(raw.get("input_tokens")) + read + write,
         output_tokens=_n(raw.get("output_tokens")),
         cached_tokens=read,
@@ -75,9 +64,9 @@ class AnthropicProvider(HTTPProvider):
         """Aliases (``claude-haiku-4-5``) are not listed, their dated ids are."""
         return model in ids or any(i.startswith(f"{model}-") for i in ids)
 
-    def _body(self, request: StreamRequest) -> dict[str, object]:
+    def _body(self, request: base.StreamRequest) -> dict[str, object]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        messages = anthropic_messages(request.messages)
+        messages = anthropic_messages(request.messages, self._vision(request.model))
         body: dict[str, object] = {**request.options}
         body.update(
             model=request.model, max_tokens=request.max_tokens, messages=messages, stream=True
@@ -102,33 +91,22 @@ class AnthropicProvider(HTTPProvider):
                 body["tool_choice"] = {"type": "tool", "name": choice}
         return body
 
-    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
-        key = self._require_key()
-        await self.start()
-        assert self._client is not None
-        try:
-            async with self._client.stream(
-                "POST",
-                f"{self.base_url}/v1/messages",
-                json=self._body(request),
-                headers=self._headers(key),
-            ) as response:
-                if response.status_code != 200:
-                    raise status_error(self.name, response, await response.aread(), self._redact)
-                async for event in self._events(response):
-                    yield event
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc, self._redact) from None
+    def _call(self, request: base.StreamRequest) -> HTTPCall:
+        url = f"{self.base_url}/v1/messages"
+        return HTTPCall(url, self._body(request), self._headers(self._api_key or ""))
 
-    async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
+    def _failure(self, chunk: dict[str, object], event: str) -> base.ProviderError | None:
+        kind = event if event != "message" else str(chunk.get("type", ""))
+        if kind == "error" or ("error" in chunk and kind != "message_delta"):
+            return stream_error(self.name, chunk.get("error", chunk), self._redact)
+        return None
+
+    async def _read(self, chunks: Chunks) -> AsyncIterator[base.StreamEvent]:
         usage: dict[str, object] = {}
         stop: str | None = None
         calls = ToolCallAccumulator("toolu")
-        async for sse in aiter_sse(response.aiter_lines()):
-            data = decode_object(self.name, sse.data, self._redact)
-            kind = sse.event if sse.event != "message" else str(data.get("type", ""))
-            if kind == "error" or ("error" in data and kind != "message_delta"):
-                raise stream_error(self.name, data.get("error", data), self._redact)
+        async for name, data in chunks:
+            kind = name if name != "message" else str(data.get("type", ""))
             if kind == "message_start":
                 message = data.get("message")
                 raw = message.get("usage") if isinstance(message, dict) else None
@@ -162,25 +140,23 @@ class AnthropicProvider(HTTPProvider):
             elif kind == "message_stop":
                 for call in calls.drain():
                     yield call
-                yield anthropic_usage(usage) if usage else Usage(None, None, source="unknown")
-                yield Done(stop or "end_turn")
+                yield anthropic_usage(usage) if usage else base.Usage(None, None, source="unknown")
+                yield base.Done(stop or "end_turn")
                 return
-        raise ProviderError(
-            f"{self.name}: stream cut: it ended before message_stop", retryable=True, kind="cut"
-        )
+        raise self._cut("before message_stop")
 
     @staticmethod
     def _delta(
         data: dict[str, object], calls: ToolCallAccumulator
-    ) -> TextDelta | ReasoningDelta | None:
+    ) -> base.TextDelta | base.ReasoningDelta | None:
         delta = data.get("delta")
         if not isinstance(delta, dict):
             return None
         kind = delta.get("type")
         if kind == "text_delta" and isinstance(delta.get("text"), str) and delta["text"]:
-            return TextDelta(str(delta["text"]))
+            return base.TextDelta(str(delta["text"]))
         if kind == "thinking_delta" and isinstance(delta.get("thinking"), str):
-            return ReasoningDelta(str(delta["thinking"])) if delta["thinking"] else None
+            return base.ReasoningDelta(str(delta["thinking"])) if delta["thinking"] else None
         if kind == "input_json_delta":
             calls.add(_n(data.get("index")), arguments=delta.get("partial_json"))
         return None

@@ -20,6 +20,7 @@ from typing import Literal, Protocol, runtime_checkable
 __all__ = [
     "ChatMessage",
     "Done",
+    "ImagePart",
     "Provider",
     "ProviderError",
     "ReasoningDelta",
@@ -31,15 +32,48 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "Usage",
+    "decoded_size",
     "parse_arguments",
+    "size_words",
 ]
+
+
+def decoded_size(data: str) -> int:
+    """The size in bytes of base64 ``data`` once decoded."""
+    data = data.strip()
+    return len(data) * 3 // 4 - data[-2:].count("=") if data else 0
+
+
+def size_words(n: int) -> str:
+    """``4033 bytes``; ``12 KB`` from 10,000 bytes on."""
+    return f"{n} bytes" if n < 10_000 else f"{n / 1024:.0f} KB"
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image a message carries (a tool's result): its MIME type and base64 data."""
+
+    mime_type: str
+    data: str
+
+    @property
+    def size(self) -> int:
+        return decoded_size(self.data)
+
+    def note(self) -> str:
+        """The line a model that takes no images reads in the image's place."""
+        return (
+            f"[image: {self.mime_type}, {size_words(self.size)}; not shown: this model does not"
+            " take images (vision = true on the model sends them)]"
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
     """One message. An assistant turn may carry the tool calls it made; a ``tool`` message
-    answers one of them (``tool_call_id``, ``tool_name``; ``is_error`` when the tool failed).
-    Each provider puts these in its own wire shape."""
+    answers one of them (``tool_call_id``, ``tool_name``; ``is_error`` when the tool failed)
+    and may carry the images the tool returned. Each provider puts these in its own wire
+    shape: images as images to a model that takes them, else as a note naming each one."""
 
     role: Literal["system", "user", "assistant", "tool"]
     content: str
@@ -47,6 +81,11 @@ class ChatMessage:
     tool_call_id: str | None = None
     tool_name: str | None = None
     is_error: bool = False
+    images: tuple[ImagePart, ...] = ()
+
+    def text_with_notes(self) -> str:
+        """The content with a note for each image (for a model that takes none)."""
+        return "\n".join(p for p in [self.content, *(i.note() for i in self.images)] if p)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,7 @@
-"""Turning HTTP trouble into :class:`ProviderError` the same way for every HTTP provider."""
+"""Turning HTTP trouble into :class:`ProviderError` the same way for every HTTP provider.
+
+Every message is passed through the provider's :class:`~swarm_tui.domain.redact.Redactor`
+(the swarm's one rule set) before it leaves."""
 
 from __future__ import annotations
 
@@ -9,10 +12,10 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import ProviderError
 
 __all__ = [
-    "Redactor",
     "body_message",
     "decode_object",
     "error_kind",
@@ -131,18 +134,6 @@ def body_message(body: bytes) -> str:
             elif isinstance(value, str):
                 return value[:_MAX_TEXT]
     return text[:_MAX_TEXT]
-
-
-class Redactor:
-    """Removes a secret from any text before it leaves the provider."""
-
-    def __init__(self, secret: str | None) -> None:
-        self._secret = secret or None
-
-    def __call__(self, text: str) -> str:
-        if self._secret and len(self._secret) >= 4:
-            text = text.replace(self._secret, "[redacted]")
-        return text
 
 
 def status_error(

@@ -17,23 +17,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
-
-from swarm_tui.providers.base import (
-    Done,
-    ProviderError,
-    ReasoningDelta,
-    StreamEvent,
-    StreamRequest,
-    TextDelta,
-    ToolCall,
-    Usage,
-)
-from swarm_tui.providers.errors import decode_object, status_error, stream_error, transport_error
+from swarm_tui.providers import base
 from swarm_tui.providers.gemini_schema import gemini_declaration
 from swarm_tui.providers.health import ModelsListing
-from swarm_tui.providers.http_base import HTTPProvider
-from swarm_tui.providers.sse import aiter_sse
+from swarm_tui.providers.http_base import Chunks, HTTPCall, HTTPProvider
 from swarm_tui.providers.wire import gemini_contents
 
 __all__ = ["GeminiProvider", "gemini_usage"]
@@ -43,9 +30,9 @@ def _n(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def gemini_usage(meta: dict[str, object]) -> Usage:
+def gemini_usage(meta: dict[str, object]) -> base.Usage:
     """``usageMetadata`` as the common :class:`Usage`."""
-    return Usage(
+    return base.Usage(
         input_tokens=_n(meta.get("promptTokenCount")),
         output_tokens=_n(meta.get("candidatesTokenCount")) + _n(meta.get("thoughtsTokenCount")),
         cached_tokens=_n(meta.get("cachedContentTokenCount")),
@@ -61,9 +48,9 @@ class GeminiProvider(HTTPProvider):
         url = f"{self.base_url}/v1beta/models"
         return ModelsListing(url, headers, _ids, {"pageSize": "1000"})
 
-    def _body(self, request: StreamRequest) -> dict[str, object]:
+    def _body(self, request: base.StreamRequest) -> dict[str, object]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        contents = gemini_contents(request.messages)
+        contents = gemini_contents(request.messages, self._vision(request.model))
         config: dict[str, object] = {"maxOutputTokens": request.max_tokens}
         if request.temperature is not None:
             config["temperature"] = request.temperature
@@ -82,38 +69,20 @@ class GeminiProvider(HTTPProvider):
             body["toolConfig"] = {"functionCallingConfig": calling}
         return body
 
-    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
-        key = self._require_key()
-        await self.start()
-        assert self._client is not None
+    def _call(self, request: base.StreamRequest) -> HTTPCall:
         url = f"{self.base_url}/v1beta/models/{request.model}:streamGenerateContent"
-        try:
-            async with self._client.stream(
-                "POST",
-                url,
-                params={"alt": "sse"},
-                json=self._body(request),
-                headers={"x-goog-api-key": key, "accept": "text/event-stream"},
-            ) as response:
-                if response.status_code != 200:
-                    raise status_error(self.name, response, await response.aread(), self._redact)
-                async for event in self._events(response):
-                    yield event
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc, self._redact) from None
+        headers = {"x-goog-api-key": self._api_key or "", "accept": "text/event-stream"}
+        return HTTPCall(url, self._body(request), headers, {"alt": "sse"})
 
-    async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
-        usage: Usage | None = None
+    async def _read(self, chunks: Chunks) -> AsyncIterator[base.StreamEvent]:
+        usage: base.Usage | None = None
         finish: str | None = None
         calls = 0
-        async for sse in aiter_sse(response.aiter_lines()):
-            chunk = decode_object(self.name, sse.data, self._redact)
-            if "error" in chunk:
-                raise stream_error(self.name, chunk["error"], self._redact)
+        async for _, chunk in chunks:
             meta = chunk.get("usageMetadata")
             feedback = chunk.get("promptFeedback")
             if isinstance(feedback, dict) and feedback.get("blockReason"):
-                raise ProviderError(
+                raise base.ProviderError(
                     f"{self.name}: the prompt was blocked ({feedback['blockReason']})",
                     retryable=False,
                     kind="bad_request",
@@ -132,7 +101,7 @@ class GeminiProvider(HTTPProvider):
                     continue
                 text = part.get("text")
                 if isinstance(text, str) and text:
-                    yield ReasoningDelta(text) if part.get("thought") else TextDelta(text)
+                    yield base.ReasoningDelta(text) if part.get("thought") else base.TextDelta(text)
                 call = part.get("functionCall")
                 if isinstance(call, dict):
                     yield _tool_call(call, calls)
@@ -144,20 +113,16 @@ class GeminiProvider(HTTPProvider):
             if isinstance(reason, str) and reason:
                 finish = reason.lower()
         if finish is None:
-            raise ProviderError(
-                f"{self.name}: stream cut: it ended before any finishReason",
-                retryable=True,
-                kind="cut",
-            )
-        yield usage or Usage(None, None, source="unknown")
-        yield Done(finish)
+            raise self._cut("before any finishReason")
+        yield usage or base.Usage(None, None, source="unknown")
+        yield base.Done(finish)
 
 
-def _tool_call(call: dict[str, object], seen: int) -> ToolCall:
+def _tool_call(call: dict[str, object], seen: int) -> base.ToolCall:
     args = call.get("args")
     name = call.get("name")
     call_id = call.get("id")
-    return ToolCall(
+    return base.ToolCall(
         call_id if isinstance(call_id, str) and call_id else f"gemini_call_{seen}",
         name if isinstance(name, str) and name else "?",
         args if isinstance(args, dict) else {},

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from swarm_tui.providers.errors import Redactor, body_message, decode_object, transport_error
+from swarm_tui.domain.redact import Redactor
+from swarm_tui.providers.errors import body_message, decode_object, transport_error
 
 __all__ = ["Health", "ModelsListing", "fetch_listing"]
 

@@ -15,25 +15,9 @@ from collections.abc import AsyncIterator
 import httpx
 
 from swarm_tui.config import ProviderConfig
-from swarm_tui.providers.base import (
-    Done,
-    ProviderError,
-    ReasoningDelta,
-    StreamEvent,
-    StreamRequest,
-    TextDelta,
-    ToolCall,
-    Usage,
-    parse_arguments,
-)
-from swarm_tui.providers.errors import (
-    decode_object,
-    status_error,
-    stream_error,
-    transport_error,
-)
+from swarm_tui.providers import base
 from swarm_tui.providers.health import Health
-from swarm_tui.providers.http_base import HTTPProvider, make_client
+from swarm_tui.providers.http_base import Chunks, HTTPCall, HTTPProvider
 from swarm_tui.providers.openai_compat import openai_tools
 from swarm_tui.providers.wire import ollama_messages
 
@@ -95,16 +79,18 @@ def _stats(final: dict[str, object]) -> dict[str, float]:
 class OllamaProvider(HTTPProvider):
     """Streams chats from one Ollama server."""
 
+    framing = "ndjson"
+
     def __init__(
         self, name: str, config: ProviderConfig, client: httpx.AsyncClient | None = None
     ) -> None:
         super().__init__(name, config, client)
-        base = config.base_url or os.environ.get("OLLAMA_HOST")
-        self.base_url = parse_ollama_host(base).rstrip("/")
+        address = config.base_url or os.environ.get("OLLAMA_HOST")
+        self.base_url = parse_ollama_host(address).rstrip("/")
         key = self._api_key
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
 
-    def _body(self, request: StreamRequest) -> dict[str, object]:
+    def _body(self, request: base.StreamRequest) -> dict[str, object]:
         options: dict[str, object] = {"num_predict": request.max_tokens}
         model = self.config.models.get(request.model)
         if model is not None and model.context is not None:
@@ -113,7 +99,7 @@ class OllamaProvider(HTTPProvider):
             options["temperature"] = request.temperature
         body: dict[str, object] = {
             "model": request.model,
-            "messages": ollama_messages(request.messages),
+            "messages": ollama_messages(request.messages, self._vision(request.model)),
             "stream": True,
         }
         for key, value in request.options.items():
@@ -127,72 +113,42 @@ class OllamaProvider(HTTPProvider):
         body.update(openai_tools(request.tools, None))
         return body
 
-    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
-        await self.start()
-        assert self._client is not None
-        try:
-            async with self._client.stream(
-                "POST", f"{self.base_url}/api/chat", json=self._body(request), headers=self._headers
-            ) as response:
-                if response.status_code != 200:
-                    body = await response.aread()
-                    raise status_error(self.name, response, body, self._redact)
-                async for event in self._events(response):
-                    yield event
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc, self._redact) from None
+    def _missing_key(self) -> str | None:
+        return None  # a key is optional (a server behind an authenticating proxy)
 
-    async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
+    def _call(self, request: base.StreamRequest) -> HTTPCall:
+        return HTTPCall(f"{self.base_url}/api/chat", self._body(request), self._headers)
+
+    async def _read(self, chunks: Chunks) -> AsyncIterator[base.StreamEvent]:
         calls = 0
-        async for line in response.aiter_lines():
-            if not line.strip():
-                continue
-            chunk = decode_object(self.name, line, self._redact)
-            if "error" in chunk:
-                raise stream_error(self.name, chunk["error"], self._redact)
+        async for _, chunk in chunks:
             message = chunk.get("message")
             if isinstance(message, dict):
                 thinking = message.get("thinking")
                 if isinstance(thinking, str) and thinking:
-                    yield ReasoningDelta(thinking)
+                    yield base.ReasoningDelta(thinking)
                 content = message.get("content")
                 if isinstance(content, str) and content:
-                    yield TextDelta(content)
+                    yield base.TextDelta(content)
                 for call in _tool_calls(message.get("tool_calls"), calls):
                     calls += 1
                     yield call
             if chunk.get("done") is True:
-                yield Usage(
+                yield base.Usage(
                     input_tokens=_count(chunk.get("prompt_eval_count")),
                     output_tokens=_count(chunk.get("eval_count")),
                     source="reported",
                 )
                 reason = chunk.get("done_reason")
-                yield Done(reason if isinstance(reason, str) and reason else "stop", _stats(chunk))
+                yield base.Done(
+                    reason if isinstance(reason, str) and reason else "stop", _stats(chunk)
+                )
                 return
-        raise ProviderError(
-            f"{self.name}: stream cut: it ended before the final done line",
-            retryable=True,
-            kind="cut",
-        )
+        raise self._cut("before the final done line")
 
     async def _get(self, path: str, json: dict[str, object] | None = None) -> dict[str, object]:
-        client = self._client or make_client(self.config)
-        try:
-            if json is None:
-                response = await client.get(f"{self.base_url}{path}", headers=self._headers)
-            else:
-                response = await client.post(
-                    f"{self.base_url}{path}", json=json, headers=self._headers
-                )
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc, self._redact) from None
-        finally:
-            if client is not self._client:
-                await client.aclose()
-        if response.status_code != 200:
-            raise status_error(self.name, response, response.content, self._redact)
-        return decode_object(self.name, response.text, self._redact)
+        method = "GET" if json is None else "POST"
+        return await self._request_json(method, f"{self.base_url}{path}", self._headers, json)
 
     async def version(self) -> str:
         """The server's version (``GET /api/version``): the liveness probe."""
@@ -216,7 +172,7 @@ class OllamaProvider(HTTPProvider):
         try:
             version = await self.version()
             installed = await self.list_models()
-        except ProviderError as exc:
+        except base.ProviderError as exc:
             reason = str(exc).removeprefix(f"{self.name}: ")
             return Health((f"Ollama at {self.base_url} is not usable: {reason}",))
         have = {_full_name(n) for n in installed}
@@ -229,9 +185,9 @@ class OllamaProvider(HTTPProvider):
         return Health(problems, summary)
 
 
-def _tool_calls(raw: object, seen: int) -> list[ToolCall]:
+def _tool_calls(raw: object, seen: int) -> list[base.ToolCall]:
     """Ollama sends whole calls; ``arguments`` is an object (a string from some proxies)."""
-    out: list[ToolCall] = []
+    out: list[base.ToolCall] = []
     for item in raw if isinstance(raw, list) else []:
         function = item.get("function") if isinstance(item, dict) else None
         if not isinstance(function, dict):
@@ -239,13 +195,13 @@ def _tool_calls(raw: object, seen: int) -> list[ToolCall]:
         args = function.get("arguments")
         problem: str | None = None
         if isinstance(args, str):
-            args, problem = parse_arguments(args)
+            args, problem = base.parse_arguments(args)
         elif not isinstance(args, dict):
             args, problem = {}, f"arguments must be an object, got {type(args).__name__}"
         call_id = item.get("id") if isinstance(item.get("id"), str) else None
         name = function.get("name")
         out.append(
-            ToolCall(
+            base.ToolCall(
                 call_id or f"ollama_call_{seen + len(out)}",
                 name if isinstance(name, str) and name else "?",
                 args,

@@ -9,30 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import httpx
 
 from swarm_tui.config import ModelConfig
-from swarm_tui.providers.base import (
-    Done,
-    ProviderError,
-    ReasoningDelta,
-    StreamEvent,
-    StreamRequest,
-    TextDelta,
-    ToolSpec,
-    Usage,
-)
-from swarm_tui.providers.errors import (
-    decode_object,
-    status_error,
-    stream_error,
-    transport_error,
-)
+from swarm_tui.providers import base
+from swarm_tui.providers.errors import stream_error
 from swarm_tui.providers.health import ModelsListing
-from swarm_tui.providers.http_base import HTTPProvider, make_client
-from swarm_tui.providers.sse import aiter_sse
+from swarm_tui.providers.http_base import Chunks, HTTPCall, HTTPProvider, make_client
 from swarm_tui.providers.toolcalls import ToolCallAccumulator
 from swarm_tui.providers.wire import openai_messages
 
@@ -61,7 +43,7 @@ def token_limit_field(model: str, config: ModelConfig | None = None) -> str:
     return "max_completion_tokens" if _REASONING.fullmatch(model) else "max_tokens"
 
 
-def openai_tools(tools: tuple[ToolSpec, ...], choice: str | None) -> dict[str, object]:
+def openai_tools(tools: tuple[base.ToolSpec, ...], choice: str | None) -> dict[str, object]:
     """``tools`` and ``tool_choice`` in OpenAI's shape (also Ollama's, minus the choice)."""
     if not tools:
         return {}
@@ -89,14 +71,14 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def parse_usage(usage: dict[str, object]) -> Usage:
+def parse_usage(usage: dict[str, object]) -> base.Usage:
     """OpenAI ``usage`` (plus OpenRouter's ``cost``) as a :class:`Usage`."""
     details = usage.get("prompt_tokens_details")
     cached = _int(details.get("cached_tokens")) if isinstance(details, dict) else None
     cost = usage.get("cost")
     if not isinstance(cost, int | float) or isinstance(cost, bool):
         cost = None
-    return Usage(
+    return base.Usage(
         input_tokens=_int(usage.get("prompt_tokens")),
         output_tokens=_int(usage.get("completion_tokens")),
         cached_tokens=cached,
@@ -122,13 +104,13 @@ class OpenAICompatProvider(HTTPProvider):
             )
         return None
 
-    def _body(self, request: StreamRequest) -> dict[str, object]:
+    def _body(self, request: base.StreamRequest) -> dict[str, object]:
         body: dict[str, object] = {
             key: value for key, value in request.options.items() if key not in _CORE_FIELDS
         }
         body.update(
             model=request.model,
-            messages=openai_messages(request.messages),
+            messages=openai_messages(request.messages, self._vision(request.model)),
             stream=True,
             stream_options={"include_usage": True},
         )
@@ -139,39 +121,18 @@ class OpenAICompatProvider(HTTPProvider):
         body.update(openai_tools(request.tools, request.tool_choice))
         return body
 
-    async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
-        missing = self._missing_key()
-        if missing:
-            raise ProviderError(missing, retryable=False)
-        await self.start()
-        assert self._client is not None
-        try:
-            async with self._client.stream(
-                "POST",
-                f"{self.base_url}/chat/completions",
-                json=self._body(request),
-                headers=self._headers(),
-            ) as response:
-                if response.status_code != 200:
-                    body = await response.aread()
-                    raise status_error(self.name, response, body, self._redact)
-                async for event in self._events(response):
-                    yield event
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc, self._redact) from None
+    def _call(self, request: base.StreamRequest) -> HTTPCall:
+        return HTTPCall(f"{self.base_url}/chat/completions", self._body(request), self._headers())
 
-    async def _events(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
-        usage: Usage | None = None
+    def _failure(self, chunk: dict[str, object], event: str) -> base.ProviderError | None:
+        error = chunk.get("error")
+        return stream_error(self.name, error, self._redact) if error else None
+
+    async def _read(self, chunks: Chunks) -> AsyncIterator[base.StreamEvent]:
+        usage: base.Usage | None = None
         finish: str | None = None
-        done = False
         calls = ToolCallAccumulator()
-        async for sse in aiter_sse(response.aiter_lines()):
-            if sse.data.strip() == "[DONE]":
-                done = True
-                break
-            chunk = decode_object(self.name, sse.data, self._redact)
-            if chunk.get("error"):
-                raise stream_error(self.name, chunk["error"], self._redact)
+        async for _, chunk in chunks:
             choices = chunk.get("choices")
             for choice in choices if isinstance(choices, list) else []:
                 if not isinstance(choice, dict) or choice.get("index", 0) != 0:
@@ -180,10 +141,10 @@ class OpenAICompatProvider(HTTPProvider):
                 if isinstance(delta, dict):
                     reasoning = delta.get("reasoning_content") or delta.get("reasoning")
                     if isinstance(reasoning, str) and reasoning:
-                        yield ReasoningDelta(reasoning)
+                        yield base.ReasoningDelta(reasoning)
                     content = delta.get("content")
                     if isinstance(content, str) and content:
-                        yield TextDelta(content)
+                        yield base.TextDelta(content)
                     _add_tool_deltas(calls, delta.get("tool_calls"))
                 reason = choice.get("finish_reason")
                 if isinstance(reason, str) and reason:
@@ -193,37 +154,17 @@ class OpenAICompatProvider(HTTPProvider):
                 usage = parse_usage(raw_usage)
                 if choices and finish is None:  # reported as it goes (vLLM): kept if cut
                     yield usage
-        if finish is None and not done:
-            raise ProviderError(
-                f"{self.name}: stream cut: it ended with no finish_reason and no [DONE]",
-                retryable=True,
-                kind="cut",
-            )
+        if finish is None and not chunks.terminated:
+            raise self._cut("with no finish_reason and no [DONE]")
         for call in calls.drain():
             yield call
-        yield usage or Usage(None, None, source="unknown")
-        yield Done(finish or "unknown")
-
-    @asynccontextmanager
-    async def _borrowed_client(self) -> AsyncIterator[httpx.AsyncClient]:
-        if self._client is not None:
-            yield self._client
-            return
-        async with make_client(self.config) as client:
-            yield client
+        yield usage or base.Usage(None, None, source="unknown")
+        yield base.Done(finish or "unknown")
 
     async def list_models(self) -> list[str]:
         """Model ids from ``GET {base}/models``; raises ProviderError on failure."""
-        try:
-            async with self._borrowed_client() as client:
-                response = await client.get(f"{self.base_url}/models", headers=self._headers())
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc, self._redact) from None
-        if response.status_code != 200:
-            raise status_error(self.name, response, response.content, self._redact)
-        data = decode_object(self.name, response.text, self._redact).get("data")
-        items = data if isinstance(data, list) else []
-        return [str(m["id"]) for m in items if isinstance(m, dict) and "id" in m]
+        page = await self._request_json("GET", f"{self.base_url}/models", self._headers())
+        return _ids(page)[0]
 
     def _listing(self) -> ModelsListing:
         headers = {**self._headers(), "Accept": "application/json"}

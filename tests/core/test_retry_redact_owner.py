@@ -67,21 +67,29 @@ def test_redactor_masks_configured_values_longest_first() -> None:
     env = {"KEY_A": "sk-abcdef", "KEY_B": "sk-abcdef-extended", "OTHER": "visible-value"}
     redact = Redactor(["KEY_A", "KEY_B"], environ=env)
     text = "a=sk-abcdef b=sk-abcdef-extended c=visible-value"
-    assert redact(text) == "a=*** b=*** c=visible-value"
+    assert redact(text) == "a=[redacted] b=[redacted] c=visible-value"
     assert "extended" not in redact("Bearer sk-abcdef-extended")
 
 
 def test_redactor_skips_missing_empty_and_short_values() -> None:
     env = {"EMPTY": "", "SHORT": "abc12", "LONG": "abc123"}
     redact = Redactor(["EMPTY", "SHORT", "LONG", "MISSING"], environ=env)
-    assert redact("abc12 abc123 abc1234") == "abc12 *** ***4"
+    assert redact("abc12 abc123 abc1234") == "abc12 [redacted] [redacted]4"
     assert redact("") == ""
+
+
+def test_redactor_of_values_follows_the_same_rules() -> None:
+    """Providers mask their key with the same redactor: one marker, one minimum length."""
+    redact = Redactor.of("sk-provider-key", None, "", "abc12")
+    assert redact("key sk-provider-key, short abc12") == "key [redacted], short abc12"
 
 
 def test_redactor_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SWARM_TEST_SECRET", "s3cr3t-from-env")
     redact = Redactor(["SWARM_TEST_SECRET"])
-    assert redact("got s3cr3t-from-env twice: s3cr3t-from-env") == "got *** twice: ***"
+    assert (
+        redact("got s3cr3t-from-env twice: s3cr3t-from-env") == "got [redacted] twice: [redacted]"
+    )
 
 
 # ------------------------------------------------------------------ owners
@@ -132,7 +140,7 @@ def test_stream_redactor_masks_a_secret_split_across_chunks() -> None:
     masks = Redactor(["K"], {"K": secret}).stream()
     text = f"before {secret} middle {secret} end"
     out = "".join(masks.feed(text[i : i + 3]) for i in range(0, len(text), 3)) + masks.flush()
-    assert out == "before *** middle *** end"
+    assert out == "before [redacted] middle [redacted] end"
 
 
 def test_stream_redactor_without_secrets_passes_text_at_once() -> None:

@@ -8,7 +8,7 @@ import base64
 import mcp.types as mt
 
 from swarm_tui.domain.toolnames import offered_names
-from swarm_tui.mcp.content import render_result
+from swarm_tui.mcp.content import render_for_model, render_result
 
 
 def result(*items: mt.ContentBlock, structured: dict[str, object] | None = None) -> str:
@@ -47,3 +47,21 @@ def test_clashing_names_keep_the_plain_one_and_hash_the_others() -> None:
     assert "'get.item', 'get_item'" in note and "'get_item' keeps it" in note
     names, notes = offered_names("odd", ["a.b", "a:b"])
     assert len(set(names.values())) == 2 and len(notes) == 1  # neither is plain: both hashed
+
+
+def test_images_go_apart_for_the_model_with_their_annotations_kept_as_text() -> None:
+    data = base64.b64encode(b"\x89PNG" + b"\0" * 96).decode()
+    image = mt.ImageContent(
+        type="image",
+        data=data,
+        mime_type="image/png",
+        annotations=mt.Annotations(audience=["user"]),
+    )
+    text, images = render_for_model(
+        mt.CallToolResult(content=[mt.TextContent(type="text", text="a chart"), image])
+    )
+    assert text == "a chart\n[annotated: for user]"
+    [part] = images
+    assert (part.mime_type, part.data, part.size) == ("image/png", data, 100)
+    shown = result(image)  # as text (mcp call): named, not dropped
+    assert shown.startswith("[image: image/png, 100 bytes; not shown as text]")

@@ -2,9 +2,10 @@
 whole protocol, driven by a scripted model through the orchestrator's real tool loop.
 
 A long-running tool past its server's timeout is a tool error to the model (no restart, no
-retry, no breaker change); embedded text resources, resource links and images reach the model
-as text; the tool that runs only as an MCP task is left out with a notice; the roots the hub
-declares reach the server."""
+retry, no breaker change); embedded text resources and resource links reach the model as
+text, images as images (in each wire format: test_everything_images.py); the tool that runs
+only as an MCP task is left out with a notice; the roots the hub declares reach the
+server."""
 
 from __future__ import annotations
 
@@ -93,14 +94,16 @@ async def test_text_resources_links_and_images_reach_the_model(
         ToolCall("i", "everything__get-tiny-image", {}),
     ]
     _, model, _, _ = await run_with(tmp_path, ledger, everything(npm_mcp), calls)
-    told = {m.tool_call_id: m.content for m in model.tool_messages()}
+    messages = {m.tool_call_id: m for m in model.tool_messages()}
+    told = {call_id: m.content for call_id, m in messages.items()}
     assert "not shown]" not in told["r"]
     assert "[resource demo://resource/dynamic/text/1 (text/plain)]" in told["r"]
     assert "Resource 1: This is a plaintext resource" in told["r"]
     assert "<demo://resource/dynamic/blob/1>" in told["l"]
     assert "<demo://resource/dynamic/text/2>" in told["l"]
-    assert "[image: image/png, 4033 bytes;" in told["i"]  # named with its type and size
-    assert "MCP logo" in told["i"]
+    [image] = messages["i"].images  # as an image: the provider sends or names it
+    assert (image.mime_type, image.size) == ("image/png", 4033)
+    assert "MCP logo" in told["i"] and "[image" not in told["i"]
 
 
 async def test_the_task_only_tool_is_left_out_with_a_notice_and_roots_reach_the_server(

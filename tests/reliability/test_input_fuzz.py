@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from swarm_tui.config import CLIConfig, ModelConfig, ProviderConfig
+from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,
@@ -36,7 +37,7 @@ from swarm_tui.providers.cli.claude import ClaudeDialect, QwenDialect
 from swarm_tui.providers.cli.codex import CodexDialect
 from swarm_tui.providers.cli.copilot import CopilotDialect
 from swarm_tui.providers.cli.gemini_cli import GeminiCLIDialect
-from swarm_tui.providers.errors import Redactor, decode_object
+from swarm_tui.providers.errors import decode_object
 from swarm_tui.providers.toolcalls import ToolCallAccumulator
 
 FUZZ = settings(max_examples=120, deadline=None)
@@ -100,7 +101,7 @@ def test_streamed_tool_call_pieces_always_give_whole_calls(
 @given(st.one_of(st.text(max_size=200), json_values.map(json.dumps), st.sampled_from(DEEP)))
 def test_streamed_json_lines_decode_or_fail_clearly(text: str) -> None:
     try:
-        data = decode_object("p", text, Redactor("sk-secret-key"))
+        data = decode_object("p", text, Redactor.of("sk-secret-key"))
     except ProviderError as exc:
         assert exc.retryable and exc.kind == "malformed" and str(exc).startswith("p: ")
     else:

@@ -27,11 +27,16 @@ from swarm_tui.providers.base import (
     StreamEvent,
     StreamRequest,
     TextDelta,
-    ToolCall,
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, backend_failure, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import (
+    Dialect,
+    backend_failure,
+    cli_error,
+    tool_call,
+    usage_since,
+)
 from swarm_tui.providers.cli.qwen_files import auth_type, session_totals
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, claude_hookup, qwen_hookup
 
@@ -50,15 +55,7 @@ def _text(content: object) -> str:
 
 class ClaudeDialect(Dialect):
     kind = "claude-code"
-
-    def argv(
-        self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
-    ) -> list[str]:
-        resume = ["--resume", request.resume] if request.resume else []
-        return [
-            binary, "-p", prompt_text(request.messages), "--output-format", "stream-json",
-            "--verbose", *self.model_args("--model", request), *resume, *extra,
-        ]  # fmt: skip
+    output_args: tuple[str, ...] = ("--output-format", "stream-json", "--verbose")
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
         return claude_hookup(server, scratch)
@@ -96,13 +93,8 @@ class ClaudeDialect(Dialect):
             elif block.get("type") == "thinking" and block.get("thinking"):
                 out.append(ReasoningDelta(str(block["thinking"])))
             elif block.get("type") == "tool_use":
-                args = block.get("input")
                 out.append(
-                    ToolCall(
-                        str(block.get("id", "")),
-                        str(block.get("name", "?")),
-                        args if isinstance(args, dict) else {},
-                    )
+                    tool_call(block.get("id", ""), block.get("name", "?"), block.get("input"))
                 )
         return out
 
@@ -159,21 +151,10 @@ class ClaudeDialect(Dialect):
 
 
 class QwenDialect(ClaudeDialect):
+    """Its result counts the whole session: a resumed one's totals before are taken off."""
+
     kind = "qwen-code"
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self._before = (0, 0, 0)
-        """A resumed session's totals before this run: its result counts the whole session."""
-
-    def argv(
-        self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
-    ) -> list[str]:
-        resume = ["--resume", request.resume] if request.resume else []
-        return [
-            binary, "-p", prompt_text(request.messages), "--output-format", "stream-json",
-            *self.model_args("--model", request), *resume, *extra,
-        ]  # fmt: skip
+    output_args = ("--output-format", "stream-json")
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
         return qwen_hookup(server, scratch)
@@ -188,9 +169,9 @@ class QwenDialect(ClaudeDialect):
             return v if isinstance(v, int) and not isinstance(v, bool) else None
 
         # Qwen Code talks to OpenAI-style backends: its input count already holds cache reads.
-        now = (n("input_tokens"), n("output_tokens"), n("cache_read_input_tokens"))
-        run = [None if v is None else max(0, v - b) for v, b in zip(now, self._before, strict=True)]
-        return Usage(run[0], run[1], run[2])
+        return usage_since(
+            (n("input_tokens"), n("output_tokens"), n("cache_read_input_tokens")), self.before
+        )
 
     def _result(self, obj: dict[str, object]) -> None:
         text = obj.get("result")
@@ -217,7 +198,7 @@ class QwenDialect(ClaudeDialect):
         self, request: StreamRequest, args: list[str], env: Mapping[str, str]
     ) -> list[str]:
         if request.resume:
-            self._before = session_totals(env, request.resume) or (0, 0, 0)
+            self.before = session_totals(env, request.resume) or (0, 0, 0)
         if auth_type(args, env) is None and env.get("OPENAI_API_KEY"):
             return ["--auth-type", "openai"]
         return []

@@ -31,9 +31,16 @@ from swarm_tui.providers.base import (
     TextDelta,
     ToolCall,
     ToolResult,
-    Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, backend_failure, prompt_text, status_in
+from swarm_tui.providers.cli.dialect import (
+    Dialect,
+    backend_failure,
+    object_at,
+    prompt_text,
+    status_in,
+    tool_call,
+    usage_since,
+)
 from swarm_tui.providers.cli.dialect import int_or_none as _n
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, codex_hookup
 
@@ -62,33 +69,24 @@ def thread_totals(codex_home: Path, thread_id: str) -> tuple[int, int, int] | No
 
 
 def _totals(line: str) -> tuple[int, int, int] | None:
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return None
-    payload = obj.get("payload") if isinstance(obj, dict) else None
-    info = payload.get("info") if isinstance(payload, dict) else None
-    total = info.get("total_token_usage") if isinstance(info, dict) else None
-    if not isinstance(total, dict):
+    total = object_at(line, "payload", "info", "total_token_usage")
+    if total is None:
         return None
     a, b, c = (_n(total.get(k)) or 0 for k in _TOTALS)
     return a, b, c
 
 
 class CodexDialect(Dialect):
-    kind = "codex"
+    """Its ``turn.completed`` counts the whole thread: a resumed one's totals are taken off."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self._before = (0, 0, 0)
-        """The resumed thread's totals before this run."""
+    kind = "codex"
 
     def launch_args(
         self, request: StreamRequest, args: list[str], env: Mapping[str, str]
     ) -> list[str]:
         if request.resume:
             home = env.get("CODEX_HOME") or os.path.join(env.get("HOME") or "~", ".codex")
-            self._before = thread_totals(Path(home).expanduser(), request.resume) or (0, 0, 0)
+            self.before = thread_totals(Path(home).expanduser(), request.resume) or (0, 0, 0)
         return []
 
     def argv(
@@ -114,10 +112,7 @@ class CodexDialect(Dialect):
         if kind == "turn.completed":
             usage = obj.get("usage")
             if isinstance(usage, dict):
-                now = [_n(usage.get(k)) for k in _TOTALS]
-                pairs = zip(now, self._before, strict=True)
-                run = [None if v is None else max(0, v - b) for v, b in pairs]
-                self.usage = Usage(run[0], run[1], run[2])
+                self.usage = usage_since([_n(usage.get(k)) for k in _TOTALS], self.before)
             self.finish_reason = "stop"
         elif kind in ("turn.failed", "error"):
             error = obj.get("error")
@@ -143,9 +138,8 @@ class CodexDialect(Dialect):
             return [ToolResult(item_id, str(item.get("aggregated_output", "")), failed)]
         if kind == "mcp_tool_call":
             if not completed:
-                args = item.get("arguments")
                 name = f"{item.get('server')}__{item.get('tool')}"
-                return [ToolCall(item_id, name, args if isinstance(args, dict) else {})]
+                return [tool_call(item_id, name, item.get("arguments"))]
             error = item.get("error")
             result = error if error else item.get("result")
             return [ToolResult(item_id, json.dumps(result)[:2000], bool(error))]

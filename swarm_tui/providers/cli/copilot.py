@@ -17,13 +17,11 @@ from pathlib import Path
 from swarm_tui.providers.base import (
     Session,
     StreamEvent,
-    StreamRequest,
     TextDelta,
-    ToolCall,
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, backend_failure, cli_error, prompt_text
+from swarm_tui.providers.cli.dialect import Dialect, backend_failure, cli_error, tool_call
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, copilot_hookup
 
 __all__ = ["CopilotDialect", "read_usage_file"]
@@ -67,15 +65,13 @@ class CopilotDialect(Dialect):
         super().__init__(name)
         self._streamed: set[str] = set()
 
-    def argv(
-        self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
-    ) -> list[str]:
-        return [
-            binary, "-p", prompt_text(request.messages), "--output-format", "json",
-            "--allow-all-tools", "--no-auto-update", "--usage-output-file",
-            str(scratch / USAGE_FILE), *self.model_args("--model", request),
-            *([f"--resume={request.resume}"] if request.resume else []), *extra,
-        ]  # fmt: skip
+    output_args = ("--output-format", "json", "--allow-all-tools", "--no-auto-update")
+
+    def run_args(self, scratch: Path) -> list[str]:
+        return ["--usage-output-file", str(scratch / USAGE_FILE)]
+
+    def resume_args(self, session: str | None) -> list[str]:
+        return [f"--resume={session}"] if session else []
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
         return copilot_hookup(server, scratch)
@@ -94,14 +90,8 @@ class CopilotDialect(Dialect):
                 return []
             return [TextDelta(text)] if text else []
         if kind == "tool.execution_start":
-            args = data.get("arguments")
-            return [
-                ToolCall(
-                    str(data.get("toolCallId", "")),
-                    str(data.get("toolName", "?")),
-                    args if isinstance(args, dict) else {},
-                )
-            ]
+            call_id, name = data.get("toolCallId", ""), data.get("toolName", "?")
+            return [tool_call(call_id, name, data.get("arguments"))]
         if kind == "tool.execution_complete":
             ok = bool(data.get("success"))
             detail = data.get("result") if ok else data.get("error")

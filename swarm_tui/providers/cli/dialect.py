@@ -7,8 +7,10 @@ Unknown event types are ignored: CLIs add new ones often.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from swarm_tui.providers.base import (
@@ -17,12 +19,23 @@ from swarm_tui.providers.base import (
     ProviderError,
     StreamEvent,
     StreamRequest,
+    ToolCall,
     Usage,
 )
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer
 from swarm_tui.providers.errors import error_kind, is_retryable_status
 
-__all__ = ["Dialect", "backend_failure", "cli_error", "int_or_none", "prompt_text", "status_in"]
+__all__ = [
+    "Dialect",
+    "backend_failure",
+    "cli_error",
+    "int_or_none",
+    "object_at",
+    "prompt_text",
+    "status_in",
+    "tool_call",
+    "usage_since",
+]
 
 _FINAL = frozenset({"auth", "spend_limit", "not_found", "bad_request"})
 _STATUS = re.compile(r"(?<![\d.])([1-5]\d\d)(?![\d.])(?=[ :)\]]|$)")
@@ -64,24 +77,56 @@ def backend_failure(name: str, message: str, status: int | None = None) -> Provi
     return err
 
 
-class Dialect:
-    """Base: subclasses set ``kind`` and override ``argv`` and ``feed``."""
+def tool_call(call_id: object, name: object, arguments: object) -> ToolCall:
+    """A tool call a CLI reported, from the values its JSON gave (arguments: an object)."""
+    return ToolCall(str(call_id), str(name), arguments if isinstance(arguments, dict) else {})
+
+
+def usage_since(now: Sequence[int | None], before: Sequence[int]) -> Usage:
+    """A run's (input, output, cached) counts when the CLI reports the whole session's
+    totals: what the session had ``before`` this run taken off."""
+    run = [None if v is None else max(0, v - b) for v, b in zip(now, before, strict=True)]
+    return Usage(run[0], run[1], run[2])
+
+
+class Dialect(ABC):
+    """Base: subclasses set ``kind`` and implement ``feed``; most CLIs take the prompt with
+    ``-p`` and need only their ``output_args`` (the rest of ``argv`` is shared)."""
 
     kind = ""
+    output_args: tuple[str, ...] = ()
+    """The arguments that select the CLI's headless JSON output."""
+    model_flag = "--model"
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.usage: Usage | None = None
         self.finish_reason: str | None = None
         self.failure: ProviderError | None = None
+        self.before = (0, 0, 0)
+        """A resumed session's (input, output, cached) totals before this run, for CLIs whose
+        final counts cover the whole session (see :func:`usage_since`)."""
 
     def argv(
         self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
     ) -> list[str]:
-        raise NotImplementedError
+        """``binary -p PROMPT <output args> [model] [resume] <extra>``."""
+        return [
+            binary, "-p", prompt_text(request.messages), *self.output_args,
+            *self.run_args(scratch), *self.model_args(self.model_flag, request),
+            *self.resume_args(request.resume), *extra,
+        ]  # fmt: skip
 
+    def run_args(self, scratch: Path) -> list[str]:
+        """Arguments that depend on the run's scratch directory."""
+        return []
+
+    def resume_args(self, session: str | None) -> list[str]:
+        return ["--resume", session] if session else []
+
+    @abstractmethod
     def feed(self, obj: dict[str, object]) -> list[StreamEvent]:
-        raise NotImplementedError
+        """The stream events one decoded stdout line stands for."""
 
     def launch_args(
         self, request: StreamRequest, args: list[str], env: Mapping[str, str]
@@ -111,6 +156,18 @@ class Dialect:
     @staticmethod
     def model_args(flag: str, request: StreamRequest) -> list[str]:
         return [] if request.model == "default" else [flag, request.model]
+
+
+def object_at(line: str, *path: str) -> dict[str, object] | None:
+    """The JSON object at ``path`` in one line of a CLI's session file; None when the line
+    is not JSON or holds no object there."""
+    try:
+        obj: object = json.loads(line)
+    except ValueError:
+        return None
+    for key in path:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj if isinstance(obj, dict) else None
 
 
 def int_or_none(value: object) -> int | None:

@@ -15,13 +15,11 @@ from pathlib import Path
 from swarm_tui.providers.base import (
     Session,
     StreamEvent,
-    StreamRequest,
     TextDelta,
-    ToolCall,
     ToolResult,
     Usage,
 )
-from swarm_tui.providers.cli.dialect import Dialect, backend_failure, prompt_text
+from swarm_tui.providers.cli.dialect import Dialect, backend_failure, tool_call
 from swarm_tui.providers.cli.dialect import int_or_none as _n
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer, gemini_hookup
 
@@ -30,15 +28,8 @@ __all__ = ["GeminiCLIDialect"]
 
 class GeminiCLIDialect(Dialect):
     kind = "gemini-cli"
-
-    def argv(
-        self, binary: str, request: StreamRequest, extra: list[str], scratch: Path
-    ) -> list[str]:
-        resume = ["--resume", request.resume] if request.resume else []
-        return [
-            binary, "-p", prompt_text(request.messages), "-o", "stream-json", "--skip-trust",
-            *self.model_args("-m", request), *resume, *extra,
-        ]  # fmt: skip
+    output_args = ("-o", "stream-json", "--skip-trust")
+    model_flag = "-m"
 
     def swarm_hookup(self, server: SwarmServer, scratch: Path, env: Mapping[str, str]) -> Hookup:
         return gemini_hookup(server, scratch, env)
@@ -52,13 +43,8 @@ class GeminiCLIDialect(Dialect):
             content = obj.get("content")
             return [TextDelta(content)] if isinstance(content, str) and content else []
         if kind == "tool_use":
-            params = obj.get("parameters")
             return [
-                ToolCall(
-                    str(obj.get("tool_id", "")),
-                    str(obj.get("tool_name", "?")),
-                    params if isinstance(params, dict) else {},
-                )
+                tool_call(obj.get("tool_id", ""), obj.get("tool_name", "?"), obj.get("parameters"))
             ]
         if kind == "tool_result":
             failed = obj.get("status") == "error"

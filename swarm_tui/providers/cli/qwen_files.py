@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from swarm_tui.providers.cli.dialect import object_at
+
 __all__ = ["auth_type", "session_totals"]
 
 _COUNTS = ("input_token_count", "output_token_count", "cached_content_token_count")
@@ -61,13 +63,8 @@ def session_totals(env: Mapping[str, str], session_id: str) -> tuple[int, int, i
 
 
 def _counts(line: str) -> tuple[int, int, int] | None:
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return None
-    payload = obj.get("systemPayload") if isinstance(obj, dict) else None
-    event = payload.get("uiEvent") if isinstance(payload, dict) else None
-    if not isinstance(event, dict) or event.get("event.name") != "qwen-code.api_response":
+    event = object_at(line, "systemPayload", "uiEvent")
+    if event is None or event.get("event.name") != "qwen-code.api_response":
         return None
     a, b, c = (v if isinstance(v, int) and not isinstance(v, bool) else 0
                for v in (event.get(k) for k in _COUNTS))  # fmt: skip
