@@ -37,7 +37,10 @@ class MCPServerConfig(Strict):
     (``Authorization = "GITHUB_MCP_AUTH"``), or a template reading variables
     (``Authorization = "Bearer ${DOCS_TOKEN}"``); never the secret itself."""
     timeout_s: Annotated[float, Field(gt=0)] = 30.0
-    """Longest one request to this server may take (start-up and tool calls)."""
+    """Longest one request to this server may take (a tool call, a ping)."""
+    start_timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    """Longest the server may take to start: spawn, initialize and list its tools (``npx``
+    fetching a package, or a loaded machine, can take a while the first time)."""
     start: Literal["boot", "first_use"] = "first_use"
     """Start when the swarm starts, or when an agent first needs its tools."""
     roots: list[str] | None = None

@@ -14,7 +14,7 @@ ping, or whose connection closed, is restarted. An error the server answered wit
 error too.
 
 Health checks: a server that has been idle (no call in flight, none for ``ping_interval_s``)
-is pinged by its owner (``send_ping``, under the session's ``timeout_s``); a server that died
+is pinged by its owner (``send_ping``, under ``timeout_s``); a server that died
 or hung while nobody used it fails the ping, is marked unhealthy and restarted the same way,
 with a notice, before an agent's call runs into it.
 """
@@ -70,11 +70,14 @@ class MCPConnection:
         ping_interval_s: float = 0.0,
         notify: Callable[[str], None] | None = None,
         refused: str | None = None,
+        start_timeout_s: float | None = None,
     ) -> None:
         self.name = name
         self.refused = refused
         """Why this server is never started (a configuration problem), or None."""
         self.timeout_s = timeout_s
+        self.start_timeout_s = timeout_s if start_timeout_s is None else start_timeout_s
+        """Longest a start may take (spawn, initialize, list tools)."""
         self.ping_interval_s = ping_interval_s
         """Ping the server after this long idle (0: never)."""
         self._notify = notify
@@ -115,7 +118,7 @@ class MCPConnection:
             raise ServerUnavailable(f"MCP server {self.name!r} is not started: {self.refused}")
         self.start()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout_s
+        deadline = loop.time() + self.start_timeout_s
         starts = self.starts
         while self._session is None:
             if self.failure is not None and self.starts > starts:
@@ -123,7 +126,8 @@ class MCPConnection:
             left = deadline - loop.time()
             if left <= 0:
                 raise ServerUnavailable(
-                    f"MCP server {self.name!r} did not start within {self.timeout_s:g} s"
+                    f"MCP server {self.name!r} did not start within"
+                    f" {self.start_timeout_s:g} s (its start_timeout_s)"
                     + (f" (last failure: {self.failure})" if self.failure else "")
                 )
             self._changed.clear()
@@ -162,12 +166,22 @@ class MCPConnection:
         self._restart(session, message)
         raise ServerUnavailable(message) from None
 
+    async def _ping(self, session: Session) -> None:
+        """A ping answered within ``timeout_s`` (the session's own read timeout covers a
+        slow start, which may be longer)."""
+        try:
+            await asyncio.wait_for(session.send_ping(), self.timeout_s)
+        except TimeoutError:
+            raise TimeoutError(
+                f"no answer to a ping within {self.timeout_s:g} s (its timeout_s)"
+            ) from None
+
     async def _timed_out(self, session: Session, tool: str) -> mt.CallToolResult:
         """A call ran past ``timeout_s``: a tool error when the server still answers a ping
         (the tool is slow, not the server), a restart when it does not (hung or dead)."""
         late = f"{tool} did not finish within {self.timeout_s:g} s (its server's timeout_s)"
         try:
-            await session.send_ping()
+            await self._ping(session)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -251,7 +265,7 @@ class MCPConnection:
                 await _first(self._stop, self._broken, within=wait)
                 continue
             try:
-                await session.send_ping()  # the session's read timeout is timeout_s
+                await self._ping(session)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # dead (connection closed) or hung (request timeout)

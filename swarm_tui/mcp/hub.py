@@ -93,6 +93,7 @@ class MCPHub:
                 ping_interval_s=config.ping_interval_s,
                 notify=notify,
                 refused=unset_headers(server, env_source),
+                start_timeout_s=server.start_timeout_s,
             )
         if memory is not None and config.memory:
             self.conns[MEMORY_SERVER] = MCPConnection(MEMORY_SERVER, in_process(memory, 30.0), 30.0)

@@ -143,7 +143,9 @@ def open_session(
                 ClientSession(
                     streams[0],
                     streams[1],
-                    read_timeout_seconds=timeout,
+                    # start-up answers (initialize, tools) may take start_timeout_s; calls
+                    # and pings pass timeout_s themselves (conn.py)
+                    read_timeout_seconds=max(timeout, config.start_timeout_s),
                     list_roots_callback=roots_answer(root_dirs(config)),
                 ) as session,
             ):

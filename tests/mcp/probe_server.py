@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
@@ -71,4 +72,5 @@ if os.environ.get("PROBE_ODD"):
 
 
 if __name__ == "__main__":
+    time.sleep(float(os.environ.get("PROBE_START_DELAY", "0")))  # a slow start, on purpose
     server.run()

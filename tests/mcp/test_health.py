@@ -19,7 +19,7 @@ from swarm_tui.config import MCPConfig, MCPServerConfig, Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.toolloop import OfferedTool
 from swarm_tui.domain.events import Notice
-from swarm_tui.mcp.conn import MCPConnection
+from swarm_tui.mcp.conn import MCPConnection, ServerUnavailable
 from swarm_tui.mcp.hub import MCPHub, attach_hub
 from swarm_tui.store.ledger import Ledger
 from tests.mcp.conftest import PROBE
@@ -106,7 +106,7 @@ async def test_an_idle_server_that_hangs_is_restarted_when_its_ping_times_out(
     await until(lambda: conn.starts > starts and conn.up, "a restart of the hung server")
     [notice] = notices
     assert "'probe' failed its health check while idle" in notice
-    assert "-32001" in notice  # the ping's request timeout
+    assert "no answer to a ping within 5 s (its timeout_s)" in notice
     out = await hub.call(tools["probe__echo"], {"text": "back"}, "a")
     assert out.text == "back"
     assert await probe_pid(hub, tools) != old
@@ -143,3 +143,36 @@ async def test_restarts_are_published_as_notices_on_the_orchestrators_bus(
         events.close()
         await hub.close()
         await ledger.close()
+
+
+def slow_starter(tmp_path: Path, hubs: list[MCPHub], start_timeout_s: float) -> MCPConnection:
+    """A probe that takes 3 s to start: longer than its timeout_s (0.5 s)."""
+    server = PROBE_SERVER.model_copy(
+        update={
+            "timeout_s": 0.5,
+            "start_timeout_s": start_timeout_s,
+            "env": ["PROBE_START_DELAY=3"],
+        }
+    )
+    hub = MCPHub(MCPConfig(servers={"probe": server}, ping_interval_s=0), tmp_path / "logs")
+    hubs.append(hub)
+    return hub.conns["probe"]
+
+
+async def test_a_server_slower_to_start_than_its_timeout_starts_within_its_start_timeout(
+    tmp_path: Path, hubs: list[MCPHub]
+) -> None:
+    conn = slow_starter(tmp_path, hubs, start_timeout_s=60.0)
+    session = await conn.ensure()
+    assert conn.up and session is not None and conn.tools is not None
+    assert {t.name for t in conn.tools} >= {"echo", "pid"}
+
+
+async def test_a_start_past_its_start_timeout_names_that_setting(
+    tmp_path: Path, hubs: list[MCPHub]
+) -> None:
+    conn = slow_starter(tmp_path, hubs, start_timeout_s=0.5)
+    with pytest.raises(
+        ServerUnavailable, match=r"did not start within 0\.5 s \(its start_timeout_s\)"
+    ):
+        await conn.ensure()
