@@ -8,9 +8,11 @@ import logging
 import os
 import socket
 import struct
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from swarm_tui.core.bus import Subscription
+from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.service.calls import CallFailed, call_control
 from swarm_tui.service.protocol import (
     MAX_LINE,
@@ -20,8 +22,17 @@ from swarm_tui.service.protocol import (
     parse,
 )
 
-if TYPE_CHECKING:
-    from swarm_tui.service.server import ServiceServer
+
+class Host(Protocol):
+    """What a connection needs of the server that accepted it."""
+
+    orch: Orchestrator
+    on_shutdown: Callable[[], None]
+
+    def hello(self) -> dict[str, Any]: ...
+    def status(self) -> dict[str, Any]: ...
+    def set_interactive(self, delta: int) -> None: ...
+
 
 __all__ = ["Connection", "peer_uid"]
 
@@ -48,7 +59,7 @@ IN_FLIGHT = 32
 
 class Connection:
     def __init__(
-        self, server: ServiceServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self, server: Host, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         self.server = server
         self.reader = reader
