@@ -5,10 +5,13 @@ Real processes: ``swarm-tui up`` on loopback providers, the commands as subproce
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from tests.e2e.test_decide_cli import CONFIG as VOTE_CONFIG
 from tests.e2e.test_decide_cli import a_waiting_conflict
 from tests.providers.loopback import LoopbackServer
 from tests.service.test_up_down import (
+    LIMIT,
     TOKENS,
     cli,
     gone,
@@ -136,3 +140,47 @@ async def test_status_result_and_decide_answer_through_the_service_as_on_the_led
         twin, "SELECT state, result FROM tasks"
     )
     assert query(db, "SELECT decided_by FROM consensus") == [("human",)]
+
+
+def started(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """``swarm-tui ARGS`` left running, its output read by the test."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "swarm_tui", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        text=True, env=env,
+    )  # fmt: skip
+
+
+async def test_status_watch_follows_the_service_and_says_when_it_goes(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    db = tmp_path / "ledger.db"
+    async with LoopbackServer() as server:
+        server.route("POST", "/v1/chat/completions", stream(hang_after=5))
+        common = ("--config", str(write_config(tmp_path, server.url)), "--db", str(db))
+        with no_service_left(db):
+            pid = up_pid(await cli("up", *common, env=env))
+            watch = started("status", "--watch", "--json", *common, env=env)
+            stdout = watch.stdout
+            assert stdout is not None
+            try:
+                async with asyncio.timeout(LIMIT):  # the finally ends a read left waiting
+                    first = json.loads(await asyncio.to_thread(stdout.readline))
+                    assert first["tasks"] == []
+                    ok(await cli("submit", "Go on.", "--role", "worker", *common, env=env))
+                    # Woken by the service's events: the task shows up, then runs.
+                    while (line := await asyncio.to_thread(stdout.readline)) and not any(
+                        t["state"] == "running" for t in json.loads(line)["tasks"]
+                    ):
+                        pass
+                    assert line, "the watch ended before the task ran"
+                os.kill(pid, signal.SIGKILL)
+                code = await asyncio.to_thread(watch.wait, LIMIT)
+                assert watch.stderr is not None
+                stderr = watch.stderr.read()
+                assert code == 1, stderr
+                assert "lost the service" in stderr and "Traceback" not in stderr
+            finally:
+                if watch.poll() is None:
+                    watch.kill()
+                    watch.wait()
