@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from swarm_tui.config import Settings
+from swarm_tui.core.bus import Event, Subscription
 from swarm_tui.core.consensus import ConsensusRecord
+from swarm_tui.domain.events import StreamChunk
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.service.client import ServiceClient, ServiceError
@@ -59,32 +62,51 @@ class ServiceLink:
     async def conflicts(self) -> list[tuple[Task, ConsensusRecord]]:
         return await self.client.conflicts()
 
-    async def changes(self, poll: float = 0.0) -> AsyncIterator[None]:
+    async def changes(self, poll: float | None = None) -> AsyncIterator[None]:
         """Yields at once (subscribed first, so nothing after it is missed), then after each
-        batch of the service's events (hardware samples aside); ``poll`` is not used. Raises
-        :class:`ServiceError` when the service goes away."""
-        del poll
+        batch of the service's events (hardware samples aside). Streamed text reaches the
+        ledger a commit interval after its event: after stream events, one more look comes
+        ``poll`` seconds later (default: twice the configured ``commit_interval_ms``) even
+        when nothing else happens. Raises :class:`ServiceError` when the service goes away."""
+        later = 2 * self.settings.orchestrator.commit_interval_ms / 1000 if poll is None else poll
         client = self.client
         sub = client.bus.subscribe()
         try:
             await client.subscribe()
             yield
+            streaming = False
             while True:
-                batch = asyncio.ensure_future(sub.get())
-                lost = asyncio.ensure_future(client.lost.wait())
-                try:
-                    await asyncio.wait((batch, lost), return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    for waiter in (batch, lost):
-                        waiter.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await waiter
-                if client.lost.is_set():
-                    raise ServiceError(client.lost_reason)
-                if any(not isinstance(e, HardwareSampled) for e in batch.result()):
+                batch = await self._next(sub, later if streaming else None)
+                if batch is None:  # the look after a stream's last event
+                    streaming = False
+                    yield
+                    continue
+                streaming = any(isinstance(e, StreamChunk) for e in batch)
+                if any(not isinstance(e, HardwareSampled) for e in batch):
                     yield
         finally:
             sub.close()
+
+    async def _next(self, sub: Subscription, within: float | None) -> list[Event] | None:
+        """The next batch of events; None when ``within`` seconds passed first."""
+        client = self.client
+        batch = asyncio.ensure_future(sub.get())
+        lost = asyncio.ensure_future(client.lost.wait())
+        try:
+            await asyncio.wait((batch, lost), timeout=within, return_when=FIRST_COMPLETED)
+        finally:
+            for waiter in (batch, lost):
+                waiter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiter
+        if client.lost.is_set():
+            raise ServiceError(client.lost_reason)
+        if not batch.done() or batch.cancelled():
+            return None
+        events = batch.result()
+        if not events:  # the subscription ended
+            raise ServiceError("the service's events ended")
+        return events
 
     # ------------------------------------------------------------------ commands
     async def submit(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from swarm_tui.service.client import ServiceClient
 from swarm_tui.service.paths import ServicePaths
 from tests.e2e.crash import query
 from tests.e2e.test_decide_cli import CONFIG as VOTE_CONFIG
@@ -184,3 +185,43 @@ async def test_status_watch_follows_the_service_and_says_when_it_goes(
                 if watch.poll() is None:
                     watch.kill()
                     watch.wait()
+
+
+async def test_logs_follow_shows_a_live_stream_of_the_service_and_ends_with_it(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    db = tmp_path / "ledger.db"
+    async with LoopbackServer() as server:
+        server.route("POST", "/v1/chat/completions", stream(hang_after=5))
+        common = ("--config", str(write_config(tmp_path, server.url)), "--db", str(db))
+        partial = "".join(TOKENS[:5])
+        with no_service_left(db):
+            up_pid(await cli("up", *common, env=env))
+            ok(await cli("submit", "Go on.", "--role", "worker", *common, env=env))
+            await until(lambda: state_of(db, 1) == "running", "the task running")
+            follow = started("logs", "-f", "1", "--json", *common, env=env)
+            stdout = follow.stdout
+            assert stdout is not None
+            try:
+                async with asyncio.timeout(LIMIT):  # the finally ends a read left waiting
+                    shown = ""
+                    # The stream hangs after its 5th token: the last text arrives with no
+                    # event after it, and is still shown.
+                    while shown != partial:
+                        line = await asyncio.to_thread(stdout.readline)
+                        assert line, "logs -f ended before the stream was shown"
+                        shown += json.loads(line)["text"]
+                    client = await ServiceClient.connect(db)
+                    try:  # it follows the service's events, not the ledger
+                        assert (await client.status())["subscribers"] == 1
+                    finally:
+                        await client.close()
+                    assert ok(await cli("cancel", "1", *common, env=env)).startswith("task #1")
+                    end = json.loads(await asyncio.to_thread(stdout.readline))
+                    assert end["attempt"] == 1 and end["state"] == "stopped"
+                    assert await asyncio.to_thread(follow.wait, LIMIT) == 0
+            finally:
+                if follow.poll() is None:
+                    follow.kill()
+                    follow.wait()
+            ok(await cli("down", *common, env=env))
