@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from swarm_tui.cli.main import USER_ERRORS
 from tests.cli_ledger import cli_env, submit
+from tests.e2e.test_decide_cli import CONFIG as VOTE_CONFIG
+from tests.e2e.test_decide_cli import a_waiting_conflict
+from tests.test_cli import swarm
 
 HEAVY = ("mcp", "httpx", "textual", "swarm_tui.core.orchestrator", "swarm_tui.runtime")
 
@@ -26,11 +32,14 @@ except SystemExit as exit:
     code = exit.code
 heavy = {heavy!r}
 loaded = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))
-print(json.dumps({{"code": code, "loaded": loaded}}), file=sys.stderr)
+served = "swarm_tui.service.client" in sys.modules
+print(json.dumps({{"code": code, "loaded": loaded, "served": served}}), file=sys.stderr)
 """
 
 
-def loaded_by(db: Path, *args: str) -> tuple[int, list[str]]:
+def probe(db: Path, *args: str) -> dict[str, Any]:
+    """What the command ``args`` returned, the heavy modules it loaded, and whether it went
+    through a service's socket."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args, "--db", str(db)],
         capture_output=True,
@@ -39,7 +48,13 @@ def loaded_by(db: Path, *args: str) -> tuple[int, list[str]]:
         stdin=subprocess.DEVNULL,
         timeout=600,
     )
-    report = json.loads(done.stderr.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(done.stderr.strip().splitlines()[-1])
+    return report
+
+
+def loaded_by(db: Path, *args: str) -> tuple[int, list[str]]:
+    report = probe(db, *args)
+    assert not report["served"]  # no service runs: the bare ledger
     return report["code"], report["loaded"]
 
 
@@ -75,6 +90,38 @@ def test_the_probe_sees_what_a_command_that_needs_them_loads(tmp_path: Path) -> 
     submit(db, "first")
     _code, loaded = loaded_by(db, "mcp", "list")
     assert "mcp" in loaded and "swarm_tui.runtime" in loaded
+
+
+@pytest.mark.slow
+async def test_a_short_command_through_a_service_loads_no_more(tmp_path: Path) -> None:
+    config, db = tmp_path / "config.toml", tmp_path / "l.db"
+    config.write_text(VOTE_CONFIG)
+    task = str(await a_waiting_conflict(config, db))
+    common = ("--config", str(config), "--db", str(db))
+    up = swarm("up", *common, env=cli_env(tmp_path))
+    assert up.returncode == 0, up.stderr
+    pid = int(up.stdout.split()[3].rstrip(","))
+    try:
+        for args in (
+            ("status",),
+            ("status", "--json"),
+            ("result", task),
+            ("logs", task),
+            ("decide",),
+            ("decide", task, "--json"),
+            ("prio", task, "5"),
+            ("decide", task, "A"),
+            ("submit", "another", "--key", "k"),
+        ):
+            report = probe(db, *args, "--config", str(config))
+            assert report["served"], args  # it went through the service's socket
+            assert report["code"] in (0, 4), (args, report)  # 4: result of a waiting vote
+            assert report["loaded"] == [], args
+    finally:
+        down = swarm("down", *common, env=cli_env(tmp_path))
+        if down.returncode != 0:
+            os.kill(pid, signal.SIGKILL)
+        assert down.returncode == 0, down.stderr
 
 
 def test_every_user_error_named_by_main_is_an_exception_class() -> None:

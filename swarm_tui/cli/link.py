@@ -1,7 +1,10 @@
 """How a one-line command reaches the swarm: one small interface, :class:`SwarmLink`, and
-:func:`open_link`, which picks the way in. Today that is the ledger itself
-(:class:`~swarm_tui.core.ledger_control.LedgerControl`, no orchestrator in this process);
-a running service's socket can answer the same calls, and only :func:`open_link` changes.
+:func:`open_link`, which picks the way in. When a service (``swarm-tui up``) serves the
+ledger, its socket (:class:`~swarm_tui.cli.service_link.ServiceLink`): a cancel stops the
+attempt there at once. Otherwise the ledger itself
+(:class:`~swarm_tui.core.ledger_control.LedgerControl`, no orchestrator in this process); a
+socket nobody answers on (a service killed with ``kill -9``) gets one line on stderr and the
+ledger is used.
 
 Only what a command needs is imported: settings, the ledger, the shared ledger moves. No
 provider, MCP SDK or orchestrator is loaded for ``submit``, ``status``, ``result``, ...
@@ -10,15 +13,17 @@ provider, MCP SDK or orchestrator is loaded for ``submit``, ``status``, ``result
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Protocol
 
 from swarm_tui.config import Settings
 from swarm_tui.core.consensus import ConsensusRecord
-from swarm_tui.core.ledger_control import LedgerControl
 from swarm_tui.core.opening import db_path, open_ledger, settings_from_args
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
+from swarm_tui.service.paths import ServicePaths
 from swarm_tui.store.db import NO_LEDGER, LedgerError
 from swarm_tui.store.records import Totals
 
@@ -55,19 +60,54 @@ class SwarmLink(Protocol):
     async def decide(self, task_id: int, label: str, note: str = "") -> Task: ...
 
 
+def _say(text: str) -> None:
+    print(f"swarm-tui: {text}", file=sys.stderr, flush=True)
+
+
 @asynccontextmanager
 async def open_link(
     args: argparse.Namespace, *, write: bool = False, create: bool = False
 ) -> AsyncIterator[tuple[SwarmLink, str]]:
     """The swarm of ``--config``/``--db``, and where it is (for messages). ``write``: the
     command changes something (else the ledger is opened read-only); ``create``: it may
-    make a new ledger (``submit``), others refuse a ledger that is not there."""
+    make a new ledger (``submit``), others refuse a ledger that is not there. A service that
+    goes away while the command talks to it ends the command: one line, exit 1."""
     settings = settings_from_args(args.config)
     path = db_path(settings, args.db)
+    if ServicePaths(path).socket.exists():
+        from swarm_tui.cli.service_link import ServiceError, ServiceLink
+
+        try:
+            served = await ServiceLink.connect(settings, path)
+        except ServiceError as exc:
+            _say(f"{exc}; working on the ledger directly")
+        else:
+            try:
+                yield served, f"service pid {served.client.hello.get('pid')}, ledger {path}"
+            except ServiceError as exc:
+                _say(f"lost the service of {path}: {exc}")
+                raise SystemExit(1) from None
+            finally:
+                await served.close()
+            return
+    async with _bare(settings, path, write=write, create=create) as bare:
+        yield bare, f"ledger {path}"
+
+
+def _must_exist(path: Path, *, write: bool, create: bool) -> None:
     if write and not create and not path.exists():
         raise LedgerError(f"{path}: {NO_LEDGER}")
+
+
+@asynccontextmanager
+async def _bare(
+    settings: Settings, path: Path, *, write: bool, create: bool
+) -> AsyncIterator[SwarmLink]:
+    from swarm_tui.core.ledger_control import LedgerControl
+
+    _must_exist(path, write=write, create=create)
     ledger = await open_ledger(settings, path, readonly=not write)
     try:
-        yield LedgerControl(settings, ledger), f"ledger {path}"
+        yield LedgerControl(settings, ledger)
     finally:
         await ledger.close()
