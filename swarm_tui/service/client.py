@@ -27,7 +27,7 @@ from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.service.codec import CodecError, decode, encode
 from swarm_tui.service.paths import ServicePaths
-from swarm_tui.service.protocol import PROTOCOL, ProtocolError, line, parse, parse_event
+from swarm_tui.service.protocol import ProtocolError, line, parse, parse_event, refusal
 from swarm_tui.store.records import Totals
 from swarm_tui.store.task_rows import QueueStart
 from swarm_tui.store.tools import MemoryEntry
@@ -78,15 +78,10 @@ class ServiceClient:
             greeting = parse(await asyncio.wait_for(reader.readline(), wait))
         except (OSError, TimeoutError, ProtocolError, ValueError) as exc:
             raise ServiceError(f"no service answers on {paths.socket}: {exc}") from None
-        if "error" in greeting:
+        refused = refusal(greeting)
+        if refused is not None:
             writer.close()
-            raise ServiceError(f"{paths.socket}: {greeting['error'].get('message')}")
-        if greeting.get("protocol") != PROTOCOL:
-            writer.close()
-            raise ServiceError(
-                f"{paths.socket}: the service speaks protocol {greeting.get('protocol')!r}, this"
-                f" swarm-tui {PROTOCOL}: run the same version on both sides"
-            )
+            raise ServiceError(f"{paths.socket}: {refused}")
         return cls(reader, writer, greeting)
 
     # ----------------------------------------------------------------------------------- plumbing

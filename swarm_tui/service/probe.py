@@ -8,7 +8,7 @@ import socket
 from typing import Any
 
 from swarm_tui.service.paths import ServicePaths
-from swarm_tui.service.protocol import PROTOCOL, line
+from swarm_tui.service.protocol import line, refusal
 
 __all__ = ["ServiceUnreachable", "hello", "request"]
 
@@ -43,15 +43,10 @@ def _connect(
     except (OSError, ValueError) as exc:
         conn.close()
         raise ServiceUnreachable(f"{paths.socket}: {exc}") from None
-    if "error" in greeting:
+    refused = refusal(greeting)
+    if refused is not None:
         conn.close()
-        raise ServiceUnreachable(f"{paths.socket}: {greeting['error'].get('message')}")
-    if greeting.get("protocol") != PROTOCOL:
-        conn.close()
-        raise ServiceUnreachable(
-            f"{paths.socket}: the service speaks protocol {greeting.get('protocol')!r},"
-            f" this swarm-tui {PROTOCOL}: run the same version on both sides"
-        )
+        raise ServiceUnreachable(f"{paths.socket}: {refused}")
     return conn, greeting, buffer
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "line",
     "parse",
     "parse_event",
+    "refusal",
 ]
 
 PROTOCOL = 1
@@ -70,6 +71,18 @@ EVENT_TYPES: dict[str, type] = {
 
 class ProtocolError(ValueError):
     """A line that breaks the protocol; the connection it came on is closed."""
+
+
+def refusal(greeting: dict[str, Any]) -> str | None:
+    """Why a service's first line is not a greeting this side can talk to (None: it is)."""
+    if "error" in greeting:
+        return str(greeting["error"].get("message"))
+    if greeting.get("protocol") != PROTOCOL:
+        return (
+            f"the service speaks protocol {greeting.get('protocol')!r}, this swarm-tui"
+            f" {PROTOCOL}: run the same version on both sides"
+        )
+    return None
 
 
 def line(message: dict[str, Any]) -> bytes:

@@ -81,3 +81,13 @@ def test_the_client_offers_each_call_as_the_orchestrator_does(name: str) -> None
     assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == shape
     ret = typing.get_type_hints(getattr(Orchestrator, name))["return"]
     assert typing.get_type_hints(getattr(ServiceClient, name))["return"] == ret
+
+
+def test_a_greeting_is_refused_for_an_error_or_another_protocol() -> None:
+    from swarm_tui.service.protocol import PROTOCOL, refusal
+
+    assert refusal({"protocol": PROTOCOL, "pid": 7}) is None
+    assert refusal({"error": {"message": "not yours"}}) == "not yours"
+    other = refusal({"protocol": PROTOCOL + 1})
+    assert other is not None and f"protocol {PROTOCOL + 1}" in other
+    assert "run the same version on both sides" in other
