@@ -14,6 +14,7 @@ from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.domain.review import ReviewSource
 from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
+from swarm_tui.mcp.memory_books import MemoryBooks
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
 from swarm_tui.tui.screens.help import HelpScreen, help_sections
@@ -331,7 +332,13 @@ class Actions(App[None]):
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):
-            self.push_screen(MemoryScreen(self.orch))
+            books = MemoryBooks(
+                self.orch.ledger,
+                self.settings,
+                default_project=self.orch.project,
+                clock=self.orch.clock,
+            )
+            self.push_screen(MemoryScreen(books))
 
     def action_help(self) -> None:
         active = self.screen.active_bindings.values()
