@@ -8,10 +8,11 @@ from __future__ import annotations
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from mcp import Client
+from mcp.types import RequestParamsMeta
 
 from swarm_tui.config import Settings, default_settings
 from swarm_tui.config.projects import ProjectConfig
@@ -80,7 +81,7 @@ async def test_the_tools_write_the_files_and_read_what_is_on_disk(
 ) -> None:
     books = MemoryBooks(ledger, settings_for(repo))
     async with Client(memory_server(ledger, "api", books=books)) as client:
-        meta: dict[str, Any] = {"swarm_tui/agent": "backend"}
+        meta = cast(RequestParamsMeta, {"swarm_tui/agent": "backend"})
         done = await client.call_tool(
             "write_memory", {"memory_name": "decisions/db", "content": "use sqlite"}, meta=meta
         )
@@ -129,7 +130,7 @@ async def test_the_project_comes_from_the_request_and_others_stay_in_the_ledger(
     ledger: Ledger, repo: Path
 ) -> None:
     books = MemoryBooks(ledger, settings_for(repo))
-    meta: dict[str, Any] = {PROJECT_META: "api"}
+    meta = cast(RequestParamsMeta, {PROJECT_META: "api"})
     async with Client(memory_server(ledger, "default", books=books)) as client:
         await client.call_tool("write_memory", {"memory_name": "mine", "content": "swarm"})
         await client.call_tool(
