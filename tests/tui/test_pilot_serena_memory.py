@@ -58,10 +58,12 @@ async def serena(repo: Path, home: Path, log: Path) -> AsyncIterator[ClientSessi
         cwd=str(repo),
     )
     with log.open("w") as errlog:
-        async with stdio_client(params, errlog=errlog) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                yield session
+        async with (
+            stdio_client(params, errlog=errlog) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            yield session
 
 
 def said(result: object) -> str:
