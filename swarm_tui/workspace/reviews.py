@@ -29,6 +29,16 @@ Summary = Callable[[int], Awaitable[str]]
 SendBack = Callable[[int, str], Awaitable[None]]
 
 
+def _header_path(header: str) -> str:
+    """The path of ``diff --git a/P b/P`` (the same P twice: renames are off), even when P
+    holds spaces or `` b/``."""
+    rest = header.removeprefix("diff --git a/")
+    half = (len(rest) - 3) // 2
+    if rest[half : half + 3] == " b/" and rest[:half] == rest[half + 3 :]:
+        return rest[:half]
+    return rest.rsplit(" b/", 1)[-1]
+
+
 def split_diff(text: str) -> dict[str, str]:
     """A whole ``git diff`` cut into each file's part, by the ``b/`` path of its header."""
     parts: dict[str, str] = {}
@@ -38,7 +48,7 @@ def split_diff(text: str) -> dict[str, str]:
         if line.startswith("diff --git "):
             if current is not None:
                 parts[current] = "".join(lines)
-            current = line.rstrip("\n").split(" b/", 1)[-1]
+            current = _header_path(line.rstrip("\n"))
             lines = []
         lines.append(line)
     if current is not None:
