@@ -191,3 +191,15 @@ async def test_an_accept_that_conflicts_lists_the_files(
         await room.wait_for(lambda: isinstance(room.app.screen, SendBackScreen), "the note")
         note = room.app.screen.query_one(Input).value
         assert "calc.py" in note and "main" in note  # the agent is given the conflict
+
+
+async def test_a_task_without_a_workspace_says_so(make_room: RoomFactory, repo: Path) -> None:
+    async with make_room(settings=calc_settings(repo)) as room:
+        task = await room.submit("just talk")
+        await room.select(task.id)
+        await room.press("D")
+        await room.wait_for(
+            lambda: any("has no workspace to review" in n for n in room.notices("warning")),
+            "the notice",
+        )
+        assert not isinstance(room.app.screen, ReviewScreen)
