@@ -73,6 +73,10 @@ class ToolHost(Protocol):
         ...
 
 
+ERROR_KEPT = 500
+"""Characters of a tool's error (a refused path, say) kept on its call's record."""
+
+
 def cap(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -176,7 +180,8 @@ class ToolLoop:
             return ToolOutput(text, True)
         text = cap(out.text, self.config.output_cap_chars)
         outcome = "tool_error" if out.is_error else "ok"
-        await self._record(call, args, outcome, len(out.text), started, decision.by, None)
+        said = self.redactor(out.text[:ERROR_KEPT]) if out.is_error else None  # e.g. a refusal
+        await self._record(call, args, outcome, len(out.text), started, decision.by, said)
         self.bus.publish(
             ToolActivity(
                 self.task_id,

@@ -37,7 +37,9 @@ from swarm_tui.mcp.conn import (
     unset_headers,
 )
 from swarm_tui.mcp.content import render_for_model, render_result
-from swarm_tui.mcp.memory import AGENT_META, memory_server
+from swarm_tui.mcp.memory import AGENT_META, PROJECT_META, memory_server
+from swarm_tui.mcp.memory_books import MemoryBooks
+from swarm_tui.mcp.memory_sync import MemorySync, memory_bus_notice
 
 __all__ = ["MEMORY_SERVER", "MCPHub", "attach_hub", "needs_task", "render_result"]
 
@@ -77,6 +79,7 @@ class MCPHub:
         memory: MCPServer | None = None,
         env_source: Mapping[str, str] | None = None,
         notify: Callable[[str], None] | None = None,
+        memory_sync: MemorySync | None = None,
     ) -> None:
         """``notify`` hears of every restart after a failed call or health check, and (once
         each) of servers refused, tools renamed and tools left out."""
@@ -84,6 +87,8 @@ class MCPHub:
         self.conns: dict[str, MCPConnection] = {}
         self._notify = notify
         self._told: set[str] = set()
+        self.memory_sync = memory_sync
+        """Keeps the ledger in step with projects' Serena memory files while the hub runs."""
         for name, server in config.servers.items():
             opener = open_session(server, log_dir / f"mcp-{name}.log", env_source)
             self.conns[name] = MCPConnection(
@@ -117,8 +122,12 @@ class MCPHub:
             server = self.config.servers.get(name)
             if server is None or server.start == "boot":
                 conn.start()
+        if self.memory_sync is not None:
+            self.memory_sync.start()
 
     async def close(self) -> None:
+        if self.memory_sync is not None:
+            await self.memory_sync.stop()
         for conn in self.conns.values():
             await conn.close()
 
@@ -164,11 +173,22 @@ class MCPHub:
             self.tell(note)
         return [(names[t.name], t) for t in callable_tools]
 
-    async def call(self, tool: OfferedTool, arguments: dict[str, object], agent: str) -> ToolOutput:
+    async def call(
+        self,
+        tool: OfferedTool,
+        arguments: dict[str, object],
+        agent: str,
+        *,
+        project: str | None = None,
+    ) -> ToolOutput:
+        """Run one tool; ``project``: the calling task's project (whose memory the memory
+        tools use)."""
         conn = self.conns.get(tool.server)
         if conn is None:
             raise ToolHostError(f"MCP server {tool.server!r} is not configured")
-        meta: dict[str, Any] | None = {AGENT_META: agent} if tool.server == MEMORY_SERVER else None
+        meta: dict[str, Any] | None = None
+        if tool.server == MEMORY_SERVER:
+            meta = {AGENT_META: agent, **({PROJECT_META: project} if project else {})}
         result = await conn.call(tool.tool, dict(arguments), meta)
         text, images = render_for_model(result)
         return ToolOutput(text, bool(result.is_error), images)
@@ -193,13 +213,21 @@ def attach_hub(orchestrator: Control, log_dir: Path, *, interactive: bool = Fals
     """Build the hub for ``orchestrator``'s settings (with the shared memory on its ledger),
     start the boot-time servers and attach it. The caller closes it after the orchestrator.
     Restarts of failed servers are published as warning notices on its bus."""
-    memory = memory_server(orchestrator.ledger, orchestrator.project, clock=orchestrator.clock)
     bus, redact = orchestrator.bus, orchestrator.redactor
+    books = MemoryBooks(
+        orchestrator.ledger,
+        orchestrator.settings,
+        default_project=orchestrator.project,
+        clock=orchestrator.clock,
+        on_change=memory_bus_notice(bus),
+    )
+    memory = memory_server(orchestrator.ledger, orchestrator.project, books=books)
     hub = MCPHub(
         orchestrator.settings.mcp,
         log_dir,
         memory=memory,
         notify=lambda text: bus.publish(Notice("warning", redact(text))),
+        memory_sync=MemorySync(books),
     )
     orchestrator.attach_tools(hub, interactive=interactive)
     hub.start()

@@ -1,11 +1,15 @@
 """Shared memory as MCP tools, with the names and semantics of Serena's memory tools.
 
 ``write_memory``, ``read_memory``, ``list_memories``, ``delete_memory``, ``edit_memory``
-(``literal`` or ``regex``) and ``rename_memory`` over the ledger's ``memories`` table, per
-project. Each write records its author: the calling agent (the hub passes it in the
-request's ``_meta``) or, for outside clients, the client's name. A call that cannot do what
-it was asked (no such memory, a needle that is not there, content over ``max_chars``, an
-empty name) is a tool error (``isError``), its message saying why.
+(``literal`` or ``regex``) and ``rename_memory`` over a project's memory book
+(``memory_books``): the ledger's ``memories`` table, or, for a project whose repository has
+Serena's ``.serena/memories`` folder, those files (the ledger kept in step), so agents that
+use Serena directly and the swarm's agents share one memory. The project is the server's,
+unless the request's ``_meta`` names another (:data:`PROJECT_META`). Each write records its
+author: the calling agent (the hub passes it in the request's ``_meta``) or, for outside
+clients, the client's name. A call that cannot do what it was asked (no such memory, a
+needle that is not there, content over ``max_chars``, an empty name) is a tool error
+(``isError``), its message saying why.
 """
 
 from __future__ import annotations
@@ -20,13 +24,24 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from pydantic import BaseModel, Field
 
+from swarm_tui.mcp.memory_books import MemoryBook, MemoryBooks, MemoryNameError
 from swarm_tui.mcp.tooldef import declare
 from swarm_tui.store.tools import ToolStore
 
-__all__ = ["AGENT_META", "MemoryList", "check_memory_name", "memory_server", "memory_tools"]
+__all__ = [
+    "AGENT_META",
+    "PROJECT_META",
+    "MemoryList",
+    "check_memory_name",
+    "memory_server",
+    "memory_tools",
+]
 
 AGENT_META = "swarm_tui/agent"
 """``_meta`` key naming the calling agent (recorded as the author of a write)."""
+PROJECT_META = "swarm_tui/project"
+"""``_meta`` key naming the project whose memory a call is about (the calling agent's task's
+project); without it, the server's own project."""
 
 Name = Annotated[str, Field(description="The memory's name; '/' separates topics: 'design/api'")]
 
@@ -48,7 +63,7 @@ def check_memory_name(name: str) -> str:
     return name
 
 
-def _author(ctx: Context[Any, Any] | None, default: str) -> str:
+def _meta(ctx: Context[Any, Any] | None, key: str, default: str) -> str:
     if ctx is None:
         return default
     try:
@@ -57,10 +72,14 @@ def _author(ctx: Context[Any, Any] | None, default: str) -> str:
         return default
     value = None
     if isinstance(meta, dict):
-        value = meta.get(AGENT_META)
+        value = meta.get(key)
     elif meta is not None:
-        value = (getattr(meta, "model_extra", None) or {}).get(AGENT_META)
+        value = (getattr(meta, "model_extra", None) or {}).get(key)
     return str(value) if value else default
+
+
+def _author(ctx: Context[Any, Any] | None, default: str) -> str:
+    return _meta(ctx, AGENT_META, default)
 
 
 def _not_found(name: str) -> ToolError:
@@ -75,8 +94,14 @@ def memory_tools(
     *,
     author: str = "mcp-client",
     clock: Callable[[], float] = time.time,
+    books: MemoryBooks | None = None,
 ) -> list[Tool]:
-    """The six memory tools over ``store``'s memories of ``project``."""
+    """The six memory tools over ``project``'s memory (in ``books``; without them, the
+    ledger's memories of ``project``)."""
+    shelf = books or MemoryBooks(store, default_project=project, clock=clock)
+
+    def book(ctx: Context[Any, Any] | None) -> MemoryBook:
+        return shelf.book(_meta(ctx, PROJECT_META, project))
 
     async def write_memory(
         memory_name: Name,
@@ -94,26 +119,30 @@ def memory_tools(
                 f"Content for {memory_name} is too long ({len(content)} characters, max"
                 f" {max_chars}); shorten it. Nothing was written."
             )
-        await store.put_memory(project, memory_name, content, _author(ctx, author), clock())
+        try:
+            await book(ctx).put(memory_name, content, _author(ctx, author))
+        except MemoryNameError as exc:
+            raise ToolError(f"{exc}. Nothing was written.") from None
         return f"Memory {memory_name} written."
 
-    async def read_memory(memory_name: Name) -> str:
+    async def read_memory(memory_name: Name, ctx: Context[Any, Any]) -> str:
         """Read the content of a memory. Read one only when it is relevant to the task."""
-        entry = await store.memory(project, memory_name)
+        entry = await book(ctx).get(memory_name)
         if entry is None:
             raise _not_found(memory_name)
         return entry.content
 
     async def list_memories(
+        ctx: Context[Any, Any],
         topic: Annotated[str, Field(description="Only names under this topic, e.g. 'design'")] = "",
     ) -> MemoryList:
         """List the names of the memories (optionally only those under a topic prefix)."""
         prefix = topic.rstrip("/") + "/" if topic else ""
-        return MemoryList(memories=[e.name for e in await store.memories(project, prefix)])
+        return MemoryList(memories=[e.name for e in await book(ctx).entries(prefix)])
 
-    async def delete_memory(memory_name: Name) -> str:
+    async def delete_memory(memory_name: Name, ctx: Context[Any, Any]) -> str:
         """Delete a memory. Only when asked to, or when it is clearly obsolete."""
-        if not await store.delete_memory(project, memory_name):
+        if not await book(ctx).delete(memory_name):
             raise _not_found(memory_name)
         return f"Memory {memory_name} deleted."
 
@@ -124,9 +153,10 @@ def memory_tools(
     ) -> str:
         """Rename (move) a memory, e.g. into a topic: 'notes' -> 'design/notes'."""
         check_memory_name(new_name)
-        problem = await store.rename_memory(
-            project, old_name, new_name, _author(ctx, author), clock()
-        )
+        try:
+            problem = await book(ctx).rename(old_name, new_name, _author(ctx, author))
+        except MemoryNameError as exc:
+            problem = str(exc)
         if problem:
             raise ToolError(f"{problem}; nothing was renamed")
         return f"Memory {old_name} renamed to {new_name}."
@@ -164,9 +194,10 @@ def memory_tools(
             except re.error as exc:  # a bad group reference in repl
                 raise ToolError(f"repl is not a valid replacement: {exc}") from exc
 
-        done = await store.update_memory(
-            project, memory_name, change, _author(ctx, author), clock()
-        )
+        try:
+            done = await book(ctx).update(memory_name, change, _author(ctx, author))
+        except MemoryNameError:
+            done = False
         if not done:
             raise _not_found(memory_name)
         return "OK"

@@ -32,6 +32,7 @@ from swarm_tui.core.submit import SubmitError
 from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.mcp.memory import memory_tools
+from swarm_tui.mcp.memory_books import MemoryBooks
 from swarm_tui.mcp.taskresults import (
     STATES,
     SubmittedTask,
@@ -183,5 +184,13 @@ def build_swarm_server(
             " rename_memory, delete_memory) and its task queue (submit_task, list_tasks,"
             " get_task_result, wait_for_task). Roles: " + ", ".join(settings.agents)
         ),
-        tools=[*memory_tools(ledger, project, author=author), *task_tools(settings, ledger)],
+        tools=[
+            *memory_tools(
+                ledger,
+                project,
+                author=author,
+                books=MemoryBooks(ledger, settings, default_project=project),
+            ),
+            *task_tools(settings, ledger),
+        ],
     )

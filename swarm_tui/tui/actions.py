@@ -11,18 +11,22 @@ from swarm_tui.core.control import ControlError
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.submit import SubmitError
 from swarm_tui.domain.models import TaskSpec, TaskState
+from swarm_tui.domain.review import ReviewSource
 from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
+from swarm_tui.mcp.memory_books import MemoryBooks
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
 from swarm_tui.tui.screens.help import HelpScreen, help_sections
 from swarm_tui.tui.screens.memory import MemoryScreen
 from swarm_tui.tui.screens.new_task import NewTaskScreen
+from swarm_tui.tui.screens.review import ReviewScreen
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
 from swarm_tui.tui.screens.task_detail import TaskDetailScreen
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
 from swarm_tui.tui.widgets.task_table import TaskTable
 from swarm_tui.tui.widgets.voting_pane import VotingPane
+from swarm_tui.workspace.reviews import WorkspaceReviews
 
 __all__ = ["Actions"]
 
@@ -193,6 +197,37 @@ class Actions(App[None]):
             task = await self.orch.task(row.id)
             self.push_screen(TaskDetailScreen(task, await self.orch.attempts(task.id)))
 
+    def review_source(self) -> ReviewSource:
+        """The orchestrator when it answers reviews, else the workspace layer's adapter
+        (worktrees of the configured projects beside the ledger)."""
+        if isinstance(self.orch, ReviewSource):
+            return self.orch
+
+        async def summary(task_id: int) -> str:
+            try:
+                return (await self.orch.task(task_id)).result or ""
+            except REFUSALS:
+                return ""
+
+        return WorkspaceReviews(self.settings, self.orch.ledger.path.parent, summary=summary)
+
+    async def action_review(self) -> None:
+        """The selected task's diff, checks and summary, to accept, reject or send back."""
+        row = self._selected()
+        if row is None:
+            return
+        source = self.review_source()
+        review = await source.review_of(row.id)
+        if review is None:
+            self.notify(
+                f"task #{row.id} has no workspace to review (only tasks of a [projects.NAME]"
+                " work in one)",
+                severity="warning",
+                timeout=5,
+            )
+            return
+        self.push_screen(ReviewScreen(source, review))
+
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a task row opens its detail (as the help screen says)."""
         if isinstance(event.data_table, TaskTable):
@@ -297,7 +332,13 @@ class Actions(App[None]):
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):
-            self.push_screen(MemoryScreen(self.orch))
+            books = MemoryBooks(
+                self.orch.ledger,
+                self.settings,
+                default_project=self.orch.project,
+                clock=self.orch.clock,
+            )
+            self.push_screen(MemoryScreen(books))
 
     def action_help(self) -> None:
         active = self.screen.active_bindings.values()

@@ -20,6 +20,7 @@ APP_BINDINGS: list[Binding] = [
     Binding("r", "reassign", "Reassign", id="reassign"),
     Binding("R", "retry", "Retry", id="retry"),
     Binding("d", "dispatch", "Dispatch now", id="dispatch"),
+    Binding("D", "review", "Review diff", id="review"),
     Binding("plus,equals_sign", "priority(1)", "Priority +", id="priority_up"),
     Binding("minus", "priority(-1)", "Priority -", id="priority_down"),
     Binding("slash", "filter", "Filter", id="filter"),

@@ -1,6 +1,10 @@
 """The swarm's shared memory: every entry with its author and time, the selected one in full.
 ``n`` adds one, ``e`` edits it (saved by the human, ctrl+s), ``x`` deletes it after asking.
-Reads and writes go through the orchestrator's memory API."""
+
+Reads and writes go through the memory books (``swarm_tui.mcp.memory_books``): the swarm's
+own memory, then each project's, which for a project with Serena's ``.serena/memories`` are
+those files. The screen reads again when the room hears of a memory change (another
+process's write, or a memory file Serena changed)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.mcp.memory_books import FileBook, MemoryBooks, MemoryNameError
+from swarm_tui.mcp.memory_files import memory_path
 from swarm_tui.store.tools import MemoryEntry
 from swarm_tui.tui.screens.choose import ConfirmScreen
 
@@ -114,9 +119,9 @@ class MemoryScreen(ModalScreen[None]):
         Binding("escape", "dismiss(None)", "Close", id="memory_close"),
     ]
 
-    def __init__(self, orchestrator: Orchestrator) -> None:
+    def __init__(self, books: MemoryBooks) -> None:
         super().__init__()
-        self.orch = orchestrator
+        self.books = books
         self.entries: list[MemoryEntry] = []
 
     def compose(self) -> ComposeResult:
@@ -130,21 +135,24 @@ class MemoryScreen(ModalScreen[None]):
         await self.reload()
         self.query_one(OptionList).focus()
 
+    def _label(self, entry: MemoryEntry) -> str:
+        """``name`` for the swarm's own memory, ``project: name`` for a project's."""
+        if entry.project == self.books.default_project:
+            return entry.name
+        return f"{entry.project}: {entry.name}"
+
     async def reload(self, keep: str | None = None) -> None:
-        """Read the entries again; keep ``keep`` (else the current one) selected."""
+        """Read the entries again; keep ``keep`` (a label; else the current one) selected."""
         keep = keep or self._selected_name()
-        self.entries = await self.orch.memories()
+        self.entries = await self.books.all_entries()
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(
-            [
-                Option(f"{e.name} · {e.author} · {_when(e.updated_at)}", id=e.name)
-                for e in self.entries
-            ]
+            [Option(f"{self._label(e)} · {e.author} · {_when(e.updated_at)}") for e in self.entries]
         )
         if self.entries:
-            names = [e.name for e in self.entries]
-            options.highlighted = names.index(keep) if keep in names else 0
+            labels = [self._label(e) for e in self.entries]
+            options.highlighted = labels.index(keep) if keep in labels else 0
         self._show()
 
     def selected(self) -> MemoryEntry | None:
@@ -155,7 +163,7 @@ class MemoryScreen(ModalScreen[None]):
 
     def _selected_name(self) -> str | None:
         entry = self.selected()
-        return entry.name if entry is not None else None
+        return self._label(entry) if entry is not None else None
 
     def _show(self) -> None:
         entry = self.selected()
@@ -164,7 +172,7 @@ class MemoryScreen(ModalScreen[None]):
             detail.update(EMPTY_MEMORY if not self.entries else "")
         else:
             detail.update(
-                f"{entry.name} · by {entry.author} · created {_when(entry.created_at)}"
+                f"{self._label(entry)} · by {entry.author} · created {_when(entry.created_at)}"
                 f" · updated {_when(entry.updated_at)}\n\n{entry.content}"
             )
 
@@ -172,40 +180,49 @@ class MemoryScreen(ModalScreen[None]):
         self._show()
 
     def action_new(self) -> None:
+        book = self.books.book()
+
         async def made(entry: tuple[str, str] | None) -> None:
             if entry is not None:
-                await self.orch.save_memory(*entry, author="human")
+                await book.put(*entry, author="human")
                 await self.reload(keep=entry[0])
 
-        self.app.push_screen(MemoryNewScreen({e.name for e in self.entries}), made)
+        taken = {e.name for e in self.entries if e.project == book.project}
+        self.app.push_screen(MemoryNewScreen(taken), made)
 
     def action_edit(self) -> None:
         entry = self.selected()
         if entry is None:
             self.notify("no memory selected", severity="warning", timeout=3)
             return
-        name = entry.name
+        name, book, label = entry.name, self.books.book(entry.project), self._label(entry)
 
         async def edited(content: str | None) -> None:
             if content is None:
                 return
-            await self.orch.save_memory(name, content, author="human")
-            await self.reload(keep=name)
+            try:
+                await book.put(name, content, author="human")
+            except MemoryNameError as exc:
+                self.notify(str(exc), severity="error", timeout=6)
+            await self.reload(keep=label)
 
-        self.app.push_screen(MemoryEditScreen(name, entry.content), edited)
+        self.app.push_screen(MemoryEditScreen(label, entry.content), edited)
 
     def action_delete(self) -> None:
         entry = self.selected()
         if entry is None:
             self.notify("no memory selected", severity="warning", timeout=3)
             return
-        name = entry.name
+        name, book, label = entry.name, self.books.book(entry.project), self._label(entry)
 
         async def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            if not await self.orch.remove_memory(name):
-                self.notify(f"memory {name} is already gone", severity="warning", timeout=4)
+            if not await book.delete(name):
+                self.notify(f"memory {label} is already gone", severity="warning", timeout=4)
             await self.reload()
 
-        self.app.push_screen(ConfirmScreen(f"Delete memory {name}?"), answered)
+        what = ""
+        if isinstance(book, FileBook):
+            what = f" (its file {memory_path(book.folder, name)} too)"
+        self.app.push_screen(ConfirmScreen(f"Delete memory {label}?{what}"), answered)
