@@ -53,6 +53,8 @@ from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.app import make_app
 from swarm_tui.tui.widgets.task_table import TaskTable
 
+NO_FEED = False
+"""``--no-feed``: drop the change feed's triggers after every open (to measure their cost)."""
 TARGET_QUEUE_S = 1.0
 TARGET_EVENTS_PER_S = 20_000
 SLOTS = 8
@@ -159,6 +161,23 @@ def add_history(db: Path, count: int, seed: int = 7) -> None:
             )
 
 
+async def open_ledger(path: Path) -> Ledger:
+    """``Ledger.open``, and with ``--no-feed`` the change feed's triggers dropped (a bench
+    switch only: a ledger without them would hide its writes from other processes)."""
+    ledger = await Ledger.open(path)
+    if NO_FEED:
+
+        def drop(conn: sqlite3.Connection) -> None:
+            names = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'changes%'"
+            ).fetchall()
+            for (name,) in names:
+                conn.execute(f"DROP TRIGGER {name}")
+
+        await ledger.writer.run_sync(drop)
+    return ledger
+
+
 async def submit_all(orch: Orchestrator, total: int, batch: int) -> float:
     t0 = time.perf_counter()
     done = 0
@@ -217,7 +236,7 @@ async def scheduling(orch: Orchestrator, fig: Figures, passes: int) -> None:
 
 
 async def group_commit(tmp: Path, fig: Figures, appends: int, ops_only: int) -> None:
-    ledger = await Ledger.open(tmp / "group-commit.db")
+    ledger = await open_ledger(tmp / "group-commit.db")
     orch = Orchestrator(settings(64), ledger, {"bench": HangingProvider()})  # type: ignore[dict-item]
     try:
         created = await orch.submit([TaskSpec(f"stream {i}") for i in range(64)])
@@ -278,7 +297,7 @@ async def main_async(args: argparse.Namespace) -> Figures:
         db = tmp / "scale.db"
         s = settings()
         print(f"… submitting {args.tasks:,} tasks", file=sys.stderr, flush=True)
-        ledger = await Ledger.open(db)
+        ledger = await open_ledger(db)
         orch = Orchestrator(s, ledger, {"bench": HangingProvider()})  # type: ignore[dict-item]
         fig.submit_s = await submit_all(orch, args.tasks, args.batch)
         await orch.stop()
@@ -288,7 +307,7 @@ async def main_async(args: argparse.Namespace) -> Figures:
             add_history(db, fig.history)
         fig.db_bytes = size_of(db)
 
-        ledger = await Ledger.open(db)
+        ledger = await open_ledger(db)
         orch = Orchestrator(s, ledger, {"bench": HangingProvider()})  # type: ignore[dict-item]
         try:
             t = time.perf_counter()
@@ -376,7 +395,8 @@ def report(fig: Figures, info: dict[str, str], args: argparse.Namespace) -> str:
         "Written by `bench/scale.py`. A real SQLite ledger file (WAL, synchronous=FULL) in the"
         " temp dir; the history is a fixture written with sqlite3 (one finished attempt with"
         " 2 KB of output per task); the control room is headless at 120x40 with the orchestrator"
-        f" not running; scheduling with {SLOTS} slots and a provider that holds every slot.",
+        f" not running; scheduling with {SLOTS} slots and a provider that holds every slot."
+        + (" **Run with `--no-feed`: the change feed's triggers dropped.**" if NO_FEED else ""),
         "",
         *machine_lines(info),
         "### Figures",
@@ -403,7 +423,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tmp", type=Path, default=None, help="folder for the ledger files")
     parser.add_argument("--quick", action="store_true", help="10,000 tasks, fewer events")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--no-feed", action="store_true", help="drop the change feed's triggers (cost split)"
+    )
     args = parser.parse_args(argv)
+    global NO_FEED
+    NO_FEED = args.no_feed
     if args.quick:
         args.tasks, args.appends, args.ops, args.passes = 10_000, 50_000, 2_000, 20
     info = machine(("textual", "aiosqlite"))
