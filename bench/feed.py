@@ -43,7 +43,6 @@ from textual.screen import Screen
 
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.runtime import change_feed
-from swarm_tui.store.db import on_thread
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.app import make_app
 from swarm_tui.tui.widgets.task_table import TaskTable
@@ -93,11 +92,8 @@ def kind(statement: str) -> str:
 
 
 async def trace(ledger: Ledger, into: collections.Counter[str] | None) -> None:
-    def hook(raw: sqlite3.Connection) -> None:
-        raw.set_trace_callback(None if into is None else lambda s: into.update([kind(s)]))
-
-    for conn in (ledger._read, ledger._write):
-        await on_thread(conn, hook)
+    for conn in (ledger._read, ledger._write):  # each a LedgerConnection over ``raw``
+        conn.raw.set_trace_callback(None if into is None else lambda s: into.update([kind(s)]))
 
 
 async def writer(db: Path, task_id: int, changes: int, seed: int) -> None:

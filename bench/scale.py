@@ -53,6 +53,8 @@ from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.app import make_app
 from swarm_tui.tui.widgets.task_table import TaskTable
 
+NO_FEED = False
+"""``--no-feed``: drop the change feed's triggers after every open (to measure their cost)."""
 TARGET_QUEUE_S = 1.0
 TARGET_EVENTS_PER_S = 20_000
 SLOTS = 8
@@ -98,6 +100,7 @@ class Figures:
     tasks: int = 0
     history: int = 0
     submit_s: float = 0.0
+    submit_cpu_s: float = 0.0
     db_bytes: int = 0
     db_bytes_checkpointed: int = 0
     list_tasks_s: float = 0.0
@@ -159,6 +162,23 @@ def add_history(db: Path, count: int, seed: int = 7) -> None:
             )
 
 
+async def open_ledger(path: Path) -> Ledger:
+    """``Ledger.open``, and with ``--no-feed`` the change feed's triggers dropped (a bench
+    switch only: a ledger without them would hide its writes from other processes)."""
+    ledger = await Ledger.open(path)
+    if NO_FEED:
+
+        def drop(conn: sqlite3.Connection) -> None:
+            names = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'changes%'"
+            ).fetchall()
+            for (name,) in names:
+                conn.execute(f"DROP TRIGGER {name}")
+
+        await ledger.writer.run_sync(drop)
+    return ledger
+
+
 async def submit_all(orch: Orchestrator, total: int, batch: int) -> float:
     t0 = time.perf_counter()
     done = 0
@@ -217,7 +237,7 @@ async def scheduling(orch: Orchestrator, fig: Figures, passes: int) -> None:
 
 
 async def group_commit(tmp: Path, fig: Figures, appends: int, ops_only: int) -> None:
-    ledger = await Ledger.open(tmp / "group-commit.db")
+    ledger = await open_ledger(tmp / "group-commit.db")
     orch = Orchestrator(settings(64), ledger, {"bench": HangingProvider()})  # type: ignore[dict-item]
     try:
         created = await orch.submit([TaskSpec(f"stream {i}") for i in range(64)])
@@ -278,9 +298,11 @@ async def main_async(args: argparse.Namespace) -> Figures:
         db = tmp / "scale.db"
         s = settings()
         print(f"… submitting {args.tasks:,} tasks", file=sys.stderr, flush=True)
-        ledger = await Ledger.open(db)
+        ledger = await open_ledger(db)
         orch = Orchestrator(s, ledger, {"bench": HangingProvider()})  # type: ignore[dict-item]
+        cpu = time.process_time()
         fig.submit_s = await submit_all(orch, args.tasks, args.batch)
+        fig.submit_cpu_s = time.process_time() - cpu
         await orch.stop()
         await ledger.close()
         if fig.history:
@@ -288,7 +310,7 @@ async def main_async(args: argparse.Namespace) -> Figures:
             add_history(db, fig.history)
         fig.db_bytes = size_of(db)
 
-        ledger = await Ledger.open(db)
+        ledger = await open_ledger(db)
         orch = Orchestrator(s, ledger, {"bench": HangingProvider()})  # type: ignore[dict-item]
         try:
             t = time.perf_counter()
@@ -331,6 +353,8 @@ def report(fig: Figures, info: dict[str, str], args: argparse.Namespace) -> str:
         f"| tasks in the ledger | {fig.tasks:,} ({fig.history:,} with a finished attempt) |",
         f"| submit rate (`Orchestrator.submit`, batches of {args.batch:,}) | {per_s:,.0f} tasks/s"
         f" ({fig.submit_s:.1f} s) |",
+        f"| submit CPU (`process_time`, every thread: steady under load) |"
+        f" {fig.submit_cpu_s / max(fig.tasks, 1) * 1e6:.1f} ms per 1,000 tasks |",
         f"| database size (file + WAL) | {fig.db_bytes / 2**20:.1f} MiB; after checkpoint"
         f" {fig.db_bytes_checkpointed / 2**20:.1f} MiB; largest: {fig.tables or 'n/a'} |",
         f"| `Ledger.get_task` (one task by id; used per task by submit and by the view's"
@@ -376,7 +400,8 @@ def report(fig: Figures, info: dict[str, str], args: argparse.Namespace) -> str:
         "Written by `bench/scale.py`. A real SQLite ledger file (WAL, synchronous=FULL) in the"
         " temp dir; the history is a fixture written with sqlite3 (one finished attempt with"
         " 2 KB of output per task); the control room is headless at 120x40 with the orchestrator"
-        f" not running; scheduling with {SLOTS} slots and a provider that holds every slot.",
+        f" not running; scheduling with {SLOTS} slots and a provider that holds every slot."
+        + (" **Run with `--no-feed`: the change feed's triggers dropped.**" if NO_FEED else ""),
         "",
         *machine_lines(info),
         "### Figures",
@@ -403,7 +428,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tmp", type=Path, default=None, help="folder for the ledger files")
     parser.add_argument("--quick", action="store_true", help="10,000 tasks, fewer events")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--no-feed", action="store_true", help="drop the change feed's triggers (cost split)"
+    )
     args = parser.parse_args(argv)
+    global NO_FEED
+    NO_FEED = args.no_feed
     if args.quick:
         args.tasks, args.appends, args.ops, args.passes = 10_000, 50_000, 2_000, 20
     info = machine(("textual", "aiosqlite"))

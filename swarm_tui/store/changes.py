@@ -5,8 +5,12 @@ text), a tool call, a consensus run, a flag, a tool approval or a memory entry i
 ``changes``, under a sequence number that only grows. A reader keeps the last number it saw
 and, when ``PRAGMA data_version`` says another connection committed, reads the rows after it
 with ``WHERE seq > ?`` (a search of the primary key: cost in what changed, not in the size of
-the ledger). Each ledger's write connection tags the rows its own writes log (a TEMP trigger,
-visible to that connection only), so a process tells its own changes from the others'.
+the ledger). A process tells its own changes from the others' by their numbers: its writer
+notes, inside each write transaction (which holds the write lock, so no other connection logs
+meanwhile), the feed's last number before and after, and adds that range to
+:class:`OwnWrites` before it commits (so no reader can see a row before it is known as own).
+No per-change work: the TEMP trigger that tagged each row with an ``origin`` (an UPDATE per
+change) is gone, and ``origin`` stays NULL.
 
 Pruning (in the schema's ``changes_prune`` trigger, run by every writer): every 1,000th change
 deletes those more than :data:`CHANGES_KEPT` behind it. A reader that fell further behind
@@ -15,8 +19,9 @@ than that gets ``lost`` and must read the world again.
 
 from __future__ import annotations
 
-import secrets
+import bisect
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,31 +31,76 @@ import aiosqlite
 
 from swarm_tui.store.db import LedgerError
 
-__all__ = ["CHANGES_KEPT", "SINCE", "Change", "ChangeBatch", "ChangeReader", "Changes", "tag_own"]
+__all__ = [
+    "CHANGES_KEPT",
+    "SINCE",
+    "Change",
+    "ChangeBatch",
+    "ChangeReader",
+    "Changes",
+    "OwnWrites",
+    "feed_seq",
+]
 
 CHANGES_KEPT = 50_000
 """Changes kept behind the newest (see ``changes_prune`` in store/schema.py, schema v7)."""
 
 SINCE = (
-    "SELECT seq, kind, task_id, attempt_id, row_id, name, origin FROM changes"
+    "SELECT seq, kind, task_id, attempt_id, row_id, name FROM changes"
     " WHERE seq > ? ORDER BY seq LIMIT ?"
 )
 """The feed's one query: a range search of the primary key from the reader's cursor."""
 
 
-def new_origin() -> int:
-    """A tag for one ledger connection's own changes (random: no two opens share one)."""
-    return secrets.randbits(62) + 1
+def feed_seq(conn: sqlite3.Connection) -> int:
+    """The feed's last sequence number (0 before the first change): a look-up of the primary
+    key's last entry. New changes get numbers above it (AUTOINCREMENT)."""
+    row = conn.execute("SELECT MAX(seq) FROM changes").fetchone()
+    return int(row[0] or 0)
 
 
-async def tag_own(conn: aiosqlite.Connection, origin: int) -> None:
-    """Tag the changes ``conn`` writes with ``origin``. A TEMP trigger lives on this
-    connection only: other processes, and other connections of this one, leave theirs
-    untagged or tag them with their own."""
-    await conn.execute(
-        "CREATE TEMP TRIGGER IF NOT EXISTS changes_origin AFTER INSERT ON main.changes"
-        f" BEGIN UPDATE changes SET origin = {int(origin)} WHERE seq = NEW.seq; END"
-    )
+class OwnWrites:
+    """The feed numbers one ledger's write connection logged, as ranges. The writer adds a
+    transaction's range from its own thread before the COMMIT (and takes it back if the
+    COMMIT fails); readers ask on the event loop: a lock keeps the two apart."""
+
+    def __init__(self) -> None:
+        self._firsts: list[int] = []
+        self._lasts: list[int] = []
+        self._lock = threading.Lock()
+
+    def add(self, before: int, last: int) -> None:
+        """The changes numbered ``before + 1`` to ``last`` are this writer's."""
+        if last <= before:
+            return
+        with self._lock:
+            if self._lasts and self._lasts[-1] == before:  # right after the previous: extend
+                self._lasts[-1] = last
+            else:
+                self._firsts.append(before + 1)
+                self._lasts.append(last)
+            stale = bisect.bisect_left(self._lasts, last - CHANGES_KEPT - 1_000)
+            if stale:  # pruned from the feed long ago: no reader can meet them again
+                del self._firsts[:stale], self._lasts[:stale]
+
+    def retract(self, before: int, last: int) -> None:
+        """Undo :meth:`add` (the transaction did not commit: its numbers will be reused)."""
+        if last <= before:
+            return
+        with self._lock:
+            if not self._lasts or self._lasts[-1] != last:
+                return
+            if self._firsts[-1] > before:
+                del self._firsts[-1], self._lasts[-1]
+            else:
+                self._lasts[-1] = before
+
+    def __contains__(self, seq: object) -> bool:
+        if not isinstance(seq, int):
+            return False
+        with self._lock:
+            i = bisect.bisect_right(self._firsts, seq) - 1
+            return i >= 0 and seq <= self._lasts[i]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +117,7 @@ class Change:
     row_id: int | None
     name: str | None
     own: bool
-    """Written through this ledger's own connection."""
+    """Written through this ledger's own writer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +135,11 @@ class ChangeBatch:
 class Changes:
     """Reads of the feed and of the rows it points at, on the ledger's read connection."""
 
-    def __init__(self, read: aiosqlite.Connection, path: Path, origin: int) -> None:
+    def __init__(self, read: aiosqlite.Connection, path: Path, own: OwnWrites) -> None:
         self._read = read
         self.path = path
-        self.origin = origin
+        self.own = own
+        """What this ledger's own writer logged (store/writer.py fills it)."""
 
     async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         try:
@@ -111,9 +162,11 @@ class Changes:
         if rows and int(rows[0][0]) > cursor + 1:  # a gap: pruned, or never written?
             first = await self._rows("SELECT MIN(seq) FROM changes")
             lost = cursor < int(first[0][0]) - 1 and cursor > 0
-        changes = [
-            Change(int(r[0]), str(r[1]), r[2], r[3], r[4], r[5], r[6] == self.origin) for r in rows
-        ]
+        own = self.own
+        changes = []
+        for r in rows:
+            seq = int(r[0])
+            changes.append(Change(seq, str(r[1]), r[2], r[3], r[4], r[5], seq in own))
         last = changes[-1].seq if changes else cursor
         return ChangeBatch(changes, last, lost, more=len(rows) >= limit)
 

@@ -18,10 +18,9 @@ each part's methods under the names callers use (``ledger.get_task``, ``ledger.c
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-from swarm_tui.store.changes import Changes, new_origin, tag_own
+from swarm_tui.store.changes import Changes, OwnWrites
 from swarm_tui.store.claims import Claims
 from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import LedgerConnection, LedgerError, connect
@@ -57,9 +56,10 @@ class Ledger:
         """This open made a new ledger file."""
         self.made_folder = False
         """This open also made the ledger's folder."""
-        self.writer = GroupWriter(write, interval=interval)
-        self.changes = Changes(read, path, new_origin())
-        """The change feed (store/changes.py); this ledger's own writes carry its origin."""
+        own = OwnWrites()
+        self.writer = GroupWriter(write, interval=interval, own=own)
+        self.changes = Changes(read, path, own)
+        """The change feed (store/changes.py); the writer notes which changes are its own."""
         reader = Reader(path, read)
         self.integrity_check = reader.integrity_check
         self.data_version = reader.data_version
@@ -149,13 +149,6 @@ class Ledger:
             await write.close()
             raise
         ledger = cls(path, write, read, commit_interval)
-        if not readonly:
-            try:
-                await tag_own(write, ledger.changes.origin)
-            except sqlite3.Error as exc:
-                await read.close()
-                await write.close()
-                raise LedgerError(f"{path}: cannot open: {exc}") from None
         ledger.created, ledger.made_folder = not had_file, not had_folder
         ledger.writer.start()
         return ledger

@@ -189,8 +189,9 @@ ALTER TABLE tasks ADD COLUMN held TEXT;
 # an older code path, a hand-run ``sqlite3``. ``seq`` only grows (AUTOINCREMENT: never
 # reused, even once pruned), and commits are serialised, so a reader that saw ``seq`` N has
 # seen every change up to N; it reads on with ``WHERE seq > N`` (the primary key's b-tree).
-# ``origin`` is NULL here; a connection tags its own rows (a TEMP trigger of its own, see
-# store/changes.py) so a process can tell its changes from other processes'. Pruning: every
+# ``origin`` is NULL here and stays so: a process tells its own changes from other processes'
+# by the numbers its writer notes per transaction (store/changes.py ``OwnWrites``; a TEMP
+# trigger once tagged each row, an UPDATE per change, dropped for its cost). Pruning: every
 # 1,000th change deletes the changes more than CHANGES_KEPT (50,000) behind it, in every
 # writer, so the table stays bounded with no process in charge of it (a reader further
 # behind than that reads the world again; see store/changes.py). ``attempts_usage`` covers the

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from swarm_tui.store.changes import OwnWrites, feed_seq
 from swarm_tui.store.connection import LedgerConnection
 from swarm_tui.store.db import LedgerError
 
@@ -49,11 +50,15 @@ def _run_segment(
     chunks: dict[int, list[str]] | None,
     ops: list[_Pending],
     commit: bool,
+    own: tuple[OwnWrites, list[int]] | None = None,
 ) -> list[_Result]:
     """On the connection's thread: BEGIN and the appends (first segment), sync ops each in a
-    SAVEPOINT, COMMIT (last segment)."""
+    SAVEPOINT, COMMIT (last segment). ``own``: where to note the feed numbers this
+    transaction logged (the number before it is kept in the list between segments)."""
     if chunks is not None:
         raw.execute("BEGIN IMMEDIATE")
+        if own is not None:  # the write lock is held: the feed's numbers are ours from here
+            own[1][:] = [feed_seq(raw)]
         raw.executemany(
             "UPDATE attempts SET output = output || ? WHERE id = ? AND state = 'running'",
             [("".join(parts), attempt_id) for attempt_id, parts in chunks.items()],
@@ -72,14 +77,28 @@ def _run_segment(
             raw.execute("RELEASE op")
             results.append((pending, None, value))
     if commit:
-        raw.execute("COMMIT")
+        if own is None:
+            raw.execute("COMMIT")
+        else:
+            writes, (before,) = own
+            last = feed_seq(raw)
+            writes.add(before, last)  # before the COMMIT: no reader sees these rows sooner
+            try:
+                raw.execute("COMMIT")
+            except BaseException:
+                writes.retract(before, last)
+                raise
     return results
 
 
 class GroupWriter:
-    def __init__(self, conn: LedgerConnection, *, interval: float = 0.05) -> None:
+    def __init__(
+        self, conn: LedgerConnection, *, interval: float = 0.05, own: OwnWrites | None = None
+    ) -> None:
         self._conn = conn
         self._interval = interval
+        self._own = own
+        """Where the feed numbers of each committed transaction go (store/changes.py)."""
         self._ops: list[_Pending] = []
         self._chunks: dict[int, list[str]] = {}
         self._wake = asyncio.Event()
@@ -151,6 +170,7 @@ class GroupWriter:
         chunks, self._chunks = self._chunks, {}
         results: list[_Result] = []
         conn = self._conn
+        own = None if self._own is None else (self._own, [0])
         try:
             start, first = 0, True
             while True:  # sync runs in one hop each (the first with BEGIN, the last COMMIT)
@@ -162,7 +182,7 @@ class GroupWriter:
                     results += await conn.call_raw(
                         functools.partial(
                             _run_segment, chunks=chunks if first else None,
-                            ops=ops[start:end], commit=last,
+                            ops=ops[start:end], commit=last, own=own,
                         ),
                     )  # fmt: skip
                     first = False

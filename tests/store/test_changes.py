@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from swarm_tui.domain.models import AttemptState, TaskState
-from swarm_tui.store.changes import CHANGES_KEPT, Change, ChangeReader
+from swarm_tui.store.changes import CHANGES_KEPT, Change, ChangeReader, OwnWrites
 from swarm_tui.store.claims import Claim
 from swarm_tui.store.ledger import Ledger, NewTask
 from swarm_tui.store.tools import Approval
@@ -147,3 +147,47 @@ async def test_a_full_batch_is_read_on_without_another_commit(ledger: Ledger) ->
     assert first.more and not second.more
     assert [c.task_id for c in first.changes + second.changes] == [1, 2, 3, 4, 5]
     assert await reader.read(limit=3) is None
+
+
+async def test_own_changes_are_told_apart_when_two_writers_interleave(tmp_path: Path) -> None:
+    """Each writer notes the numbers its transactions logged: interleaved commits of two
+    ledgers and a hand-run sqlite3 are each marked own by their own ledger only."""
+    path = tmp_path / "ledger.db"
+    here = await Ledger.open(path, commit_interval=0.005)
+    other = await Ledger.open(path, commit_interval=0.005)
+    try:
+        mine, theirs = ChangeReader(here.changes), ChangeReader(other.changes)
+        await mine.start()
+        await theirs.start()
+        [(a, _)] = await here.insert_tasks([_new("a")], 1.0)
+        [(b, _)] = await other.insert_tasks([_new("b")], 1.0)
+        con = sqlite3.connect(path)
+        with con:
+            con.execute("UPDATE tasks SET priority = 3 WHERE id = ?", (a,))
+        con.close()
+        await here.update_task(b, 2.0, "priority", priority=4)
+        await other.update_task(a, 3.0, "priority", priority=5)
+        seen_here, seen_there = await _read(mine), await _read(theirs)
+        assert [(c.task_id, c.own) for c in seen_here] == [
+            (a, True), (b, False), (a, False), (b, True), (a, False),
+        ]  # fmt: skip
+        assert [c.seq for c in seen_there] == [c.seq for c in seen_here]
+        assert [c.own for c in seen_there] == [False, True, False, False, True]
+    finally:
+        await other.close()
+        await here.close()
+
+
+def test_own_writes_hold_ranges_and_take_back_an_uncommitted_one() -> None:
+    own = OwnWrites()
+    own.add(0, 3)  # 1..3
+    own.add(3, 5)  # right after: one range 1..5
+    own.add(9, 9)  # nothing logged
+    own.add(9, 12)  # 10..12
+    assert [n for n in range(14) if n in own] == [1, 2, 3, 4, 5, 10, 11, 12]
+    own.retract(9, 12)  # its COMMIT failed: 10..12 will be someone's again
+    own.add(5, 6)
+    own.retract(5, 6)  # a failed extension shrinks back
+    assert [n for n in range(14) if n in own] == [1, 2, 3, 4, 5]
+    own.add(100, 100 + CHANGES_KEPT + 2_000)  # far ahead: the old range is forgotten
+    assert 3 not in own and 101 in own
