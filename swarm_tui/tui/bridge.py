@@ -23,7 +23,6 @@ from dataclasses import replace
 from textual.message_pump import MessagePump
 
 from swarm_tui.core.bus import Event, Subscription
-from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.events import (
     AttemptEnded,
     AttemptStarted,
@@ -42,6 +41,7 @@ from swarm_tui.domain.events import (
 )
 from swarm_tui.domain.models import TaskState
 from swarm_tui.hw.events import HardwareSampled
+from swarm_tui.service.room_api import SwarmAPI
 from swarm_tui.tui.messages import StreamInfo, SwarmUpdate
 from swarm_tui.tui.widgets.voting_pane import Conflict
 
@@ -82,7 +82,7 @@ class _Stream:
 class Bridge:
     def __init__(
         self,
-        orch: Orchestrator,
+        orch: SwarmAPI,
         target: MessagePump,
         *,
         flush_ms: int = 50,
@@ -136,6 +136,17 @@ class Bridge:
         for job in self._jobs:
             with contextlib.suppress(asyncio.CancelledError):
                 await job
+
+    def reset_streams(self) -> None:
+        """Forget every stream and the text not yet shown (an attached room whose service
+        came back: the service's snapshot of its live streams follows)."""
+        for event in self.sub.get_nowait():
+            self._take(event)
+        self.streams.clear()
+        self._text.clear()
+        self._final.clear()
+        self._changed_streams.clear()
+        self._ended.clear()
 
     def _take(self, event: Event) -> None:
         now = self.clock()

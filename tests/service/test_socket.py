@@ -364,10 +364,10 @@ async def test_an_attached_room_answers_held_tool_calls(served: Served) -> None:
     )
 
     async def one_held() -> bool:
-        return len(await room.pending_approvals()) == 1
+        return len(await room.fetch_approvals()) == 1
 
     await until(one_held, "the held call at the room")
-    [pending] = await room.pending_approvals()
+    [pending] = await room.fetch_approvals()
     assert (pending.agent, pending.tool, pending.task_id) == ("a", "files__read", 7)
     assert pending.arguments == {"path": "/etc/hosts"}
     assert await room.approve(pending.id)

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.service.room_api import SwarmAPI
 from swarm_tui.store.tools import MemoryEntry
 from swarm_tui.tui.screens.choose import ConfirmScreen
 
@@ -114,7 +114,7 @@ class MemoryScreen(ModalScreen[None]):
         Binding("escape", "dismiss(None)", "Close", id="memory_close"),
     ]
 
-    def __init__(self, orchestrator: Orchestrator) -> None:
+    def __init__(self, orchestrator: SwarmAPI) -> None:
         super().__init__()
         self.orch = orchestrator
         self.entries: list[MemoryEntry] = []
