@@ -233,7 +233,10 @@ class Bridge:
         returns, everything the bridge had taken by then is posted to the target; True when
         this call posted an update."""
         async with self._flushing:
-            return await self._flush()
+            try:
+                return await self._flush()
+            except ConnectionError:  # an attached room's service went away: the room says so
+                return False  # and reads everything again once attached (tui/attach.py)
 
     async def _flush(self) -> bool:
         for event in self.sub.get_nowait():
