@@ -147,9 +147,7 @@ async def test_quitting_an_attached_room_detaches_and_the_work_goes_on(tmp_path:
         assert await service.held(task.id)
         assert (await service.orch.task(task.id)).state == TaskState.RUNNING
         service.release()
-        await asyncio.wait_for(
-            _until(lambda: _state_is(service, task.id, TaskState.SUCCEEDED)), 30
-        )
+        await asyncio.wait_for(_until(lambda: _state_is(service, task.id, TaskState.SUCCEEDED)), 30)
 
 
 async def test_a_room_that_loses_its_service_says_so_and_attaches_to_the_next(
