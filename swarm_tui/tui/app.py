@@ -15,6 +15,7 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import WorkerFailed
 
 from swarm_tui.config import Settings
 from swarm_tui.core.orchestrator import Orchestrator
@@ -155,8 +156,9 @@ class SwarmApp(Actions):
     def _handle_exception(self, error: Exception) -> None:
         # Attached, a command or read while the service is away fails with ServiceError:
         # the room says so and stays open (it attaches again when the service returns).
-        if self.attachment is not None and isinstance(error, ServiceError):
-            self.notify(str(error), title=LOST_TEXT, severity="error", timeout=6)
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if self.attachment is not None and isinstance(cause, ServiceError):
+            self.notify(str(cause), title=LOST_TEXT, severity="error", timeout=6)
             return
         super()._handle_exception(error)
 

@@ -24,7 +24,7 @@ from swarm_tui.service.paths import ServicePaths
 from swarm_tui.service.probe import hello
 from tests.e2e.crash import query
 from tests.providers.loopback import LoopbackServer, Reply, sse
-from tests.service.test_up_down import cli, gone, no_service_left, up_pid, until, write_config
+from tests.service.test_up_down import cli, gone, no_service_left, until, up_pid, write_config
 from tests.test_cli import env
 
 __all__ = ["env"]
@@ -70,9 +70,8 @@ class Terminal:
 
     async def start(self, command: list[str]) -> None:
         wrapped = f"{shlex.join(command)}; echo $? > {shlex.quote(str(self.status))}; exec cat"
-        await self.tmux(
-            "new-session", "-d", "-s", "room", "-x", "120", "-y", "40", shlex.join(["sh", "-c", wrapped])
-        )  # fmt: skip
+        shell = shlex.join(["sh", "-c", wrapped])
+        await self.tmux("new-session", "-d", "-s", "room", "-x", "120", "-y", "40", shell)
 
     async def screen(self) -> str:
         return await self.tmux("capture-pane", "-p", "-t", "room")
