@@ -181,3 +181,54 @@ async def test_rooms_attach_drop_with_the_link_and_the_service_streams_on(
     assert results == [(TEXT,), (TEXT,)]
     log = paths.log.read_text()
     assert log.count("task #1 succeeded") == 1 and log.count("task #2 succeeded") == 1
+
+
+async def test_quitting_a_room_can_hand_its_run_over_to_a_service(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """No service: the room runs the swarm itself. ``q`` with a stream running, then ``h``:
+    the attempt stops here (its output kept, the task back in the queue), ``swarm-tui up``
+    starts for the same ledger and config, and that service finishes the task."""
+    db = tmp_path / "ledger.db"
+    paths = ServicePaths(db)
+    term = Terminal(tmp_path, "room")
+    async with LoopbackServer() as server:
+        server.route("POST", "/v1/chat/completions", slow_stream())
+        config = write_config(tmp_path, server.url)
+        common = ["--config", str(config), "--db", str(db)]
+        done = await cli("submit", "Stream it.", "--role", "worker", *common, env=env)
+        assert done.returncode == 0, done.stderr
+        room = [
+            "env", "-u", "COLUMNS", "-u", "LINES", "-u", "SWARM_TUI_CONFIG",
+            "TERM=xterm-256color", f"XDG_CONFIG_HOME={env['XDG_CONFIG_HOME']}",
+            sys.executable, "-m", "swarm_tui", *common,
+        ]  # fmt: skip
+        try:
+            with no_service_left(db):
+                await term.start(room)
+                await screen_until(term, lambda s: words_shown(s) >= 3, "the room streaming")
+                assert not paths.socket.exists()  # in-process: no service
+                await term.tmux("send-keys", "-t", "room", "q")
+                await screen_until(term, lambda s: "Hand over (h)" in s, "the quit question")
+                await term.tmux("send-keys", "-t", "room", "h")
+                await until(lambda: term.status.exists(), "the room closed", limit=WAIT)
+                screen = await term.screen()
+                assert term.status.read_text().strip() == "0", screen
+                assert "handing the run over to a service" in screen
+                assert "service up: pid" in screen
+                pid = hello(paths)["pid"]
+                await term.kill()  # the terminal goes; the service it started stays
+                await until(
+                    lambda: query(db, "SELECT state FROM tasks") == [("succeeded",)],
+                    "the service finishing the task",
+                    limit=WAIT,
+                )
+                assert hello(paths)["pid"] == pid
+                down = await cli("down", *common, env=env)
+                assert down.returncode == 0, down.stderr
+        finally:
+            await term.kill()
+    attempts = query(db, "SELECT state, owner FROM attempts ORDER BY number")
+    assert [s for s, _ in attempts] == ["stopped", "succeeded"]  # stopped here, done there
+    assert attempts[0][1] != attempts[1][1]
+    assert query(db, "SELECT result FROM tasks") == [(TEXT,)]
