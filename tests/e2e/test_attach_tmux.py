@@ -3,8 +3,9 @@
 ``swarm-tui up`` serves a ledger; plain ``swarm-tui`` in a tmux session attaches to it (no
 orchestrator of its own) and shows the live streams; the tmux server is killed (SIGHUP to the
 room, as an SSH link dropping); the service keeps streaming; a new room in a new session
-attaches and shows the same streams going on; it quits (``q`` detaches); ``down``; every task
-ended exactly once, with the whole stream as its result. Real processes, a real ledger, the
+attaches and shows the same streams going on, a third beside it (two at once); they quit
+(``q`` detaches); ``down``; every task ended exactly once, with the whole stream as its
+result. Real processes, a real ledger, the
 service's real socket, a real terminal; the model is a loopback HTTP stand-in that streams
 slowly (tests/service/test_up_down.py's, as every service test has it).
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from swarm_tui.service.paths import ServicePaths
-from swarm_tui.service.probe import hello
+from swarm_tui.service.probe import hello, request
 from tests.e2e.crash import query
 from tests.providers.loopback import LoopbackServer, Reply, sse
 from tests.service.test_up_down import cli, gone, no_service_left, until, up_pid, write_config
@@ -119,6 +120,7 @@ async def test_rooms_attach_drop_with_the_link_and_the_service_streams_on(
     db = tmp_path / "ledger.db"
     paths = ServicePaths(db)
     first, second = Terminal(tmp_path, "first"), Terminal(tmp_path, "second")
+    third = Terminal(tmp_path, "third")
     async with LoopbackServer() as server:
         server.route("POST", "/v1/chat/completions", slow_stream())
         config = write_config(tmp_path, server.url)
@@ -156,7 +158,16 @@ async def test_rooms_attach_drop_with_the_link_and_the_service_streams_on(
                     "the second room attached and showing the streams going on",
                 )
                 assert words_shown(screen) > words_shown(seen)
-                # Started before this room came: its panel holds the text from the start.
+                # Several rooms at once: a third one attaches beside the second.
+                await third.start(room)
+                await screen_until(
+                    third, lambda s: f"service pid {pid}" in s and words_shown(s) >= 0,
+                    "a third room attached beside the second",
+                )  # fmt: skip
+                await until(
+                    lambda: request(paths, "service", {})["subscribers"] == 2,
+                    "two rooms subscribed at once",
+                )
                 await until(
                     lambda: (
                         query(db, "SELECT COUNT(*) FROM tasks WHERE state='succeeded'") == [(2,)]
@@ -164,17 +175,18 @@ async def test_rooms_attach_drop_with_the_link_and_the_service_streams_on(
                     "both tasks done by the service",
                     limit=WAIT,
                 )
-                await second.tmux("send-keys", "-t", "room", "q")
-                await until(lambda: second.status.exists(), "the second room quit", limit=WAIT)
-                assert second.status.read_text().strip() == "0"
+                for term in (second, third):
+                    await term.tmux("send-keys", "-t", "room", "q")
+                    await until(lambda t=term: t.status.exists(), "a room quit", limit=WAIT)
+                    assert term.status.read_text().strip() == "0"
                 assert hello(paths)["pid"] == pid
 
                 down = await cli("down", *common, env=env)
                 assert down.returncode == 0, down.stderr
                 assert gone(pid)
         finally:
-            await first.kill()
-            await second.kill()
+            for term in (first, second, third):
+                await term.kill()
     attempts = query(db, "SELECT task_id, state FROM attempts ORDER BY task_id")
     assert attempts == [(1, "succeeded"), (2, "succeeded")]  # each ended once, never again
     results = query(db, "SELECT result FROM tasks ORDER BY id")
