@@ -260,24 +260,15 @@ class Bridge:
         update.ended, self._ended = self._ended, []
         # Totals first: the rows read after them are never behind them (the task table counts
         # the tasks it does not list as totals minus rows, so it never shows a false count).
-        if await self._totals_wanted(now):
-            update.totals = await self.orch.totals()
-            self._totals_due = False
-            self._last_totals = now
-        if self._dirty_tasks:
-            ids, self._dirty_tasks = self._dirty_tasks, set()
-            update.tasks = await self.orch.tasks_by_id(ids)  # one read for all of them
-            if len(self._states) > STATES_KEPT:
-                self._states.clear()
-            self._states.update((t.id, t.state) for t in update.tasks)
+        # An attached room's service went away: the streams' ends still go out; everything
+        # is read again once attached (tui/attach.py).
+        with contextlib.suppress(ConnectionError):
+            await self._read_changed(update, now)
         if self._flags_changed:
             update.flags = dict(self.orch.flags)
             self._flags_changed = False
         update.notices, self._notices = self._notices, []
         update.hardware, self._hardware = self._hardware, []
-        ids, self._conflicts = self._conflicts, set()
-        for task_id in sorted(ids):
-            update.conflicts[task_id] = await self._conflict(task_id)
         update.records, self._records = self._records, set()
         update.reload, self._reload = self._reload, False
         update.tokens_per_s = sum(s.rate(now) for s in self.streams.values())
@@ -302,6 +293,22 @@ class Bridge:
             self.target.post_message(update)
             self._posted = update
         return True
+
+    async def _read_changed(self, update: SwarmUpdate, now: float) -> None:
+        """The totals, rows and conflicts that changed, read into ``update``."""
+        if await self._totals_wanted(now):
+            update.totals = await self.orch.totals()
+            self._totals_due = False
+            self._last_totals = now
+        if self._dirty_tasks:
+            ids, self._dirty_tasks = self._dirty_tasks, set()
+            update.tasks = await self.orch.tasks_by_id(ids)  # one read for all of them
+            if len(self._states) > STATES_KEPT:
+                self._states.clear()
+            self._states.update((t.id, t.state) for t in update.tasks)
+        conflicts, self._conflicts = self._conflicts, set()
+        for task_id in sorted(conflicts):
+            update.conflicts[task_id] = await self._conflict(task_id)
 
     async def _totals_wanted(self, now: float) -> bool:
         """Totals are read when an event said they changed; else, once per ``totals_every``,

@@ -18,7 +18,7 @@ import pytest
 
 from swarm_tui.domain.models import TaskState
 from swarm_tui.runtime import settings_from_args
-from swarm_tui.service.client import ServiceClient
+from swarm_tui.service.client import LOST_STATE, ServiceClient
 from swarm_tui.service.lock import holder_of
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.tui.app import SwarmApp, make_app
@@ -96,6 +96,14 @@ async def test_a_service_killed_under_an_attached_room_loses_nothing(
                         )  # fmt: skip
                         os.kill(pid, signal.SIGKILL)
                         await until(app, lambda: not attachment.attached, "the loss noticed")
+                        await until(
+                            app,
+                            lambda: (
+                                not streams.running()
+                                and LOST_STATE in [p.info.state for p in streams.panels.values()]
+                            ),
+                            "its streams shown as lost, none as running",
+                        )
                         await until(
                             app, lambda k=kill: notified(seen, LOST_TEXT) >= k + 1, "the loss said"
                         )  # fmt: skip

@@ -17,7 +17,7 @@ import pytest
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import AttemptState, TaskSpec, TaskState
 from swarm_tui.runtime import change_feed
-from swarm_tui.service.client import ServiceClient
+from swarm_tui.service.client import LOST_STATE, ServiceClient
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.service.server import ServiceServer
 from swarm_tui.store.ledger import Ledger
@@ -167,12 +167,16 @@ async def test_a_room_that_loses_its_service_says_so_and_attaches_to_the_next(
         await room.wait_for(lambda: any(LOST_TEXT in n for n in room.notices("error")), "said")
         status = room.app.query_one(StatusBar)
         assert LOST_TEXT in status.text
+        panels = room.app.query_one(AgentStreams)
+        # `down` told the room its attempt stopped before the line closed (a killed service
+        # cannot: then the client ends it as LOST_STATE, tests/reliability/test_service_kills.py)
+        await room.wait_for(lambda: not panels.running(), "no stream shown as running")
+        assert [p.info.state for p in panels.panels.values()] in (["stopped"], [LOST_STATE])
         async with serving(db) as second:  # a new `up`: it takes the task up again
             room.orch = second.orch
             await room.wait_for(lambda: attachment.attached, "attached again", within=30)
             assert attachment.reattached == 1
             await asyncio.wait_for(_until(lambda: second.held(task.id)), 30)
-            panels = room.app.query_one(AgentStreams)
             await room.wait_for(
                 lambda: [p.info.number for p in panels.running()] == [2], "the new attempt's panel"
             )
