@@ -58,9 +58,9 @@ class ServiceServer:
         self._jobs: set[asyncio.Task[None]] = set()
         self._keep_live: asyncio.Task[None] | None = None
         self.interactive = 0
+        """Subscribers that say a person can answer approvals (a room)."""
         self.live = LiveStreams(orch.bus)
         """The attempts streaming now and their text so far (for a room that attaches)."""
-        """Subscribers that say a person can answer approvals (a room)."""
 
     def hello(self) -> dict[str, Any]:
         return {
