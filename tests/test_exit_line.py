@@ -33,15 +33,16 @@ async def test_leaving_the_room_while_a_task_runs_counts_it_queued_again(
     chunk = {"choices": [{"index": 0, "delta": {"content": "partial"}, "finish_reason": None}]}
     seen_running: list[int] = []
 
-    async def room(_settings: Settings, orch: Orchestrator) -> None:
+    async def room(_settings: Settings, orch: Orchestrator) -> bool:
         """What the room does for this test: run the orchestrator, leave once a task runs."""
         job = asyncio.create_task(orch.run())
         while not seen_running:
             seen_running.extend(a.task_id for a in await orch.ledger.running_attempts())
             await asyncio.sleep(0.01)
         job.cancel()
+        return False  # stop, not hand over
 
-    monkeypatch.setattr(headless, "_run_tui", room)
+    monkeypatch.setattr(headless, "_run_room", room)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     async with LoopbackServer() as server:

@@ -1,8 +1,11 @@
 """``swarm-tui run``: the orchestrator without the control room.
 
 ``--headless`` (or no terminal) logs one line per event on stderr; otherwise the control room
-opens with the orchestrator in-process. SIGTERM, SIGHUP (an SSH link dropping) and Ctrl-C stop
-cleanly: running attempts keep their partial output and go back to the queue.
+opens. When the ledger's service answers (``swarm-tui up``), the room **attaches** to it: no
+orchestrator here, every command through the socket, and quitting or SIGHUP (an SSH link
+dropping) only detaches. Otherwise the orchestrator runs in-process: SIGTERM, SIGHUP and
+Ctrl-C stop cleanly (running attempts keep their partial output and go back to the queue), and
+a person quitting with work running may hand the run over to a service instead.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from swarm_tui.runtime import (
     open_orchestrator,
     settings_from_args,
 )
+from swarm_tui.service.client import ServiceClient, ServiceError
+from swarm_tui.service.paths import ServicePaths
 
 __all__ = ["cmd_run", "exit_line", "log_events"]
 
@@ -112,11 +117,8 @@ async def _run_headless(orch: Orchestrator, *, until_idle: bool) -> None:
             loop.remove_signal_handler(sig)
 
 
-async def _run_tui(settings: Settings, orch: Orchestrator) -> None:
-    from swarm_tui.tui.app import make_app
-
-    # Log lines must not land on the screen: they go to a file next to the ledger.
-    log_file = orch.ledger.path.parent / "swarm-tui.log"
+def _room_logging(log_file: Path) -> None:
+    """Log lines must not land on the screen: they go to a file next to the ledger."""
     prepare_private_file(log_file)  # 0600: log lines quote prompts and tool output
     logging.basicConfig(
         filename=log_file,
@@ -124,7 +126,16 @@ async def _run_tui(settings: Settings, orch: Orchestrator) -> None:
         force=True,
         format=LOG_FORMAT,
     )
-    app = make_app(settings, orch)
+
+
+async def _run_room(settings: Settings, swarm: Orchestrator | ServiceClient) -> bool:
+    """The control room until it closes; True when the person chose to hand the run over
+    to a service."""
+    from swarm_tui.tui.app import make_app
+
+    app = make_app(settings, swarm)
+    if isinstance(swarm, ServiceClient):
+        await swarm.subscribe(interactive=True)  # the live streams come first, into the room
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, app.exit)
@@ -133,6 +144,50 @@ async def _run_tui(settings: Settings, orch: Orchestrator) -> None:
     finally:
         for sig in (signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
+    return app.handover
+
+
+async def _attach(path: Path) -> ServiceClient | None:
+    """A client of the ledger's service, or None when none runs (no socket, or nobody
+    answers on it: then this room runs the swarm itself)."""
+    if not ServicePaths(path).socket.exists():
+        return None
+    try:
+        return await ServiceClient.connect(path, wait=5.0)
+    except ServiceError as exc:
+        logging.getLogger("swarm_tui").warning("not attaching: %s", exc)
+        return None
+
+
+async def _run_attached(
+    settings: Settings, client: ServiceClient, path: Path, tasks: str | None
+) -> int:
+    _room_logging(ServicePaths(path).log)
+    try:
+        if tasks:
+            specs, labels = load_task_file(Path(tasks))
+            results = await client.submit(specs, labels)
+            new = sum(1 for _, created in results if created)
+            logging.getLogger("swarm_tui").info("%s: %d task(s) submitted", tasks, new)
+        await _run_room(settings, client)
+    finally:
+        await client.close()
+    _line(
+        f"detached from the service (pid {client.hello.get('pid')}): it goes on;"
+        " swarm-tui attaches again, swarm-tui down stops it"
+    )
+    return 0
+
+
+def _hand_over(args: argparse.Namespace, path: Path) -> int:
+    """``swarm-tui up`` for this ledger and config (this room's orchestrator is closed)."""
+    from swarm_tui.cli.service import cmd_up
+
+    _line("handing the run over to a service")
+    up = argparse.Namespace(
+        config=args.config, db=str(path), foreground=False, wait=120.0, detached=False
+    )
+    return cmd_up(up)
 
 
 def _headless_logging() -> logging.handlers.MemoryHandler:
@@ -169,14 +224,19 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
     until_idle = bool(getattr(args, "until_idle", False))
     screen = not headless and sys.stdout.isatty() and sys.stdin.isatty()
     held = None if screen else _headless_logging()
+    if screen and (client := await _attach(path)) is not None:
+        return await _run_attached(settings, client, path, args.tasks)
+    handover = False
     async with open_orchestrator(settings, path, check=True) as orch:
         if held is not None:
             _log_to_file(held, path.parent / "swarm-tui.log")
+        else:
+            _room_logging(path.parent / "swarm-tui.log")
         if args.tasks:
             await _submit_file(orch, args.tasks)
         async with hardware_sampler(settings, orch), notifications(settings, orch):
             if screen:
-                await _run_tui(settings, orch)
+                handover = await _run_room(settings, orch)
             else:
                 _line(f"ledger {path}; config {settings.source}; {len(settings.agents)} agent(s)")
                 await _run_headless(orch, until_idle=until_idle)
@@ -185,6 +245,8 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
         await orch.stop()
         totals = await orch.totals()
     _line(exit_line(totals))
+    if handover:  # the attempts stopped here are back in the queue: the service takes them
+        return await asyncio.to_thread(_hand_over, args, path)
     return 0
 
 

@@ -4,7 +4,13 @@ orchestrator (``submit``, ``cancel``, ``decide``...) and its events, for rooms a
 Replies come back as the very types the orchestrator returns (decoded by this class's own
 type hints). A refusal raises :class:`ControlError` with the service's message; a lost
 connection fails every call in flight with :class:`ServiceError`, ends :meth:`events`, and
-sets :attr:`lost`.
+sets :attr:`lost`. :meth:`reconnect` attaches the same client (its :attr:`bus` and whoever
+listens to it) to the ledger's service again, a new ``up`` included.
+
+It is what an attached room programs against (:class:`swarm_tui.service.room_api.SwarmAPI`,
+which :class:`~swarm_tui.core.control.Control` satisfies too): what the room reads without
+waiting (the flags, the attempts running, the tool calls held for a person) is kept current
+from the service's events.
 """
 
 from __future__ import annotations
@@ -13,17 +19,26 @@ import asyncio
 import contextlib
 import functools
 import itertools
+import time
 import typing
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from swarm_tui.core.approvals import PendingApproval
+from swarm_tui.core.budget import Line
 from swarm_tui.core.bus import Event, EventBus, Subscription
 from swarm_tui.core.consensus import ConsensusRecord
 from swarm_tui.core.control import ControlError
-from swarm_tui.domain.events import FlagChanged
+from swarm_tui.domain.events import (
+    AttemptEnded,
+    AttemptStarted,
+    FlagChanged,
+    Notice,
+    ToolActivity,
+)
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
+from swarm_tui.domain.reads import ReportFigures
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.service.codec import CodecError, decode, encode
 from swarm_tui.service.paths import ServicePaths
@@ -39,6 +54,13 @@ READ_LIMIT = 1 << 30
 
 REFUSED = frozenset({"control", "invalid", "submit", "request"})
 
+LOST_STATE = "service lost"
+"""How an attempt the client saw running ends on its bus when the service goes away."""
+
+APPROVALS_EVERY = 1.0
+"""Seconds between reads of the held tool calls while any is held (a new one is told by a
+notice at once)."""
+
 
 class ServiceError(ConnectionError):
     """The service cannot be reached, went away, or failed a call on its side."""
@@ -51,38 +73,74 @@ def _returns(name: str) -> Any:
 
 class ServiceClient:
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hello: dict[str, Any]
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        hello: dict[str, Any],
+        ledger: Path | None = None,
     ) -> None:
         self.hello = hello
+        self.ledger = ledger if ledger is not None else Path(str(hello.get("ledger", "")))
         self.bus = EventBus()
         """The service's events, once :meth:`subscribe` was called (as ``orch.bus``)."""
         self.flags: dict[str, str] = {}
         """The pause flags, kept current from the events after :meth:`subscribe`."""
+        self.running: dict[int, AttemptStarted] = {}
+        """The attempts the service runs now, by attempt id (kept from the events)."""
+        self.clock: Callable[[], float] = time.time
         self.lost = asyncio.Event()
         self.lost_reason = ""
-        self._reader = reader
-        self._writer = writer
+        self._interactive = False
+        self._subscribed = False
+        self._approvals: list[PendingApproval] = []
+        self._approvals_job: asyncio.Task[None] | None = None
+        self._approvals_at = 0.0
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self._subs: list[Subscription] = []
+        self._reader, self._writer = reader, writer
         self._job = asyncio.create_task(self._read(), name="service-client")
 
-    @classmethod
-    async def connect(cls, ledger: Path, *, wait: float = 10.0) -> ServiceClient:
-        """Attach to the service of ``ledger``; :class:`ServiceError` when none answers."""
+    @staticmethod
+    async def _open(
+        ledger: Path, wait: float
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, dict[str, Any]]:
         paths = ServicePaths(ledger)
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_unix_connection(paths.socket_address(), limit=READ_LIMIT), wait
             )
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ServiceError(f"no service answers on {paths.socket}: {exc}") from None
+        try:
             greeting = parse(await asyncio.wait_for(reader.readline(), wait))
         except (OSError, TimeoutError, ProtocolError, ValueError) as exc:
+            writer.close()
             raise ServiceError(f"no service answers on {paths.socket}: {exc}") from None
         refused = refusal(greeting)
         if refused is not None:
             writer.close()
             raise ServiceError(f"{paths.socket}: {refused}")
-        return cls(reader, writer, greeting)
+        return reader, writer, greeting
+
+    @classmethod
+    async def connect(cls, ledger: Path, *, wait: float = 10.0) -> ServiceClient:
+        """Attach to the service of ``ledger``; :class:`ServiceError` when none answers."""
+        reader, writer, greeting = await cls._open(ledger, wait)
+        return cls(reader, writer, greeting, ledger)
+
+    async def reconnect(self, *, wait: float = 10.0) -> None:
+        """After :attr:`lost`: attach to the ledger's service again (:class:`ServiceError`
+        while none answers). The bus and its listeners stay; :meth:`subscribe` again to get
+        the events (and the live streams as they stand)."""
+        if not self.lost.is_set():
+            return
+        reader, writer, greeting = await self._open(self.ledger, wait)
+        self._reader, self._writer, self.hello = reader, writer, greeting
+        self.lost_reason = ""
+        self.lost.clear()
+        self._subscribed = False
+        self._job = asyncio.create_task(self._read(), name="service-client")
 
     # ----------------------------------------------------------------------------------- plumbing
     async def _read(self) -> None:
@@ -114,6 +172,12 @@ class ServiceClient:
                 self.flags.pop(event.name, None)
             else:
                 self.flags[event.name] = event.value
+        elif isinstance(event, AttemptStarted):
+            self.running[event.attempt_id] = event
+        elif isinstance(event, AttemptEnded):
+            self.running.pop(event.attempt_id, None)
+        if self._interactive and isinstance(event, Notice | ToolActivity | AttemptEnded):
+            self._read_approvals()  # a call held or let go (a notice says when one is held)
         self.bus.publish(event)
 
     def _gone(self, reason: str) -> None:
@@ -126,6 +190,12 @@ class ServiceClient:
         for sub in self._subs:
             sub.close()
         self._writer.close()
+        self._approvals = []
+        # What this side showed running is not known any more: it ends here, as lost; the
+        # service tells what still runs when the client attaches again.
+        running, self.running = self.running, {}
+        for s in running.values():
+            self.bus.publish(AttemptEnded(s.task_id, s.attempt_id, LOST_STATE, reason, None))
 
     async def call(self, name: str, /, **args: Any) -> Any:
         """Send one request; its result as JSON (a refusal raises :class:`ControlError`)."""
@@ -156,6 +226,8 @@ class ServiceClient:
 
     async def close(self) -> None:
         self._writer.close()
+        if self._approvals_job is not None:
+            self._approvals_job.cancel()
         self._job.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._job
@@ -166,8 +238,19 @@ class ServiceClient:
     async def subscribe(self, *, interactive: bool = False) -> None:
         """Receive the service's events on :attr:`bus` (``interactive``: a person can answer
         approvals here, so the service holds calls under ``ask`` for one)."""
-        await self.call("subscribe", interactive=interactive)
+        self._interactive = self._interactive or interactive
+        await self.call("subscribe", interactive=self._interactive)
         self.flags = dict(await self.call("flags"))
+        self._subscribed = True
+        if self._interactive:
+            self._read_approvals()
+
+    def set_interactive(self, interactive: bool) -> None:
+        """A person can answer held tool calls here (as ``Control.set_interactive``); told
+        to the service with the next :meth:`subscribe`, or now when subscribed already."""
+        if interactive and not self._interactive and self._subscribed:
+            asyncio.get_running_loop().create_task(self.subscribe(interactive=True))
+        self._interactive = interactive
 
     async def events(self) -> AsyncIterator[Event]:
         """Every event from now on, until the connection ends (subscribes if needed)."""
@@ -233,8 +316,45 @@ class ServiceClient:
         result: ConsensusRecord | None = await self._typed("consensus_record", task_id=task_id)
         return result
 
-    async def pending_approvals(self) -> list[PendingApproval]:
+    async def fetch_approvals(self) -> list[PendingApproval]:
+        """The tool calls the service holds for a person now (read from it)."""
         result: list[PendingApproval] = await self._typed("pending_approvals")
+        self._approvals = result
+        return result
+
+    def pending_approvals(self) -> list[PendingApproval]:
+        """The held tool calls as last read (kept current while :meth:`subscribe` d with
+        ``interactive``: read again on every sign of a change, and each second while any is
+        held)."""
+        return list(self._approvals)
+
+    def _read_approvals(self) -> None:
+        if self._approvals_job is None or self._approvals_job.done():
+            self._approvals_job = asyncio.get_running_loop().create_task(self._follow_approvals())
+
+    async def _follow_approvals(self) -> None:
+        with contextlib.suppress(ServiceError, ControlError):
+            while not self.lost.is_set():
+                await self.fetch_approvals()
+                if not self._approvals:
+                    return
+                await asyncio.sleep(APPROVALS_EVERY)
+
+    async def swarm_version(self) -> int:
+        """A number that moves when the service's ledger changes (as ``Control``'s)."""
+        result: int = await self._typed("swarm_version")
+        return result
+
+    async def tasks_by_id(self, ids: Iterable[int]) -> list[Task]:
+        result: list[Task] = await self._typed("tasks_by_id", ids=list(ids))
+        return result
+
+    async def budget_lines(self) -> list[Line]:
+        result: list[Line] = await self._typed("budget_lines")
+        return result
+
+    async def report_figures(self, since: float | None = None) -> ReportFigures:
+        result: ReportFigures = await self._typed("report_figures", since=since)
         return result
 
     async def memories(self) -> list[MemoryEntry]:
@@ -302,10 +422,12 @@ class ServiceClient:
 
     async def approve(self, approval_id: int, *, always: bool = False) -> bool:
         result: bool = await self._typed("approve", approval_id=approval_id, always=always)
+        self._approvals = [p for p in self._approvals if p.id != approval_id]
         return result
 
     async def deny(self, approval_id: int) -> bool:
         result: bool = await self._typed("deny", approval_id=approval_id)
+        self._approvals = [p for p in self._approvals if p.id != approval_id]
         return result
 
     async def save_memory(self, name: str, content: str, author: str = "human") -> None:

@@ -14,7 +14,7 @@ import enum
 import functools
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["CodecError", "decode", "encode", "hints_of"]
@@ -108,7 +108,9 @@ def _decode_generic(origin: Any, args: tuple[Any, ...], data: Any, where: str) -
         return tuple(
             decode(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, data, strict=True))
         )
-    if origin in (list, Sequence) or (isinstance(origin, type) and issubclass(origin, Sequence)):
+    if origin in (list, Sequence, Collection, Iterable) or (
+        isinstance(origin, type) and issubclass(origin, Sequence)
+    ):
         item = args[0] if args else Any
         return [decode(item, v, f"{where}[{i}]") for i, v in enumerate(data)]
     if origin in (set, frozenset):

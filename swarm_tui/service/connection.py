@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from swarm_tui.core.bus import Subscription
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.service.calls import CallFailed, call_control
+from swarm_tui.service.live import LiveStreams
 from swarm_tui.service.protocol import (
     MAX_LINE,
     ProtocolError,
@@ -28,6 +29,7 @@ class Host(Protocol):
 
     orch: Orchestrator
     on_shutdown: Callable[[], None]
+    live: LiveStreams
 
     def hello(self) -> dict[str, Any]: ...
     def status(self) -> dict[str, Any]: ...
@@ -142,7 +144,7 @@ class Connection:
 
     async def _carry_out(self, call: str, args: dict[str, Any]) -> Any:
         if call == "subscribe":
-            self._subscribe(bool(args.get("interactive", False)))
+            await self._subscribe(bool(args.get("interactive", False)))
             return None
         if call == "unsubscribe":
             await self._unsubscribe()
@@ -156,9 +158,13 @@ class Connection:
             return None
         return await call_control(self.server.orch, call, args)
 
-    def _subscribe(self, interactive: bool) -> None:
+    async def _subscribe(self, interactive: bool) -> None:
         if self._sub is None:
+            # One step: the subscription and the live streams as they stand (nothing between
+            # them is missed or sent twice); those go first, then every event from now on.
             self._sub = self.server.orch.bus.subscribe()
+            for event in self.server.live.snapshot():
+                await self.send(event_line(event))
             self._pump = asyncio.create_task(self._stream(self._sub), name="service-events")
         if interactive and not self._interactive:
             self._interactive = True

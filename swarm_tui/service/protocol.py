@@ -50,7 +50,8 @@ MAX_LINE = 4 * 1024 * 1024
 CONTROL_CALLS = (
     # reads
     "task", "tasks", "recent_rows", "queued_rows", "older_rows", "attempts", "totals",
-    "conflicts", "consensus_record", "pending_approvals", "memories",
+    "conflicts", "consensus_record", "pending_approvals", "memories", "swarm_version",
+    "tasks_by_id", "budget_lines", "report_figures",
     # tasks
     "submit", "cancel", "pause", "resume", "retry", "set_priority", "reassign", "dispatch_now",
     # agents and the whole swarm

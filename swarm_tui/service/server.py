@@ -19,6 +19,7 @@ from typing import Any
 from swarm_tui import __version__
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.service.connection import Connection
+from swarm_tui.service.live import LiveStreams
 from swarm_tui.service.paths import ServicePaths, SocketPathError
 from swarm_tui.service.protocol import MAX_LINE, PROTOCOL
 
@@ -55,8 +56,11 @@ class ServiceServer:
         self.connections: set[Connection] = set()
         self._server: asyncio.Server | None = None
         self._jobs: set[asyncio.Task[None]] = set()
+        self._keep_live: asyncio.Task[None] | None = None
         self.interactive = 0
         """Subscribers that say a person can answer approvals (a room)."""
+        self.live = LiveStreams(orch.bus)
+        """The attempts streaming now and their text so far (for a room that attaches)."""
 
     def hello(self) -> dict[str, Any]:
         return {
@@ -91,7 +95,13 @@ class ServiceServer:
         except OSError as exc:
             raise SocketPathError(f"cannot listen on {address}: {exc.strerror or exc}") from None
         self._server = await asyncio.start_unix_server(self._accept, sock=sock, limit=MAX_LINE)
+        self._keep_live = asyncio.create_task(self._follow_live(), name="service-live")
         log.info("listening on %s", address)
+
+    async def _follow_live(self) -> None:
+        while batch := await self.live.sub.get():
+            for event in batch:
+                self.live.take(event)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         job = asyncio.current_task()
@@ -119,5 +129,8 @@ class ServiceServer:
         for job in list(self._jobs):
             job.cancel()
         await asyncio.gather(*self._jobs, return_exceptions=True)
+        self.live.close()
+        if self._keep_live is not None:
+            await asyncio.gather(self._keep_live, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()

@@ -3,18 +3,21 @@ a refusal is shown as a notification, never a crash."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App
 from textual.widgets import DataTable, Input
 
 from swarm_tui.config import Settings
-from swarm_tui.core.control import ControlError
-from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.control import Control, ControlError
 from swarm_tui.core.submit import SubmitError
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.domain.review import ReviewSource
 from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.mcp.memory_books import MemoryBooks
+from swarm_tui.service.client import ServiceClient
+from swarm_tui.service.room_api import SwarmAPI
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
 from swarm_tui.tui.screens.help import HelpScreen, help_sections
@@ -37,7 +40,14 @@ class Actions(App[None]):
     """The actions half of the control room; :class:`SwarmApp` adds the wiring."""
 
     settings: Settings
-    orch: Orchestrator
+    orch: SwarmAPI
+    handover = False
+    """The person chose to hand the run over to a service when quitting (cli/headless.py
+    starts ``swarm-tui up`` once the room has closed and the attempts are back in the queue)."""
+
+    def detaching(self) -> bool:
+        """Quitting leaves the swarm running (an attached room): never asked."""
+        return False
 
     def _selected(self) -> TaskRow | None:
         task = self.query_one(TaskTable).selected_task
@@ -209,7 +219,13 @@ class Actions(App[None]):
             except REFUSALS:
                 return ""
 
-        return WorkspaceReviews(self.settings, self.orch.ledger.path.parent, summary=summary)
+        return WorkspaceReviews(self.settings, self._ledger_folder(), summary=summary)
+
+    def _ledger_folder(self) -> Path:
+        if isinstance(self.orch, ServiceClient):
+            return self.orch.ledger.parent
+        assert isinstance(self.orch, Control)
+        return self.orch.ledger.path.parent
 
     async def action_review(self) -> None:
         """The selected task's diff, checks and summary, to accept, reject or send back."""
@@ -332,6 +348,13 @@ class Actions(App[None]):
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):
+            if not isinstance(self.orch, Control):
+                self.notify(
+                    "memory: edit it in the room that runs the swarm (issue 19: through the "
+                    "service next)",
+                    severity="warning",
+                )
+                return
             books = MemoryBooks(
                 self.orch.ledger,
                 self.settings,
@@ -351,18 +374,20 @@ class Actions(App[None]):
 
     async def action_quit_room(self) -> None:
         running = len(self.orch.running)
-        if not running:
-            self.exit()
+        if not running or self.detaching():
+            self.exit()  # attached: the service goes on without this room
             return
         if isinstance(self.screen, QuitScreen):
             return  # the question is on screen already (ctrl+q works on every screen)
+        screen = QuitScreen(
+            f"{running} attempt(s) running. Quit? Stop (y): they stop now, keep their output,"
+            " and resume on the next start. Hand over (h): a service (swarm-tui up) takes"
+            " the run over and goes on after this room closes; attach again with swarm-tui."
+        )
 
         def answered(yes: bool | None) -> None:
             if yes:
+                self.handover = screen.handover
                 self.exit()
 
-        question = (
-            f"{running} attempt(s) running. Quit? They stop now, keep their output,"
-            " and resume on the next start."
-        )
-        self.push_screen(QuitScreen(question), answered)
+        self.push_screen(screen, answered)

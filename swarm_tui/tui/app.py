@@ -1,5 +1,8 @@
 """The control room. This module only wires: panes, bindings, themes, the bridge and the
-orchestrator running in-process. Behaviour lives in the panes, screens and actions."""
+swarm it shows: the orchestrator running in-process, or a service it is attached to (a
+:class:`~swarm_tui.service.client.ServiceClient`; see :mod:`swarm_tui.tui.attach`). Both fit
+:class:`~swarm_tui.service.room_api.SwarmAPI`. Behaviour lives in the panes, screens and
+actions."""
 
 from __future__ import annotations
 
@@ -12,13 +15,17 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import WorkerFailed
 
 from swarm_tui.config import Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskState
 from swarm_tui.domain.reads import Totals
 from swarm_tui.hw.ollama_ps import OllamaPs
+from swarm_tui.service.client import ServiceError
+from swarm_tui.service.room_api import SwarmAPI
 from swarm_tui.tui.actions import Actions
+from swarm_tui.tui.attach import LOST_TEXT, Attachment
 from swarm_tui.tui.attention import RoomAttention
 from swarm_tui.tui.bindings import APP_BINDINGS, VOTE_BINDINGS, check_keymap
 from swarm_tui.tui.bridge import Bridge
@@ -49,11 +56,14 @@ class SwarmApp(Actions):
     CSS_PATH = "app.tcss"
     BINDINGS = APP_BINDINGS + VOTE_BINDINGS  # type: ignore[assignment]
 
-    def __init__(self, settings: Settings, orchestrator: Orchestrator, *, run_core: bool = True):
+    def __init__(self, settings: Settings, orchestrator: SwarmAPI, *, run_core: bool = True):
         super().__init__()
         self.settings = settings
         self.orch = orchestrator
-        self.run_core = run_core
+        self.core = orchestrator if isinstance(orchestrator, Orchestrator) else None
+        """The orchestrator when it runs in this process (None: attached to a service)."""
+        self.run_core = run_core and self.core is not None
+        self.attachment = None if self.core is not None else _attachment(self, orchestrator)
         ui = settings.ui
         flush_ms = max(ui.stream_flush_ms, 500) if ui.low_bandwidth else ui.stream_flush_ms
         self.bridge = Bridge(
@@ -83,7 +93,7 @@ class SwarmApp(Actions):
                 actions=OllamaPs(hardware.ollama_base_url) if hardware.ollama_base_url else None,
                 thresholds=hardware.thresholds, history=hardware.history, id="hardware",
             )  # fmt: skip
-            yield CostPane(self.orch, id="cost")
+            yield CostPane(self.orch, self.settings, id="cost")
         yield Input(
             placeholder="filter: words in title, role, state, agent or model; a number is an id"
             " (esc clears)",
@@ -117,10 +127,40 @@ class SwarmApp(Actions):
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.bridge.start()
         self.calls.start()
-        if self.run_core:
-            self.run_worker(self.orch.run(), name="orchestrator", group="core", exit_on_error=True)
+        if self.run_core and self.core is not None:
+            self.run_worker(self.core.run(), name="orchestrator", group="core", exit_on_error=True)
+        if self.attachment is not None:
+            self.attachment.start()
         tick = 5.0 if self.settings.ui.low_bandwidth else 1.0
         self.set_interval(tick, self.query_one(TaskTable).tick, name="elapsed")
+
+    # ------------------------------------------------------------------ attached to a service
+    def lost_service(self, reason: str) -> None:
+        """The service went away: say so (it stays said until it is back)."""
+        self.notify(f"{reason}", title=LOST_TEXT, severity="error", timeout=10)
+        if self.last_update is not None:
+            self._update_status(self.last_update)
+
+    def found_service(self) -> None:
+        pid = self.attachment.client.hello.get("pid") if self.attachment else "?"
+        self.notify(f"re-attached to the service (pid {pid})", timeout=6)
+
+    def reset_streams(self) -> None:
+        """Drop every stream shown: the service's live streams are drawn again from it."""
+        self.bridge.reset_streams()
+        self.query_one(AgentStreams).clear()
+
+    def detaching(self) -> bool:
+        return self.attachment is not None
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Attached, a command or read while the service is away fails with ServiceError:
+        # the room says so and stays open (it attaches again when the service returns).
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if self.attachment is not None and isinstance(cause, ServiceError):
+            self.notify(str(cause), title=LOST_TEXT, severity="error", timeout=6)
+            return
+        super()._handle_exception(error)
 
     def collect_garbage(self) -> None:
         gc.collect()
@@ -195,14 +235,15 @@ class SwarmApp(Actions):
         flags = self.orch.flags
         paused_agents = sorted(k.split(":", 1)[1] for k in flags if k.startswith("paused_agent:"))
         budget = self.settings.budget.run_usd or self.settings.budget.daily_usd
-        self.query_one(StatusBar).show(
-            status_text(
-                update.totals or self.last_totals,
-                tokens_per_s=update.tokens_per_s, budget_usd=budget,
-                paused_all=self.orch.paused_all(), paused_agents=paused_agents,
-                compact=self.compact,
-            )
+        text = status_text(
+            update.totals or self.last_totals,
+            tokens_per_s=update.tokens_per_s, budget_usd=budget,
+            paused_all=self.orch.paused_all(), paused_agents=paused_agents,
+            compact=self.compact,
         )  # fmt: skip
+        if self.attachment is not None:
+            text = f"{self.attachment.describe()} · {text}"
+        self.query_one(StatusBar).show(text)
         if update.totals is not None:
             self.last_totals = update.totals
 
@@ -294,6 +335,13 @@ def _toggle_agent(app: SwarmApp, agent: str) -> Callable[[], Awaitable[None]]:
     return run
 
 
-def make_app(settings: Settings, orchestrator: Orchestrator, *, run_core: bool = True) -> SwarmApp:
-    """Build the control room around a started (or startable) orchestrator."""
+def _attachment(app: SwarmApp, swarm: SwarmAPI) -> Attachment | None:
+    from swarm_tui.service.client import ServiceClient
+
+    return Attachment(app, swarm) if isinstance(swarm, ServiceClient) else None
+
+
+def make_app(settings: Settings, orchestrator: SwarmAPI, *, run_core: bool = True) -> SwarmApp:
+    """Build the control room around a started (or startable) orchestrator, or a client
+    attached to a running service (then the room runs no orchestrator of its own)."""
     return SwarmApp(settings, orchestrator, run_core=run_core)

@@ -23,7 +23,6 @@ from dataclasses import replace
 from textual.message_pump import MessagePump
 
 from swarm_tui.core.bus import Event, Subscription
-from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.events import (
     AttemptEnded,
     AttemptStarted,
@@ -42,6 +41,7 @@ from swarm_tui.domain.events import (
 )
 from swarm_tui.domain.models import TaskState
 from swarm_tui.hw.events import HardwareSampled
+from swarm_tui.service.room_api import SwarmAPI
 from swarm_tui.tui.messages import StreamInfo, SwarmUpdate
 from swarm_tui.tui.widgets.voting_pane import Conflict
 
@@ -82,7 +82,7 @@ class _Stream:
 class Bridge:
     def __init__(
         self,
-        orch: Orchestrator,
+        orch: SwarmAPI,
         target: MessagePump,
         *,
         flush_ms: int = 50,
@@ -136,6 +136,17 @@ class Bridge:
         for job in self._jobs:
             with contextlib.suppress(asyncio.CancelledError):
                 await job
+
+    def reset_streams(self) -> None:
+        """Forget every stream and the text not yet shown (an attached room whose service
+        came back: the service's snapshot of its live streams follows)."""
+        for event in self.sub.get_nowait():
+            self._take(event)
+        self.streams.clear()
+        self._text.clear()
+        self._final.clear()
+        self._changed_streams.clear()
+        self._ended.clear()
 
     def _take(self, event: Event) -> None:
         now = self.clock()
@@ -222,7 +233,10 @@ class Bridge:
         returns, everything the bridge had taken by then is posted to the target; True when
         this call posted an update."""
         async with self._flushing:
-            return await self._flush()
+            try:
+                return await self._flush()
+            except ConnectionError:  # an attached room's service went away: the room says so
+                return False  # and reads everything again once attached (tui/attach.py)
 
     async def _flush(self) -> bool:
         for event in self.sub.get_nowait():
@@ -246,24 +260,15 @@ class Bridge:
         update.ended, self._ended = self._ended, []
         # Totals first: the rows read after them are never behind them (the task table counts
         # the tasks it does not list as totals minus rows, so it never shows a false count).
-        if await self._totals_wanted(now):
-            update.totals = await self.orch.totals()
-            self._totals_due = False
-            self._last_totals = now
-        if self._dirty_tasks:
-            ids, self._dirty_tasks = self._dirty_tasks, set()
-            update.tasks = await self.orch.tasks_by_id(ids)  # one read for all of them
-            if len(self._states) > STATES_KEPT:
-                self._states.clear()
-            self._states.update((t.id, t.state) for t in update.tasks)
+        # An attached room's service went away: the streams' ends still go out; everything
+        # is read again once attached (tui/attach.py).
+        with contextlib.suppress(ConnectionError):
+            await self._read_changed(update, now)
         if self._flags_changed:
             update.flags = dict(self.orch.flags)
             self._flags_changed = False
         update.notices, self._notices = self._notices, []
         update.hardware, self._hardware = self._hardware, []
-        ids, self._conflicts = self._conflicts, set()
-        for task_id in sorted(ids):
-            update.conflicts[task_id] = await self._conflict(task_id)
         update.records, self._records = self._records, set()
         update.reload, self._reload = self._reload, False
         update.tokens_per_s = sum(s.rate(now) for s in self.streams.values())
@@ -288,6 +293,22 @@ class Bridge:
             self.target.post_message(update)
             self._posted = update
         return True
+
+    async def _read_changed(self, update: SwarmUpdate, now: float) -> None:
+        """The totals, rows and conflicts that changed, read into ``update``."""
+        if await self._totals_wanted(now):
+            update.totals = await self.orch.totals()
+            self._totals_due = False
+            self._last_totals = now
+        if self._dirty_tasks:
+            ids, self._dirty_tasks = self._dirty_tasks, set()
+            update.tasks = await self.orch.tasks_by_id(ids)  # one read for all of them
+            if len(self._states) > STATES_KEPT:
+                self._states.clear()
+            self._states.update((t.id, t.state) for t in update.tasks)
+        conflicts, self._conflicts = self._conflicts, set()
+        for task_id in sorted(conflicts):
+            update.conflicts[task_id] = await self._conflict(task_id)
 
     async def _totals_wanted(self, now: float) -> bool:
         """Totals are read when an event said they changed; else, once per ``totals_every``,

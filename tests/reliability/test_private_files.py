@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from swarm_tui.cli.headless import _run_tui
+from swarm_tui.cli.headless import _room_logging, _run_room
 from swarm_tui.config import MCPConfig, MCPServerConfig, default_settings
 from swarm_tui.domain.private_files import open_append
 from swarm_tui.mcp.hub import MCPHub
@@ -124,6 +124,8 @@ async def test_the_control_rooms_log_is_private(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class App:
+        handover = False
+
         def exit(self) -> None: ...
 
         async def run_async(self) -> None:
@@ -133,7 +135,8 @@ async def test_the_control_rooms_log_is_private(
     orch = SimpleNamespace(ledger=SimpleNamespace(path=tmp_path / "ledger.db"))
     handlers = list(logging.root.handlers)
     try:
-        await _run_tui(default_settings(), orch)  # type: ignore[arg-type]
+        _room_logging(tmp_path / "swarm-tui.log")  # as cmd_run sets it up before the room
+        await _run_room(default_settings(), orch)  # type: ignore[arg-type]
     finally:
         for handler in logging.root.handlers:
             if handler not in handlers:

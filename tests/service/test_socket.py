@@ -235,7 +235,7 @@ async def test_several_clients_submit_cancel_and_see_each_others_changes(tmp_pat
         assert await two.remove_memory("note") and await one.memories() == []
         rows = await one.recent_rows(10, 10)
         assert [r.id for r in rows.rows] == [task.id] and rows.by_state == {"paused": 1}
-        assert await one.pending_approvals() == []
+        assert await one.fetch_approvals() == [] and one.pending_approvals() == []
         await one.close()
         await two.close()
 
@@ -364,10 +364,10 @@ async def test_an_attached_room_answers_held_tool_calls(served: Served) -> None:
     )
 
     async def one_held() -> bool:
-        return len(await room.pending_approvals()) == 1
+        return len(await room.fetch_approvals()) == 1
 
     await until(one_held, "the held call at the room")
-    [pending] = await room.pending_approvals()
+    [pending] = await room.fetch_approvals()
     assert (pending.agent, pending.tool, pending.task_id) == ("a", "files__read", 7)
     assert pending.arguments == {"path": "/etc/hosts"}
     assert await room.approve(pending.id)
@@ -406,3 +406,38 @@ async def test_a_socket_that_cannot_be_made_is_one_clear_message(tmp_path: Path)
             await server.start()
     finally:
         await ledger.close()
+
+
+async def test_a_client_joining_mid_stream_gets_each_live_stream_once_from_its_start(
+    tmp_path: Path,
+) -> None:
+    providers = {"p1": held("p1"), "p2": held("p2"), "p3": held("p3")}
+    async with serve_on(tmp_path, providers) as served:
+        [(task, _)] = await served.orch.submit([TaskSpec("stream", role="a")])
+        await until(
+            lambda: any(p.holding.is_set() for p in providers.values()), "the stream holding"
+        )
+        late = await ServiceClient.connect(served.paths.ledger)
+        seen = Seen(late.bus.subscribe())
+        await late.subscribe()
+        await until(
+            lambda: seen.any(lambda e: isinstance(e, StreamChunk) and e.task_id == task.id),
+            "the text so far",
+        )
+        [started] = [e for e in seen.events if type(e).__name__ == "AttemptStarted"]
+        assert started.task_id == task.id  # type: ignore[union-attr]
+        assert task.id in {s.task_id for s in late.running.values()}
+
+        def text() -> str:
+            seen.any(lambda _e: False)
+            return "".join(
+                e.text for e in seen.events if isinstance(e, StreamChunk) and e.task_id == task.id
+            )
+
+        assert text() == "partial"
+        for provider in providers.values():
+            provider.release.set()
+        await until(lambda: text() == "partial rest", "the rest, after the text so far")
+        await until(lambda: not late.running, "the attempt's end")
+        assert text() == "partial rest"  # nothing twice
+        await late.close()

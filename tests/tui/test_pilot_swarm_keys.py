@@ -145,3 +145,33 @@ async def test_ctrl_q_with_nothing_running_exits_at_once(room: Room) -> None:
     await room.pilot.pause()
     assert not isinstance(room.app.screen, ConfirmScreen)
     assert room.app._exit
+
+
+async def test_quit_can_hand_the_run_over_to_a_service(make_room: RoomFactory) -> None:
+    """``h`` on the quit question: the room closes with ``handover`` set (cli/headless.py
+    then stops this orchestrator, which puts the attempt back in the queue, and starts
+    ``swarm-tui up`` for the ledger: tests/e2e/test_attach_tmux.py runs that end to end)."""
+    async with make_room() as room:
+        task = await room.submit("[hold] hand me over")
+        await room.wait_held(task.id)
+        await room.press("q")
+        screen = room.app.screen
+        assert isinstance(screen, QuitScreen)
+        assert "Hand over (h)" in screen.question
+        await room.pilot.press("h")
+        await room.pilot.pause()
+        assert room.app._exit and room.app.handover
+    await room.orch.stop()
+    assert (await room.orch.task(task.id)).state == TaskState.QUEUED  # for the service to take
+    [attempt] = await room.orch.attempts(task.id)
+    assert (attempt.state, attempt.output) == (AttemptState.STOPPED, "partial")
+
+
+async def test_quit_stop_does_not_hand_over(make_room: RoomFactory) -> None:
+    async with make_room() as room:
+        task = await room.submit("[hold] stop me")
+        await room.wait_held(task.id)
+        await room.press("q")
+        await room.pilot.press("y")
+        await room.pilot.pause()
+        assert room.app._exit and not room.app.handover

@@ -14,7 +14,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from swarm_tui.core.approvals import PendingApproval
-from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.service.room_api import SwarmAPI, settled
 
 __all__ = ["ApprovalsScreen", "approval_text"]
 
@@ -53,7 +53,7 @@ class ApprovalsScreen(ModalScreen[None]):
         Binding("escape", "dismiss(None)", "Close", id="approvals_close"),
     ]
 
-    def __init__(self, orchestrator: Orchestrator) -> None:
+    def __init__(self, orchestrator: SwarmAPI) -> None:
         super().__init__()
         self.orch = orchestrator
         self.shown: list[int] = []
@@ -111,15 +111,15 @@ class ApprovalsScreen(ModalScreen[None]):
     def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
         self._show_detail()
 
-    def action_answer(self, answer: str) -> None:
+    async def action_answer(self, answer: str) -> None:
         chosen = self.selected_id()
         if chosen is None:
             self.notify("no tool call selected", severity="warning", timeout=3)
             return
         if answer == "deny":
-            done = self.orch.deny(chosen)
+            done = await settled(self.orch.deny(chosen))
         else:
-            done = self.orch.approve(chosen, always=answer == "always")
+            done = await settled(self.orch.approve(chosen, always=answer == "always"))
         if not done:
             self.notify(f"approval #{chosen} is no longer pending", severity="warning", timeout=4)
         self.refresh_list()

@@ -74,4 +74,33 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class QuitScreen(ConfirmScreen):
-    """The question before quitting while attempts run (one at a time)."""
+    """The question before quitting while attempts run (one at a time): ``y`` stops them,
+    ``h`` hands the run over to a service (:attr:`handover` set, then dismissed with True),
+    ``n`` stays."""
+
+    BINDINGS = [
+        *ConfirmScreen.BINDINGS,
+        Binding("h", "hand_over", "Hand over to a service", id="confirm_handover"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(question)
+        self.handover = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            with Horizontal():
+                yield Button("Hand over to a service (h)", variant="success", id="handover")
+                yield Button("Stop (y)", variant="error", id="yes")
+                yield Button("Stay (n)", variant="primary", id="no")
+
+    def action_hand_over(self) -> None:
+        self.handover = True
+        self.dismiss(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "handover":
+            self.action_hand_over()
+        else:
+            self.dismiss(event.button.id == "yes")

@@ -74,6 +74,14 @@ class AgentStreams(VerticalScroll):
             if old is not None:
                 old.remove()
 
+    def clear(self) -> None:
+        """Drop every panel (the room attached again: the live ones are drawn anew)."""
+        for panel in self.panels.values():
+            panel.remove()
+        self.panels.clear()
+        self.ended.clear()
+        self.query_one("#streams-empty").display = True
+
     def follow_tasks(self, tasks: Iterable[Task]) -> None:
         """An ended panel says what its task waits for (a vote), not only how the attempt
         ended ("succeeded" reads as done while the task waits for your vote)."""

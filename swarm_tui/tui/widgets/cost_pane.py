@@ -8,9 +8,10 @@ from typing import Any
 
 from textual.widget import Widget
 
+from swarm_tui.config import Settings
 from swarm_tui.core.budget import Line, usd
-from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.report import build_report
+from swarm_tui.service.room_api import SwarmAPI
 
 __all__ = ["CostPane", "cost_text"]
 
@@ -58,9 +59,10 @@ class CostPane(Widget):
     CostPane.-shown { display: block; }
     """
 
-    def __init__(self, orch: Orchestrator, *, id: str | None = None) -> None:
+    def __init__(self, orch: SwarmAPI, settings: Settings, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.orch = orch
+        self.settings = settings
         self.text = "[b]Cost[/b]\nreading the ledger…"
 
     def render(self) -> str:
@@ -72,7 +74,7 @@ class CostPane(Widget):
     async def refresh_figures(self) -> None:
         if not self.has_class("-shown"):
             return
-        report = await build_report(self.orch, self.orch.settings, None)
+        report = await build_report(self.orch, self.settings, None)
         self.text = cost_text(report, await self.orch.budget_lines())
         self.refresh()
 
