@@ -100,8 +100,7 @@ class AnthropicProvider(HTTPProvider):
         """Structured output comes back as the forced tool's input: given as the text."""
         output = request.output
         async for event in super().stream(request):
-            forced = output is not None and isinstance(event, base.ToolCall)
-            if forced and isinstance(event, base.ToolCall) and event.name == output.name:
+            if output and isinstance(event, base.ToolCall) and event.name == output.name:
                 yield base.TextDelta(json.dumps(event.arguments, ensure_ascii=False))
             else:
                 yield event
