@@ -28,11 +28,20 @@ FEATURE = {
         "feature": {
             "steps": [
                 {"name": "implement", "role": "backend", "prompt": "Implement: {goal}"},
-                {"name": "tests", "role": "qa-lead", "depends_on": ["implement"],
-                 "prompt": "Write tests for this:\n{result:implement}"},
-                {"name": "review", "role": "code-reviewer", "depends_on": ["tests"],
-                 "reviews": "tests", "prompt": "Review the tests."},
-            ]  # fmt: skip
+                {
+                    "name": "tests",
+                    "role": "qa-lead",
+                    "depends_on": ["implement"],
+                    "prompt": "Write tests for this:\n{result:implement}",
+                },
+                {
+                    "name": "review",
+                    "role": "code-reviewer",
+                    "depends_on": ["tests"],
+                    "reviews": "tests",
+                    "prompt": "Review the tests.",
+                },
+            ]
         }
     }
 }
@@ -66,7 +75,7 @@ async def test_invalid_plan_is_retried_with_the_errors(tmp_path: Path) -> None:
 async def test_plan_still_invalid_after_the_retries_goes_to_the_human(tmp_path: Path) -> None:
     script = Script(plans=["{}"], reviews=[{"score": 9, "reason": "ok"}])
     extra = {"goals": {"plan_retries": 1, "poll_seconds": 0.2}}
-    async with goal_world(tmp_path, script, **extra) as (engine, orch, _):
+    async with goal_world(tmp_path, script, **extra) as (engine, _, _):
         goal = await engine.start("ship it")
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)
@@ -133,7 +142,7 @@ async def test_review_still_under_the_mark_after_max_rounds_goes_to_the_human(
     tmp_path: Path,
 ) -> None:
     script = Script(plans=["unused"], reviews=[{"score": 5, "reason": "wrong"}])
-    async with goal_world(tmp_path, script, **FEATURE) as (engine, orch, _):
+    async with goal_world(tmp_path, script, **FEATURE) as (engine, _, _):
         goal = await engine.start("x", workflow="feature", approve=True)
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)

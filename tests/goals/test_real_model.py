@@ -36,12 +36,12 @@ baseline = "local/smollm2"
 """
 
 
-async def run(*args: str, timeout: float = 600) -> tuple[int, str]:
+async def run(*args: str) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         *cli(*args), stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(600):
         out, _ = await proc.communicate()
     return proc.returncode or 0, out.decode()
 
