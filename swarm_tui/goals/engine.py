@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 from swarm_tui.core.consensus import ParseError, parse_score
 from swarm_tui.core.control import Control
@@ -26,6 +27,7 @@ from swarm_tui.domain.goals import (
     step_label,
 )
 from swarm_tui.domain.models import Task, TaskMode, TaskSpec, TaskState
+from swarm_tui.goals.figures import goal_figures
 from swarm_tui.goals.plan import (
     Plan,
     PlanStep,
@@ -34,6 +36,7 @@ from swarm_tui.goals.plan import (
     plan_from_workflow,
     plan_schema,
     refusal,
+    step_worst_case,
 )
 from swarm_tui.goals.prompts import (
     REVIEW_SCHEMA,
@@ -140,6 +143,23 @@ class GoalEngine:
         if why:
             await self.ledger.update_goal(goal.id, now, reason=why, finished_at=now)
         return await self.advance(goal.id)
+
+    async def goals(self) -> list[Goal]:
+        """Every goal, newest first."""
+        return await self.ledger.list_goals()
+
+    async def figures(self, goal: Goal) -> dict[str, Any]:
+        """The goal's figures (see goals.figures)."""
+        return await goal_figures(self.ledger, self.settings, goal, self.control.clock())
+
+    def worst_case(self, plan: Plan, max_rounds: int) -> float:
+        """The plan's worst-case cost: every step on its role's dearest model, every round
+        of a gated step."""
+        total = 0.0
+        for step in plan.steps:
+            rounds = max_rounds if plan.gates(step.name) or step.reviews else 1
+            total += step_worst_case(self.settings, step, rounds, 4000)
+        return total
 
     async def goal(self, goal_id: int) -> Goal:
         goal = await self.ledger.get_goal(goal_id)

@@ -15,6 +15,7 @@ from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
+from swarm_tui.tui.screens.goals import GoalsScreen
 from swarm_tui.tui.screens.help import HelpScreen, help_sections
 from swarm_tui.tui.screens.memory import MemoryScreen
 from swarm_tui.tui.screens.new_task import NewTaskScreen
@@ -294,6 +295,10 @@ class Actions(App[None]):
     def action_approvals(self) -> None:
         if not isinstance(self.screen, ApprovalsScreen):
             self.push_screen(ApprovalsScreen(self.orch))
+
+    def action_goals(self) -> None:
+        if not isinstance(self.screen, GoalsScreen):
+            self.push_screen(GoalsScreen(self.orch))
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):
