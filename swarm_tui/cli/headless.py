@@ -84,6 +84,26 @@ async def _submit_file(orch: Orchestrator, path: str) -> None:
     _line(f"{path}: {new} task(s) submitted, {len(results) - new} already in the ledger")
 
 
+async def run_with_goals(orch: Orchestrator, *, until_idle: bool) -> None:
+    """Schedule, and move the goals in hand on as their tasks end (swarm_tui.goals); with
+    ``until_idle`` the run ends once nothing can run and no goal has a next step."""
+    from swarm_tui.goals.engine import GoalEngine
+
+    engine = GoalEngine(orch)
+    driver = asyncio.create_task(engine.drive_active(), name="goals")
+    try:
+        while True:
+            await orch.run(until_idle=until_idle)
+            if not until_idle or orch.parts.scheduler.stopping:
+                return
+            if not await engine.advance_active():
+                return
+    finally:
+        driver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await driver
+
+
 async def _run_headless(orch: Orchestrator, *, until_idle: bool) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -91,7 +111,7 @@ async def _run_headless(orch: Orchestrator, *, until_idle: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     sub = orch.bus.subscribe()
     view = asyncio.create_task(log_events(sub))
-    runner = asyncio.create_task(orch.run(until_idle=until_idle))
+    runner = asyncio.create_task(run_with_goals(orch, until_idle=until_idle))
     stopper = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -14,6 +14,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from swarm_tui.core.bus import Subscription
 from swarm_tui.core.consensus import ParseError, parse_score
 from swarm_tui.core.control import Control
 from swarm_tui.core.errors import ControlError
@@ -47,9 +48,11 @@ from swarm_tui.goals.prompts import (
     synthesis_prompt,
 )
 
-__all__ = ["GoalEngine", "StepStatus", "step_status"]
+__all__ = ["ACTIVE", "GoalEngine", "StepStatus", "step_status"]
 
 _BAD = (TaskState.FAILED, TaskState.CANCELLED)
+ACTIVE = (GoalState.PLANNING, GoalState.RUNNING, GoalState.SYNTHESIZING)
+"""Goals a running orchestrator moves on by itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,7 @@ class GoalEngine:
         self.control = control
         self.settings = control.settings
         self.ledger = control.ledger
+        self._lock = asyncio.Lock()  # one advance at a time in this process
 
     # ------------------------------------------------------------------ commands
     def planner(self) -> str:
@@ -198,15 +202,16 @@ class GoalEngine:
     # ------------------------------------------------------------------ the state machine
     async def advance(self, goal_id: int) -> Goal:
         """Move the goal as far as its tasks allow now; returns it as it is then."""
-        goal = await self.goal(goal_id)
-        tasks = await self.ledger.goal_tasks(goal_id)
-        if goal.state == GoalState.PLANNING:
-            await self._planning(goal, tasks)
-        elif goal.state == GoalState.RUNNING:
-            await self._running(goal, tasks)
-        elif goal.state == GoalState.SYNTHESIZING:
-            await self._synthesizing(goal, tasks)
-        return await self.goal(goal_id)
+        async with self._lock:
+            goal = await self.goal(goal_id)
+            tasks = await self.ledger.goal_tasks(goal_id)
+            if goal.state == GoalState.PLANNING:
+                await self._planning(goal, tasks)
+            elif goal.state == GoalState.RUNNING:
+                await self._running(goal, tasks)
+            elif goal.state == GoalState.SYNTHESIZING:
+                await self._synthesizing(goal, tasks)
+            return await self.goal(goal_id)
 
     async def _submit(
         self,
@@ -357,7 +362,8 @@ class GoalEngine:
             return True
         feedback = (mine.score, mine.reason, texts[target.name])
         prompt = step_prompt(target, goal.request, texts, feedback)
-        await self.ledger.update_goal(goal.id, self.control.clock(), rounds=goal.rounds + 1)
+        rounds = _sent_back(plan, tasks) + 1  # from the ledger: the same however often asked
+        await self.ledger.update_goal(goal.id, self.control.clock(), rounds=rounds)
         await self._submit(goal, step_label(target.name, work.round + 1), target.role, prompt,
                            mode=TaskMode(target.mode), tags=_tags(target))  # fmt: skip
         return False
@@ -385,26 +391,56 @@ class GoalEngine:
         await self._stop(goal, GoalState.SUCCEEDED, "", result=task.result, score=score)
 
     # ------------------------------------------------------------------ driving
+    async def advance_active(self) -> bool:
+        """Advance every goal in hand (planning, running, synthesizing); True when any of
+        them moved (a new state or a new task)."""
+        moved = False
+        for goal in await self.ledger.list_goals(ACTIVE):
+            before = (goal.state, len(await self.ledger.goal_tasks(goal.id)))
+            after = await self.advance(goal.id)
+            moved |= before != (after.state, len(await self.ledger.goal_tasks(goal.id)))
+        return moved
+
+    async def drive_active(self) -> None:
+        """Advance the goals in hand whenever a task ends (or every ``[goals]
+        poll_seconds``), until cancelled: what a headless run does beside its scheduling."""
+        sub = self.control.bus.subscribe()
+        try:
+            while True:
+                await self.advance_active()
+                await self._next_end(sub)
+        finally:
+            sub.close()
+
+    async def _next_end(self, sub: Subscription) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.settings.goals.poll_seconds):
+                while not any(_ended(e) for e in await sub.get()):
+                    pass
+
     async def drive(self, goal_id: int) -> Goal:
         """Advance the goal whenever one of its tasks changes (or every ``[goals]
         poll_seconds``) until it ends or waits for a person. The orchestrator must run."""
         sub = self.control.bus.subscribe()
-        poll = self.settings.goals.poll_seconds
         try:
             while True:
                 goal = await self.advance(goal_id)
                 if goal.state.terminal or goal.state.waiting:
                     return goal
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(poll):
-                        while not any(_ended(e) for e in await sub.get()):
-                            pass
+                await self._next_end(sub)
         finally:
             sub.close()
 
 
 def _tags(step: PlanStep) -> tuple[str, ...]:
     return (f"project:{step.project}",) if step.project else ()
+
+
+def _sent_back(plan: Plan, tasks: list[Task]) -> int:
+    """Rounds the reviews sent steps back so far (every round of a step after its first)."""
+    return sum(
+        max(step_status(tasks, s.name).round - 1, 0) for s in plan.steps if s.reviews is None
+    )
 
 
 def _ended(event: object) -> bool:

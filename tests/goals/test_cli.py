@@ -175,3 +175,19 @@ async def test_a_goal_killed_while_planning_and_mid_step_resumes(tmp_path: Path)
                      ("synthesis#1", "succeeded")]  # fmt: skip
     abandoned = query(db, "SELECT COUNT(*) FROM attempts WHERE state = 'abandoned'")
     assert abandoned == [(2,)]  # the two killed attempts, each run again once
+
+
+async def test_a_headless_run_drives_a_recorded_goal_to_its_end(tmp_path: Path) -> None:
+    script = Script(["unused"], [{"score": 6, "reason": "thin"}, {"score": 8, "reason": "ok"}])
+    async with LoopbackServer() as server:
+        server.choose("POST", "/v1/chat/completions", script.reply)
+        args = where(tmp_path, server.url)
+        code, out = await run(*args, "goal", "--workflow", "feature", "add /health",
+                              "--approve-plan", "--no-wait")  # fmt: skip
+        assert code == 4 and "goal #1 running" in out, out  # recorded, not done: NOT_DONE
+        code, out = await run(*args, "run", "--headless", "--until-idle")
+        assert code == 0, out
+    db = tmp_path / "ledger.db"
+    assert query(db, "SELECT state, score, rounds FROM goals") == [("succeeded", 8.0, 1)]
+    steps = [r[0] for r in query(db, "SELECT step FROM tasks ORDER BY id")]
+    assert steps == ["implement#1", "tests#1", "review#1", "tests#2", "review#2", "synthesis#1"]
