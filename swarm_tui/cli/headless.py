@@ -20,7 +20,7 @@ from pathlib import Path
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import Subscription
 from swarm_tui.core.orchestrator import Orchestrator
-from swarm_tui.core.taskfile import load_task_file
+from swarm_tui.core.taskfile import task_file
 from swarm_tui.domain.events import (
     AttemptEnded,
     AttemptStarted,
@@ -78,10 +78,17 @@ async def log_events(sub: Subscription) -> None:
 
 
 async def _submit_file(orch: Orchestrator, path: str) -> None:
-    specs, labels = load_task_file(Path(path))
-    results = await orch.submit(specs, labels)
+    read = task_file(Path(path))
+    results = await orch.submit(read.specs, read.labels) if read.specs else []
     new = sum(1 for _, created in results if created)
     _line(f"{path}: {new} task(s) submitted, {len(results) - new} already in the ledger")
+    if read.goals:
+        from swarm_tui.goals.engine import GoalEngine
+
+        engine = GoalEngine(orch)
+        for spec in read.goals:
+            goal = await engine.start(spec.request, workflow=spec.workflow, key=spec.key)
+            _line(f"{path}: goal #{goal.id} {goal.state.value}: {spec.request[:60]}")
 
 
 async def run_with_goals(orch: Orchestrator, *, until_idle: bool) -> None:
@@ -96,7 +103,8 @@ async def run_with_goals(orch: Orchestrator, *, until_idle: bool) -> None:
             await orch.run(until_idle=until_idle)
             if not until_idle or orch.parts.scheduler.stopping:
                 return
-            if not await engine.advance_active():
+            moved = await engine.advance_active()  # the driver may have moved one just now too
+            if not moved and await orch.parts.scheduler.idle():
                 return
     finally:
         driver.cancel()

@@ -10,7 +10,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["PLAN_STEP", "SYNTHESIS_STEP", "Goal", "GoalState", "split_step", "step_label"]
+__all__ = [
+    "PLAN_STEP",
+    "SYNTHESIS_STEP",
+    "Goal",
+    "GoalSpec",
+    "GoalState",
+    "split_step",
+    "step_label",
+]
 
 PLAN_STEP = "plan"
 """The planner's tasks: ``plan#1``, ``plan#2`` (a retry with the validation errors)..."""
@@ -73,6 +81,16 @@ class Goal:
     created_at: float
     updated_at: float
     finished_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class GoalSpec:
+    """A goal asked for in a task file (``mode = "goal"``)."""
+
+    request: str
+    workflow: str | None = None
+    key: str | None = None
+    """Submitting the file again adds no second goal with this key."""
 
 
 def step_label(step: str, round_: int) -> str:

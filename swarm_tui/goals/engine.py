@@ -116,18 +116,28 @@ class GoalEngine:
         return self.settings.goals.synthesizer or self.planner()
 
     async def start(
-        self, request: str, *, workflow: str | None = None, approve: bool = False
+        self,
+        request: str,
+        *,
+        workflow: str | None = None,
+        approve: bool = False,
+        key: str | None = None,
     ) -> Goal:
-        """A new goal: planned (or laid out from ``workflow``), then advanced once."""
+        """A new goal: planned (or laid out from ``workflow``), then advanced once; with
+        ``key``, the goal that has it if there is one."""
         if not request.strip():
             raise ControlError("a goal needs a request (what you want done)")
+        if key is not None:
+            existing = await self.ledger.goal_by_key(key)
+            if existing is not None:
+                return existing
         goals = self.settings.goals
         approve = approve or goals.auto_approve
         now = self.control.clock()
         if workflow is None:
             goal = await self.ledger.insert_goal(
                 request, GoalState.PLANNING, now, pass_mark=goals.pass_mark,
-                max_rounds=goals.max_rounds, approved=approve,
+                max_rounds=goals.max_rounds, approved=approve, key=key,
             )  # fmt: skip
             return await self.advance(goal.id)
         flow = self.settings.workflows.get(workflow)
@@ -143,6 +153,7 @@ class GoalEngine:
         goal = await self.ledger.insert_goal(
             request, state, now, plan=plan.to_json(), workflow=workflow,
             pass_mark=flow.pass_mark or goals.pass_mark, max_rounds=rounds, approved=approve,
+            key=key,
         )  # fmt: skip
         if why:
             await self.ledger.update_goal(goal.id, now, reason=why, finished_at=now)

@@ -58,15 +58,21 @@ class GoalRecords:
         pass_mark: int = 8,
         max_rounds: int = 2,
         approved: bool = False,
+        key: str | None = None,
     ) -> Goal:
-        """A new goal, durable when this returns."""
+        """A new goal, durable when this returns; a goal whose ``key`` exists is returned
+        as it is instead (nothing is added)."""
 
         def op(conn: sqlite3.Connection) -> int:
+            if key is not None:
+                row = conn.execute("SELECT id FROM goals WHERE key = ?", (key,)).fetchone()
+                if row is not None:
+                    return int(row[0])
             cur = conn.execute(
                 """INSERT INTO goals (request, state, plan, workflow, pass_mark, max_rounds,
-                   approved, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   approved, created_at, updated_at, key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (request, state.value, plan, workflow, pass_mark, max_rounds, int(approved),
-                 now, now),
+                 now, now, key),
             )  # fmt: skip
             goal_id = int(cur.lastrowid or 0)
             write_event_sync(conn, now, "goal", None, data={"goal": goal_id, "state": state.value})
@@ -98,6 +104,10 @@ class GoalRecords:
 
     async def get_goal(self, goal_id: int) -> Goal | None:
         rows = await self._rows("SELECT * FROM goals WHERE id = ?", (goal_id,))
+        return goal_from_row(rows[0]) if rows else None
+
+    async def goal_by_key(self, key: str) -> Goal | None:
+        rows = await self._rows("SELECT * FROM goals WHERE key = ?", (key,))
         return goal_from_row(rows[0]) if rows else None
 
     async def list_goals(self, states: tuple[GoalState, ...] = ()) -> list[Goal]:

@@ -131,6 +131,7 @@ class Ledger:
         self.insert_goal = goals.insert_goal
         self.update_goal = goals.update_goal
         self.get_goal = goals.get_goal
+        self.goal_by_key = goals.goal_by_key
         self.list_goals = goals.list_goals
         self.goal_tasks = goals.goal_tasks
 

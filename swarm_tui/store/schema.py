@@ -287,7 +287,8 @@ END;
 # JSON (stored before any of its tasks is created, so a killed run resumes from it); every
 # task a goal spawns carries its ``goal_id`` and the ``step`` of the plan it runs (plus a
 # round: ``implement#2``); ``output_schema`` asks the backend for JSON in that schema
-# (structured output, e.g. the planner's plan).
+# (structured output, e.g. the planner's plan). A goal's optional ``key`` makes a task
+# file's ``mode = "goal"`` entry idempotent.
 _GOALS = """
 CREATE TABLE goals (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -304,8 +305,10 @@ CREATE TABLE goals (
     reason      TEXT,
     created_at  REAL    NOT NULL,
     updated_at  REAL    NOT NULL,
-    finished_at REAL
+    finished_at REAL,
+    key         TEXT
 );
+CREATE UNIQUE INDEX goals_by_key ON goals (key) WHERE key IS NOT NULL;
 ALTER TABLE tasks ADD COLUMN goal_id INTEGER REFERENCES goals(id);
 ALTER TABLE tasks ADD COLUMN step TEXT;
 ALTER TABLE tasks ADD COLUMN output_schema TEXT;

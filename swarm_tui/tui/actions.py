@@ -13,6 +13,7 @@ from swarm_tui.core.submit import SubmitError
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
+from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
 from swarm_tui.tui.screens.goals import GoalsScreen
@@ -35,6 +36,7 @@ class Actions(App[None]):
 
     settings: Settings
     orch: Orchestrator
+    run_core: bool
 
     def _selected(self) -> TaskRow | None:
         task = self.query_one(TaskTable).selected_task
@@ -296,9 +298,18 @@ class Actions(App[None]):
         if not isinstance(self.screen, ApprovalsScreen):
             self.push_screen(ApprovalsScreen(self.orch))
 
+    _goal_engine: GoalEngine | None = None
+
+    @property
+    def goal_engine(self) -> GoalEngine:
+        """The room's one goal engine (its advances are serialised)."""
+        if self._goal_engine is None:
+            self._goal_engine = GoalEngine(self.orch)
+        return self._goal_engine
+
     def action_goals(self) -> None:
         if not isinstance(self.screen, GoalsScreen):
-            self.push_screen(GoalsScreen(self.orch))
+            self.push_screen(GoalsScreen(self.orch, self.goal_engine, driven=self.run_core))
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):

@@ -119,6 +119,8 @@ class SwarmApp(Actions):
         self.calls.start()
         if self.run_core:
             self.run_worker(self.orch.run(), name="orchestrator", group="core", exit_on_error=True)
+            goals = self.goal_engine.drive_active()  # goals move on as their tasks end
+            self.run_worker(goals, name="goals", group="core", exit_on_error=False)
         tick = 5.0 if self.settings.ui.low_bandwidth else 1.0
         self.set_interval(tick, self.query_one(TaskTable).tick, name="elapsed")
 

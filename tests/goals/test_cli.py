@@ -191,3 +191,24 @@ async def test_a_headless_run_drives_a_recorded_goal_to_its_end(tmp_path: Path) 
     assert query(db, "SELECT state, score, rounds FROM goals") == [("succeeded", 8.0, 1)]
     steps = [r[0] for r in query(db, "SELECT step FROM tasks ORDER BY id")]
     assert steps == ["implement#1", "tests#1", "review#1", "tests#2", "review#2", "synthesis#1"]
+
+
+async def test_a_task_file_goal_runs_once_however_often_submitted(tmp_path: Path) -> None:
+    script = Script(["unused"], [{"score": 9, "reason": "ok"}])
+    tasks = tmp_path / "tasks.toml"
+    tasks.write_text(
+        '[[task]]\nmode = "goal"\nprompt = "add /health"\nworkflow = "feature"\nkey = "h"\n'
+    )
+    async with LoopbackServer() as server:
+        server.choose("POST", "/v1/chat/completions", script.reply)
+        args = where(tmp_path, server.url)
+        config = tmp_path / "config.toml"  # headless: the auto_approve policy runs the plan
+        config.write_text(config.read_text().replace("[goals]\n", "[goals]\nauto_approve = true\n"))
+        for _ in range(2):
+            code, out = await run(*args, "run", "--headless", "--until-idle", "--tasks", str(tasks))
+            assert code == 0, out
+            assert "goal #1 " in out
+    db = tmp_path / "ledger.db"
+    assert query(db, "SELECT id, state, workflow FROM goals") == [(1, "succeeded", "feature")]
+    steps = [r[0] for r in query(db, "SELECT step FROM tasks ORDER BY id")]
+    assert steps == ["implement#1", "tests#1", "review#1", "synthesis#1"]

@@ -77,10 +77,12 @@ class GoalsScreen(ModalScreen[None]):
         Binding("escape", "dismiss(None)", "Close", id="goals_close"),
     ]
 
-    def __init__(self, orchestrator: Orchestrator) -> None:
+    def __init__(self, orchestrator: Orchestrator, engine: GoalEngine, *, driven: bool) -> None:
         super().__init__()
         self.orch = orchestrator
-        self.engine = GoalEngine(orchestrator)
+        self.engine = engine
+        self.driven = driven
+        """The room moves goals on by itself (its own orchestrator runs)."""
         self.shown: list[Goal] = []
 
     def compose(self) -> ComposeResult:
@@ -130,7 +132,7 @@ class GoalsScreen(ModalScreen[None]):
         return node.data if node is not None and isinstance(node.data, int) else None
 
     def _drive(self, goal: Goal) -> None:
-        if not (goal.state.terminal or goal.state.waiting):
+        if not self.driven and not (goal.state.terminal or goal.state.waiting):
             self.app.run_worker(self.engine.drive(goal.id), group="goals", exit_on_error=False)
 
     def action_new(self) -> None:
