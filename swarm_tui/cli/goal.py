@@ -119,7 +119,7 @@ async def cmd_goal(args: argparse.Namespace) -> int:
         if action == "approve":
             goal = await engine.approve(_goal_id(words))
         elif action == "resume":
-            goal = await engine.advance(_goal_id(words))
+            goal = await engine.resume(_goal_id(words))
         elif action == "cancel":
             goal = await engine.cancel(_goal_id(words))
         else:

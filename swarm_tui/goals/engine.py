@@ -196,6 +196,32 @@ class GoalEngine:
         await self.ledger.update_goal(goal_id, self.control.clock(), **fields)
         return await self.advance(goal_id)
 
+    async def resume(self, goal_id: int) -> Goal:
+        """Advance a goal; one that waits for a person (``needs_human``) is taken up again
+        first, once its cause is dealt with (a failed task retried, a plan fixed by hand):
+        the planner gets one more try, a step its task's new state."""
+        goal = await self.goal(goal_id)
+        if goal.state == GoalState.NEEDS_HUMAN:
+            back = GoalState.PLANNING if goal.plan is None else GoalState.RUNNING
+            fields: dict[str, object] = {"state": back, "reason": None}
+            if back == GoalState.PLANNING:
+                await self._retry_plan(goal)
+            await self.ledger.update_goal(goal_id, self.control.clock(), **fields)
+        return await self.advance(goal_id)
+
+    async def _retry_plan(self, goal: Goal) -> None:
+        """The planner's next round, asked with the last round's problems."""
+        tasks = await self.ledger.goal_tasks(goal.id)
+        latest = step_status(tasks, PLAN_STEP)
+        if latest.task is None or latest.task.state != TaskState.SUCCEEDED:
+            if latest.task is not None and latest.task.state in _BAD:
+                await self.control.retry(latest.task.id)
+            return
+        _, errors = parse_plan(latest.task.result or "", self.settings.goals.max_steps)
+        prompt = planner_prompt(self.settings, goal.request, errors, latest.task.result)
+        await self._submit(goal, step_label(PLAN_STEP, latest.round + 1), self.planner(),
+                           prompt, schema=self._plan_schema())  # fmt: skip
+
     async def cancel(self, goal_id: int) -> Goal:
         goal = await self.goal(goal_id)
         if goal.state.terminal:

@@ -177,3 +177,21 @@ async def test_unknown_workflow_is_a_clear_error(tmp_path: Path) -> None:
     async with goal_world(tmp_path, script, **FEATURE) as (engine, _, _):
         with pytest.raises(ControlError, match=r"unknown workflow 'nope' \(known: feature\)"):
             await engine.start("x", workflow="nope")
+
+
+async def test_a_goal_waiting_for_a_person_resumes_with_one_more_plan(tmp_path: Path) -> None:
+    good = {"steps": [step("a")]}
+    script = Script(plans=["{}", "{}", good], reviews=[{"score": 9, "reason": "ok"}])
+    extra = {"goals": {"plan_retries": 1, "auto_approve": True, "poll_seconds": 0.2}}
+    async with goal_world(tmp_path, script, **extra) as (engine, orch, _):
+        goal = await engine.start("ship it")
+        async with asyncio.timeout(TIMEOUT):
+            goal = await engine.drive(goal.id)
+        assert goal.state == GoalState.NEEDS_HUMAN
+        goal = await engine.resume(goal.id)
+        assert goal.state == GoalState.PLANNING and goal.reason is None
+        async with asyncio.timeout(TIMEOUT):
+            goal = await engine.drive(goal.id)
+        assert goal.state == GoalState.SUCCEEDED, goal.reason
+        steps = [t.step for t in await orch.ledger.goal_tasks(goal.id)]
+        assert steps == ["plan#1", "plan#2", "plan#3", "a#1", "synthesis#1"]
