@@ -32,6 +32,7 @@ from swarm_tui.domain.events import (
 )
 from swarm_tui.domain.private_files import prepare_private_file
 from swarm_tui.domain.reads import Totals
+from swarm_tui.goals.run import run_with_goals
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.runtime import (
     db_path,
@@ -89,27 +90,6 @@ async def _submit_file(orch: Orchestrator, path: str) -> None:
         for spec in read.goals:
             goal = await engine.start(spec.request, workflow=spec.workflow, key=spec.key)
             _line(f"{path}: goal #{goal.id} {goal.state.value}: {spec.request[:60]}")
-
-
-async def run_with_goals(orch: Orchestrator, *, until_idle: bool) -> None:
-    """Schedule, and move the goals in hand on as their tasks end (swarm_tui.goals); with
-    ``until_idle`` the run ends once nothing can run and no goal has a next step."""
-    from swarm_tui.goals.engine import GoalEngine
-
-    engine = GoalEngine(orch)
-    driver = asyncio.create_task(engine.drive_active(), name="goals")
-    try:
-        while True:
-            await orch.run(until_idle=until_idle)
-            if not until_idle or orch.parts.scheduler.stopping:
-                return
-            moved = await engine.advance_active()  # the driver may have moved one just now too
-            if not moved and await orch.parts.scheduler.idle():
-                return
-    finally:
-        driver.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await driver
 
 
 async def _run_headless(orch: Orchestrator, *, until_idle: bool) -> None:
