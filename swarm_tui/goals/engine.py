@@ -36,8 +36,8 @@ from swarm_tui.goals.plan import (
     parse_plan,
     plan_from_workflow,
     plan_schema,
+    plan_worst_case,
     refusal,
-    step_worst_case,
 )
 from swarm_tui.goals.prompts import (
     REVIEW_SCHEMA,
@@ -47,6 +47,7 @@ from swarm_tui.goals.prompts import (
     step_prompt,
     synthesis_prompt,
 )
+from swarm_tui.store.ledger import Ledger
 
 __all__ = ["ACTIVE", "GoalEngine", "StepStatus", "step_status"]
 
@@ -100,8 +101,11 @@ class GoalEngine:
     def __init__(self, control: Control) -> None:
         self.control = control
         self.settings = control.settings
-        self.ledger = control.ledger
         self._lock = asyncio.Lock()  # one advance at a time in this process
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.control.ledger
 
     # ------------------------------------------------------------------ commands
     def planner(self) -> str:
@@ -170,11 +174,7 @@ class GoalEngine:
     def worst_case(self, plan: Plan, max_rounds: int) -> float:
         """The plan's worst-case cost: every step on its role's dearest model, every round
         of a gated step."""
-        total = 0.0
-        for step in plan.steps:
-            rounds = max_rounds if plan.gates(step.name) or step.reviews else 1
-            total += step_worst_case(self.settings, step, rounds, 4000)
-        return total
+        return plan_worst_case(self.settings, plan, max_rounds)
 
     async def goal(self, goal_id: int) -> Goal:
         goal = await self.ledger.get_goal(goal_id)

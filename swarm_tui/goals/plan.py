@@ -29,10 +29,13 @@ __all__ = [
     "parse_plan",
     "plan_from_workflow",
     "plan_schema",
+    "plan_worst_case",
     "refusal",
     "step_worst_case",
 ]
 
+CONTEXT_BYTES = 4000
+"""Results of earlier steps a step is assumed to be given, for its worst case."""
 NAME_CHARS = 40
 PROMPT_CHARS = 600
 
@@ -186,6 +189,16 @@ def step_worst_case(settings: Settings, step: PlanStep, max_rounds: int, context
     return dearest * calls * max_rounds
 
 
+def plan_worst_case(settings: Settings, plan: Plan, max_rounds: int) -> float:
+    """Most the plan can cost: every step on its role's dearest model, every round of a
+    gated step (the gate's too), each given ``CONTEXT_BYTES`` of results."""
+    total = 0.0
+    for step in plan.steps:
+        rounds = max_rounds if plan.gates(step.name) or step.reviews else 1
+        total += step_worst_case(settings, step, rounds, CONTEXT_BYTES)
+    return total
+
+
 def refusal(settings: Settings, plan: Plan, max_rounds: int) -> str | None:
     """Why ``plan`` cannot run (a cycle, an unknown role, a step over budget), else None."""
     names = [s.name for s in plan.steps]
@@ -202,17 +215,15 @@ def refusal(settings: Settings, plan: Plan, max_rounds: int) -> str | None:
             problems.append(f"step {step.name!r}: unknown project {step.project!r}")
     if problems:
         return "; ".join(problems)
-    total = 0.0
     limit = settings.budget.task_usd
     for step in plan.steps:
-        rounds = max_rounds if plan.gates(step.name) or step.reviews else 1
-        cost = step_worst_case(settings, step, rounds, 4000)
-        total += cost
-        if limit and cost / rounds > limit:
+        cost = step_worst_case(settings, step, 1, CONTEXT_BYTES)
+        if limit and cost > limit:
             return (
-                f"step {step.name!r}: its worst case {usd(cost / rounds)} is over"
+                f"step {step.name!r}: its worst case {usd(cost)} is over"
                 f" [budget] task_usd {usd(limit)}"
             )
+    total = plan_worst_case(settings, plan, max_rounds)
     goal_limit = settings.goals.budget_usd
     if goal_limit and total > goal_limit:
         return f"the plan's worst case {usd(total)} is over [goals] budget_usd {usd(goal_limit)}"
