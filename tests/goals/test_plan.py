@@ -63,9 +63,7 @@ def test_a_step_over_the_task_budget_is_refused_with_its_worst_case() -> None:
 def test_review_rounds_multiply_the_worst_case() -> None:
     settings = settings_for("http://127.0.0.1:9")
     single = Plan.model_validate({"steps": [{"name": "a", **STEP}]})
-    gated = Plan.model_validate(
-        {"steps": [{"name": "a", **STEP}, {"name": "r", **STEP, "reviews": "a",
-                                            "depends_on": ["a"]}]}  # fmt: skip
-    )
+    review = {"name": "r", **STEP, "reviews": "a", "depends_on": ["a"]}
+    gated = Plan.model_validate({"steps": [{"name": "a", **STEP}, review]})
     one = plan_worst_case(settings, single, 3)
     assert plan_worst_case(settings, gated, 3) > 3 * one
