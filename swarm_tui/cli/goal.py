@@ -28,6 +28,7 @@ def _goal_id(words: list[str]) -> int:
     if len(words) != 2 or not words[1].lstrip("#").isdigit():
         raise ControlError(
             f"goal {words[0]}: expected a goal id, e.g. `swarm-tui goal {words[0]} 3`"
+            f' (a request starting with "{words[0]}": quote it as one argument)'
         )
     return int(words[1].lstrip("#"))
 

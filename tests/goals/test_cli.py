@@ -212,3 +212,16 @@ async def test_a_task_file_goal_runs_once_however_often_submitted(tmp_path: Path
     assert query(db, "SELECT id, state, workflow FROM goals") == [(1, "succeeded", "feature")]
     steps = [r[0] for r in query(db, "SELECT step FROM tasks ORDER BY id")]
     assert steps == ["implement#1", "tests#1", "review#1", "synthesis#1"]
+
+
+async def test_mistakes_are_told_in_one_line(tmp_path: Path) -> None:
+    args = where(tmp_path, "http://127.0.0.1:9")
+    cases = [
+        (("goal", "--workflow", "nope", "x"), "unknown workflow 'nope' (known: feature)"),
+        (("goal", "show", "7"), "no goal #7"),
+        (("goal", "cancel", "subscriptions"), "quote it as one argument"),
+        (("goal", "  "), "a goal needs a request"),
+    ]
+    for argv, expected in cases:
+        code, out = await run(*args, *argv)
+        assert code == 2 and expected in out and "Traceback" not in out, (argv, out)
