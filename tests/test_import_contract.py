@@ -8,7 +8,18 @@ import sys
 
 import swarm_tui
 
-HEADLESS = ("domain", "config", "core", "store", "providers", "mcp", "hw", "workspace", "service")
+HEADLESS = (
+    "domain",
+    "config",
+    "core",
+    "goals",
+    "store",
+    "providers",
+    "mcp",
+    "hw",
+    "workspace",
+    "service",
+)
 
 
 def headless_modules() -> list[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import Subscription
 from swarm_tui.core.orchestrator import Orchestrator
-from swarm_tui.core.taskfile import load_task_file
+from swarm_tui.core.taskfile import task_file
 from swarm_tui.domain.events import (
     AttemptEnded,
     AttemptStarted,
@@ -35,6 +35,7 @@ from swarm_tui.domain.events import (
 )
 from swarm_tui.domain.private_files import prepare_private_file
 from swarm_tui.domain.reads import Totals
+from swarm_tui.goals.run import run_with_goals
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.runtime import (
     db_path,
@@ -83,10 +84,17 @@ async def log_events(sub: Subscription) -> None:
 
 
 async def _submit_file(orch: Orchestrator, path: str) -> None:
-    specs, labels = load_task_file(Path(path))
-    results = await orch.submit(specs, labels)
+    read = task_file(Path(path))
+    results = await orch.submit(read.specs, read.labels) if read.specs else []
     new = sum(1 for _, created in results if created)
     _line(f"{path}: {new} task(s) submitted, {len(results) - new} already in the ledger")
+    if read.goals:
+        from swarm_tui.goals.engine import GoalEngine
+
+        engine = GoalEngine(orch)
+        for spec in read.goals:
+            goal = await engine.start(spec.request, workflow=spec.workflow, key=spec.key)
+            _line(f"{path}: goal #{goal.id} {goal.state.value}: {spec.request[:60]}")
 
 
 async def _run_headless(orch: Orchestrator, *, until_idle: bool) -> None:
@@ -96,7 +104,7 @@ async def _run_headless(orch: Orchestrator, *, until_idle: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     sub = orch.bus.subscribe()
     view = asyncio.create_task(log_events(sub))
-    runner = asyncio.create_task(orch.run(until_idle=until_idle))
+    runner = asyncio.create_task(run_with_goals(orch, until_idle=until_idle))
     stopper = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -165,10 +173,17 @@ async def _run_attached(
     _room_logging(ServicePaths(path).log)
     try:
         if tasks:
-            specs, labels = load_task_file(Path(tasks))
-            results = await client.submit(specs, labels)
+            read = task_file(Path(tasks))
+            results = await client.submit(read.specs, read.labels) if read.specs else []
             new = sum(1 for _, created in results if created)
             logging.getLogger("swarm_tui").info("%s: %d task(s) submitted", tasks, new)
+            if read.goals:
+                logging.getLogger("swarm_tui").warning(
+                    "%s: %d goal(s) not started: a room attached to a service does not start "
+                    "goals yet; use swarm-tui goal",
+                    tasks,
+                    len(read.goals),
+                )
         await _run_room(settings, client)
     finally:
         await client.close()

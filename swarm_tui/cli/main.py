@@ -103,7 +103,7 @@ def _check_text(args: argparse.Namespace) -> None:
 QUIET = (
     *("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp", "codex-sessions"),
     *("result", "logs", "prio", "reassign", *MOVES),
-    *("workspaces", "review"),
+    *("workspaces", "review", "goal", "goals"),
 )
 """Commands whose stderr carries only warnings and errors: libraries' INFO chatter (httpx's
 "HTTP Request: POST ..." on ``decide --arbiter``) stays off it. The control room logs to a
@@ -173,6 +173,8 @@ ASYNC_COMMANDS: dict[str, tuple[str, str]] = {
     **dict.fromkeys((*MOVES, "prio", "reassign"), ("swarm_tui.cli.tasks", "cmd_task_command")),
     "workspaces": ("swarm_tui.cli.workspaces", "cmd_workspaces"),
     "review": ("swarm_tui.cli.workspaces", "cmd_review"),
+    "goal": ("swarm_tui.cli.goal", "cmd_goal"),
+    "goals": ("swarm_tui.cli.goal", "cmd_goals"),
 }
 """The same for the commands that are coroutines."""
 

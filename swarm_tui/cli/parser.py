@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from swarm_tui import __version__
+from swarm_tui.cli.goal_args import add_goal_arguments
 from swarm_tui.cli.hw_args import add_hw_arguments, add_probe_arguments
 from swarm_tui.cli.mcp_args import add_mcp_arguments
 from swarm_tui.cli.service_args import add_service_arguments
@@ -96,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", parents=[common], help="tokens, cost and savings")
     report.add_argument("--format", choices=("md", "json", "csv"), default="md")
     report.add_argument("--since", help="ISO date/time (UTC) or an age: 30m, 24h, 7d")
+    report.add_argument(
+        "--by",
+        choices=("goal",),
+        help="goal: one row per goal (tokens per model, cost, saving, time, quality, rounds)",
+    )
     add_decide_arguments(
         sub.add_parser(
             "decide", parents=[common], help="settle consensus conflicts that wait for you"
@@ -108,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_task_commands(sub, common)
     add_mcp_arguments(sub, common)
     add_workspace_arguments(sub, common)
+    add_goal_arguments(sub, common)
     add_service_arguments(sub, common)
     sessions = sub.add_parser(
         "codex-sessions",

@@ -19,6 +19,16 @@ async def cmd_report(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ControlError(str(exc)) from None
     ledger = await open_ledger(settings, db_path(settings, args.db), readonly=True)
+    if getattr(args, "by", None) == "goal":
+        from swarm_tui.goals.figures import goals_report, render_goals
+
+        try:
+            goals = [g for g in await ledger.list_goals() if since is None or g.created_at >= since]
+            figures = await goals_report(ledger, settings, goals, time.time())
+        finally:
+            await ledger.close()
+        print(render_goals(figures, args.format), end="" if args.format == "csv" else "\n")
+        return 0
     try:
         report = await build_report(ledger, settings, since)
     finally:

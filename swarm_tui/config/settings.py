@@ -12,6 +12,7 @@ from swarm_tui.config.agents import AgentConfig
 from swarm_tui.config.base import NAME, Strict
 from swarm_tui.config.consensus import ConsensusSettings
 from swarm_tui.config.errors import Loc, config_problem, config_problems
+from swarm_tui.config.goals import GoalsConfig, WorkflowConfig
 from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.config.mcp import MCPConfig
 from swarm_tui.config.models import ModelConfig
@@ -149,6 +150,10 @@ class Settings(Strict):
     """Telling a person what needs them: apprise push notifications, the terminal title."""
     projects: Projects = Field(default_factory=dict)
     """Git repositories coding tasks work on, in worktrees of their own (``[projects.NAME]``)."""
+    goals: GoalsConfig = GoalsConfig()
+    """Goals: the planner, the pass mark, review rounds, plan approval."""
+    workflows: dict[str, WorkflowConfig] = Field(default_factory=dict)
+    """Workflow templates by name (``[workflows.NAME]``): fixed graphs of steps."""
 
     _source: str = PrivateAttr(default="<built-in default>")
 
@@ -182,6 +187,7 @@ class Settings(Strict):
                     message = f"unknown MCP server {server!r} (known: {known})"
                     problems.append((("agents", agent_name, "mcp_servers", i), message))
         problems += self._routing_problems()
+        problems += self._goal_problems()
         default = self.orchestrator.default_agent
         if default is not None and default not in self.agents:
             message = f"unknown agent {default!r} (known: {', '.join(self.agents)})"
@@ -205,6 +211,29 @@ class Settings(Strict):
                 if name not in self.agents:
                     known = ", ".join(self.agents)
                     problems.append(((section, key, name), f"unknown agent (known: {known})"))
+        return problems
+
+    def _goal_problems(self) -> list[tuple[Loc, str]]:
+        """Agents named by [goals] and the workflow steps; projects the steps name."""
+        known = ", ".join(self.agents)
+        problems: list[tuple[Loc, str]] = []
+        for key in ("planner", "synthesizer"):
+            name = getattr(self.goals, key)
+            if name is not None and name not in self.agents:
+                problems.append((("goals", key), f"unknown agent {name!r} (known: {known})"))
+        for flow, workflow in self.workflows.items():
+            if not NAME.fullmatch(flow):
+                problems.append((("workflows", flow), "a name must be letters, digits, _ - ."))
+            for i, step in enumerate(workflow.steps):
+                where: Loc = ("workflows", flow, "steps", i)
+                if step.role not in self.agents:
+                    problems.append(
+                        ((*where, "role"), f"unknown agent {step.role!r} (known: {known})")
+                    )
+                if step.project is not None and step.project not in self.projects:
+                    listed = ", ".join(self.projects) or "none configured"
+                    message = f"unknown project {step.project!r} (known: {listed})"
+                    problems.append(((*where, "project"), message))
         return problems
 
     def _ref_problem(self, ref: str) -> str | None:

@@ -38,6 +38,7 @@ from swarm_tui.domain.redact import Redactor, StreamRedactor
 from swarm_tui.providers.base import (
     ChatMessage,
     Done,
+    OutputSchema,
     Provider,
     ProviderError,
     ReasoningDelta,
@@ -63,6 +64,15 @@ STOP_TARGETS: dict[str, TaskState] = {
     "shutdown": TaskState.QUEUED,
 }
 """Why an attempt was stopped -> what its task becomes."""
+
+
+def output_schema(task: Task) -> OutputSchema | None:
+    """The structured output a task asks for (its ``output_schema``), None for free text."""
+    if not task.output_schema:
+        return None
+    schema = json.loads(task.output_schema)
+    name = str(schema.pop("title", None) or "answer") if isinstance(schema, dict) else "answer"
+    return OutputSchema(name, schema) if isinstance(schema, dict) else None
 
 
 def build_messages(
@@ -120,6 +130,7 @@ class AttemptRun:
                 max_tokens=self.model.max_tokens,
                 temperature=self.model.temperature,
                 resume=await self._last_session(),
+                output=output_schema(self.task),
             )
             if self.tools is not None:
                 request = await self.tools.prepare(request)

@@ -108,6 +108,9 @@ def plan_batch(
                 key=spec.key,
                 after_ids=tuple(sorted(after_ids)),
                 after_batch=after_batch,
+                goal_id=spec.goal_id,
+                step=spec.step,
+                output_schema=spec.output_schema,
             )
         )
     return PlannedBatch(items=items, order=order)

@@ -9,22 +9,46 @@ role = "backend"             # optional; the default agent takes it otherwise
 priority = 5                 # optional; higher runs first
 after = ["spec", 12]         # optional; keys in this file or the ledger, or task ids
 tags = ["python"]            # optional; strengths routing should prefer
-mode = "single"              # optional; single | consensus | review
+mode = "single"              # optional; single | consensus | review | goal
 ```
+
+``mode = "goal"`` asks for a goal instead of one task (see swarm_tui.goals): its prompt is
+the request; ``workflow`` names a ``[workflows.NAME]`` template (else the planner plans it);
+``key`` keeps a second submission of the file from starting it again. Role, priority,
+after and tags do not apply to a goal.
 """
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from swarm_tui.config.toml_lines import decode_error_at, position, table_lines
+from swarm_tui.domain.goals import GoalSpec
 from swarm_tui.domain.models import TaskMode, TaskSpec
 
-__all__ = ["TaskFileError", "load_task_file", "parse_task_file"]
+__all__ = [
+    "TaskFile",
+    "TaskFileError",
+    "load_task_file",
+    "parse_task_file",
+    "read_task_file",
+    "task_file",
+]
 
-_KEYS = {"key", "title", "prompt", "role", "priority", "after", "tags", "mode"}
+_KEYS = {"key", "title", "prompt", "role", "priority", "after", "tags", "mode", "workflow"}
+_GOAL_KEYS = {"key", "title", "prompt", "mode", "workflow"}
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFile:
+    """What a task file asks for: tasks (with a label each) and goals."""
+
+    specs: list[TaskSpec]
+    labels: list[str]
+    goals: list[GoalSpec] = field(default_factory=list)
 
 
 class TaskFileError(ValueError):
@@ -45,7 +69,20 @@ def _str_list(value: Any, where: str, key: str, *, ids: bool = False) -> tuple[A
     return tuple(out)
 
 
-def _spec(entry: Any, where: str) -> TaskSpec:
+def _goal(entry: dict[str, Any], where: str) -> GoalSpec:
+    wrong = sorted(set(entry) - _GOAL_KEYS)
+    if wrong:
+        raise TaskFileError(
+            f'{where}: {wrong[0]!r} does not apply to a goal (mode = "goal" takes:'
+            f" {', '.join(sorted(_GOAL_KEYS))})"
+        )
+    for name in ("key", "workflow"):
+        if name in entry and not (isinstance(entry[name], str) and entry[name].strip()):
+            raise TaskFileError(f"{where}: {name} must be a non-empty string")
+    return GoalSpec(entry["prompt"].strip(), entry.get("workflow"), entry.get("key"))
+
+
+def _spec(entry: Any, where: str) -> TaskSpec | GoalSpec:
     if not isinstance(entry, dict):
         raise TaskFileError(f"{where}: each task must be a [[task]] table")
     unknown = sorted(set(entry) - _KEYS)
@@ -63,10 +100,14 @@ def _spec(entry: Any, where: str) -> TaskSpec:
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise TaskFileError(f"{where}: priority must be an integer, got {priority!r}")
     mode = entry.get("mode", "single")
+    if mode == "goal":
+        return _goal(entry, where)
+    if "workflow" in entry:
+        raise TaskFileError(f'{where}: workflow applies to mode = "goal" only')
     try:
         task_mode = TaskMode(mode)
     except ValueError:
-        modes = ", ".join(m.value for m in TaskMode)
+        modes = ", ".join([*(m.value for m in TaskMode), "goal"])
         raise TaskFileError(f"{where}: mode must be one of {modes}, got {mode!r}") from None
     return TaskSpec(
         prompt=prompt,
@@ -81,7 +122,14 @@ def _spec(entry: Any, where: str) -> TaskSpec:
 
 
 def parse_task_file(text: str, path: str) -> tuple[list[TaskSpec], list[str]]:
-    """Specs and a label per spec (``file:line (task N)``) for later messages."""
+    """Specs and a label per spec (``file:line (task N)``) for later messages; goals (``mode
+    = "goal"``) are read by :func:`read_task_file`."""
+    read = read_task_file(text, path)
+    return read.specs, read.labels
+
+
+def read_task_file(text: str, path: str) -> TaskFile:
+    """The tasks, with a label per task (``file:line (task N)``), and the goals."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -99,21 +147,30 @@ def parse_task_file(text: str, path: str) -> tuple[list[TaskSpec], list[str]]:
     if not isinstance(entries, list) or not entries:
         raise TaskFileError(f"{path}: no tasks: add at least one [[task]] table with a prompt")
     lines = table_lines(text, ["task"])
-    specs: list[TaskSpec] = []
-    labels: list[str] = []
+    out = TaskFile([], [])
     for i, entry in enumerate(entries):
         line = f":{lines[i]}" if i < len(lines) else ""
         label = f"{path}{line} (task {i + 1})"
-        specs.append(_spec(entry, label))
-        labels.append(label)
-    return specs, labels
+        spec = _spec(entry, label)
+        if isinstance(spec, GoalSpec):
+            out.goals.append(spec)
+        else:
+            out.specs.append(spec)
+            out.labels.append(label)
+    return out
 
 
 def load_task_file(path: Path) -> tuple[list[TaskSpec], list[str]]:
+    read = task_file(path)
+    return read.specs, read.labels
+
+
+def task_file(path: Path) -> TaskFile:
+    """:func:`read_task_file` of the file at ``path``."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TaskFileError(f"{path}: no such task file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TaskFileError(f"{path}: cannot read: {exc}") from None
-    return parse_task_file(text, str(path))
+    return read_task_file(text, str(path))

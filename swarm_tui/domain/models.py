@@ -65,6 +65,12 @@ class TaskSpec:
     tags: tuple[str, ...] = ()
     key: str | None = None
     """Optional idempotency key: submitting a spec whose key is in the ledger adds nothing."""
+    goal_id: int | None = None
+    """The goal this task belongs to (set by the goal engine)."""
+    step: str | None = None
+    """The goal's step (with its round) this task runs."""
+    output_schema: str | None = None
+    """A JSON Schema (as JSON) for structured output."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,14 @@ class Task:
     last_ended_at: float | None = None
     """When the newest attempt ended (None: none yet, or it runs): a task between attempts
     (paused, re-queued, waiting for a vote) has not worked since."""
+    goal_id: int | None = None
+    """The goal that spawned this task (see domain.goals), None for a task typed by hand."""
+    step: str | None = None
+    """The goal's step this task runs, with its round (``implement#2``)."""
+    output_schema: str | None = None
+    """A JSON Schema (as JSON) the reply must follow: the backend is asked for structured
+    output in it (OpenAI ``response_format``, Ollama ``format``, Gemini ``responseSchema``,
+    Anthropic a forced tool, llama.cpp a grammar)."""
 
 
 @dataclass(frozen=True, slots=True)

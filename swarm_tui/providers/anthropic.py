@@ -25,6 +25,7 @@ from swarm_tui.providers.wire import anthropic_messages
 __all__ = ["API_VERSION", "AnthropicProvider", "anthropic_usage"]
 
 API_VERSION = "2023-06-01"
+_OUTPUT_TOOL = "Give your whole answer as this tool's input, following its schema exactly."
 
 
 def _n(value: object) -> int:
@@ -75,12 +76,16 @@ class AnthropicProvider(HTTPProvider):
             body["system"] = system
         if request.temperature is not None:
             body["temperature"] = request.temperature
-        if request.tools:
+        tools = list(request.tools)
+        choice = request.tool_choice
+        if request.output is not None:  # structured output: one tool the model must call
+            tools.append(base.ToolSpec(request.output.name, _OUTPUT_TOOL, request.output.schema))
+            choice = request.output.name
+        if tools:
             body["tools"] = [
                 {"name": t.name, "description": t.description, "input_schema": t.parameters}
-                for t in request.tools
+                for t in tools
             ]
-            choice = request.tool_choice
             if choice in (None, "auto"):
                 body["tool_choice"] = {"type": "auto"}
             elif choice == "required":
@@ -90,6 +95,15 @@ class AnthropicProvider(HTTPProvider):
             else:
                 body["tool_choice"] = {"type": "tool", "name": choice}
         return body
+
+    async def stream(self, request: base.StreamRequest) -> AsyncIterator[base.StreamEvent]:
+        """Structured output comes back as the forced tool's input: given as the text."""
+        output = request.output
+        async for event in super().stream(request):
+            if output and isinstance(event, base.ToolCall) and event.name == output.name:
+                yield base.TextDelta(json.dumps(event.arguments, ensure_ascii=False))
+            else:
+                yield event
 
     def _call(self, request: base.StreamRequest) -> HTTPCall:
         url = f"{self.base_url}/v1/messages"

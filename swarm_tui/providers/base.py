@@ -21,6 +21,7 @@ __all__ = [
     "ChatMessage",
     "Done",
     "ImagePart",
+    "OutputSchema",
     "Provider",
     "ProviderError",
     "ReasoningDelta",
@@ -100,6 +101,20 @@ class ToolSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class OutputSchema:
+    """Structured output: the reply must be JSON following ``schema`` (a JSON Schema object).
+
+    Each backend is asked its own way: OpenAI-compatible ``response_format`` ``json_schema``,
+    the embedded llama.cpp server's ``json_object`` with a schema (a grammar constrains the
+    tokens), Ollama ``format``, Gemini ``responseMimeType``/``responseSchema``, Anthropic a
+    tool named ``name`` that the model is forced to call (its input comes back as the text).
+    """
+
+    name: str
+    schema: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
 class StreamRequest:
     model: str
     messages: tuple[ChatMessage, ...]
@@ -114,6 +129,8 @@ class StreamRequest:
     """An agent CLI session id to resume; HTTP providers ignore it."""
     options: dict[str, object] = field(default_factory=dict)
     """Backend-specific extras (Ollama: keep_alive, think, num_ctx...)."""
+    output: OutputSchema | None = None
+    """Ask for JSON in this schema (structured output); None: free text."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from swarm_tui.providers import base
-from swarm_tui.providers.gemini_schema import gemini_declaration
+from swarm_tui.providers.gemini_schema import gemini_declaration, gemini_schema
 from swarm_tui.providers.health import ModelsListing
 from swarm_tui.providers.http_base import Chunks, HTTPCall, HTTPProvider
 from swarm_tui.providers.wire import gemini_contents
@@ -54,6 +54,9 @@ class GeminiProvider(HTTPProvider):
         config: dict[str, object] = {"maxOutputTokens": request.max_tokens}
         if request.temperature is not None:
             config["temperature"] = request.temperature
+        if request.output is not None:  # structured output, in Gemini's schema subset
+            config["responseMimeType"] = "application/json"
+            config["responseSchema"] = gemini_schema(request.output.schema)
         body: dict[str, object] = {**request.options, "contents": contents}
         body["generationConfig"] = config
         if system:

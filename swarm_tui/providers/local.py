@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -229,6 +230,10 @@ class LocalProvider:
     async def stream(self, request: StreamRequest) -> AsyncIterator[StreamEvent]:
         await self.start()
         assert self._inner is not None
+        if request.output is not None:  # llama-cpp-python: a schema'd json_object (a grammar)
+            response_format = {"type": "json_object", "schema": request.output.schema}
+            options = {**request.options, "response_format": response_format}
+            request = replace(request, output=None, options=options)
         output: list[str] = []
         async for event in self._inner.stream(request):
             if isinstance(event, Usage):

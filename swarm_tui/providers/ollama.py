@@ -111,6 +111,8 @@ class OllamaProvider(HTTPProvider):
                 options[key] = value
         body["options"] = options
         body.update(openai_tools(request.tools, None))
+        if request.output is not None:
+            body["format"] = request.output.schema  # structured output: a JSON Schema
         return body
 
     def _missing_key(self) -> str | None:

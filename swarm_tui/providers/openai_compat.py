@@ -21,6 +21,7 @@ from swarm_tui.providers.wire import openai_messages
 __all__ = [
     "OpenAICompatProvider",
     "make_client",
+    "openai_response_format",
     "openai_tools",
     "parse_usage",
     "token_limit_field",
@@ -65,6 +66,14 @@ def openai_tools(tools: tuple[base.ToolSpec, ...], choice: str | None) -> dict[s
     elif choice:
         out["tool_choice"] = {"type": "function", "function": {"name": choice}}
     return out
+
+
+def openai_response_format(output: base.OutputSchema) -> dict[str, object]:
+    """OpenAI's structured output: ``{"type": "json_schema", "json_schema": {...}}``."""
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": output.name, "schema": output.schema, "strict": False},
+    }
 
 
 def _int(value: object) -> int | None:
@@ -119,6 +128,8 @@ class OpenAICompatProvider(HTTPProvider):
         if request.temperature is not None:
             body["temperature"] = request.temperature
         body.update(openai_tools(request.tools, request.tool_choice))
+        if request.output is not None:
+            body["response_format"] = openai_response_format(request.output)
         return body
 
     def _call(self, request: base.StreamRequest) -> HTTPCall:

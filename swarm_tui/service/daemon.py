@@ -21,6 +21,7 @@ from typing import Any
 from swarm_tui import __version__
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import Subscription
+from swarm_tui.goals.run import run_with_goals
 from swarm_tui.runtime import hardware_sampler, notifications, open_orchestrator
 from swarm_tui.service.lock import Holder, ServiceLock
 from swarm_tui.service.paths import ServicePaths
@@ -70,7 +71,7 @@ async def serve(
             )
             try:
                 async with hardware_sampler(settings, orch), notifications(settings, orch):
-                    await _run_until_stopped(orch.run(), stop, server)
+                    await _run_until_stopped(run_with_goals(orch), stop, server)
                     await orch.stop()
             finally:
                 await server.close()

@@ -9,6 +9,7 @@ connection, the writer, or both):
 - flags: :class:`FlagRecords`;
 - tools, approvals and memory: :class:`ToolRecords`;
 - consensus: :class:`ConsensusRecords`;
+- goals: :class:`GoalRecords` (a goal's row and the tasks it spawned);
 - schema and database: ``db.py`` (open, WAL, migrations), :class:`Reader`, :class:`GroupWriter`.
 
 Reads use their own connection (WAL lets them run beside the writer). Every write goes
@@ -25,6 +26,7 @@ from swarm_tui.store.claims import Claims
 from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import LedgerConnection, LedgerError, connect
 from swarm_tui.store.flags import FlagRecords
+from swarm_tui.store.goals import GoalRecords
 from swarm_tui.store.reader import Reader
 from swarm_tui.store.records import NewTask, Totals
 from swarm_tui.store.spend import SpendReads
@@ -124,6 +126,14 @@ class Ledger:
         self.waiting_consensus = consensus.waiting_consensus
         self.consensus_since = consensus.consensus_since
         self.model_standing = consensus.model_standing
+
+        goals = GoalRecords(reader, self.writer)
+        self.insert_goal = goals.insert_goal
+        self.update_goal = goals.update_goal
+        self.get_goal = goals.get_goal
+        self.goal_by_key = goals.goal_by_key
+        self.list_goals = goals.list_goals
+        self.goal_tasks = goals.goal_tasks
 
         spend = SpendReads(reader, consensus)
         self.totals = spend.totals

@@ -29,6 +29,9 @@ class NewTask:
     key: str | None
     after_ids: tuple[int, ...]
     after_batch: tuple[int, ...] = ()
+    goal_id: int | None = None
+    step: str | None = None
+    output_schema: str | None = None
 
 
 async def write_event(

@@ -70,7 +70,15 @@ def task_from_row(r: aiosqlite.Row | dict[str, Any]) -> Task:
         abandoned=r["abandoned"],
         held=r["held"],
         last_ended_at=r["la_finished_at"],
+        goal_id=_opt(r, "goal_id"),
+        step=_opt(r, "step"),
+        output_schema=_opt(r, "output_schema"),
     )
+
+
+def _opt(r: aiosqlite.Row | dict[str, Any], name: str) -> Any:
+    """A column a row may lack (a read that selects named columns only)."""
+    return r[name] if name in r.keys() else None  # noqa: SIM118 - Row
 
 
 def attempt_from_row(r: aiosqlite.Row) -> Attempt:

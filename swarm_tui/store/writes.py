@@ -81,7 +81,8 @@ class TaskWrites:
                         continue
                 cur = conn.execute(
                     """INSERT INTO tasks (title, prompt, role, priority, mode, state, tags, key,
-                       created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+                       created_at, updated_at, goal_id, step, output_schema)
+                       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
                        RETURNING *""",
                     (
                         item.title,
@@ -93,6 +94,9 @@ class TaskWrites:
                         item.key,
                         now,
                         now,
+                        item.goal_id,
+                        item.step,
+                        item.output_schema,
                     ),
                 )
                 inserted = cur.fetchone()

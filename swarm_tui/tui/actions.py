@@ -15,11 +15,13 @@ from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.domain.review import ReviewSource
 from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
+from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.mcp.memory_books import MemoryBooks
 from swarm_tui.service.client import ServiceClient
 from swarm_tui.service.room_api import SwarmAPI
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
+from swarm_tui.tui.screens.goals import GoalsScreen
 from swarm_tui.tui.screens.help import HelpScreen, help_sections
 from swarm_tui.tui.screens.memory import MemoryScreen
 from swarm_tui.tui.screens.new_task import NewTaskScreen
@@ -48,6 +50,8 @@ class Actions(App[None]):
     def detaching(self) -> bool:
         """Quitting leaves the swarm running (an attached room): never asked."""
         return False
+
+    run_core: bool
 
     def _selected(self) -> TaskRow | None:
         task = self.query_one(TaskTable).selected_task
@@ -345,6 +349,27 @@ class Actions(App[None]):
     def action_approvals(self) -> None:
         if not isinstance(self.screen, ApprovalsScreen):
             self.push_screen(ApprovalsScreen(self.orch))
+
+    _goal_engine: GoalEngine | None = None
+
+    @property
+    def goal_engine(self) -> GoalEngine:
+        """The room's one goal engine (its advances are serialised); an in-process room's."""
+        assert isinstance(self.orch, Control)
+        if self._goal_engine is None:
+            self._goal_engine = GoalEngine(self.orch)
+        return self._goal_engine
+
+    def action_goals(self) -> None:
+        if not isinstance(self.orch, Control):
+            self.notify(
+                "goals: the service moves them on; see them with `swarm-tui goals` "
+                "(the goals view in an attached room comes next)",
+                severity="warning",
+            )
+            return
+        if not isinstance(self.screen, GoalsScreen):
+            self.push_screen(GoalsScreen(self.orch, self.goal_engine, driven=self.run_core))
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):

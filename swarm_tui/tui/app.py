@@ -129,6 +129,8 @@ class SwarmApp(Actions):
         self.calls.start()
         if self.run_core and self.core is not None:
             self.run_worker(self.core.run(), name="orchestrator", group="core", exit_on_error=True)
+            goals = self.goal_engine.drive_active()  # goals move on as their tasks end
+            self.run_worker(goals, name="goals", group="core", exit_on_error=False)
         if self.attachment is not None:
             self.attachment.start()
         tick = 5.0 if self.settings.ui.low_bandwidth else 1.0

@@ -28,6 +28,7 @@ APP_BINDINGS: list[Binding] = [
     Binding("A", "pause_all", "Pause/resume all", id="pause_all"),
     Binding("t", "approvals", "Tool approvals", id="approvals"),
     Binding("M", "memory", "Shared memory", id="memory"),
+    Binding("g", "goals", "Goals", id="goals"),
     Binding("c", "toggle_cost", "Cost", id="cost"),
     Binding("h", "toggle_hardware", "Hardware", id="hardware"),
     Binding("question_mark", "help", "Help", id="help"),

@@ -126,7 +126,7 @@ def test_text_fields_must_be_strings(name: str) -> None:
 def test_bad_mode(value: str, shown: str) -> None:
     msg = error(f'[[task]]\nprompt = "p"\nmode = {value}\n')
     assert msg == (
-        f"jobs.toml:1 (task 1): mode must be one of single, consensus, review, got {shown}"
+        f"jobs.toml:1 (task 1): mode must be one of single, consensus, review, goal, got {shown}"
     )
 
 
