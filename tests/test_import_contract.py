@@ -8,7 +8,10 @@ import sys
 
 import swarm_tui
 
-HEADLESS = ("domain", "config", "core", "store", "providers", "mcp", "hw", "workspace", "service")
+HEADLESS = (
+    *("domain", "config", "core", "store", "providers", "mcp", "hw", "workspace", "service"),
+    "evals",
+)
 
 
 def headless_modules() -> list[str]:

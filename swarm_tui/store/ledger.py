@@ -9,6 +9,7 @@ connection, the writer, or both):
 - flags: :class:`FlagRecords`;
 - tools, approvals and memory: :class:`ToolRecords`;
 - consensus: :class:`ConsensusRecords`;
+- evals and shadow samples: :class:`EvalRecords`;
 - schema and database: ``db.py`` (open, WAL, migrations), :class:`Reader`, :class:`GroupWriter`.
 
 Reads use their own connection (WAL lets them run beside the writer). Every write goes
@@ -25,6 +26,7 @@ from swarm_tui.store.changes import Changes, new_origin, tag_own
 from swarm_tui.store.claims import Claims
 from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import LedgerConnection, LedgerError, connect
+from swarm_tui.store.evals import EvalRecords
 from swarm_tui.store.flags import FlagRecords
 from swarm_tui.store.reader import Reader
 from swarm_tui.store.records import NewTask, Totals
@@ -124,6 +126,17 @@ class Ledger:
         self.waiting_consensus = consensus.waiting_consensus
         self.consensus_since = consensus.consensus_since
         self.model_standing = consensus.model_standing
+
+        evals = EvalRecords(reader, self.writer)
+        self.eval_run = evals.eval_run
+        self.eval_runs = evals.eval_runs
+        self.add_eval_run = evals.add_eval_run
+        self.save_eval_result = evals.save_eval_result
+        self.eval_results = evals.eval_results
+        self.eval_evidence = evals.eval_evidence
+        self.add_shadow = evals.add_shadow
+        self.update_shadow = evals.update_shadow
+        self.shadow_samples = evals.shadow_samples
 
         spend = SpendReads(reader, consensus)
         self.totals = spend.totals
