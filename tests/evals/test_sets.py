@@ -95,9 +95,14 @@ def test_bad_toml_sets_name_file_line_and_key(text: str, message: str) -> None:
 
 def test_bad_jsonl_names_the_line() -> None:
     with pytest.raises(EvalSetError, match=r"s.jsonl:2: not valid JSON"):
-        parse_eval_set('{"id": "a", "prompt": "p", "judge": "exact", "expected": "1"}\n{oops\n', "s.jsonl")
+        parse_eval_set(
+            '{"id": "a", "prompt": "p", "judge": "exact", "expected": "1"}\n{oops\n', "s.jsonl"
+        )
     with pytest.raises(EvalSetError, match=r"s.jsonl:1: timeout_s must be a positive number"):
-        parse_eval_set('{"id": "a", "prompt": "p", "judge": "checker", "command": ["true"], "timeout_s": -1}', "s.jsonl")
+        parse_eval_set(
+            '{"id": "a", "prompt": "p", "judge": "checker", "command": ["true"], "timeout_s": -1}',
+            "s.jsonl",
+        )
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
