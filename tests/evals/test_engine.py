@@ -20,7 +20,8 @@ from tests.fakes import FakeProvider, Script
 
 SET = (
     "".join(
-        f'[[case]]\nid = "add{n}"\nprompt = "What is {n} + {n}?"\njudge = "exact"\nexpected = "{2 * n}"\n\n'
+        f'[[case]]\nid = "add{n}"\nprompt = "What is {n} + {n}?"\n'
+        f'judge = "exact"\nexpected = "{2 * n}"\n\n'
         for n in range(1, 7)
     )
     + '[[case]]\nid = "essay"\nprompt = "Explain sums"\njudge = "rubric"\nrubric = "Right"\n'
@@ -83,7 +84,7 @@ async def _eval(
 async def test_every_item_measured_once_and_the_cascade_escalates_exactly_the_failed(
     ledger: Ledger,
 ) -> None:
-    engine, p1 = await _eval(ledger, ["p1/m1,p2/m1", "cascade:p1/m1>p2/m1"], repeat=2)
+    engine, _p1 = await _eval(ledger, ["p1/m1,p2/m1", "cascade:p1/m1>p2/m1"], repeat=2)
     results = await engine.results()
     assert len(results) == 7 * 3 * 2
     assert len({(r.case_id, r.config, r.rep) for r in results}) == len(results)

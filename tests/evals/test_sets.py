@@ -68,18 +68,21 @@ def test_a_jsonl_set_loads_and_names_the_stem(tmp_path: Path) -> None:
     assert s.cases[1].where.endswith("quick.jsonl:3")
 
 
+HEAD = '[[case]]\nid = "a"\nprompt = "p"\n'
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[case]]\nid = "a"\nprompt = "p"\njudge = "fuzzy"\n', "set.toml:1 (case 1): judge must be one of"),
-        ('[[case]]\nid = "a"\nprompt = "p"\njudge = "exact"\n', "set.toml:1 (case 1): expected is required"),
-        ('[[case]]\nid = "a"\nprompt = "p"\njudge = "regex"\nexpected = "("\n', "expected: not a valid regex"),
-        ('[[case]]\nid = "a"\nprompt = ""\njudge = "exact"\nexpected = "1"\n', "prompt must be non-empty"),
-        ('[[case]]\nid = "a"\nprompt = "p"\njudge = "exact"\nexpected = "1"\ncolour = 1\n', "unknown key 'colour'"),
+        (HEAD + 'judge = "fuzzy"\n', "set.toml:1 (case 1): judge must be one of"),
+        (HEAD + 'judge = "exact"\n', "set.toml:1 (case 1): expected is required"),
+        (HEAD + 'judge = "regex"\nexpected = "("\n', "expected: not a valid regex"),
+        ('[[case]]\nid = "a"\nprompt = ""\njudge = "exact"\nexpected = "1"\n', "prompt must be"),
+        (HEAD + 'judge = "exact"\nexpected = "1"\ncolour = 1\n', "unknown key 'colour'"),
         ('[[case]]\nid = "a b"\nprompt = "p"\njudge = "exact"\nexpected = "1"\n', "id must be"),
-        ('[[case]]\nid = "a"\nprompt = "p"\njudge = "checker"\ncommand = "rm -rf"\n', "command must be a non-empty list"),
-        ('[[case]]\nid = "a"\nprompt = "p"\njudge = "rubric"\n', "rubric is required"),
-        ('[[case]]\nid = "a"\nprompt = "p"\njudge = "exact"\nexpected = "1"\n'
+        (HEAD + 'judge = "checker"\ncommand = "rm -rf"\n', "command must be a non-empty list"),
+        (HEAD + 'judge = "rubric"\n', "rubric is required"),
+        (HEAD + 'judge = "exact"\nexpected = "1"\n'
          '[[case]]\nid = "a"\nprompt = "q"\njudge = "exact"\nexpected = "2"\n',
          "set.toml:6 (case 2): id 'a' is used twice (first at set.toml:1 (case 1))"),
         ("[[case]\n", "set.toml: line 1, column 7: not valid TOML"),
