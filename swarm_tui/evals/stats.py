@@ -7,22 +7,12 @@ import math
 import random
 from collections.abc import Sequence
 
+from swarm_tui.domain.intervals import Z95, wilson
+
 __all__ = ["Z95", "bootstrap_mean", "pareto_front", "percentile", "wilson"]
 
-Z95 = 1.959963984540054
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
-
-
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval (95% by default) of a proportion; (0, 1) for n = 0."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def bootstrap_mean(values: Sequence[float]) -> tuple[float, float]:
