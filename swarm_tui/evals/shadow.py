@@ -125,14 +125,13 @@ class ShadowSampler:
         sub = self.control.bus.subscribe()
         try:
             while True:
+                events: list[object] = []
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.poll_s):
-                        for event in await sub.get():
-                            if (
-                                isinstance(event, TaskChanged)
-                                and event.state == TaskState.SUCCEEDED
-                            ):
-                                await self.consider(event.task_id)
+                        events = list(await sub.get())
+                for event in events:  # never cut short by the poll's timeout
+                    if isinstance(event, TaskChanged) and event.state == TaskState.SUCCEEDED:
+                        await self.consider(event.task_id)
                 if self.open:
                     await self.advance()
         finally:

@@ -138,7 +138,7 @@ class Ledger:
         self.update_shadow = evals.update_shadow
         self.shadow_samples = evals.shadow_samples
 
-        spend = SpendReads(reader, consensus)
+        spend = SpendReads(reader, consensus, evals)
         self.totals = spend.totals
         self.spent = spend.spent
         self.report_figures = spend.report_figures

@@ -21,6 +21,7 @@ from swarm_tui.config import (
     Settings,
 )
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.report import build_report, render
 from swarm_tui.domain.intervals import wilson
 from swarm_tui.domain.models import TaskSpec
 from swarm_tui.evals.shadow import ShadowSampler, drawn, shadow_agent, shadow_settings
@@ -126,6 +127,7 @@ async def test_the_cap_is_never_passed_and_a_fair_judge_is_counted(tmp_path: Pat
         samples = await ledger.shadow_samples()
         shadow_role = shadow_agent(BASELINE)
         spent = sum(t.cost_usd for t in await ledger.list_tasks() if t.role == shadow_role)
+        report = await build_report(ledger, _settings(0.2, cap), None)
     finally:
         await ledger.close()
     assert sampler.capped > 0 and sampler.taken == len(samples) > 0
@@ -133,3 +135,12 @@ async def test_the_cap_is_never_passed_and_a_fair_judge_is_counted(tmp_path: Pat
     assert sum(s.cost_usd for s in samples) == pytest.approx(spent)
     # The judge prefers the baseline's answer in both orders: the live answer is worse.
     assert {s.verdict for s in samples} == {"worse"}
+    # report states the saving with the quality measured this way, and its interval.
+    n = len(samples)
+    low, high = wilson(0, n)
+    line = (
+        f"saved {report['savings']['percent']:.0f}% against {BASELINE}; judged as good or better"
+        f" in 0% of {n} samples (95% CI {100 * low:.0f}-{100 * high:.0f}%)"
+    )
+    assert line in render(report, "md")
+    assert report["shadow"]["worse"] == n and report["shadow"]["good_or_better"] == 0.0
