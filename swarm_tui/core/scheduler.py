@@ -240,7 +240,7 @@ class Scheduler:
             tag_boost=cfg.tag_boost,
             afford=self.spending.afford(agent, task, messages),
             swap=self.routing.swap,
-            factor=lambda ref: self.performance.factor(ref, list(mix)),
+            factor=lambda ref: self.performance.factor(ref, list(mix), role=agent),
             stronger_than=beat,
             stronger=self.routing.stronger,
         )

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from swarm_tui.core.control import Control
+from swarm_tui.core.quality_evidence import eval_score
 from swarm_tui.domain.evals import EvalResult, EvalRunRow
 from swarm_tui.domain.models import Task, TaskSpec, TaskState
 from swarm_tui.evals.cases import EvalCase, EvalSet, EvalSetError
@@ -169,8 +170,10 @@ class EvalEngine:
             result = await self._advance(run, item, tasks, submit)
             if result is None:
                 left.append(item)
-            else:
-                await self.control.ledger.save_eval_result(result)
+            elif await self.control.ledger.save_eval_result(result):
+                score = eval_score(result)
+                if score is not None and result.model and result.role:
+                    self.control.performance.add_evidence(result.role, result.model, "eval", score)
         if submit:
             await self.control.submit(submit, [s.key or "" for s in submit])
         return left
@@ -273,7 +276,9 @@ class EvalEngine:
             rep=item.rep,
             task_ids=tuple(t.id for t in used),
             model=model,
-            role=item.case.role or self.control.settings.default_agent,
+            role=item.config.stages[len(used) - 1].agent
+            or item.case.role
+            or self.control.settings.default_agent,
             answer=final.result or "",
             passed=verdict.passed,
             score=verdict.score,

@@ -218,5 +218,9 @@ class ShadowSampler:
         await self.control.ledger.update_shadow(
             task_id, self.control.clock(), verdict=verdict, cost_usd=cost
         )
+        score = {"better": 1.0, "same": 1.0, "worse": 0.0}.get(verdict)
+        model = f"{sample.task.provider}/{sample.task.model}"
+        if score is not None:
+            self.control.performance.add_evidence(sample.task.role, model, "shadow", score)
         if cost > sample.worst:
             log.warning("shadow sample of #%d cost more than its worst case", task_id)
