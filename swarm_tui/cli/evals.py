@@ -76,6 +76,10 @@ async def cmd_eval(args: argparse.Namespace) -> int:
         parse_configurations(settings, [args.judge])  # a known provider/model
         if "/" not in args.judge:
             raise EvalSetError(f"--judge {args.judge}: expected provider/model")
+    if args.judge is None and any(c.judge.scored for c in eval_set.cases):
+        raise EvalSetError(
+            f"{eval_set.name}: rubric cases need a judge model: --judge provider/model"
+        )
     roles = {c.role or settings.default_agent for c in eval_set.cases}
     for role in roles:
         if role not in settings.agents:
