@@ -30,6 +30,11 @@ __all__ = ["EvalEngine", "Item", "run_name"]
 Progress = Callable[[int, int], None]
 """``(measured, total)`` after each pass."""
 
+EVAL_PRIORITY = -1
+"""Eval tasks queue behind real work (priority 0 and up) in every process on the ledger; a
+process whose config lacks an eval's agents (``ROLE@provider/model``) leaves them queued
+for the eval's own process."""
+
 CASCADE_MIN_SCORE = 7
 """A rubric score below this escalates a cascade to its next model."""
 
@@ -195,6 +200,7 @@ class EvalEngine:
                         prompt=item.case.prompt,
                         title=f"eval {item.case.id} [{item.config.name}]",
                         role=item.config.agent(stage, role),
+                        priority=EVAL_PRIORITY,
                         mode=stage.mode,
                         tags=("eval",),
                         key=self.key(item, number),
@@ -249,7 +255,7 @@ class EvalEngine:
             role = pinned_agent(self.control.settings.default_agent, self.judge)
             submit.append(
                 TaskSpec(prompt, title=f"judge {item.case.id}", role=role, tags=("eval-judge",),
-                         key=key)
+                         key=key, priority=EVAL_PRIORITY)
             )  # fmt: skip
             return None
         if not task.state.terminal:

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.evals.configs import eval_settings, parse_configurations
 from swarm_tui.evals.engine import EvalEngine
 from swarm_tui.evals.sets import parse_eval_set
@@ -115,3 +116,24 @@ async def test_every_item_measured_once_and_the_cascade_escalates_exactly_the_fa
     engine2, p1_again = await _eval(ledger, ["p1/m1,p2/m1", "cascade:p1/m1>p2/m1"], repeat=2)
     assert engine2.name == engine.name and len(await engine2.results()) == len(results)
     assert len(await ledger.list_tasks()) == tasks_before and p1_again.requests == []
+
+
+async def test_another_process_without_the_eval_agents_leaves_their_tasks_queued(
+    ledger: Ledger,
+) -> None:
+    base = make_settings(heartbeat_seconds=3600, lease_seconds=7200)
+    configs = parse_configurations(base, ["p2/m1"])
+    evals = Orchestrator(eval_settings(base, configs, {"a"}), ledger, {"p2": FakeProvider("p2")},
+                         clock=Clock(), owner="test:1:1")  # fmt: skip
+    plain = Orchestrator(base, ledger, {"p1": FakeProvider("p1"), "p2": FakeProvider("p2")},
+                         clock=Clock(), owner="test:2:1")  # fmt: skip
+    [(task, _)] = await evals.submit([TaskSpec("q", role="a@p2/m1", priority=-1)])
+    [(real, _)] = await plain.submit([TaskSpec("real work", role="a")])
+    await asyncio.wait_for(plain.run(until_idle=True), 30)
+    assert (await plain.task(real.id)).state == TaskState.SUCCEEDED
+    assert (await plain.task(task.id)).state == TaskState.QUEUED  # not failed, not taken
+    await asyncio.wait_for(evals.run(until_idle=True), 30)
+    done = await evals.task(task.id)
+    assert done.state == TaskState.SUCCEEDED and done.provider == "p2"
+    await plain.stop()
+    await evals.stop()
