@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from swarm_tui.evals.checks import check_answer
 from swarm_tui.evals.configs import Configuration, pinned_agent
 from swarm_tui.evals.judges import parse_rubric, rubric_prompt
 
-__all__ = ["EvalEngine", "Item", "run_name"]
+__all__ = ["EvalEngine", "EvalStopped", "Item", "run_name"]
 
 Progress = Callable[[int, int], None]
 """``(measured, total)`` after each pass."""
@@ -35,8 +36,15 @@ EVAL_PRIORITY = -1
 process whose config lacks an eval's agents (``ROLE@provider/model``) leaves them queued
 for the eval's own process."""
 
+STUCK_S = 2.0
+"""Seconds every awaited task must stay held back before the eval gives up on waiting."""
+
 CASCADE_MIN_SCORE = 7
 """A rubric score below this escalates a cascade to its next model."""
+
+
+class EvalStopped(EvalSetError):
+    """The eval cannot go on by itself (a budget stop, a pause, a vote for a person)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,7 @@ class EvalEngine:
             for case in eval_set.cases
         ]
         self._verdicts: dict[int, _Verdict] = {}
+        self._stuck_since: float | None = None
         self.run_row: EvalRunRow | None = None
 
     # ------------------------------------------------------------------ the run
@@ -181,7 +190,40 @@ class EvalEngine:
                     self.control.performance.add_evidence(result.role, result.model, "eval", score)
         if submit:
             await self.control.submit(submit, [s.key or "" for s in submit])
+        elif not left or self.control.running:
+            self._stuck_since = None
+        else:
+            self._stuck([t for t in tasks.values() if not t.state.terminal], len(left))
         return left
+
+    def _stuck(self, waiting: list[Task], left: int) -> None:
+        """Raise :class:`EvalStopped` when every task the eval waits for is held back (a
+        budget stop, a pause, a vote for a person): it would wait for ever."""
+        reasons = [self._held_back(t) for t in waiting]
+        if not waiting or not all(reasons):
+            self._stuck_since = None
+            return
+        now = time.monotonic()
+        if self._stuck_since is None:
+            self._stuck_since = now
+        if now - self._stuck_since < STUCK_S:  # an orchestrator starting may still lift it
+            return
+        measured = len(self.items) - left
+        raise EvalStopped(
+            f"eval {self.name!r} cannot go on: {reasons[0]} ({len(waiting)} task(s) held back;"
+            f" {measured} of {len(self.items)} measured). Once that is settled, run the same"
+            " command again: it resumes."
+        )
+
+    def _held_back(self, task: Task) -> str | None:
+        if task.state == TaskState.NEEDS_VOTE:
+            return f"task #{task.id} waits for your vote (swarm-tui decide {task.id})"
+        if task.state == TaskState.PAUSED:
+            return f"task #{task.id} is paused ({task.error or 'swarm-tui resume'})"
+        if self.control.paused_all():
+            return "everything is paused (resume it in the control room)"
+        stopped = self.control.spending.stopped(task.pin_agent or task.role)
+        return f"budget stop: {stopped}" if stopped else None
 
     # ------------------------------------------------------------------ one item
     async def _advance(

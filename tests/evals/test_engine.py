@@ -8,10 +8,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import pytest
+
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.evals.configs import eval_settings, parse_configurations
-from swarm_tui.evals.engine import EvalEngine
+from swarm_tui.evals.engine import EvalEngine, EvalStopped
 from swarm_tui.evals.sets import parse_eval_set
 from swarm_tui.evals.table import summarise
 from swarm_tui.providers.base import StreamRequest
@@ -137,3 +139,33 @@ async def test_another_process_without_the_eval_agents_leaves_their_tasks_queued
     assert done.state == TaskState.SUCCEEDED and done.provider == "p2"
     await plain.stop()
     await evals.stop()
+
+
+async def test_a_budget_stop_ends_the_eval_with_why_and_a_rerun_resumes(ledger: Ledger) -> None:
+    base = make_settings(heartbeat_seconds=3600, lease_seconds=7200)
+    budget = base.budget.model_copy(update={"run_usd": 0.0002})  # one answer's worst case
+    base = base.model_copy(update={"budget": budget})
+    eval_set = parse_eval_set(SET[: SET.index('[[case]]\nid = "essay"')], "set.toml")
+    configs = parse_configurations(base, ["p2/m1"])
+    provider = FakeProvider("p2", strong)
+    settings = eval_settings(base, configs, {"a"})
+    orch = Orchestrator(settings, ledger, {"p2": provider}, clock=Clock(), owner="test:1:1")
+    engine = EvalEngine(orch, eval_set, configs, poll_s=0.02)
+    async with running(orch):
+        with pytest.raises(EvalStopped, match=r"cannot go on: budget stop: .*run the same command"):
+            await asyncio.wait_for(engine.measure(), 60)
+    first = await engine.results()
+    assert 0 < len(first) < 6
+
+    # The limit raised, the same eval again: it resumes, each case measured once.
+    raised = base.model_copy(update={"budget": budget.model_copy(update={"run_usd": 1.0})})
+    orch = Orchestrator(eval_settings(raised, configs, {"a"}), ledger, {"p2": provider},
+                        clock=Clock(), owner="test:1:2")  # fmt: skip
+    engine = EvalEngine(orch, eval_set, configs, poll_s=0.02)
+    async with running(orch):
+        results = await asyncio.wait_for(engine.measure(), 60)
+    assert len(results) == 6 and all(r.passed for r in results)
+    assert {r.case_id: r.task_ids for r in results if r.case_id in {f.case_id for f in first}} == {
+        f.case_id: f.task_ids for f in first
+    }
+    assert len(await ledger.list_tasks()) == 6
