@@ -43,4 +43,9 @@ def add_eval_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     ev.add_argument(
         "--compare", metavar="RUN", help="show this run beside another run of the ledger"
     )
+    ev.add_argument(
+        "--pairwise",
+        metavar="A,B",
+        help="also compare two configurations' answers by --judge, blind, in both orders",
+    )
     ev.add_argument("--quiet", action="store_true", help="no progress bar")

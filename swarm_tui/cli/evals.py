@@ -8,20 +8,39 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.evals.cases import EvalSetError
 from swarm_tui.evals.configs import eval_settings, parse_configurations
 from swarm_tui.evals.engine import EvalEngine
+from swarm_tui.evals.pairwise import PairSummary, compare_pair
 from swarm_tui.evals.plot import plot_points, terminal_plot, write_svg
 from swarm_tui.evals.sets import load_eval_set
 from swarm_tui.evals.table import compare, render, summarise
 from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
 
 __all__ = ["cmd_eval", "progress_bar"]
+
+
+def _pair(text: str | None, names: list[str], judge: str | None) -> tuple[str, str] | None:
+    """``--pairwise A,B``: two of the configurations, compared by ``--judge``."""
+    if text is None:
+        return None
+    pair = [n.strip() for n in text.split(",") if n.strip()]
+    if len(pair) != 2 or pair[0] == pair[1] or not set(pair) <= set(names):
+        raise EvalSetError(
+            f"--pairwise {text}: name two different configurations of --against"
+            f" ({', '.join(names)})"
+        )
+    if judge is None:
+        raise EvalSetError("--pairwise needs a judge model: --judge provider/model")
+    return pair[0], pair[1]
 
 
 def progress_bar(measured: int, total: int, width: int = 30) -> str:
@@ -43,13 +62,13 @@ class _Progress:
         print(progress_bar(measured, total), end=end, file=sys.stderr, flush=True)
 
 
-async def _measure(orch: Orchestrator, engine: EvalEngine) -> None:
+async def _measure(orch: Orchestrator, work: Coroutine[Any, Any, object]) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runner = asyncio.create_task(orch.run(), name="orchestrator")
-    measuring = asyncio.create_task(engine.measure(), name="eval")
+    measuring = asyncio.create_task(work, name="eval")
     stopper = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({runner, measuring, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -87,6 +106,7 @@ async def cmd_eval(args: argparse.Namespace) -> int:
             raise EvalSetError(
                 f"{where}: role: unknown role {role!r} (agents: {', '.join(settings.agents)})"
             )
+    pair = _pair(args.pairwise, [c.name for c in configs], args.judge)
     run_settings = eval_settings(settings, configs, roles, args.judge)
     async with open_orchestrator(run_settings, db_path(settings, args.db), check=True) as orch:
         engine = EvalEngine(
@@ -94,7 +114,17 @@ async def cmd_eval(args: argparse.Namespace) -> int:
             progress=_Progress(args.quiet),
         )  # fmt: skip
         run = await engine.open_run()
-        await _measure(orch, engine)
+        pairs: list[PairSummary] = []
+
+        async def work() -> None:
+            results = await engine.measure()
+            if pair is not None:
+                assert args.judge is not None
+                pairs.append(
+                    await compare_pair(orch, run, eval_set.cases, results, *pair, args.judge)
+                )
+
+        await _measure(orch, work())
         results = await engine.results()
         other = None
         if args.compare:
@@ -105,9 +135,17 @@ async def cmd_eval(args: argparse.Namespace) -> int:
     summaries = summarise(results, [c.name for c in configs])
     points = plot_points(summaries)
     if other is not None:
-        print(compare([other, (run.name, summaries)], args.format))
+        text = compare([other, (run.name, summaries)], args.format)
     else:
-        print(render(summaries, args.format, run.name))
+        text = render(summaries, args.format, run.name)
+    if pairs and args.format == "json":
+        data = json.loads(text)
+        data["pairwise"] = [p.to_json() for p in pairs]
+        text = json.dumps(data, indent=2)
+    print(text)
+    if args.format == "md":
+        for summary in pairs:
+            print("\n" + summary.line())
     if args.format == "md":
         print("\n" + terminal_plot(points))
     if args.plot:

@@ -114,6 +114,29 @@ class EvalRecords:
         )
         return [_result(r) for r in rows]
 
+    async def save_eval_pair(
+        self, run_id: int, case_id: str, a: str, b: str, rep: int, verdict: str, now: float
+    ) -> None:
+        """A pairwise verdict on ``a`` against ``b`` for one case and repeat (once)."""
+
+        async def op(conn: aiosqlite.Connection) -> None:
+            await conn.execute(
+                "INSERT OR IGNORE INTO eval_pairs (run_id, case_id, a, b, rep, verdict,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (run_id, case_id, a, b, rep, verdict, now),
+            )
+
+        await self.writer.run(op)
+
+    async def eval_pairs(self, run_id: int) -> list[tuple[str, str, str, int, str]]:
+        """``(case_id, a, b, rep, verdict)`` of a run's pairwise verdicts."""
+        rows = await self._rows(
+            "SELECT case_id, a, b, rep, verdict FROM eval_pairs WHERE run_id = ?"
+            " ORDER BY case_id, rep",
+            (run_id,),
+        )
+        return [(r[0], r[1], r[2], int(r[3]), r[4]) for r in rows]
+
     async def add_shadow(
         self, task_id: int, role: str, model: str, baseline: str, now: float
     ) -> bool:

@@ -134,6 +134,8 @@ class Ledger:
         self.save_eval_result = evals.save_eval_result
         self.eval_results = evals.eval_results
         self.eval_evidence = evals.eval_evidence
+        self.save_eval_pair = evals.save_eval_pair
+        self.eval_pairs = evals.eval_pairs
         self.add_shadow = evals.add_shadow
         self.update_shadow = evals.update_shadow
         self.shadow_samples = evals.shadow_samples

@@ -314,6 +314,16 @@ CREATE TABLE eval_results (
     created_at  REAL    NOT NULL,
     PRIMARY KEY (run_id, case_id, config, rep)
 );
+CREATE TABLE eval_pairs (
+    run_id      INTEGER NOT NULL REFERENCES eval_runs(id),
+    case_id     TEXT    NOT NULL,
+    a           TEXT    NOT NULL,
+    b           TEXT    NOT NULL,
+    rep         INTEGER NOT NULL,
+    verdict     TEXT    NOT NULL,
+    created_at  REAL    NOT NULL,
+    PRIMARY KEY (run_id, case_id, a, b, rep)
+);
 CREATE TABLE shadow_samples (
     task_id        INTEGER PRIMARY KEY REFERENCES tasks(id),
     shadow_task_id INTEGER REFERENCES tasks(id),
@@ -321,7 +331,6 @@ CREATE TABLE shadow_samples (
     model          TEXT    NOT NULL,
     baseline       TEXT    NOT NULL,
     verdict        TEXT    NOT NULL DEFAULT 'pending',
-    judge_task_ids TEXT    NOT NULL DEFAULT '[]',
     cost_usd       REAL    NOT NULL DEFAULT 0,
     created_at     REAL    NOT NULL,
     decided_at     REAL

@@ -89,8 +89,9 @@ async def test_sigkill_mid_eval_then_resume_measures_each_item_once(tmp_path: Pa
         before = query(db, "SELECT COUNT(*) FROM eval_results")
         assert before and int(before[0][0]) < CASES * 2 * 2  # type: ignore[call-overload]
         proc = await _eval(
-            config, db, cases, "--repeat", "2", "--plot", str(plot), "--format", "json"
-        )
+            config, db, cases, "--repeat", "2", "--plot", str(plot), "--format", "json",
+            "--judge", "drip/big", "--pairwise", "drip/small,drip/big",
+        )  # fmt: skip
         out, err = await asyncio.wait_for(proc.communicate(), 180)
         assert proc.returncode == 0, err.decode()
 
@@ -98,11 +99,17 @@ async def test_sigkill_mid_eval_then_resume_measures_each_item_once(tmp_path: Pa
     assert len(rows) == CASES * 2 * 2
     assert len({(c, k, r) for c, k, r, _ in rows}) == len(rows)  # each measured once
     keys = query(db, "SELECT key, COUNT(*) FROM tasks WHERE key LIKE 'eval:%' GROUP BY key")
-    assert len(keys) == CASES * 2 * 2 and all(n == 1 for _, n in keys)
+    answers = [k for k, _ in keys if "|" not in str(k)]
+    assert len(answers) == CASES * 2 * 2 and all(n == 1 for _, n in keys)
     assert query(db, "SELECT COUNT(*) FROM tasks WHERE state != 'succeeded'") == [(0,)]
     assert "eval [" in err.decode() and f"{CASES * 4}/{CASES * 4}" in err.decode()
 
-    table = {c["config"]: c for c in json.loads(out)["configurations"]}
+    data = json.loads(out)
+    table = {c["config"]: c for c in data["configurations"]}
+    # The stand-in server answers the judge with a number, never "WINNER: ...": undecided.
+    [pair] = data["pairwise"]
+    assert (pair["a"], pair["b"], pair["undecided"]) == ("drip/small", "drip/big", CASES * 2)
+    assert len(keys) == CASES * 2 * 2 + CASES * 2 * 2  # each case x repeat judged in 2 orders
     small, big = table["drip/small"], table["drip/big"]
     assert small["correct"] == 2 * 3 and small["judged"] == 10  # odd cases 1, 3, 5 right
     assert big["correct"] == 10 and big["accuracy_low"] < 1.0

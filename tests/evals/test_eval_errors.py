@@ -33,6 +33,8 @@ RUBRIC = '[[case]]\nid = "a"\nprompt = "essay"\njudge = "rubric"\nrubric = "good
         (GOOD + 'role = "ghost"\n', "p/m", [], "set.toml:1 (case 1): role: unknown role 'ghost'"),
         (GOOD.replace("exact", "exakt"), "p/m", [], "set.toml:1 (case 1): judge must be one of"),
         (GOOD, "p/m", ["--repeat", "0"], "expected 1 or more"),
+        (GOOD, "p/m", ["--pairwise", "p/m,worker"], "--pairwise p/m,worker: name two different"),
+        (GOOD, "p/m,worker", ["--pairwise", "p/m,worker"], "--pairwise needs a judge model"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
