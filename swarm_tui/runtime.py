@@ -13,6 +13,7 @@ from swarm_tui.core.feed import Feed
 from swarm_tui.core.notify import Notifier
 from swarm_tui.core.opening import db_path, open_ledger, settings_from_args
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.evals.shadow import ShadowSampler, shadow_settings
 from swarm_tui.hw.sampler import make_sampler
 from swarm_tui.mcp.hub import attach_hub
 from swarm_tui.providers.registry import build_providers
@@ -25,6 +26,7 @@ __all__ = [
     "open_ledger",
     "open_orchestrator",
     "settings_from_args",
+    "shadow_samples",
 ]
 
 
@@ -33,6 +35,7 @@ async def open_orchestrator(
     settings: Settings, path: Path, *, check: bool = False
 ) -> AsyncIterator[Orchestrator]:
     """Ledger, providers, MCP hub and orchestrator; ``check``: refuse a damaged ledger."""
+    settings = shadow_settings(settings)
     ledger = await open_ledger(settings, path, check=check)
     try:
         providers = build_providers(settings, log_dir=path.parent, ledger=path)
@@ -42,7 +45,7 @@ async def open_orchestrator(
         await ledger.close()
         raise
     try:
-        async with change_feed(orchestrator, feed_interval(settings)):
+        async with change_feed(orchestrator, feed_interval(settings)), shadow_samples(orchestrator):
             yield orchestrator
     finally:
         try:
@@ -76,6 +79,22 @@ async def change_feed(orch: Orchestrator, interval: float) -> AsyncIterator[Feed
         yield feed
     finally:
         await feed.close(job)
+
+
+@asynccontextmanager
+async def shadow_samples(orch: Orchestrator) -> AsyncIterator[ShadowSampler | None]:
+    """Shadow samples of live work while this lasts, when ``[eval] shadow_rate`` is set."""
+    if orch.settings.eval.shadow_rate <= 0 or orch.settings.budget.baseline is None:
+        yield None
+        return
+    sampler = ShadowSampler(orch)
+    job = asyncio.create_task(sampler.run(), name="shadow-samples")
+    try:
+        yield sampler
+    finally:
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
 
 
 @asynccontextmanager

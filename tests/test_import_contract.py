@@ -19,6 +19,7 @@ HEADLESS = (
     "hw",
     "workspace",
     "service",
+    "evals",
 )
 
 

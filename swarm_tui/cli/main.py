@@ -29,6 +29,7 @@ USER_ERRORS = (
     ("swarm_tui.core.task_moves", "ControlError"),
     ("swarm_tui.domain.states", "InvalidTransition"),
     ("swarm_tui.store.identity", "LedgerError"),
+    ("swarm_tui.evals.cases", "EvalSetError"),
 )
 """Errors that are the user's input, not a bug: one line on stderr and exit 2. Named, not
 imported: a command loads only what it uses, and an error of a module never loaded cannot
@@ -103,7 +104,7 @@ def _check_text(args: argparse.Namespace) -> None:
 QUIET = (
     *("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp", "codex-sessions"),
     *("result", "logs", "prio", "reassign", *MOVES),
-    *("workspaces", "review", "goal", "goals"),
+    *("workspaces", "review", "goal", "goals", "eval"),
 )
 """Commands whose stderr carries only warnings and errors: libraries' INFO chatter (httpx's
 "HTTP Request: POST ..." on ``decide --arbiter``) stays off it. The control room logs to a
@@ -175,6 +176,7 @@ ASYNC_COMMANDS: dict[str, tuple[str, str]] = {
     "review": ("swarm_tui.cli.workspaces", "cmd_review"),
     "goal": ("swarm_tui.cli.goal", "cmd_goal"),
     "goals": ("swarm_tui.cli.goal", "cmd_goals"),
+    "eval": ("swarm_tui.cli.evals", "cmd_eval"),
 }
 """The same for the commands that are coroutines."""
 

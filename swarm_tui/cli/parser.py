@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from swarm_tui import __version__
+from swarm_tui.cli.eval_args import add_eval_arguments
 from swarm_tui.cli.goal_args import add_goal_arguments
 from swarm_tui.cli.hw_args import add_hw_arguments, add_probe_arguments
 from swarm_tui.cli.mcp_args import add_mcp_arguments
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_workspace_arguments(sub, common)
     add_goal_arguments(sub, common)
     add_service_arguments(sub, common)
+    add_eval_arguments(sub, common)
     sessions = sub.add_parser(
         "codex-sessions",
         parents=[common],

@@ -13,6 +13,7 @@ from __future__ import annotations
 from swarm_tui.config.agents import AgentConfig
 from swarm_tui.config.consensus import ConsensusSettings
 from swarm_tui.config.errors import ConfigError
+from swarm_tui.config.evals import EvalConfig
 from swarm_tui.config.loading import find_config, load_settings, user_config_path
 from swarm_tui.config.mcp import MCPConfig, MCPServerConfig, ToolPolicy
 from swarm_tui.config.models import ModelConfig
@@ -46,6 +47,7 @@ __all__ = [
     "CheckConfig",
     "ConfigError",
     "ConsensusSettings",
+    "EvalConfig",
     "MCPConfig",
     "MCPServerConfig",
     "ModelConfig",

@@ -12,6 +12,7 @@ from swarm_tui.config.agents import AgentConfig
 from swarm_tui.config.base import NAME, Strict
 from swarm_tui.config.consensus import ConsensusSettings
 from swarm_tui.config.errors import Loc, config_problem, config_problems
+from swarm_tui.config.evals import EvalConfig
 from swarm_tui.config.goals import GoalsConfig, WorkflowConfig
 from swarm_tui.config.hardware import HardwareConfig
 from swarm_tui.config.mcp import MCPConfig
@@ -148,6 +149,8 @@ class Settings(Strict):
     """Consensus and review tasks: answering models, grouping, voting, arbiter, fallback."""
     notify: NotifyConfig = NotifyConfig()
     """Telling a person what needs them: apprise push notifications, the terminal title."""
+    eval: EvalConfig = EvalConfig()
+    """Shadow samples of live work against the baseline model (``[eval]``)."""
     projects: Projects = Field(default_factory=dict)
     """Git repositories coding tasks work on, in worktrees of their own (``[projects.NAME]``)."""
     goals: GoalsConfig = GoalsConfig()
@@ -188,6 +191,10 @@ class Settings(Strict):
                     problems.append((("agents", agent_name, "mcp_servers", i), message))
         problems += self._routing_problems()
         problems += self._goal_problems()
+        if self.eval.shadow_rate > 0 and not self.budget.baseline:
+            problems.append(
+                (("eval", "shadow_rate"), "needs [budget] baseline (the model to compare with)")
+            )
         default = self.orchestrator.default_agent
         if default is not None and default not in self.agents:
             message = f"unknown agent {default!r} (known: {', '.join(self.agents)})"

@@ -23,6 +23,8 @@ from typing import Any, Protocol
 
 from swarm_tui.config import Settings
 from swarm_tui.core.router import split_ref
+from swarm_tui.domain.evals import ShadowSample
+from swarm_tui.domain.intervals import wilson
 from swarm_tui.domain.reads import AttemptFigures, ConsensusRow, ReportFigures
 from swarm_tui.providers.base import Usage
 from swarm_tui.providers.pricing import price
@@ -149,7 +151,51 @@ def report_from(figures: ReportFigures, settings: Settings) -> dict[str, Any]:
         out[f"by_{group}"] = {k: f.to_json() for k, f in sorted(groups[group].items())}
     out["spend_by_hour"] = {h: round(v, 6) for h, v in sorted(hours.items())}
     out["consensus"] = consensus_figures(figures.consensus)
+    out["shadow"] = shadow_figures(figures.shadow)
     return out
+
+
+def shadow_figures(samples: Sequence[ShadowSample]) -> dict[str, Any]:
+    """Shadow samples: how many were judged, the share judged as good as the baseline's
+    answer or better (a preference counted only when both orders agreed) with its 95%
+    Wilson interval, and what sampling cost."""
+    counts = {v: sum(s.verdict == v for s in samples) for v in SHADOW_VERDICTS}
+    decided = counts["better"] + counts["same"] + counts["worse"]
+    good = counts["better"] + counts["same"]
+    low, high = wilson(good, decided)
+    return {
+        "samples": len(samples),
+        **counts,
+        "decided": decided,
+        "good_or_better": round(good / decided, 4) if decided else None,
+        "ci_low": round(low, 4) if decided else None,
+        "ci_high": round(high, 4) if decided else None,
+        "cost_usd": round(sum(s.cost_usd for s in samples), 6),
+    }
+
+
+SHADOW_VERDICTS = ("better", "same", "worse", "none", "pending")
+
+
+def _shadow_line(report: dict[str, Any]) -> str | None:
+    """ "saved 78% against X; judged as good or better in 92% of 140 samples (95% CI 86-96%)"."""
+    s, saved = report.get("shadow") or {}, report.get("savings")
+    if saved is None:
+        return None
+    line = f"saved {saved['percent']:.0f}% against {report['baseline']}"
+    if not s.get("decided"):
+        if s.get("samples"):
+            return (
+                f"{line}; quality not measured yet ({s['samples']} shadow sample(s), none decided)"
+            )
+        return f"{line}; quality not measured (no shadow samples: [eval] shadow_rate)"
+    line += (
+        f"; judged as good or better in {100 * s['good_or_better']:.0f}% of {s['decided']}"
+        f" samples (95% CI {100 * s['ci_low']:.0f}-{100 * s['ci_high']:.0f}%)"
+    )
+    if s["none"]:
+        line += f"; {s['none']} undecided (the judge's two orders disagreed)"
+    return line
 
 
 def consensus_figures(runs: Sequence[ConsensusRow]) -> dict[str, Any]:
@@ -228,6 +274,9 @@ def render(report: dict[str, Any], fmt: str) -> str:
             f"Savings against {report['baseline']}: ${s['usd']:.4f} ({s['percent']:.1f}%)",
             "",
         ]
+        shadow = _shadow_line(report)
+        if shadow is not None:
+            lines += [shadow, ""]
     if report["total"]["estimated_usage"]:
         lines += [
             f"{report['total']['estimated_usage']} attempt(s) ended before their backend"

@@ -105,6 +105,7 @@ class Scheduler:
             for t in tasks
             if not self.flags.agent_paused(t.pin_agent or t.role)
             and self.spending.stopped(t.pin_agent or t.role) is None
+            and not _elsewhere(t.pin_agent or t.role, self.settings)
         ]
 
     async def idle(self) -> bool:
@@ -155,6 +156,8 @@ class Scheduler:
         its attempt was started or is claimed with the pass."""
         agent_name = task.pin_agent or task.role
         agent = self.settings.agents.get(agent_name)
+        if _elsewhere(agent_name, self.settings):
+            return False
         if agent is None:
             error = f"agent {agent_name!r} is not in the current config ({self.settings.source})"
             await self._fail(task.id, error, now)
@@ -240,7 +243,7 @@ class Scheduler:
             tag_boost=cfg.tag_boost,
             afford=self.spending.afford(agent, task, messages),
             swap=self.routing.swap,
-            factor=lambda ref: self.performance.factor(ref, list(mix)),
+            factor=lambda ref: self.performance.factor(ref, list(mix), role=agent),
             stronger_than=beat,
             stronger=self.routing.stronger,
         )
@@ -284,3 +287,9 @@ class Scheduler:
         if config is not None and self.load.count(agent=agent) >= config.max_concurrent:
             return f"agent {agent} is at its limit ({config.max_concurrent}); it runs next"
         return f"no model of agent {agent} can take work now; it runs when one frees up"
+
+
+def _elsewhere(agent: str, settings: Settings) -> bool:
+    """An eval's agent (``ROLE@provider/model``) this process's config lacks: the eval's own
+    process runs its tasks; here they are neither taken nor failed."""
+    return "@" in agent and agent not in settings.agents

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from swarm_tui.domain.evals import ShadowSample
 from swarm_tui.domain.task_row import TaskRow
 
 __all__ = [
@@ -111,3 +112,5 @@ class ReportFigures:
     """Attempts that ended (not running) and started at or after ``since``, by id."""
     consensus: tuple[ConsensusRow, ...]
     """Consensus and review runs updated at or after ``since``, by task, with their models."""
+    shadow: tuple[ShadowSample, ...] = ()
+    """Shadow samples of live work taken at or after ``since``, by task."""

@@ -10,6 +10,7 @@ connection, the writer, or both):
 - tools, approvals and memory: :class:`ToolRecords`;
 - consensus: :class:`ConsensusRecords`;
 - goals: :class:`GoalRecords` (a goal's row and the tasks it spawned);
+- evals and shadow samples: :class:`EvalRecords`;
 - schema and database: ``db.py`` (open, WAL, migrations), :class:`Reader`, :class:`GroupWriter`.
 
 Reads use their own connection (WAL lets them run beside the writer). Every write goes
@@ -25,6 +26,7 @@ from swarm_tui.store.changes import Changes, OwnWrites
 from swarm_tui.store.claims import Claims
 from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import LedgerConnection, LedgerError, connect
+from swarm_tui.store.evals import EvalRecords
 from swarm_tui.store.flags import FlagRecords
 from swarm_tui.store.goals import GoalRecords
 from swarm_tui.store.reader import Reader
@@ -135,7 +137,20 @@ class Ledger:
         self.list_goals = goals.list_goals
         self.goal_tasks = goals.goal_tasks
 
-        spend = SpendReads(reader, consensus)
+        evals = EvalRecords(reader, self.writer)
+        self.eval_run = evals.eval_run
+        self.eval_runs = evals.eval_runs
+        self.add_eval_run = evals.add_eval_run
+        self.save_eval_result = evals.save_eval_result
+        self.eval_results = evals.eval_results
+        self.eval_evidence = evals.eval_evidence
+        self.save_eval_pair = evals.save_eval_pair
+        self.eval_pairs = evals.eval_pairs
+        self.add_shadow = evals.add_shadow
+        self.update_shadow = evals.update_shadow
+        self.shadow_samples = evals.shadow_samples
+
+        spend = SpendReads(reader, consensus, evals)
         self.totals = spend.totals
         self.spent = spend.spent
         self.report_figures = spend.report_figures

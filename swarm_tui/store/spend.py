@@ -14,6 +14,7 @@ from typing import Protocol
 
 from swarm_tui.domain.reads import AttemptFigures, ReportFigures, Totals
 from swarm_tui.store.consensus import ConsensusRecords
+from swarm_tui.store.evals import EvalRecords
 from swarm_tui.store.reader import Reader
 
 __all__ = ["SpendReads", "Spent", "day_start", "read_spent"]
@@ -43,9 +44,12 @@ class Spent:
 
 
 class SpendReads:
-    def __init__(self, reader: Reader, consensus: ConsensusRecords) -> None:
+    def __init__(
+        self, reader: Reader, consensus: ConsensusRecords, evals: EvalRecords | None = None
+    ) -> None:
         self._rows = reader.rows
         self._consensus = consensus
+        self._evals = evals
 
     async def totals(self) -> Totals:
         states = await self._rows("SELECT state, COUNT(*) FROM tasks GROUP BY state")
@@ -96,7 +100,8 @@ class SpendReads:
             for r in rows
         )
         runs = await self._consensus.consensus_since(since or 0.0)
-        return ReportFigures(since, attempts, tuple(runs))
+        shadow = await self._evals.shadow_samples(since) if self._evals is not None else []
+        return ReportFigures(since, attempts, tuple(runs), tuple(shadow))
 
 
 class _SpentSource(Protocol):

@@ -26,3 +26,14 @@ async def test_c_shows_spend_budget_models_and_savings(make_room: RoomFactory) -
         assert "p1/m1" in text and "per hour" in text
         await room.press("c")
         assert not pane.display
+
+
+def test_the_saving_carries_its_measured_quality_once_shadow_samples_are_decided() -> None:
+    from swarm_tui.tui.widgets.cost_pane import cost_text
+
+    total = {"cost_usd": 0.5, "tokens_in": 10, "tokens_out": 5}
+    report = {"total": total, "savings": {"usd": 2.0, "percent": 80.0}, "baseline": "p2/m1",
+              "spend_by_hour": {}, "by_model": {}}  # fmt: skip
+    assert "as good" not in cost_text(report, [])  # no samples: nothing claimed
+    report["shadow"] = {"decided": 140, "good_or_better": 0.92, "ci_low": 0.864, "ci_high": 0.956}
+    assert "as good 92% (95% CI 86-96%, n=140)" in cost_text(report, [])

@@ -37,6 +37,13 @@ def cost_text(report: dict[str, Any], lines: list[Line], *, width: int = 38) -> 
     if "savings" in report:
         s = report["savings"]
         out.append(f"saved {usd(s['usd'])} ({s['percent']:.0f}%) vs {report['baseline']}")
+        shadow = report.get("shadow") or {}
+        if shadow.get("decided"):  # shadow samples: the saving's measured quality
+            low, high, n = shadow["ci_low"], shadow["ci_high"], shadow["decided"]
+            share = shadow["good_or_better"]
+            out.append(
+                f"as good {100 * share:.0f}% (95% CI {100 * low:.0f}-{100 * high:.0f}%, n={n})"
+            )
     hours = list(report["spend_by_hour"].values())
     if hours:
         out.append(f"per hour {_bar(hours, width - 9)}")

@@ -1,0 +1,125 @@
+"""What an eval compares: configurations named on the command line (``--against``).
+
+- ``provider/model``: one model, in the case's role (its system prompt), no fallbacks;
+- ``ROLE``: a configured agent's model mix, as routing picks from it;
+- ``consensus:ROLE``: ROLE's tasks in consensus mode (the ``[consensus]`` settings);
+- ``cascade:REF>REF[>REF...]``: the first (cheap) model answers; a case whose check fails
+  (or whose rubric score is below the cascade threshold) is escalated to the next.
+
+Every configuration runs as ordinary tasks of agents the eval adds to the settings it runs
+with: ``ROLE@provider/model`` is ROLE with a mix of that one model and no fallbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from swarm_tui.config import Settings
+from swarm_tui.domain.models import TaskMode
+from swarm_tui.evals.cases import EvalSetError
+
+__all__ = ["Configuration", "Stage", "eval_settings", "parse_configurations", "pinned_agent"]
+
+Kind = Literal["model", "mix", "consensus", "cascade"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One step of a configuration: a model (``ref``) or an agent's mix (``agent``)."""
+
+    ref: str | None = None
+    agent: str | None = None
+    mode: TaskMode = TaskMode.SINGLE
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    name: str
+    kind: Kind
+    stages: tuple[Stage, ...]
+
+    def agent(self, stage: Stage, role: str) -> str:
+        """The agent that runs ``stage`` of a case in ``role``."""
+        return stage.agent if stage.agent is not None else pinned_agent(role, stage.ref or "")
+
+
+def pinned_agent(role: str, ref: str) -> str:
+    return f"{role}@{ref}"
+
+
+def _model(settings: Settings, ref: str, name: str) -> str:
+    provider, _, model = ref.partition("/")
+    config = settings.providers.get(provider)
+    if config is None or not model:
+        known = ", ".join(settings.providers) or "none"
+        raise EvalSetError(
+            f"--against {name}: {ref!r} is not provider/model of a configured provider"
+            f" (providers: {known})"
+        )
+    if model not in config.models:
+        raise EvalSetError(
+            f"--against {name}: provider {provider!r} has no model {model!r}"
+            f" (models: {', '.join(config.models) or 'none'})"
+        )
+    return ref
+
+
+def _role(settings: Settings, role: str, name: str) -> str:
+    if role not in settings.agents:
+        raise EvalSetError(
+            f"--against {name}: unknown role {role!r} (agents: {', '.join(settings.agents)})"
+        )
+    return role
+
+
+def parse_configuration(settings: Settings, text: str) -> Configuration:
+    name = text.strip()
+    if not name:
+        raise EvalSetError("--against: an empty configuration name")
+    if name.startswith("consensus:"):
+        role = _role(settings, name.removeprefix("consensus:"), name)
+        return Configuration(name, "consensus", (Stage(agent=role, mode=TaskMode.CONSENSUS),))
+    if name.startswith("cascade:"):
+        refs = [r.strip() for r in name.removeprefix("cascade:").split(">")]
+        if len(refs) < 2:
+            raise EvalSetError(f"--against {name}: a cascade needs two models or more: A>B")
+        return Configuration(
+            name, "cascade", tuple(Stage(ref=_model(settings, r, name)) for r in refs)
+        )
+    if name in settings.agents:
+        return Configuration(name, "mix", (Stage(agent=name),))
+    if "/" in name:
+        return Configuration(name, "model", (Stage(ref=_model(settings, name, name)),))
+    raise EvalSetError(
+        f"--against {name}: not a provider/model, a role ({', '.join(settings.agents)}),"
+        " consensus:ROLE or cascade:A>B"
+    )
+
+
+def parse_configurations(settings: Settings, text: Sequence[str]) -> list[Configuration]:
+    """Configurations from ``--against A,B,...`` (each item may itself hold commas)."""
+    names = [n for item in text for n in item.split(",") if n.strip()]
+    if not names:
+        raise EvalSetError("--against: name at least one configuration")
+    if len(set(names)) != len(names):
+        raise EvalSetError("--against: a configuration is named twice")
+    return [parse_configuration(settings, n) for n in names]
+
+
+def eval_settings(
+    settings: Settings, configs: Iterable[Configuration], roles: Iterable[str],
+    judge: str | None = None,
+) -> Settings:  # fmt: skip
+    """``settings`` with the agents the configurations (and the judge) run as: for every
+    model stage and case role, ``ROLE@provider/model``, ROLE's settings with that one model."""
+    agents = dict(settings.agents)
+    wanted = {(role, s.ref) for c in configs for s in c.stages if s.ref for role in roles}
+    if judge is not None:
+        wanted.add((settings.default_agent, judge))
+    for role, ref in sorted(wanted):
+        agents[pinned_agent(role, ref)] = settings.agents[role].model_copy(
+            update={"mix": {ref: 1.0}, "fallback": []}
+        )
+    return settings.model_copy(update={"agents": agents})
