@@ -6,7 +6,7 @@ duplicate keys and cycles are refused with one message listing every problem.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from swarm_tui.core.graph import CycleError, topo_order
@@ -44,8 +44,12 @@ def plan_batch(
     existing_ids: set[int],
     existing_keys: Mapping[str, int],
     labels: Sequence[str] | None = None,
+    projects: Collection[str] = (),
+    agent_projects: Mapping[str, str | None] | None = None,
 ) -> PlannedBatch:
-    """``labels[i]`` names spec ``i`` in messages (e.g. ``tasks.toml: task 3``)."""
+    """``labels[i]`` names spec ``i`` in messages (e.g. ``tasks.toml: task 3``); a task's
+    project is its own, else its role's default (``agent_projects``), and must be one of
+    ``projects``."""
     names = list(labels) if labels is not None else [f"task {i + 1}" for i in range(len(specs))]
     problems: list[str] = []
     key_index: dict[str, int] = {}
@@ -62,6 +66,11 @@ def plan_batch(
         role = spec.role or default_agent
         if role not in agents:
             problems.append(f"{where}: unknown role {role!r} (agents: {', '.join(agents)})")
+        project = spec.project or (agent_projects or {}).get(role)
+        if project is not None and project not in projects:
+            known = ", ".join(sorted(projects)) or "none are configured: add [projects.NAME]"
+            source = "" if spec.project else f" (the default of agent {role!r})"
+            problems.append(f"{where}: unknown project {project!r}{source} (projects: {known})")
         if not -MAX_PRIORITY <= spec.priority <= MAX_PRIORITY:
             problems.append(f"{where}: priority must be within ±{MAX_PRIORITY}")
         if not isinstance(spec.mode, TaskMode):
@@ -108,6 +117,7 @@ def plan_batch(
                 key=spec.key,
                 after_ids=tuple(sorted(after_ids)),
                 after_batch=after_batch,
+                project=spec.project or (agent_projects or {}).get(spec.role or default_agent),
             )
         )
     return PlannedBatch(items=items, order=order)

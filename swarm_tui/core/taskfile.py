@@ -10,6 +10,7 @@ priority = 5                 # optional; higher runs first
 after = ["spec", 12]         # optional; keys in this file or the ledger, or task ids
 tags = ["python"]            # optional; strengths routing should prefer
 mode = "single"              # optional; single | consensus | review
+project = "api"              # optional; a [projects.NAME]: the task works in a git worktree
 ```
 """
 
@@ -24,7 +25,7 @@ from swarm_tui.domain.models import TaskMode, TaskSpec
 
 __all__ = ["TaskFileError", "load_task_file", "parse_task_file"]
 
-_KEYS = {"key", "title", "prompt", "role", "priority", "after", "tags", "mode"}
+_KEYS = {"key", "title", "prompt", "role", "priority", "after", "tags", "mode", "project"}
 
 
 class TaskFileError(ValueError):
@@ -56,7 +57,7 @@ def _spec(entry: Any, where: str) -> TaskSpec:
     prompt = entry.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise TaskFileError(f"{where}: prompt is required and must be non-empty text")
-    for name in ("key", "title", "role"):
+    for name in ("key", "title", "role", "project"):
         if name in entry and not isinstance(entry[name], str):
             raise TaskFileError(f"{where}: {name} must be a string, got {entry[name]!r}")
     priority = entry.get("priority", 0)
@@ -77,6 +78,7 @@ def _spec(entry: Any, where: str) -> TaskSpec:
         mode=task_mode,
         tags=_str_list(entry.get("tags", []), where, "tags"),
         key=entry.get("key") or None,
+        project=entry.get("project") or None,
     )
 
 

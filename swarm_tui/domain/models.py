@@ -13,6 +13,9 @@ class TaskState(enum.StrEnum):
     RUNNING = "running"
     PAUSED = "paused"
     NEEDS_VOTE = "needs_vote"
+    NEEDS_REVIEW = "needs_review"
+    """A coding task's work is committed and checked in its worktree: it waits for a human
+    to accept (merge), reject or send it back (``swarm-tui review``)."""
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -65,6 +68,8 @@ class TaskSpec:
     tags: tuple[str, ...] = ()
     key: str | None = None
     """Optional idempotency key: submitting a spec whose key is in the ledger adds nothing."""
+    project: str | None = None
+    """The ``[projects.NAME]`` a coding task changes (None: the role's default, if any)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +111,8 @@ class Task:
     last_ended_at: float | None = None
     """When the newest attempt ended (None: none yet, or it runs): a task between attempts
     (paused, re-queued, waiting for a vote) has not worked since."""
+    project: str | None = None
+    """The project whose git worktree each attempt works in (None: not a coding task)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ class NewTask:
     key: str | None
     after_ids: tuple[int, ...]
     after_batch: tuple[int, ...] = ()
+    project: str | None = None
 
 
 async def write_event(

@@ -70,6 +70,7 @@ def task_from_row(r: aiosqlite.Row | dict[str, Any]) -> Task:
         abandoned=r["abandoned"],
         held=r["held"],
         last_ended_at=r["la_finished_at"],
+        project=r["project"],
     )
 
 

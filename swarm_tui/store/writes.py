@@ -81,8 +81,8 @@ class TaskWrites:
                         continue
                 cur = conn.execute(
                     """INSERT INTO tasks (title, prompt, role, priority, mode, state, tags, key,
-                       created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
-                       RETURNING *""",
+                       created_at, updated_at, project)
+                       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?) RETURNING *""",
                     (
                         item.title,
                         item.prompt,
@@ -93,6 +93,7 @@ class TaskWrites:
                         item.key,
                         now,
                         now,
+                        item.project,
                     ),
                 )
                 inserted = cur.fetchone()
