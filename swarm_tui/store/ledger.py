@@ -32,6 +32,7 @@ from swarm_tui.store.spend import SpendReads
 from swarm_tui.store.task_reads import TaskReads
 from swarm_tui.store.task_rows import TaskRows
 from swarm_tui.store.tools import ToolRecords
+from swarm_tui.store.workspaces import WorkspaceRecords
 from swarm_tui.store.writer import GroupWriter
 from swarm_tui.store.writes import TaskWrites
 
@@ -124,6 +125,16 @@ class Ledger:
         self.waiting_consensus = consensus.waiting_consensus
         self.consensus_since = consensus.consensus_since
         self.model_standing = consensus.model_standing
+
+        workspaces = WorkspaceRecords(reader, self.writer)
+        self.save_workspace = workspaces.save_workspace
+        self.set_workspace = workspaces.set_workspace
+        self.record_round = workspaces.record_round
+        self.record_refusal = workspaces.record_refusal
+        self.workspace_rows = workspaces.workspace_rows
+        self.workspace_of = workspaces.workspace_of
+        self.workspace_rounds = workspaces.workspace_rounds
+        self.check_runs = workspaces.check_runs
 
         spend = SpendReads(reader, consensus)
         self.totals = spend.totals

@@ -1,0 +1,94 @@
+"""An orchestrator over a real git project and a scripted agent CLI (``fake_agent.py``
+behind Claude Code's dialect), for the workspace tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from swarm_tui.config import AgentConfig, ModelConfig, OrchestratorConfig, ProviderConfig, Settings
+from swarm_tui.config.projects import ProjectConfig
+from swarm_tui.config.providers import CLIConfig
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.providers.cli.base import CLIProvider
+from swarm_tui.providers.cli.claude import ClaudeDialect
+from swarm_tui.store.ledger import Ledger
+from tests.workspace.gitrepo import PYTEST
+
+FAKE_AGENT = Path(__file__).with_name("fake_agent.py")
+
+
+@dataclass
+class Agent:
+    """The scripted agent's files: its script, its log of runs, its sessions."""
+
+    root: Path
+
+    @property
+    def script(self) -> Path:
+        return self.root / "script.json"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "runs.jsonl"
+
+    def play(self, script: dict[str, list[dict[str, Any]]]) -> None:
+        self.script.write_text(json.dumps(script))
+
+    def runs(self) -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def env(self) -> dict[str, str]:
+        return {
+            "FAKE_AGENT_SCRIPT": str(self.script),
+            "FAKE_AGENT_LOG": str(self.log),
+            "FAKE_AGENT_STATE": str(self.root / "sessions"),
+        }
+
+
+def make_agent(tmp: Path) -> Agent:
+    root = tmp / "agent"
+    root.mkdir()
+    wrapper = root / "claude"
+    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} {FAKE_AGENT} "$@"\n')
+    wrapper.chmod(0o755)
+    agent = Agent(root)
+    agent.play({})
+    return agent
+
+
+def swarm_settings(repo: Path, agent: Agent, **project: object) -> Settings:
+    cli = CLIConfig(binary=str(agent.root / "claude"), env=agent.env(), swarm_mcp=False)
+    provider = ProviderConfig(kind="claude-code", cli=cli, models={"m": ModelConfig()})
+    return Settings(
+        providers={"cli": provider},
+        agents={"coder": AgentConfig(mix={"cli/m": 1}, max_concurrent=2, project="calc")},
+        projects={
+            "calc": ProjectConfig.model_validate({"repo": str(repo), "checks": [PYTEST], **project})
+        },
+        orchestrator=OrchestratorConfig(heartbeat_seconds=3600, lease_seconds=7200),
+    )
+
+
+def make_swarm(settings: Settings, ledger: Ledger, logs: Path) -> Orchestrator:
+    config = settings.providers["cli"]
+    provider = CLIProvider("cli", config, ClaudeDialect, log_dir=logs)
+    return Orchestrator(settings, ledger, {"cli": provider}, owner="test:1:1")
+
+
+async def wait_for(
+    check: Callable[[], Awaitable[bool]], seconds: float = 60.0, what: str = "a condition"
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
