@@ -3,16 +3,18 @@ directory (the task's worktree) as its script says, turn by turn.
 
 Run as ``fake_agent.py -p PROMPT --output-format stream-json --verbose [--resume SID]``.
 ``FAKE_AGENT_SCRIPT`` is a JSON file: ``{"MARKER": [turn, turn, ...]}``; the script of the
-first marker found in the prompt is played, one turn per run of the same session (a run
-with ``--resume SID`` plays the session's next turn). A turn may:
+first marker found in the prompt is played (a resumed session remembers its marker), one
+turn per run of the same session (a run with ``--resume SID`` plays the session's next
+turn). A turn may:
 
 - ``write``: ``{path: content}`` files to write (folders made);
 - ``replace``: ``[[path, old, new], ...]`` text to replace in files;
 - ``mark``: a file to create once the edits are under way (a test waits for it), then
   ``hold``: a file whose existence ends the wait (a test kills the orchestrator meanwhile);
-- ``say``: the answer's text.
+- ``say``: the answer's text;
+- ``show``: paths whose content (before the edits) goes into the log.
 
-Every run appends ``{"cwd", "prompt", "resume", "turn"}`` to ``FAKE_AGENT_LOG``.
+Every run appends ``{"cwd", "prompt", "resume", "turn", "seen"}`` to ``FAKE_AGENT_LOG``.
 """
 
 from __future__ import annotations
@@ -34,18 +36,24 @@ def main() -> int:
     prompt = _arg("-p") or ""
     resume = _arg("--resume")
     script = json.loads(Path(os.environ["FAKE_AGENT_SCRIPT"]).read_text())
-    marker = next((m for m in script if m in prompt), None)
-    turns = script.get(marker, [{"say": "nothing to do"}]) if marker else [{"say": "no marker"}]
     state = Path(os.environ["FAKE_AGENT_STATE"])
     state.mkdir(parents=True, exist_ok=True)
     session = resume or uuid.uuid4().hex
+    remembered = state / f"{session}.marker"  # a resumed session knows what it works on
+    marker = next((m for m in script if m in prompt), None)
+    if marker is None and remembered.exists():
+        marker = remembered.read_text()
+    elif marker is not None:
+        remembered.write_text(marker)
+    turns = script.get(marker, [{"say": "nothing to do"}]) if marker else [{"say": "no marker"}]
     counter = state / f"{session}.turns"
     turn = int(counter.read_text()) if counter.exists() else 0
     counter.write_text(str(turn + 1))
+    step = turns[min(turn, len(turns) - 1)]
+    seen = {p: Path(p).read_text() for p in step.get("show", []) if Path(p).exists()}
     with open(os.environ["FAKE_AGENT_LOG"], "a") as log:
         log.write(json.dumps({"cwd": os.getcwd(), "prompt": prompt, "resume": resume,
-                              "turn": turn, "marker": marker}) + "\n")  # fmt: skip
-    step = turns[min(turn, len(turns) - 1)]
+                              "turn": turn, "marker": marker, "seen": seen}) + "\n")  # fmt: skip
     print(json.dumps({"type": "system", "subtype": "init", "session_id": session}), flush=True)
     for path, content in step.get("write", {}).items():
         target = Path(path)

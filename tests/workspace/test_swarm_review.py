@@ -65,3 +65,134 @@ async def test_checks_pass_then_review_then_accept_merges_into_the_base(tmp_path
     finally:
         await orch.stop()
         await ledger.close()
+
+
+async def test_a_fix_round_turns_a_failing_check_green(tmp_path: Path) -> None:
+    repo, agent, ledger, orch = await _swarm(tmp_path, fix_rounds=2)
+    wrong = {"write": {"calc.py": CALC_BROKEN.replace("a - b", "a * b")}, "say": "tried"}
+    agent.play({"[[fix]]": [wrong, FIX]})
+    try:
+        [(task, _)] = await orch.submit([TaskSpec(prompt="[[fix]] make add() add", role="coder")])
+        await _run(orch)
+        assert (await orch.task(task.id)).state is TaskState.NEEDS_REVIEW
+        runs = agent.runs()
+        assert len(runs) == 2, runs
+        first, second = runs
+        assert first["resume"] is None and second["turn"] == 1  # the same session, resumed
+        assert "checks failed" in second["prompt"] and "assert 6 == 5" in second["prompt"]
+        rounds = await ledger.workspace_rounds(task.id)
+        assert [(r.round, r.passed) for r in rounds] == [(1, False), (2, True)]
+        assert rounds[0].commit != rounds[1].commit
+        runs = await ledger.check_runs(task.id)
+        assert [(r.round, r.exit_code) for r in runs] == [(1, 1), (2, 0)]
+        assert runs[0].duration_s > 0 and "1 failed" in runs[0].output
+        review = await orch.review_of(task.id)
+        assert review is not None and review.passed is True
+        assert [c.round for c in review.checks] == [2]
+        assert sh(repo, "rev-list", "--count", f"main..{review.workspace.branch}") == "2"
+    finally:
+        await orch.stop()
+        await ledger.close()
+
+
+async def test_two_tasks_on_different_files_both_merge(tmp_path: Path) -> None:
+    repo, agent, ledger, orch = await _swarm(tmp_path)
+    docs = {"replace": [["README.md", "line two", "line 2"]], "say": "docs"}
+    agent.play({"[[fix]]": [FIX], "[[docs]]": [docs]})
+    try:
+        made = await orch.submit(
+            [
+                TaskSpec(prompt="[[fix]] make add() add", role="coder"),
+                TaskSpec(prompt="[[docs]] number the lines", role="coder"),
+            ]
+        )
+        ids = [t.id for t, _ in made]
+        await _run(orch)
+        for task_id in ids:
+            assert (await orch.task(task_id)).state is TaskState.NEEDS_REVIEW
+        for task_id in ids:
+            out = await orch.review_accept(task_id)
+            assert out.done, out.message
+        assert sh(repo, "show", "main:calc.py") + "\n" == CALC_FIXED
+        assert "line 2" in sh(repo, "show", "main:README.md")
+        assert sh(repo, "status", "--porcelain") == ""  # the checkout followed, cleanly
+    finally:
+        await orch.stop()
+        await ledger.close()
+
+
+async def test_same_lines_conflict_and_send_back_gives_the_agent_the_conflict(
+    tmp_path: Path,
+) -> None:
+    repo, agent, ledger, orch = await _swarm(tmp_path)
+    other = CALC_BROKEN.replace("return a - b", "return sum((a, b))")
+    resolved = {"write": {"calc.py": other}, "show": ["calc.py"], "say": "resolved"}
+    agent.play({"[[fix]]": [FIX], "[[other]]": [{"write": {"calc.py": other}}, resolved]})
+    try:
+        made = await orch.submit(
+            [
+                TaskSpec(prompt="[[fix]] make add() add", role="coder"),
+                TaskSpec(prompt="[[other]] make add() add too", role="coder"),
+            ]
+        )
+        first, second = (t.id for t, _ in made)
+        await _run(orch)
+        assert (await orch.review_accept(first)).done
+        out = await orch.review_accept(second)
+        assert not out.done and out.conflicts == ("calc.py",)
+        assert "send it back" in out.message
+        assert (await orch.task(second)).state is TaskState.NEEDS_REVIEW
+        assert sh(repo, "show", "main:calc.py") + "\n" == CALC_FIXED  # nothing changed
+
+        sent = await orch.review_send_back(second, "keep the sum() style")
+        assert sent.done and sent.conflicts == ("calc.py",)
+        await _run(orch)
+        assert (await orch.task(second)).state is TaskState.NEEDS_REVIEW
+        last = agent.runs()[-1]
+        assert "keep the sum() style" in last["prompt"]
+        assert "conflicts with main in: calc.py" in last["prompt"]
+        assert "<<<<<<<" in last["seen"]["calc.py"]  # the markers were there to resolve
+        rows = await ledger.workspace_rows(second)
+        assert [r.state for r in rows] == ["sent_back", "needs_review"]
+        assert rows[0].path == rows[1].path  # the same worktree
+        assert (await orch.review_accept(second)).done
+        assert "sum((a, b))" in sh(repo, "show", "main:calc.py")
+    finally:
+        await orch.stop()
+        await ledger.close()
+
+
+async def test_reject_removes_branch_and_worktree_and_cancels(tmp_path: Path) -> None:
+    repo, agent, ledger, orch = await _swarm(tmp_path)
+    agent.play({"[[fix]]": [FIX]})
+    try:
+        [(task, _)] = await orch.submit([TaskSpec(prompt="[[fix]] make add() add", role="coder")])
+        await _run(orch)
+        row = await ledger.workspace_of(task.id)
+        assert row is not None
+        out = await orch.review_reject(task.id, "not this way")
+        assert out.done and out.commit
+        done = await orch.task(task.id)
+        assert done.state is TaskState.CANCELLED and "not this way" in (done.error or "")
+        assert not Path(row.path).exists()
+        assert sh(repo, "branch", "--list", row.branch) == ""
+        gone = await ledger.workspace_of(task.id)
+        assert gone is not None and gone.state == "rejected"
+    finally:
+        await orch.stop()
+        await ledger.close()
+
+
+async def test_auto_merge_when_checks_pass(tmp_path: Path) -> None:
+    repo, agent, ledger, orch = await _swarm(tmp_path, merge="auto")
+    agent.play({"[[fix]]": [FIX]})
+    try:
+        [(task, _)] = await orch.submit([TaskSpec(prompt="[[fix]] make add() add", role="coder")])
+        await _run(orch)
+        assert (await orch.task(task.id)).state is TaskState.SUCCEEDED
+        assert sh(repo, "show", "main:calc.py") + "\n" == CALC_FIXED
+        row = await ledger.workspace_of(task.id)
+        assert row is not None and row.state == "merged"
+    finally:
+        await orch.stop()
+        await ledger.close()
