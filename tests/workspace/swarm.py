@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from swarm_tui.config import AgentConfig, ModelConfig, OrchestratorConfig, ProviderConfig, Settings
-from swarm_tui.config.projects import ProjectConfig
-from swarm_tui.config.providers import CLIConfig
+from swarm_tui.config import Settings, load_settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.providers.cli.base import CLIProvider
 from swarm_tui.providers.cli.claude import ClaudeDialect
@@ -64,17 +62,41 @@ def make_agent(tmp: Path) -> Agent:
     return agent
 
 
-def swarm_settings(repo: Path, agent: Agent, **project: object) -> Settings:
-    cli = CLIConfig(binary=str(agent.root / "claude"), env=agent.env(), swarm_mcp=False)
-    provider = ProviderConfig(kind="claude-code", cli=cli, models={"m": ModelConfig()})
-    return Settings(
-        providers={"cli": provider},
-        agents={"coder": AgentConfig(mix={"cli/m": 1}, max_concurrent=2, project="calc")},
-        projects={
-            "calc": ProjectConfig.model_validate({"repo": str(repo), "checks": [PYTEST], **project})
-        },
-        orchestrator=OrchestratorConfig(heartbeat_seconds=3600, lease_seconds=7200),
+def write_config(path: Path, repo: Path, agent: Agent, **project: object) -> Path:
+    """A config.toml: the scripted agent CLI as provider ``cli``, agent ``coder`` (project
+    ``calc`` by default), project ``calc`` over ``repo`` checked by its pytest."""
+    env = "".join(f"{k} = {json.dumps(v)}\n" for k, v in agent.env().items())
+    extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in project.items())
+    path.write_text(
+        f"""
+[providers.cli]
+kind = "claude-code"
+[providers.cli.cli]
+binary = {json.dumps(str(agent.root / "claude"))}
+swarm_mcp = false
+[providers.cli.cli.env]
+{env}
+[providers.cli.models.m]
+
+[agents.coder]
+project = "calc"
+max_concurrent = 2
+mix = {{ "cli/m" = 1 }}
+
+[orchestrator]
+heartbeat_seconds = 3600
+lease_seconds = 7200
+
+[projects.calc]
+repo = {json.dumps(str(repo))}
+checks = [{json.dumps(PYTEST)}]
+{extra}"""
     )
+    return path
+
+
+def swarm_settings(repo: Path, agent: Agent, **project: object) -> Settings:
+    return load_settings(write_config(agent.root / "config.toml", repo, agent, **project))
 
 
 def make_swarm(settings: Settings, ledger: Ledger, logs: Path) -> Orchestrator:
