@@ -62,6 +62,8 @@ class AttemptWorkspace:
     rounds: int = 0
     """Commit-and-check rounds of this attempt so far."""
     told: str = ""
+    reset_note: str = ""
+    """What reusing the worktree discarded (an abandoned attempt's uncommitted leftovers)."""
     """What the reviewer's note and a conflict added to the prompt (empty: nothing)."""
 
     @property
@@ -114,6 +116,7 @@ class AttemptWorkspace:
         if earlier is not None and earlier.attempt != self.attempt.number:
             await self._take_over(earlier)
         note = f"reset: discarded {', '.join(opened.discarded[:10])}" if opened.discarded else ""
+        self.reset_note = note
         await self.ledger.set_workspace(
             task.id,
             self.attempt.number,
@@ -182,6 +185,9 @@ class AttemptWorkspace:
         except (WorkspaceError, GitError, OSError) as exc:
             raise WorkspaceTrouble(f"workspace of task {self.task.id}: {exc}") from None
 
+    def _noted(self, note: str) -> str:
+        return f"{self.reset_note}; {note}" if self.reset_note else note
+
     async def _finish(self, agent: str, model: str) -> Verdict:
         project, state = self.project, self.state
         assert project is not None and state is not None
@@ -196,7 +202,11 @@ class AttemptWorkspace:
         )
         if commit is None and at_start:  # nothing of its own on the branch: nothing to review
             await self.ledger.set_workspace(
-                task.id, number, self.clock(), state="empty", note="the attempt changed nothing"
+                task.id,
+                number,
+                self.clock(),
+                state="empty",
+                note=self._noted("the attempt changed nothing"),
             )
             return Verdict(TaskState.SUCCEEDED, note="the attempt changed nothing")
         files = await diffstat(project, state)
@@ -252,7 +262,7 @@ class AttemptWorkspace:
                     self.clock(),
                     state="merged",
                     merged=outcome.commit,
-                    note=outcome.message,
+                    note=self._noted(outcome.message),
                 )
                 return Verdict(TaskState.SUCCEEDED, note=outcome.message)
             await self.ledger.set_workspace(
@@ -261,11 +271,11 @@ class AttemptWorkspace:
                 self.clock(),
                 state="needs_review",
                 conflicts=outcome.conflicts,
-                note=outcome.message,
+                note=self._noted(outcome.message),
             )
             return Verdict(TaskState.NEEDS_REVIEW, note=outcome.message)
         verdict = "checks passed" if passed else "no checks" if passed is None else "checks failed"
         await self.ledger.set_workspace(
-            task.id, number, self.clock(), state="needs_review", note=verdict
+            task.id, number, self.clock(), state="needs_review", note=self._noted(verdict)
         )
-        return Verdict(TaskState.NEEDS_REVIEW, note=verdict)
+        return Verdict(TaskState.NEEDS_REVIEW, note=self._noted(verdict))
