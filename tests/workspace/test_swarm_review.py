@@ -6,8 +6,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
+from swarm_tui.core.errors import ControlError
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec, TaskState
+from swarm_tui.service.client import ServiceClient
+from swarm_tui.service.paths import ServicePaths
+from swarm_tui.service.server import ServiceServer
 from swarm_tui.store.ledger import Ledger
 from tests.workspace.gitrepo import CALC_BROKEN, CALC_FIXED, make_repo, sh
 from tests.workspace.swarm import Agent, make_agent, make_swarm, swarm_settings
@@ -195,4 +201,34 @@ async def test_auto_merge_when_checks_pass(tmp_path: Path) -> None:
         assert row is not None and row.state == "merged"
     finally:
         await orch.stop()
+        await ledger.close()
+
+
+async def test_review_over_the_service_socket(tmp_path: Path) -> None:
+    """A room attached to a detached service reviews through the same four calls."""
+    repo, agent, ledger, orch = await _swarm(tmp_path)
+    agent.play({"[[fix]]": [FIX]})
+    paths = ServicePaths(ledger.path)
+    server = ServiceServer(orch, paths, on_shutdown=lambda: None)
+    try:
+        [(task, _)] = await orch.submit([TaskSpec(prompt="[[fix]] make add() add", role="coder")])
+        await _run(orch)
+        await server.start()
+        client = await ServiceClient.connect(ledger.path)
+        try:
+            review = await client.review_of(task.id)
+            assert review is not None and review.passed is True
+            assert [f.path for f in review.files] == ["calc.py"] and review.workspace.branch
+            assert await client.review_of(999) is None
+            out = await client.review_accept(task.id)
+            assert out.done and out.commit
+            with pytest.raises(ControlError, match="only tasks in needs_review"):
+                await client.review_send_back(task.id, "again")
+        finally:
+            await client.close()
+        assert sh(repo, "show", "main:calc.py") + "\n" == CALC_FIXED
+    finally:
+        await server.stop_listening()
+        await orch.stop()
+        await server.close()
         await ledger.close()
