@@ -36,6 +36,16 @@ def _title(spec: TaskSpec) -> str:
     return first if len(first) <= 60 else first[:57].rstrip() + "..."
 
 
+def _project(
+    spec: TaskSpec, role: str, agent_projects: Mapping[str, str | None] | None
+) -> str | None:
+    """The task's project: its own, else its role's default (single-mode tasks only: a
+    consensus or review task of that role stays a text task)."""
+    if spec.project or spec.mode != TaskMode.SINGLE:
+        return spec.project
+    return (agent_projects or {}).get(role)
+
+
 def plan_batch(
     specs: Sequence[TaskSpec],
     *,
@@ -66,8 +76,13 @@ def plan_batch(
         role = spec.role or default_agent
         if role not in agents:
             problems.append(f"{where}: unknown role {role!r} (agents: {', '.join(agents)})")
-        project = spec.project or (agent_projects or {}).get(role)
-        if project is not None and project not in projects:
+        project = _project(spec, role, agent_projects)
+        if spec.project and spec.mode != TaskMode.SINGLE:
+            problems.append(
+                f"{where}: project {spec.project!r} needs mode single (consensus and review"
+                " over code are not built yet)"
+            )
+        elif project is not None and project not in projects:
             known = ", ".join(sorted(projects)) or "none are configured: add [projects.NAME]"
             source = "" if spec.project else f" (the default of agent {role!r})"
             problems.append(f"{where}: unknown project {project!r}{source} (projects: {known})")
@@ -117,7 +132,7 @@ def plan_batch(
                 key=spec.key,
                 after_ids=tuple(sorted(after_ids)),
                 after_batch=after_batch,
-                project=spec.project or (agent_projects or {}).get(spec.role or default_agent),
+                project=_project(spec, spec.role or default_agent, agent_projects),
             )
         )
     return PlannedBatch(items=items, order=order)

@@ -249,3 +249,33 @@ def test_an_unknown_project_is_named_with_the_known_ones() -> None:
         "task 1: unknown project 'nope' (projects: api)",
         "task 2: unknown project 'gone' (the default of agent 'reviewer') (projects: api)",
     ]
+
+
+def test_a_project_needs_single_mode_and_a_roles_default_skips_consensus() -> None:
+    specs = [
+        TaskSpec(prompt="a", project="api", mode=TaskMode.CONSENSUS),
+        TaskSpec(prompt="b", role="reviewer", mode=TaskMode.CONSENSUS),
+    ]
+    with pytest.raises(SubmitError) as info:
+        plan_batch(
+            specs,
+            agents=AGENTS,
+            default_agent="coder",
+            existing_ids=set(),
+            existing_keys={},
+            projects=["api"],
+            agent_projects={"reviewer": "api"},
+        )
+    assert str(info.value).splitlines() == [
+        "task 1: project 'api' needs mode single (consensus and review over code are not built yet)"
+    ]
+    batch = plan_batch(
+        specs[1:],
+        agents=AGENTS,
+        default_agent="coder",
+        existing_ids=set(),
+        existing_keys={},
+        projects=["api"],
+        agent_projects={"reviewer": "api"},
+    )
+    assert batch.items[0].project is None
