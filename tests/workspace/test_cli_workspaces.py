@@ -128,3 +128,20 @@ def test_review_without_a_ledger_says_so(
 ) -> None:
     assert main(["review", "list", "--db", str(tmp_path / "none.db")]) == 2
     assert "none.db" in capsys.readouterr().err
+
+
+def test_gc_keeps_the_branch_of_a_cancelled_task(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, _agent, common = asyncio.run(_worked(tmp_path, {"[[fix]]": [FIX]}, ["[[fix]] add"]))
+    branch = "swarm/1-fix-add"
+    assert main(["workspaces", "gc", *common]) == 0  # still waiting for review: all kept
+    assert "kept task 1: needs_review: not ended" in capsys.readouterr().out
+    assert main(["cancel", "1", *common]) == 0
+    capsys.readouterr()
+    assert main(["workspaces", "gc", *common]) == 0
+    out = capsys.readouterr().out
+    assert "removed worktree" in out and f"kept task 1: branch {branch} is not merged" in out
+    assert sh(repo, "branch", "--list", branch).strip() == branch
+    assert main(["workspaces", *common]) == 0
+    assert "(removed)" in capsys.readouterr().out
