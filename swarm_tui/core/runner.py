@@ -28,6 +28,7 @@ from swarm_tui.core.workspace_tools import WorkspaceHost
 from swarm_tui.domain.events import (
     AttemptEnded,
     FallbackUsed,
+    Notice,
     RetryScheduled,
     SessionRecorded,
     StreamChunk,
@@ -204,6 +205,9 @@ class AttemptRun:
         end = self._end(AttemptState.SUCCEEDED, task_state, usage, ttft, started)
         end.result_from_output = True
         await self._finish(end)
+        if task_state == TaskState.NEEDS_REVIEW:
+            text = f"task #{a.task_id} waits for review (swarm-tui review show {a.task_id})"
+            self.bus.publish(Notice("info", text))
 
     async def _open_workspace(self, request: StreamRequest) -> StreamRequest:
         """Open the task's worktree: the agent runs there (a CLI's cwd, an API model's

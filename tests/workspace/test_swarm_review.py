@@ -10,6 +10,7 @@ import pytest
 
 from swarm_tui.core.errors import ControlError
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.domain.events import Notice
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.service.client import ServiceClient
 from swarm_tui.service.paths import ServicePaths
@@ -37,10 +38,13 @@ async def test_checks_pass_then_review_then_accept_merges_into_the_base(tmp_path
     repo, agent, ledger, orch = await _swarm(tmp_path)
     agent.play({"[[fix]]": [FIX]})
     (repo / "notes.txt").write_text("my own uncommitted work\n")  # the user's, untouched
+    events = orch.bus.subscribe()
     try:
         [(task, _)] = await orch.submit([TaskSpec(prompt="[[fix]] make add() add", role="coder")])
         assert task.project == "calc"  # the role's default project
         await _run(orch)
+        told = [e.text for e in events.get_nowait() if isinstance(e, Notice)]
+        assert f"task #{task.id} waits for review (swarm-tui review show {task.id})" in told
         done = await orch.task(task.id)
         assert done.state is TaskState.NEEDS_REVIEW, done.error
         [run] = agent.runs()
