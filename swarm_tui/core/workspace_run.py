@@ -62,9 +62,12 @@ class AttemptWorkspace:
     rounds: int = 0
     """Commit-and-check rounds of this attempt so far."""
     told: str = ""
+    """What the reviewer's note and a conflict added to the prompt (empty: nothing)."""
     reset_note: str = ""
     """What reusing the worktree discarded (an abandoned attempt's uncommitted leftovers)."""
-    """What the reviewer's note and a conflict added to the prompt (empty: nothing)."""
+    carried: tuple[str, tuple[str, ...]] = ("", ())
+    """The reviewer's note and the conflicted files this attempt took over: kept on its own
+    row until it finishes, so an attempt after a crash is told them again."""
 
     @property
     def worktree(self) -> Path:
@@ -126,6 +129,8 @@ class AttemptWorkspace:
             branch=opened.state.branch,
             start_point=opened.state.start_point,
             note=note,
+            feedback=self.carried[0],
+            conflicts=self.carried[1],
         )
         return Path(opened.state.worktree)
 
@@ -146,6 +151,7 @@ class AttemptWorkspace:
         """A later attempt takes the worktree over: the reviewer's note, and the base merged
         in when accepting met a conflict (markers left for the agent to resolve)."""
         told: list[str] = []
+        self.carried = (earlier.feedback, earlier.conflicts)
         if earlier.feedback:
             told.append(f"A reviewer sent your work back with this note:\n{earlier.feedback}")
         if earlier.conflicts:
@@ -206,6 +212,8 @@ class AttemptWorkspace:
                 number,
                 self.clock(),
                 state="empty",
+                feedback="",
+                conflicts=(),
                 note=self._noted("the attempt changed nothing"),
             )
             return Verdict(TaskState.SUCCEEDED, note="the attempt changed nothing")
@@ -261,6 +269,8 @@ class AttemptWorkspace:
                     number,
                     self.clock(),
                     state="merged",
+                    feedback="",
+                    conflicts=(),
                     merged=outcome.commit,
                     note=self._noted(outcome.message),
                 )
@@ -270,12 +280,19 @@ class AttemptWorkspace:
                 number,
                 self.clock(),
                 state="needs_review",
+                feedback="",
                 conflicts=outcome.conflicts,
                 note=self._noted(outcome.message),
             )
             return Verdict(TaskState.NEEDS_REVIEW, note=outcome.message)
         verdict = "checks passed" if passed else "no checks" if passed is None else "checks failed"
         await self.ledger.set_workspace(
-            task.id, number, self.clock(), state="needs_review", note=self._noted(verdict)
+            task.id,
+            number,
+            self.clock(),
+            state="needs_review",
+            note=self._noted(verdict),
+            feedback="",
+            conflicts=(),
         )
         return Verdict(TaskState.NEEDS_REVIEW, note=self._noted(verdict))

@@ -17,7 +17,7 @@ from swarm_tui.service.paths import ServicePaths
 from swarm_tui.service.server import ServiceServer
 from swarm_tui.store.ledger import Ledger
 from tests.workspace.gitrepo import CALC_BROKEN, CALC_FIXED, make_repo, sh
-from tests.workspace.swarm import Agent, make_agent, make_swarm, swarm_settings
+from tests.workspace.swarm import Agent, make_agent, make_swarm, swarm_settings, wait_for
 
 FIX = {"write": {"calc.py": CALC_FIXED}, "say": "add() adds now"}
 
@@ -236,3 +236,51 @@ async def test_review_over_the_service_socket(tmp_path: Path) -> None:
         await orch.stop()
         await server.close()
         await ledger.close()
+
+
+async def test_an_attempt_after_a_stopped_send_back_is_told_the_conflict_again(
+    tmp_path: Path,
+) -> None:
+    _repo, agent, ledger, orch = await _swarm(tmp_path)
+    other = CALC_BROKEN.replace("return a - b", "return sum((a, b))")
+    mark, hold = tmp_path / "resolving", tmp_path / "never"
+    stuck = {"mark": str(mark), "hold": str(hold)}
+    resolved = {"write": {"calc.py": other}, "show": ["calc.py"], "say": "resolved"}
+    agent.play({"[[fix]]": [FIX], "[[other]]": [{"write": {"calc.py": other}}, stuck, resolved]})
+    try:
+        made = await orch.submit(
+            [
+                TaskSpec(prompt="[[fix]] make add() add", role="coder"),
+                TaskSpec(prompt="[[other]] make add() add too", role="coder"),
+            ]
+        )
+        first, second = (t.id for t, _ in made)
+        await _run(orch)
+        assert (await orch.review_accept(first)).done
+        assert not (await orch.review_accept(second)).done
+        await orch.review_send_back(second, "keep the sum() style")
+        runner = asyncio.create_task(orch.run())
+        await wait_for(lambda: _exists(mark), 120, "the second attempt to start resolving")
+        await orch.stop()  # the attempt is stopped mid-work; the task goes back to the queue
+        await asyncio.gather(runner, return_exceptions=True)
+        assert (await orch.task(second)).state is TaskState.QUEUED
+    finally:
+        await orch.stop()
+    again = make_swarm(orch.settings, ledger, tmp_path / "logs")
+    try:
+        await _run(again)
+        assert (await again.task(second)).state is TaskState.NEEDS_REVIEW
+        last = agent.runs()[-1]
+        assert "keep the sum() style" in last["prompt"]
+        assert "conflicts with main in: calc.py" in last["prompt"]
+        assert "<<<<<<<" in last["seen"]["calc.py"]
+        row = await ledger.workspace_of(second)
+        assert row is not None and row.conflicts == () and row.feedback == ""
+        assert (await again.review_accept(second)).done
+    finally:
+        await again.stop()
+        await ledger.close()
+
+
+async def _exists(path: Path) -> bool:
+    return path.exists()
