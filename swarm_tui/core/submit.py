@@ -40,7 +40,7 @@ def _project(
     spec: TaskSpec, role: str, agent_projects: Mapping[str, str | None] | None
 ) -> str | None:
     """The task's project: its own, else its role's default (single-mode tasks only: a
-    consensus or review task of that role stays a text task)."""
+    consensus or review task of that role stays a text task unless it names the project)."""
     if spec.project or spec.mode != TaskMode.SINGLE:
         return spec.project
     return (agent_projects or {}).get(role)
@@ -77,10 +77,10 @@ def plan_batch(
         if role not in agents:
             problems.append(f"{where}: unknown role {role!r} (agents: {', '.join(agents)})")
         project = _project(spec, role, agent_projects)
-        if spec.project and spec.mode != TaskMode.SINGLE:
+        if spec.project and spec.mode == TaskMode.REVIEW:
             problems.append(
-                f"{where}: project {spec.project!r} needs mode single (consensus and review"
-                " over code are not built yet)"
+                f"{where}: project {spec.project!r} needs mode single or consensus (review"
+                " over code is not built yet)"
             )
         elif project is not None and project not in projects:
             known = ", ".join(sorted(projects)) or "none are configured: add [projects.NAME]"

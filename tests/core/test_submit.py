@@ -251,9 +251,9 @@ def test_an_unknown_project_is_named_with_the_known_ones() -> None:
     ]
 
 
-def test_a_project_needs_single_mode_and_a_roles_default_skips_consensus() -> None:
+def test_a_project_refuses_review_mode_and_a_roles_default_skips_consensus() -> None:
     specs = [
-        TaskSpec(prompt="a", project="api", mode=TaskMode.CONSENSUS),
+        TaskSpec(prompt="a", project="api", mode=TaskMode.REVIEW),
         TaskSpec(prompt="b", role="reviewer", mode=TaskMode.CONSENSUS),
     ]
     with pytest.raises(SubmitError) as info:
@@ -267,7 +267,7 @@ def test_a_project_needs_single_mode_and_a_roles_default_skips_consensus() -> No
             agent_projects={"reviewer": "api"},
         )
     assert str(info.value).splitlines() == [
-        "task 1: project 'api' needs mode single (consensus and review over code are not built yet)"
+        "task 1: project 'api' needs mode single or consensus (review over code is not built yet)"
     ]
     batch = plan_batch(
         specs[1:],

@@ -14,13 +14,15 @@ turn). A turn may:
 - ``say``: the answer's text;
 - ``show``: paths whose content (before the edits) goes into the log.
 
-Every run appends ``{"cwd", "prompt", "resume", "turn", "seen"}`` to ``FAKE_AGENT_LOG``.
+On a consensus ballot it votes for the candidate whose text holds ``FAKE_AGENT_VOTE_FOR``
+(no edits). Every run appends ``{"cwd", "prompt", "resume", "turn", "seen"}`` to ``FAKE_AGENT_LOG``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -32,8 +34,32 @@ def _arg(flag: str) -> str | None:
     return args[args.index(flag) + 1] if flag in args else None
 
 
+BALLOT = re.compile(r"Candidate ([A-Z]+):\n<<<\n(.*?)\n>>>", re.DOTALL)
+
+
+def _vote(prompt: str) -> str | None:
+    """On a consensus ballot: a vote for the candidate holding ``FAKE_AGENT_VOTE_FOR``."""
+    shown = dict(BALLOT.findall(prompt))
+    wanted = os.environ.get("FAKE_AGENT_VOTE_FOR", "")
+    if not shown or not wanted:
+        return None
+    pick = next((k for k, text in shown.items() if wanted in text), sorted(shown)[0])
+    rest = [k for k in sorted(shown) if k != pick]
+    return json.dumps({"choice": pick, "ranking": [pick, *rest], "rationale": "it is right"})
+
+
 def main() -> int:
     prompt = _arg("-p") or ""
+    vote = _vote(prompt)
+    if vote is not None:
+        print(json.dumps({"type": "system", "subtype": "init", "session_id": uuid.uuid4().hex}))
+        print(
+            json.dumps(
+                {"type": "assistant", "message": {"content": [{"type": "text", "text": vote}]}}
+            )
+        )
+        print(json.dumps({"type": "result", "subtype": "success", "result": vote, "usage": {}}))
+        return 0
     resume = _arg("--resume")
     script = json.loads(Path(os.environ["FAKE_AGENT_SCRIPT"]).read_text())
     state = Path(os.environ["FAKE_AGENT_STATE"])

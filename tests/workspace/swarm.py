@@ -13,6 +13,7 @@ from typing import Any
 
 from swarm_tui.config import Settings, load_settings
 from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.providers.base import Provider
 from swarm_tui.providers.cli.base import CLIProvider
 from swarm_tui.providers.cli.claude import ClaudeDialect
 from swarm_tui.store.ledger import Ledger
@@ -114,3 +115,12 @@ async def wait_for(
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+def build(settings: Settings, ledger: Ledger, logs: Path) -> Orchestrator:
+    """An orchestrator over every provider of ``settings`` (each a scripted agent CLI)."""
+    providers: dict[str, Provider] = {
+        name: CLIProvider(name, config, ClaudeDialect, log_dir=logs)
+        for name, config in settings.providers.items()
+    }
+    return Orchestrator(settings, ledger, providers, owner="test:1:1")
