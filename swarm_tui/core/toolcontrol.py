@@ -42,6 +42,8 @@ class Tools:
         self.tool_host: ToolHost | None = None
         self.gate: ApprovalGate | None = None
         self.project = DEFAULT_PROJECT
+        self.interactive = False
+        """A human can answer approvals (also for a gate made later, for workspace tools)."""
 
     def attach_tools(self, host: ToolHost, *, interactive: bool = False) -> ApprovalGate:
         """Give API-model agents the hub's tools; ``interactive`` when a human can approve."""
@@ -52,11 +54,12 @@ class Tools:
             self.clock,
             notify=lambda text: self.bus.publish(Notice("warning", text)),
         )
-        self.gate.interactive = interactive
+        self.gate.interactive = self.interactive = interactive
         return self.gate
 
     def set_interactive(self, interactive: bool) -> None:
         """The control room is open (``ask`` waits for a human) or not (``headless_ask``)."""
+        self.interactive = interactive
         if self.gate is not None:
             self.gate.interactive = interactive
 
@@ -114,6 +117,7 @@ class Tools:
             self.clock,
             notify=lambda text: self.bus.publish(Notice("warning", text)),
         )
+        self.gate.interactive = self.interactive
         return self.gate
 
     # ------------------------------------------------------------------ approvals
