@@ -24,6 +24,7 @@ async def cmd_submit(args: argparse.Namespace) -> int:
         key=args.key,
         mode=TaskMode(args.mode),
         tags=tuple(args.tag),
+        project=args.project or None,
     )
     async with open_link(args, write=True, create=True) as (link, _where):
         [(task, created)] = await link.submit([spec], labels=["submit"])

@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument(
         "--tag", action="append", default=[], help="a tag for routing and arbiters (repeatable)"
     )
+    submit.add_argument(
+        "--project",
+        help="a [projects.NAME]: the task works in its own git worktree, checked and reviewed",
+    )
     submit.add_argument("--json", action="store_true", help="print the task as JSON")
 
     status = sub.add_parser("status", parents=[common], help="show tasks and totals")

@@ -26,4 +26,5 @@ def task_json(task: Task) -> dict[str, Any]:
         "attempts": task.attempts,
         "error": task.error,
         "held": task.held,
+        "project": task.project,
     }

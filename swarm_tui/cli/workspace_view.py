@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from swarm_tui.workspace.changes import diff_text, diffstat
-from swarm_tui.workspace.git import git
-from swarm_tui.workspace.project import Project
-from swarm_tui.workspace.state import WorkspaceState
-from swarm_tui.workspace.worktrees import branch_exists, is_folder
+from swarm_tui.domain.workspaces import Review, WorkspaceRow
 
 __all__ = ["print_review", "print_table", "review_row", "workspace_row"]
 
@@ -25,70 +21,57 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
-async def _ahead(project: Project, state: WorkspaceState) -> str:
-    if not await branch_exists(project.repo, state.branch):
-        return "-"
-    span = f"refs/heads/{state.base}..refs/heads/{state.branch}"
-    return (await git(project.repo, "rev-list", "--count", span)).out.strip()
+def workspace_row(row: WorkspaceRow, task_state: str) -> list[str]:
+    where = row.path if Path(row.path).is_dir() else "(removed)"
+    return [str(row.task_id), row.project, row.state, task_state, row.branch, where]
 
 
-async def workspace_row(project: Project, state: WorkspaceState) -> list[str]:
-    path = Path(state.worktree)
-    where = state.worktree if is_folder(path) else "(removed)"
-    branch = state.branch if await branch_exists(project.repo, state.branch) else "(deleted)"
-    return [
-        str(state.task_id),
-        project.name,
-        state.status,
-        await _ahead(project, state),
-        branch,
-        where,
-    ]
-
-
-def _checks_verdict(state: WorkspaceState) -> str:
-    last = state.last_checks()
-    if not last:
-        return "none run" if state.rounds == 0 else "none configured"
-    failed = [c.name for c in last if c.exit_code != 0 or c.timed_out]
-    return f"{len(last) - len(failed)}/{len(last)} passed" + (
+def checks_verdict(review: Review) -> str:
+    if not review.checks:
+        return "none run" if not review.rounds else "none configured"
+    failed = [c.name for c in review.checks if not c.passed]
+    return f"{len(review.checks) - len(failed)}/{len(review.checks)} passed" + (
         f" (failed: {', '.join(failed)})" if failed else ""
     )
 
 
-async def review_row(project: Project, state: WorkspaceState) -> list[str]:
-    files = (
-        await diffstat(project, state) if await branch_exists(project.repo, state.branch) else []
-    )
-    added = sum(f.added or 0 for f in files)
-    removed = sum(f.removed or 0 for f in files)
+def review_row(review: Review) -> list[str]:
+    added = sum(f.added or 0 for f in review.files)
+    removed = sum(f.removed or 0 for f in review.files)
     return [
-        str(state.task_id),
-        project.name,
-        str(len(files)),
+        str(review.task_id),
+        review.workspace.project,
+        str(len(review.files)),
         f"+{added}/-{removed}",
-        _checks_verdict(state),
-        state.title[:50],
+        checks_verdict(review),
+        review.title[:50],
     ]
 
 
-async def print_review(project: Project, state: WorkspaceState, *, full: bool) -> None:
-    print(f"task {state.task_id}: {state.title}")
-    print(f"project {project.name}: {state.branch} -> {state.base} ({state.status})")
-    if state.note:
-        print(f"note: {state.note}")
-    if not await branch_exists(project.repo, state.branch):
+def print_review(review: Review, *, full: bool) -> None:
+    row = review.workspace
+    print(f"task {review.task_id}: {review.title} ({review.task_state})")
+    print(f"project {row.project}: {row.branch} -> {row.base} (workspace {row.state})")
+    print(f"worktree: {row.path}")
+    if row.note:
+        print(f"note: {row.note}")
+    if row.conflicts:
+        print(f"conflicts with {row.base}: {', '.join(row.conflicts)} (send it back to resolve)")
+    if not review.branch_exists:
         print("the branch no longer exists")
         return
     print("\nfiles changed:")
-    for change in await diffstat(project, state):
+    for change in review.files:
         counts = "binary" if change.added is None else f"+{change.added} -{change.removed}"
         print(f"  {counts:>12}  {change.path}")
-    print(f"\nchecks (round {state.rounds}): {_checks_verdict(state)}")
-    for check in state.last_checks():
-        verdict = "timed out" if check.timed_out else f"exit {check.exit_code}"
-        print(f"--- {check.name}: {verdict} in {check.duration_s:.1f}s ({check.command})")
+    last = review.checks[0].round if review.checks else len(review.rounds)
+    print(f"\nchecks (round {last} of attempt {row.attempt}): {checks_verdict(review)}")
+    for check in review.checks:
+        print(f"--- {check.name}: {check.verdict()} in {check.duration_s:.1f}s ({check.command})")
         output = check.output if full else check.output[-SHOWN_OUTPUT:]
         print(output.rstrip())
+    if review.summary.strip():
+        print("\nthe agent said:")
+        print(review.summary.strip())
     print("\ndiff:")
-    print((await diff_text(project, state)).rstrip())
+    print(review.diff.rstrip())

@@ -1,116 +1,115 @@
-"""``swarm-tui workspaces [gc]`` and ``swarm-tui review list|show|accept|reject TASK``:
-the coding tasks' worktrees and their review, from a shell (over SSH, without the room).
+"""``swarm-tui workspaces [gc]`` and ``swarm-tui review list|show|accept|reject|send-back
+TASK``: the coding tasks' worktrees and their review, from a shell (over SSH, without the
+room), read from the ledger's workspace rows (``core/review.py`` does the moves).
 
-Until the ledger records workspaces, what these commands know comes from git (branches
-``swarm/<task>-<slug>``, worktrees) and the state file beside each worktree. Exit status:
-0 done, 1 the merge met a conflict or was refused (nothing changed), 2 bad input.
+Exit status: 0 done, 1 the merge met a conflict or was refused (nothing changed), 2 bad
+input (an unknown task, one not waiting for review, no ledger).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from swarm_tui.cli.workspace_view import print_review, print_table, review_row, workspace_row
-from swarm_tui.config import ConfigError, Settings
-from swarm_tui.core.opening import db_path, settings_from_args
-from swarm_tui.workspace.cleanup import collect_garbage, reject_task
+from swarm_tui.config import ConfigError
+from swarm_tui.core.errors import ControlError
+from swarm_tui.core.opening import db_path, open_ledger, settings_from_args
+from swarm_tui.core.review import Reviews
+from swarm_tui.store.db import LedgerError
+from swarm_tui.store.ledger import Ledger
+from swarm_tui.workspace.cleanup import collect_garbage
 from swarm_tui.workspace.git import GitError
-from swarm_tui.workspace.merge import merge_task
-from swarm_tui.workspace.project import Project, open_project
-from swarm_tui.workspace.state import WorkspaceState, load_states
+from swarm_tui.workspace.project import open_project
 from swarm_tui.workspace.worktrees import WorkspaceError
 
 __all__ = ["cmd_review", "cmd_workspaces"]
 
 
-async def _projects(settings: Settings, data_dir: Path, only: str | None) -> list[Project]:
-    """The projects to look at; one that cannot be opened is named on stderr and skipped
-    (unless it is the one asked for)."""
-    if only is not None:
-        return [await open_project(settings, only, data_dir)]
-    opened: list[Project] = []
-    for name in settings.projects:
-        try:
-            opened.append(await open_project(settings, name, data_dir))
-        except ConfigError as exc:
-            print(f"swarm-tui: skipped: {exc}", file=sys.stderr)
-    if not settings.projects:
-        print(f"no projects are configured ([projects.NAME] in {settings.source})")
-    return opened
-
-
-def _states(project: Project) -> list[WorkspaceState]:
-    states, bad = load_states(project.root)
-    for path in bad:
-        print(f"swarm-tui: {path}: not a workspace state file; left alone", file=sys.stderr)
-    return [s for s in states if s.project == project.name]
-
-
-async def _find(settings: Settings, data_dir: Path, task: int) -> tuple[Project, WorkspaceState]:
-    for project in await _projects(settings, data_dir, None):
-        for state in _states(project):
-            if state.task_id == task:
-                return project, state
-    raise WorkspaceError(f"task {task} has no workspace (swarm-tui workspaces lists them)")
-
-
-def _setup(args: argparse.Namespace) -> tuple[Settings, Path]:
-    settings = settings_from_args(args.config)
-    return settings, db_path(settings, args.db).parent
+def _fail(text: object) -> int:
+    print(f"swarm-tui: {text}", file=sys.stderr)
+    return 2
 
 
 async def cmd_workspaces(args: argparse.Namespace) -> int:
-    settings, data_dir = _setup(args)
+    settings = settings_from_args(args.config)
+    path = db_path(settings, args.db)
     try:
-        projects = await _projects(settings, data_dir, args.project)
-        if args.action == "gc":
-            for project in projects:
-                report = await collect_garbage(project)
-                for path in report.removed_worktrees:
-                    print(f"{project.name}: removed worktree {path}")
-                for branch in report.deleted_branches:
-                    print(f"{project.name}: deleted merged branch {branch}")
-                for task, why in report.kept:
-                    print(f"{project.name}: kept task {task}: {why}")
+        ledger = await open_ledger(settings, path, readonly=True)
+    except LedgerError as exc:
+        return _fail(exc)
+    try:
+        rows = [r for r in await ledger.workspace_rows() if args.project in (None, r.project)]
+        tasks = {t.id: t for t in await ledger.get_tasks(r.task_id for r in rows)}
+        if args.action != "gc":
+            table = [workspace_row(r, tasks[r.task_id].state.value) for r in rows]
+            print_table(["TASK", "PROJECT", "WORKSPACE", "TASK STATE", "BRANCH", "WORKTREE"], table)
             return 0
-        rows = [await workspace_row(p, s) for p in projects for s in _states(p)]
-        print_table(["TASK", "PROJECT", "STATUS", "AHEAD", "BRANCH", "WORKTREE"], rows)
+        ended = {t.id for t in tasks.values() if t.state.terminal}
+        for name in sorted({r.project for r in rows}):
+            project = await open_project(settings, name, path.parent)
+            report = await collect_garbage(project, ended)
+            for where in report.removed_worktrees:
+                print(f"{name}: removed worktree {where}")
+            for branch in report.deleted_branches:
+                print(f"{name}: deleted merged branch {branch}")
+            for task, why in report.kept:
+                print(f"{name}: kept task {task}: {why}")
         return 0
-    except (WorkspaceError, GitError) as exc:
-        print(f"swarm-tui: {exc}", file=sys.stderr)
-        return 2
+    except (ConfigError, WorkspaceError, GitError) as exc:
+        return _fail(exc)
+    finally:
+        await ledger.close()
 
 
 async def cmd_review(args: argparse.Namespace) -> int:
-    settings, data_dir = _setup(args)
+    settings = settings_from_args(args.config)
+    path = db_path(settings, args.db)
+    action = args.review_action
     try:
-        if args.review_action == "list":
-            projects = await _projects(settings, data_dir, args.project)
-            waiting = [(p, s) for p in projects for s in _states(p) if s.status == "needs_review"]
-            rows = [await review_row(p, s) for p, s in waiting]
-            print_table(["TASK", "PROJECT", "FILES", "+/-", "CHECKS", "TITLE"], rows)
-            return 0
-        project, state = await _find(settings, data_dir, args.task)
-        if args.review_action == "show":
-            await print_review(project, state, full=args.full)
-            return 0
-        if args.review_action == "reject":
-            tip = await reject_task(project, state)
-            print(f"rejected task {state.task_id}: worktree {state.worktree} removed")
-            if tip:
-                print(
-                    f"branch {state.branch} deleted (git branch {state.branch} {tip} restores it)"
-                )
-            return 0
-        outcome = await merge_task(project, state)
-        print(outcome.message)
-        for path in outcome.conflicts:
-            print(f"  conflict: {path}")
-        for checkout in outcome.followed:
-            print(f"  {checkout} follows {state.base}; its uncommitted changes are kept")
-        return 0 if outcome.merged else 1
-    except (WorkspaceError, GitError) as exc:
-        print(f"swarm-tui: {exc}", file=sys.stderr)
-        return 2
+        ledger = await open_ledger(settings, path, readonly=action in ("list", "show"))
+    except LedgerError as exc:
+        return _fail(exc)
+    try:
+        return await _review(Reviews(settings, ledger, path.parent), ledger, args)
+    except ControlError as exc:
+        return _fail(exc)
+    finally:
+        await ledger.close()
+
+
+async def _review(reviews: Reviews, ledger: Ledger, args: argparse.Namespace) -> int:
+    action = args.review_action
+    if action == "list":
+        rows = await ledger.workspace_rows(states=["needs_review"])
+        table = []
+        for row in rows:
+            review = await reviews.review_of(row.task_id)
+            mine = args.project in (None, row.project)
+            if review is not None and review.task_state == "needs_review" and mine:
+                table.append(review_row(review))
+        print_table(["TASK", "PROJECT", "FILES", "+/-", "CHECKS", "TITLE"], table)
+        return 0
+    if action == "show":
+        review = await reviews.review_of(args.task)
+        if review is None:
+            raise ControlError(
+                f"task {args.task} has no workspace (swarm-tui workspaces lists them)"
+            )
+        print_review(review, full=args.full)
+        return 0
+    if action == "reject":
+        out = await reviews.reject(args.task, args.note or "")
+        print(out.message)
+        return 0
+    if action == "send-back":
+        out = await reviews.send_back(args.task, args.note or "")
+        print(out.message)
+        return 0
+    out = await reviews.accept(args.task)
+    print(out.message)
+    for conflict in out.conflicts:
+        print(f"  conflict: {conflict}")
+    if out.conflicts:
+        print(f"  swarm-tui review send-back {args.task} --note '...' gives the agent the conflict")
+    return 0 if out.done else 1

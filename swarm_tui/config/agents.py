@@ -40,6 +40,9 @@ class AgentConfig(Strict):
     tool_choice: str | None = None
     """Force the first model turn to call this tool (``"server__tool"``); later turns choose
     freely. For backends that only call tools when told to (llama.cpp's chat templates)."""
+    project: str | None = None
+    """The ``[projects.NAME]`` this agent's tasks change when a task names none: each attempt
+    then works in its own git worktree of that project (see ``[projects.NAME]``)."""
 
     @field_validator("mix")
     @classmethod

@@ -75,6 +75,9 @@ class ProjectConfig(Strict):
     merge: Literal["review", "auto"] = "review"
     """``review``: a finished task waits for you (``swarm-tui review``); ``auto``: it merges
     by itself when every check passed."""
+    fix_rounds: Annotated[int, Field(ge=0, le=20)] = 0
+    """When a check fails, how many times its output goes back to the same agent (the same
+    CLI session where the CLI resumes) for another try before the task waits for review."""
     merge_style: Literal["fast-forward", "merge-commit"] = "fast-forward"
     """``fast-forward``: the base moves to the task's commit when it has not moved since the
     task started, else a merge commit; ``merge-commit``: always a merge commit."""

@@ -22,6 +22,7 @@ from swarm_tui.core.consensus import ConsensusConfig, ConsensusRecord
 from swarm_tui.core.errors import ControlError
 from swarm_tui.core.owner import owner_id
 from swarm_tui.core.parts import Parts, Shared, compose
+from swarm_tui.core.review import Reviews
 from swarm_tui.core.running import Running
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.task_moves import (
@@ -39,6 +40,7 @@ from swarm_tui.domain.events import FlagChanged, TaskChanged
 from swarm_tui.domain.models import Attempt, Task, TaskMode, TaskSpec, TaskState
 from swarm_tui.domain.reads import ReportFigures
 from swarm_tui.domain.task_row import TaskRow
+from swarm_tui.domain.workspaces import Review, ReviewOutcome
 from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger, Totals
 from swarm_tui.store.task_rows import QueueStart
@@ -292,6 +294,40 @@ class Control:
     async def send_to_arbiter(self, task_id: int, model: str | None = None) -> Task:
         """Ask the arbiter (the configured one, or ``model``) to settle a waiting task."""
         return await self.parts.consensus.send_to_arbiter(task_id, model)
+
+    # ------------------------------------------------------------------ review
+    def _reviews(self) -> Reviews:
+        return Reviews(self.settings, self.ledger, self.ledger.path.parent, self.clock)
+
+    async def review_of(self, task_id: int) -> Review | None:
+        """A coding task's review: files changed with their diffs, the latest checks, the
+        rounds, the agent's summary (None: the task has no workspace)."""
+        return await self._reviews().review_of(task_id)
+
+    async def review_accept(self, task_id: int) -> ReviewOutcome:
+        """Merge a task waiting in ``needs_review`` into its base (it succeeds); when the
+        base moved and it conflicts, nothing changes and the files are named (send it back)."""
+        out = await self._reviews().accept(task_id)
+        if out.done:
+            self.bus.publish(TaskChanged(task_id, TaskState.SUCCEEDED, out.message))
+            self.wake()
+        return out
+
+    async def review_reject(self, task_id: int, note: str = "") -> ReviewOutcome:
+        """Remove the task's worktree and branch; the task is cancelled."""
+        out = await self._reviews().reject(task_id, note)
+        self.bus.publish(TaskChanged(task_id, TaskState.CANCELLED, out.message))
+        self.wake()
+        return out
+
+    async def review_send_back(self, task_id: int, note: str) -> ReviewOutcome:
+        """Queue the task again: a new attempt in the same worktree, told ``note`` (and the
+        conflict, when accepting met one)."""
+        out = await self._reviews().send_back(task_id, note)
+        if out.done:
+            self.bus.publish(TaskChanged(task_id, TaskState.QUEUED, out.message))
+            self.wake()
+        return out
 
     # ------------------------------------------------------------------ tools
     @property

@@ -14,7 +14,7 @@ import json
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from swarm_tui.config import AgentConfig, ModelConfig
 from swarm_tui.core.bus import EventBus
@@ -23,9 +23,12 @@ from swarm_tui.core.journal import Journal
 from swarm_tui.core.retry import backoff_seconds, classify
 from swarm_tui.core.toolloop import ToolLoop, add_usage
 from swarm_tui.core.usage_estimate import TurnMeter
+from swarm_tui.core.workspace_run import AttemptWorkspace, WorkspaceTrouble
+from swarm_tui.core.workspace_tools import WorkspaceHost
 from swarm_tui.domain.events import (
     AttemptEnded,
     FallbackUsed,
+    Notice,
     RetryScheduled,
     SessionRecorded,
     StreamChunk,
@@ -111,6 +114,12 @@ class AttemptRun:
     """The MCP tool loop, when the agent may use tools (API-model providers only)."""
     _cli_calls: dict[str, tuple[ToolCall, float]] = field(default_factory=dict)
     """Tool calls an agent CLI ran by itself, waiting for their results."""
+    workspace: AttemptWorkspace | None = None
+    """A coding task's worktree (its task names a project): the agent works there."""
+    workspace_host: WorkspaceHost | None = None
+    """The workspace tools of an API-model attempt (given the worktree once it is open)."""
+    _session: str | None = None
+    """The agent CLI session this attempt reported (a fix round resumes it)."""
 
     @property
     def ref(self) -> str:
@@ -122,6 +131,7 @@ class AttemptRun:
         usage: Usage | None = None
         before: Usage | None = None  # the usage of the turns before the current one
         meter = TurnMeter(0)
+        task_state = TaskState.SUCCEEDED
         a = self.attempt
         try:
             request = StreamRequest(
@@ -132,34 +142,47 @@ class AttemptRun:
                 resume=await self._last_session(),
                 output=output_schema(self.task),
             )
+            if self.workspace is not None:
+                request = await self._open_workspace(request)
             if self.tools is not None:
                 request = await self.tools.prepare(request)
             await self.provider.start()
-            while True:  # one pass per model turn; more only when the tool loop answers calls
-                calls: list[ToolCall] = []
-                said: list[str] = []
-                before, meter = usage, TurnMeter.of(request.messages)
-                async for event in self.provider.stream(request):
-                    if isinstance(event, TextDelta | ReasoningDelta):
-                        if ttft is None:
-                            ttft = (time.monotonic() - started) * 1000
-                        self.tokens_seen += 1
-                        meter.streamed(event.text)
-                        self._emit(event.text, isinstance(event, ReasoningDelta))
-                        if isinstance(event, TextDelta):
-                            said.append(event.text)
-                    elif isinstance(event, Usage):  # the last one of a turn counts
-                        usage = add_usage(before, event)
-                        meter.report(event)
-                    elif isinstance(event, ToolCall | ToolResult | Session):
-                        await self._side_event(event)
-                        if isinstance(event, ToolCall):
-                            calls.append(event)
-                    elif isinstance(event, Done):
+            while True:  # one pass per round of work: more only for a workspace's fix rounds
+                answer: list[str] = []
+                while True:  # one pass per model turn; more only when the tool loop answers
+                    calls: list[ToolCall] = []
+                    said: list[str] = []
+                    before, meter = usage, TurnMeter.of(request.messages)
+                    async for event in self.provider.stream(request):
+                        if isinstance(event, TextDelta | ReasoningDelta):
+                            if ttft is None:
+                                ttft = (time.monotonic() - started) * 1000
+                            self.tokens_seen += 1
+                            meter.streamed(event.text)
+                            self._emit(event.text, isinstance(event, ReasoningDelta))
+                            if isinstance(event, TextDelta):
+                                said.append(event.text)
+                        elif isinstance(event, Usage):  # the last one of a turn counts
+                            usage = add_usage(before, event)
+                            meter.report(event)
+                        elif isinstance(event, ToolCall | ToolResult | Session):
+                            await self._side_event(event)
+                            if isinstance(event, ToolCall):
+                                calls.append(event)
+                        elif isinstance(event, Done):
+                            break
+                    answer += said
+                    if self.tools is None or not calls:
                         break
-                if self.tools is None or not calls:
+                    request = await self.tools.answer(request, "".join(said), calls)
+                if self.workspace is None:
                     break
-                request = await self.tools.answer(request, "".join(said), calls)
+                self._drain()
+                verdict = await self.workspace.finish(a.agent, self.ref)
+                if verdict.feedback is None:
+                    task_state = verdict.task_state
+                    break
+                request = self._fix_round(request, "".join(answer), verdict.feedback)
         except asyncio.CancelledError:
             self._drain()
             usage = _interrupted(before, meter)
@@ -175,6 +198,12 @@ class AttemptRun:
             usage = _interrupted(before, meter)
             await self._failed(self.redactor(str(exc)), exc, usage, ttft, started)
             return
+        except WorkspaceTrouble as exc:  # the project's or git's trouble: no model is blamed
+            self._drain()
+            end = self._end(AttemptState.FAILED, TaskState.FAILED, usage, ttft, started)
+            end.error = self.redactor(str(exc))
+            await self._finish(end)
+            return
         except Exception as exc:  # a provider bug must not take the orchestrator down
             self._drain()
             usage = _interrupted(before, meter)
@@ -184,9 +213,36 @@ class AttemptRun:
         self._drain()
         if self.resilience is not None:
             self.resilience.succeeded(self.task.id, self.ref)
-        end = self._end(AttemptState.SUCCEEDED, TaskState.SUCCEEDED, usage, ttft, started)
+        end = self._end(AttemptState.SUCCEEDED, task_state, usage, ttft, started)
         end.result_from_output = True
         await self._finish(end)
+        if task_state == TaskState.NEEDS_REVIEW:
+            text = f"task #{a.task_id} waits for review (swarm-tui review show {a.task_id})"
+            self.bus.publish(Notice("info", text))
+
+    async def _open_workspace(self, request: StreamRequest) -> StreamRequest:
+        """Open the task's worktree: the agent runs there (a CLI's cwd, an API model's
+        workspace tools); a reviewer's note and a conflict to resolve join the prompt."""
+        assert self.workspace is not None
+        worktree = await self.workspace.open()
+        if self.workspace_host is not None:
+            self.workspace_host.attach(worktree, self.workspace.checks)
+        messages = request.messages
+        if self.workspace.told:
+            messages = (*messages, ChatMessage("user", self.workspace.told))
+        return replace(request, messages=messages, workdir=str(worktree))
+
+    def _fix_round(self, request: StreamRequest, answer: str, feedback: str) -> StreamRequest:
+        """The next round of a failed check: the same agent is told what failed (an agent
+        CLI resumes its session; an API model gets the conversation so far)."""
+        note = f"\n\n[checks failed; fix round {self.workspace.rounds if self.workspace else 0}]\n"
+        self._emit(note, False)
+        if self._session is not None:
+            return replace(request, messages=(ChatMessage("user", feedback),),
+                           resume=self._session, tool_choice=None)  # fmt: skip
+        messages = (*request.messages, ChatMessage("assistant", answer),
+                    ChatMessage("user", feedback))  # fmt: skip
+        return replace(request, messages=messages, tool_choice=None)
 
     def _emit(self, text: str, reasoning: bool) -> None:
         """Stream text to the ledger (answers only) and the bus, with secrets masked."""
@@ -275,6 +331,7 @@ class AttemptRun:
     async def _side_event(self, event: ToolCall | ToolResult | Session) -> None:
         a = self.attempt
         if isinstance(event, Session):
+            self._session = event.session_id
             await self._record(SessionRecorded(a.task_id, a.id, event.session_id, self.ref))
         elif isinstance(event, ToolCall):
             detail = event.invalid or json.dumps(event.arguments)[:200]

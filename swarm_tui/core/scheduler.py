@@ -26,6 +26,7 @@ from swarm_tui.core.runner import AttemptRun, build_messages
 from swarm_tui.core.running import launch
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.toolcontrol import Tools
+from swarm_tui.core.workspace_run import AttemptWorkspace
 from swarm_tui.domain.events import Notice, TaskChanged
 from swarm_tui.domain.models import Attempt, Task, TaskMode, TaskState
 from swarm_tui.domain.redact import Redactor
@@ -209,6 +210,9 @@ class Scheduler:
         self.resilience.dispatched(task.id)
         self.breakers.dispatched(f"{choice.provider}/{choice.model}")
         provider_config = self.settings.providers[choice.provider]
+        tool_loop, workspace_host = self.tools.tool_loop(
+            attempt, agent_name, agent, workspace=task.project is not None
+        )
         run = AttemptRun(
             task=task,
             attempt=attempt,
@@ -224,10 +228,17 @@ class Scheduler:
             rng=self.rng,
             resilience=self.resilience,
             journal=self.journal,
-            tools=self.tools.tool_loop(attempt, agent_name, agent),
+            tools=tool_loop,
+            workspace=None if task.project is None else self._workspace(task, attempt),
+            workspace_host=workspace_host,
         )
         launch(run, self.load.running, self.bus, self._finished)
         return True
+
+    def _workspace(self, task: Task, attempt: Attempt) -> AttemptWorkspace:
+        """The worktree of a coding task's attempt (made when the attempt starts)."""
+        data_dir = self.ledger.path.parent
+        return AttemptWorkspace(self.settings, self.ledger, task, attempt, data_dir, self.clock)
 
     def _route_inputs(
         self, agent: str, task: Task, messages: tuple[ChatMessage, ...], note: str | None

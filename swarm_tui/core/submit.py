@@ -6,7 +6,7 @@ duplicate keys and cycles are refused with one message listing every problem.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from swarm_tui.core.graph import CycleError, topo_order
@@ -36,6 +36,16 @@ def _title(spec: TaskSpec) -> str:
     return first if len(first) <= 60 else first[:57].rstrip() + "..."
 
 
+def _project(
+    spec: TaskSpec, role: str, agent_projects: Mapping[str, str | None] | None
+) -> str | None:
+    """The task's project: its own, else its role's default (single-mode tasks only: a
+    consensus or review task of that role stays a text task unless it names the project)."""
+    if spec.project or spec.mode != TaskMode.SINGLE:
+        return spec.project
+    return (agent_projects or {}).get(role)
+
+
 def plan_batch(
     specs: Sequence[TaskSpec],
     *,
@@ -44,8 +54,12 @@ def plan_batch(
     existing_ids: set[int],
     existing_keys: Mapping[str, int],
     labels: Sequence[str] | None = None,
+    projects: Collection[str] = (),
+    agent_projects: Mapping[str, str | None] | None = None,
 ) -> PlannedBatch:
-    """``labels[i]`` names spec ``i`` in messages (e.g. ``tasks.toml: task 3``)."""
+    """``labels[i]`` names spec ``i`` in messages (e.g. ``tasks.toml: task 3``); a task's
+    project is its own, else its role's default (``agent_projects``), and must be one of
+    ``projects``."""
     names = list(labels) if labels is not None else [f"task {i + 1}" for i in range(len(specs))]
     problems: list[str] = []
     key_index: dict[str, int] = {}
@@ -62,6 +76,16 @@ def plan_batch(
         role = spec.role or default_agent
         if role not in agents:
             problems.append(f"{where}: unknown role {role!r} (agents: {', '.join(agents)})")
+        project = _project(spec, role, agent_projects)
+        if spec.project and spec.mode == TaskMode.REVIEW:
+            problems.append(
+                f"{where}: project {spec.project!r} needs mode single or consensus (review"
+                " over code is not built yet)"
+            )
+        elif project is not None and project not in projects:
+            known = ", ".join(sorted(projects)) or "none are configured: add [projects.NAME]"
+            source = "" if spec.project else f" (the default of agent {role!r})"
+            problems.append(f"{where}: unknown project {project!r}{source} (projects: {known})")
         if not -MAX_PRIORITY <= spec.priority <= MAX_PRIORITY:
             problems.append(f"{where}: priority must be within ±{MAX_PRIORITY}")
         if not isinstance(spec.mode, TaskMode):
@@ -111,6 +135,7 @@ def plan_batch(
                 goal_id=spec.goal_id,
                 step=spec.step,
                 output_schema=spec.output_schema,
+                project=_project(spec, spec.role or default_agent, agent_projects),
             )
         )
     return PlannedBatch(items=items, order=order)

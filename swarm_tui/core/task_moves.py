@@ -154,6 +154,8 @@ async def submit_tasks(
         existing_ids=await ledger.existing_ids(ids),
         existing_keys=await ledger.existing_keys(keys),
         labels=labels,
+        projects=list(settings.projects),
+        agent_projects={name: agent.project for name, agent in settings.agents.items()},
     )
     try:
         inserted = await ledger.add_tasks(batch.items, now)

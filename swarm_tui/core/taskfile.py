@@ -10,6 +10,7 @@ priority = 5                 # optional; higher runs first
 after = ["spec", 12]         # optional; keys in this file or the ledger, or task ids
 tags = ["python"]            # optional; strengths routing should prefer
 mode = "single"              # optional; single | consensus | review | goal
+project = "api"              # optional; a [projects.NAME]: the task works in a git worktree
 ```
 
 ``mode = "goal"`` asks for a goal instead of one task (see swarm_tui.goals): its prompt is
@@ -38,7 +39,18 @@ __all__ = [
     "task_file",
 ]
 
-_KEYS = {"key", "title", "prompt", "role", "priority", "after", "tags", "mode", "workflow"}
+_KEYS = {
+    "key",
+    "title",
+    "prompt",
+    "role",
+    "priority",
+    "after",
+    "tags",
+    "mode",
+    "workflow",
+    "project",
+}
 _GOAL_KEYS = {"key", "title", "prompt", "mode", "workflow"}
 
 
@@ -93,7 +105,7 @@ def _spec(entry: Any, where: str) -> TaskSpec | GoalSpec:
     prompt = entry.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise TaskFileError(f"{where}: prompt is required and must be non-empty text")
-    for name in ("key", "title", "role"):
+    for name in ("key", "title", "role", "project"):
         if name in entry and not isinstance(entry[name], str):
             raise TaskFileError(f"{where}: {name} must be a string, got {entry[name]!r}")
     priority = entry.get("priority", 0)
@@ -118,6 +130,7 @@ def _spec(entry: Any, where: str) -> TaskSpec | GoalSpec:
         mode=task_mode,
         tags=_str_list(entry.get("tags", []), where, "tags"),
         key=entry.get("key") or None,
+        project=entry.get("project") or None,
     )
 
 

@@ -13,6 +13,7 @@ from swarm_tui.config import CLI_KINDS, AgentConfig, Settings
 from swarm_tui.core.approvals import ApprovalGate, PendingApproval
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.toolloop import ToolHost, ToolLoop
+from swarm_tui.core.workspace_tools import WorkspaceHost
 from swarm_tui.domain.events import Notice
 from swarm_tui.domain.models import Attempt
 from swarm_tui.domain.redact import Redactor
@@ -41,6 +42,8 @@ class Tools:
         self.tool_host: ToolHost | None = None
         self.gate: ApprovalGate | None = None
         self.project = DEFAULT_PROJECT
+        self.interactive = False
+        """A human can answer approvals (also for a gate made later, for workspace tools)."""
 
     def attach_tools(self, host: ToolHost, *, interactive: bool = False) -> ApprovalGate:
         """Give API-model agents the hub's tools; ``interactive`` when a human can approve."""
@@ -51,26 +54,49 @@ class Tools:
             self.clock,
             notify=lambda text: self.bus.publish(Notice("warning", text)),
         )
-        self.gate.interactive = interactive
+        self.gate.interactive = self.interactive = interactive
         return self.gate
 
     def set_interactive(self, interactive: bool) -> None:
         """The control room is open (``ask`` waits for a human) or not (``headless_ask``)."""
+        self.interactive = interactive
         if self.gate is not None:
             self.gate.interactive = interactive
 
-    def tool_loop(self, attempt: Attempt, agent_name: str, agent: AgentConfig) -> ToolLoop | None:
-        """The tool loop of an API-model attempt (None: it runs without the hub's tools)."""
-        if self.tool_host is None or self.gate is None:
-            return None
+    def tool_loop(
+        self,
+        attempt: Attempt,
+        agent_name: str,
+        agent: AgentConfig,
+        workspace: bool = False,
+    ) -> tuple[ToolLoop | None, WorkspaceHost | None]:
+        """The tool loop of an API-model attempt (None: it runs without tools) and, for a
+        coding task (``workspace``), the host of its workspace tools (given the worktree
+        once it is open). Workspace tools pass the same approval gate as the hub's."""
         provider = self.settings.providers.get(attempt.provider)
         if provider is None or provider.kind in CLI_KINDS:
-            return None  # agent CLIs run their own tools (they get `mcp-serve` instead)
-        if not agent.mcp_servers and not self.settings.mcp.memory:
-            return None
+            return None, None  # agent CLIs run their own tools (they get `mcp-serve` instead)
+        host: ToolHost | None = self.tool_host
+        gate = self.gate
+        workspace_host: WorkspaceHost | None = None
+        if workspace:
+
+            async def refused(tool: str, path: str, reason: str) -> None:
+                await self.ledger.record_refusal(
+                    attempt.task_id, attempt.id, tool, path, reason, self.clock()
+                )
+                self.bus.publish(Notice("warning", f"task #{attempt.task_id}: {tool} {reason}"))
+
+            host = workspace_host = WorkspaceHost(self.tool_host, refused)
+            if gate is None:
+                gate = self._workspace_gate()
+        elif host is None or (not agent.mcp_servers and not self.settings.mcp.memory):
+            return None, None
+        if host is None or gate is None:
+            return None, None
         return ToolLoop(
-            host=self.tool_host,
-            gate=self.gate,
+            host=host,
+            gate=gate,
             config=self.settings.mcp,
             store=self.ledger,
             bus=self.bus,
@@ -81,7 +107,18 @@ class Tools:
             task_id=attempt.task_id,
             attempt_id=attempt.id,
             clock=self.clock,
+        ), workspace_host
+
+    def _workspace_gate(self) -> ApprovalGate:
+        """The gate workspace tools pass when no MCP hub is attached (same policies)."""
+        self.gate = ApprovalGate(
+            self.settings.mcp,
+            self.ledger,
+            self.clock,
+            notify=lambda text: self.bus.publish(Notice("warning", text)),
         )
+        self.gate.interactive = self.interactive
+        return self.gate
 
     # ------------------------------------------------------------------ approvals
     def pending_approvals(self) -> list[PendingApproval]:

@@ -13,6 +13,9 @@ class TaskState(enum.StrEnum):
     RUNNING = "running"
     PAUSED = "paused"
     NEEDS_VOTE = "needs_vote"
+    NEEDS_REVIEW = "needs_review"
+    """A coding task's work is committed and checked in its worktree: it waits for a human
+    to accept (merge), reject or send it back (``swarm-tui review``)."""
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -71,6 +74,8 @@ class TaskSpec:
     """The goal's step (with its round) this task runs."""
     output_schema: str | None = None
     """A JSON Schema (as JSON) for structured output."""
+    project: str | None = None
+    """The ``[projects.NAME]`` a coding task changes (None: the role's default, if any)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +125,8 @@ class Task:
     """A JSON Schema (as JSON) the reply must follow: the backend is asked for structured
     output in it (OpenAI ``response_format``, Ollama ``format``, Gemini ``responseSchema``,
     Anthropic a forced tool, llama.cpp a grammar)."""
+    project: str | None = None
+    """The project whose git worktree each attempt works in (None: not a coding task)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,14 @@ __all__ = ["ALLOWED", "InvalidTransition", "can_move", "check_move"]
 
 Q, R, P, V = TaskState.QUEUED, TaskState.RUNNING, TaskState.PAUSED, TaskState.NEEDS_VOTE
 S, F, C = TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED
+NR = TaskState.NEEDS_REVIEW
 
 ALLOWED: dict[TaskState, frozenset[TaskState]] = {
     Q: frozenset({R, P, C, F}),  # F: a dependency failed
-    R: frozenset({S, F, Q, P, C, V}),  # Q: retry, reassign or a lost orchestrator
+    R: frozenset({S, F, Q, P, C, V, NR}),  # Q: retry, reassign or a lost orchestrator
     P: frozenset({Q, C}),
     V: frozenset({S, F, C}),
+    NR: frozenset({S, C, Q}),  # S: accepted (merged), C: rejected, Q: sent back
     F: frozenset({Q}),  # retry
     C: frozenset({Q}),  # retry
     S: frozenset(),

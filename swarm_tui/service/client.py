@@ -40,6 +40,7 @@ from swarm_tui.domain.events import (
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.domain.reads import ReportFigures
 from swarm_tui.domain.task_row import TaskRow
+from swarm_tui.domain.workspaces import Review, ReviewOutcome
 from swarm_tui.service.codec import CodecError, decode, encode
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.service.protocol import ProtocolError, line, parse, parse_event, refusal
@@ -414,6 +415,22 @@ class ServiceClient:
     # ------------------------------------------------------------ votes, approvals, shared memory
     async def decide(self, task_id: int, label: str, note: str = "") -> Task:
         result: Task = await self._typed("decide", task_id=task_id, label=label, note=note)
+        return result
+
+    async def review_of(self, task_id: int) -> Review | None:
+        result: Review | None = await self._typed("review_of", task_id=task_id)
+        return result
+
+    async def review_accept(self, task_id: int) -> ReviewOutcome:
+        result: ReviewOutcome = await self._typed("review_accept", task_id=task_id)
+        return result
+
+    async def review_reject(self, task_id: int, note: str = "") -> ReviewOutcome:
+        result: ReviewOutcome = await self._typed("review_reject", task_id=task_id, note=note)
+        return result
+
+    async def review_send_back(self, task_id: int, note: str) -> ReviewOutcome:
+        result: ReviewOutcome = await self._typed("review_send_back", task_id=task_id, note=note)
         return result
 
     async def send_to_arbiter(self, task_id: int, model: str | None = None) -> Task:

@@ -58,6 +58,8 @@ CONTROL_CALLS = (
     "pause_agent", "resume_agent", "pause_all", "resume_all",
     # votes, approvals, shared memory
     "decide", "send_to_arbiter", "approve", "deny", "save_memory", "remove_memory",
+    # coding tasks' reviews
+    "review_of", "review_accept", "review_reject", "review_send_back",
 )  # fmt: skip
 """The orchestrator's public API, called by name with the same arguments."""
 

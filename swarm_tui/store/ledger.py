@@ -35,6 +35,7 @@ from swarm_tui.store.spend import SpendReads
 from swarm_tui.store.task_reads import TaskReads
 from swarm_tui.store.task_rows import TaskRows
 from swarm_tui.store.tools import ToolRecords
+from swarm_tui.store.workspaces import WorkspaceRecords
 from swarm_tui.store.writer import GroupWriter
 from swarm_tui.store.writes import TaskWrites
 
@@ -149,6 +150,16 @@ class Ledger:
         self.add_shadow = evals.add_shadow
         self.update_shadow = evals.update_shadow
         self.shadow_samples = evals.shadow_samples
+
+        workspaces = WorkspaceRecords(reader, self.writer)
+        self.save_workspace = workspaces.save_workspace
+        self.set_workspace = workspaces.set_workspace
+        self.record_round = workspaces.record_round
+        self.record_refusal = workspaces.record_refusal
+        self.workspace_rows = workspaces.workspace_rows
+        self.workspace_of = workspaces.workspace_of
+        self.workspace_rounds = workspaces.workspace_rounds
+        self.check_runs = workspaces.check_runs
 
         spend = SpendReads(reader, consensus, evals)
         self.totals = spend.totals

@@ -32,6 +32,7 @@ class NewTask:
     goal_id: int | None = None
     step: str | None = None
     output_schema: str | None = None
+    project: str | None = None
 
 
 async def write_event(

@@ -73,6 +73,7 @@ def task_from_row(r: aiosqlite.Row | dict[str, Any]) -> Task:
         goal_id=_opt(r, "goal_id"),
         step=_opt(r, "step"),
         output_schema=_opt(r, "output_schema"),
+        project=r["project"],
     )
 
 

@@ -45,12 +45,16 @@ class TaskReads:
         return [task_from_row(r) for r in rows]
 
     async def ready_tasks(self, now: float, limit: int) -> list[Task]:
-        """Queued tasks whose back-off has passed and whose dependencies all succeeded."""
+        """Queued tasks whose back-off has passed and whose dependencies all succeeded (a
+        coding task's dependency on a task of the same project waiting for review counts:
+        it starts from that task's branch)."""
         rows = await self._rows(
             TASK_SELECT
             + """ WHERE t.state = 'queued' AND t.not_before <= ? AND NOT EXISTS (
                 SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.dep_id
-                WHERE d.task_id = t.id AND u.state != 'succeeded')
+                WHERE d.task_id = t.id AND u.state != 'succeeded' AND NOT (
+                    u.state = 'needs_review' AND u.project IS NOT NULL
+                    AND u.project = t.project))
               ORDER BY t.priority DESC, t.id LIMIT ?""",
             (now, limit),
         )

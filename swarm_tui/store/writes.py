@@ -81,8 +81,8 @@ class TaskWrites:
                         continue
                 cur = conn.execute(
                     """INSERT INTO tasks (title, prompt, role, priority, mode, state, tags, key,
-                       created_at, updated_at, goal_id, step, output_schema)
-                       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                       created_at, updated_at, goal_id, step, output_schema, project)
+                       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
                        RETURNING *""",
                     (
                         item.title,
@@ -97,6 +97,7 @@ class TaskWrites:
                         item.goal_id,
                         item.step,
                         item.output_schema,
+                        item.project,
                     ),
                 )
                 inserted = cur.fetchone()

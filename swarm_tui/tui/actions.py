@@ -19,6 +19,7 @@ from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.mcp.memory_books import MemoryBooks
 from swarm_tui.service.client import ServiceClient
 from swarm_tui.service.room_api import SwarmAPI
+from swarm_tui.tui.review_source import LedgerReviews
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
 from swarm_tui.tui.screens.goals import GoalsScreen
@@ -212,10 +213,9 @@ class Actions(App[None]):
             self.push_screen(TaskDetailScreen(task, await self.orch.attempts(task.id)))
 
     def review_source(self) -> ReviewSource:
-        """The orchestrator when it answers reviews, else the workspace layer's adapter
-        (worktrees of the configured projects beside the ledger)."""
-        if isinstance(self.orch, ReviewSource):
-            return self.orch
+        """The ledger's reviews through the orchestrator's (or the service's) review calls;
+        a worktree the ledger does not know (made outside the orchestrator) through the
+        workspace layer's adapter (worktrees of the configured projects beside the ledger)."""
 
         async def summary(task_id: int) -> str:
             try:
@@ -223,7 +223,10 @@ class Actions(App[None]):
             except REFUSALS:
                 return ""
 
-        return WorkspaceReviews(self.settings, self._ledger_folder(), summary=summary)
+        files = WorkspaceReviews(self.settings, self._ledger_folder(), summary=summary)
+        if isinstance(self.orch, Control | ServiceClient):
+            return LedgerReviews(self.orch, fallback=files)
+        return files
 
     def _ledger_folder(self) -> Path:
         if isinstance(self.orch, ServiceClient):

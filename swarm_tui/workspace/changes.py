@@ -16,7 +16,14 @@ from swarm_tui.workspace.git import git, git_ok
 from swarm_tui.workspace.project import Project
 from swarm_tui.workspace.state import WorkspaceState, save_state
 
-__all__ = ["FileChange", "commit_changes", "diff_text", "diffstat", "identity_env"]
+__all__ = [
+    "FileChange",
+    "commit_changes",
+    "diff_text",
+    "diffstat",
+    "identity_env",
+    "merging",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +57,8 @@ async def commit_changes(
     nothing changed."""
     worktree = Path(state.worktree)
     await git(worktree, "add", "--all")
-    if await git_ok(worktree, "diff", "--cached", "--quiet"):
+    concluding = await merging(worktree)  # a merge of the base the attempt resolved
+    if not concluding and await git_ok(worktree, "diff", "--cached", "--quiet"):
         return None
     title = state.title.strip().splitlines()[0] if state.title.strip() else "work"
     message = (
@@ -63,6 +71,12 @@ async def commit_changes(
     state.commits.append(sha)
     save_state(project.root, state)
     return sha
+
+
+async def merging(worktree: Path) -> bool:
+    """A merge is under way in ``worktree`` (``MERGE_HEAD``): its commit concludes it, even
+    when the resolution left the files as they were on the branch."""
+    return await git_ok(worktree, "rev-parse", "--quiet", "--verify", "MERGE_HEAD")
 
 
 async def _merge_base(project: Project, state: WorkspaceState) -> str:

@@ -11,12 +11,14 @@ from swarm_tui.domain.states import ALLOWED, InvalidTransition, can_move, check_
 
 Q, R, P, V = TaskState.QUEUED, TaskState.RUNNING, TaskState.PAUSED, TaskState.NEEDS_VOTE
 S, F, C = TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED
+NR = TaskState.NEEDS_REVIEW
 
 # Written out by hand from the design so a silent change to ALLOWED shows up here.
 EXPECTED: set[tuple[TaskState, TaskState]] = {
     (Q, R), (Q, P), (Q, C), (Q, F),
-    (R, S), (R, F), (R, Q), (R, P), (R, C), (R, V),
+    (R, S), (R, F), (R, Q), (R, P), (R, C), (R, V), (R, NR),
     (P, Q), (P, C),
+    (NR, S), (NR, C), (NR, Q),
     (V, S), (V, F), (V, C),
     (F, Q),
     (C, Q),
@@ -62,7 +64,8 @@ def test_refusal_names_task_states_and_action() -> None:
     exc = info.value
     msg = str(exc)
     assert "#17" in msg and "succeeded" in msg and "retry" in msg and "queued" in msg
-    assert "cancelled, failed, paused, running" in msg  # where a task can be retried from
+    # where a task can be retried from
+    assert "cancelled, failed, needs_review, paused, running" in msg
     assert (exc.task_id, exc.current, exc.wanted) == (17, S, Q)
     assert isinstance(exc, ValueError)
 

@@ -218,3 +218,64 @@ async def test_planned_batch_inserts_with_the_right_dependencies(ledger: Ledger)
     assert c is not None and b is not None
     assert c.after == tuple(sorted((ids["b"], old_id)))
     assert b.after == (ids["a"],)
+
+
+def test_a_task_names_its_project_or_takes_its_roles_default() -> None:
+    batch = plan_batch(
+        [TaskSpec(prompt="a", project="api"), TaskSpec(prompt="b", role="reviewer")],
+        agents=AGENTS,
+        default_agent="coder",
+        existing_ids=set(),
+        existing_keys={},
+        projects=["api", "web"],
+        agent_projects={"reviewer": "web"},
+    )
+    assert [i.project for i in batch.items] == ["api", "web"]
+    assert plan([TaskSpec(prompt="c")]).items[0].project is None
+
+
+def test_an_unknown_project_is_named_with_the_known_ones() -> None:
+    with pytest.raises(SubmitError) as info:
+        plan_batch(
+            [TaskSpec(prompt="a", project="nope"), TaskSpec(prompt="b", role="reviewer")],
+            agents=AGENTS,
+            default_agent="coder",
+            existing_ids=set(),
+            existing_keys={},
+            projects=["api"],
+            agent_projects={"reviewer": "gone"},
+        )
+    assert str(info.value).splitlines() == [
+        "task 1: unknown project 'nope' (projects: api)",
+        "task 2: unknown project 'gone' (the default of agent 'reviewer') (projects: api)",
+    ]
+
+
+def test_a_project_refuses_review_mode_and_a_roles_default_skips_consensus() -> None:
+    specs = [
+        TaskSpec(prompt="a", project="api", mode=TaskMode.REVIEW),
+        TaskSpec(prompt="b", role="reviewer", mode=TaskMode.CONSENSUS),
+    ]
+    with pytest.raises(SubmitError) as info:
+        plan_batch(
+            specs,
+            agents=AGENTS,
+            default_agent="coder",
+            existing_ids=set(),
+            existing_keys={},
+            projects=["api"],
+            agent_projects={"reviewer": "api"},
+        )
+    assert str(info.value).splitlines() == [
+        "task 1: project 'api' needs mode single or consensus (review over code is not built yet)"
+    ]
+    batch = plan_batch(
+        specs[1:],
+        agents=AGENTS,
+        default_agent="coder",
+        existing_ids=set(),
+        existing_keys={},
+        projects=["api"],
+        agent_projects={"reviewer": "api"},
+    )
+    assert batch.items[0].project is None

@@ -76,7 +76,7 @@ def test_invalid_toml_names_the_line() -> None:
 def test_unknown_key_names_it_and_the_expected_ones() -> None:
     msg = error('[[task]]\nprompt = "a"\n\n[[task]]\nprompt = "b"\nprio = 3\n')
     assert msg.startswith("jobs.toml:4 (task 2): unknown key 'prio'")
-    assert "expected: after, key, mode, priority, prompt, role, tags, title" in msg
+    assert "expected: after, key, mode, priority, project, prompt, role, tags, title" in msg
 
 
 @pytest.mark.parametrize("body", ['title = "t"', 'prompt = ""', 'prompt = "  \\n "', "prompt = 3"])

@@ -50,7 +50,9 @@ class ModelCaller:
     usage: Usage | None = None
     cost: float = 0.0
 
-    async def __call__(self, ref: str, messages: Sequence[ChatMessage]) -> Answer:
+    async def __call__(
+        self, ref: str, messages: Sequence[ChatMessage], workdir: str | None = None
+    ) -> Answer:
         provider_name, model_name = split_ref(ref)
         provider = self.providers.get(provider_name)
         config = self.settings.providers.get(provider_name)
@@ -62,6 +64,7 @@ class ModelCaller:
             messages=tuple(messages),
             max_tokens=model.max_tokens,
             temperature=model.temperature,
+            workdir=workdir,
         )
         parts: list[str] = []
         meter = TurnMeter.of(request.messages)

@@ -20,6 +20,7 @@ from swarm_tui.core.consensus import (
     ConsensusRecord,
 )
 from swarm_tui.core.consensus.calls import CONSENSUS, ModelCaller
+from swarm_tui.core.consensus.code import CodeCandidates
 from swarm_tui.core.consensus.moves import (
     human_pick,
     settle_conflict,
@@ -152,6 +153,10 @@ class ConsensusControl:
             self.spending.budget.release(hold)
             return None
         self.spending.budget.rekey(hold, attempt.id)
+        code = None
+        if task.project is not None and task.mode == TaskMode.CONSENSUS:
+            data_dir = self.ledger.path.parent
+            code = CodeCandidates(self.settings, self.ledger, task, attempt, data_dir, self.clock)
         return ConsensusRun(
             task=task,
             attempt=attempt,
@@ -166,6 +171,7 @@ class ConsensusControl:
             gate=self.gate,
             clock=self.clock,
             rng=self.rng,
+            code=code,
         )
 
     # ------------------------------------------------------------------ reads

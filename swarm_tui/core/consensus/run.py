@@ -22,6 +22,7 @@ from swarm_tui.config import Settings
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.consensus import Answer, ConsensusConfig, ConsensusEngine, ConsensusRecord
 from swarm_tui.core.consensus.calls import ModelCaller, row_of
+from swarm_tui.core.consensus.code import CodeCandidates
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.runner import STOP_TARGETS, attempt_end, finish_attempt
 from swarm_tui.domain.events import ConflictChanged, Notice, StreamChunk
@@ -67,6 +68,8 @@ class ConsensusRun:
     stop_reason: str | None = None
     tokens_seen: int = 0
     record: ConsensusRecord | None = None
+    code: CodeCandidates | None = None
+    """Consensus over code (the task names a project): each model in its own worktree."""
     _caller: ModelCaller | None = field(default=None, repr=False)
 
     async def run(self) -> None:
@@ -90,6 +93,9 @@ class ConsensusRun:
             end = self._end(AttemptState.STOPPED, STOP_TARGETS[reason], started)
             end.error = f"stopped: {reason}; partial output kept"
             await asyncio.shield(self._finish(end))
+            if self.code is not None:  # the candidates' worktrees go with the stopped run
+                await asyncio.shield(self.code.discard())
+                self.code.close()
             raise
         except Exception as exc:  # a bug must not take the orchestrator down
             end = self._end(AttemptState.FAILED, TaskState.FAILED, started)
@@ -110,7 +116,10 @@ class ConsensusRun:
         assert self._caller is not None
         self._say(f"… {ref} is answering\n")
         try:
-            got = await self._caller(ref, messages)
+            if self.code is not None:
+                got = await self.code.answer(ref, messages, self._caller)
+            else:
+                got = await self._caller(ref, messages)
         except Exception as exc:
             self._say(f"✗ {ref} failed: {exc}\n")
             raise
@@ -119,7 +128,10 @@ class ConsensusRun:
 
     async def _vote(self, ref: str, messages: Sequence[ChatMessage]) -> Answer:
         assert self._caller is not None
-        got = await self._caller(ref, messages)
+        if self.code is not None:
+            got = await self.code.vote(ref, messages, self._caller)
+        else:
+            got = await self._caller(ref, messages)
         first = got.text.strip().splitlines()[0] if got.text.strip() else "(empty)"
         self._say(f"· {ref} voted: {first[:160]}\n")
         return got
@@ -140,9 +152,15 @@ class ConsensusRun:
         a = self.attempt
         self._say(f"\n== {record.status}: {record.reason}\n")
         await self.ledger.save_consensus(row_of(a.task_id, a.id, record), self.clock())
+        if record.status != "decided" and self.code is not None:  # no candidate is left behind
+            await self.code.discard()
+            self.code.close()
+            self._say("the candidates' worktrees and branches were removed\n")
         if record.status == "decided":
             end = self._end(AttemptState.SUCCEEDED, TaskState.SUCCEEDED, started)
             end.result = record.decision
+            if self.code is not None:
+                await self._adopt(record, end)
         elif record.status == "needs_human":
             end = self._end(AttemptState.SUCCEEDED, TaskState.NEEDS_VOTE, started)
         else:
@@ -157,6 +175,19 @@ class ConsensusRun:
             text = f"task #{a.task_id} waits for your vote: {record.reason} (v in the room, or"
             text += f" swarm-tui decide {a.task_id})"
             self.bus.publish(Notice("warning", text))
+
+    async def _adopt(self, record: ConsensusRecord, end: AttemptEnd) -> None:
+        """Consensus over code: the winner's worktree becomes the task's; it waits for review."""
+        assert self.code is not None
+        members = record.group(record.winner).members if record.winner else ()
+        won = [c.model for c in record.candidates if c.id in members]
+        if won and won[0] in self.code.candidates:
+            branch = await self.code.adopt(won[0])
+            self._say(f"the winner's branch {branch} waits for review\n")
+            end.task_state = TaskState.NEEDS_REVIEW
+        else:
+            await self.code.discard()
+        self.code.close()
 
     async def _finish(self, end: AttemptEnd) -> bool:
         return await finish_attempt(self.ledger, self.bus, self.attempt, end, self.clock())

@@ -28,6 +28,8 @@ def status_text(
     ]
     if by.get("needs_vote"):  # a human is needed: shown even when compact
         parts.append(f"{by['needs_vote']} to vote (v)")
+    if by.get("needs_review"):  # a coding task's diff waits for a human (swarm-tui review)
+        parts.append(f"{by['needs_review']} to review")
     parts.append(f"{by.get('succeeded', 0)} done")  # progress: shown even when compact
     if by.get("paused") and not compact:
         parts.append(f"{by['paused']} paused")

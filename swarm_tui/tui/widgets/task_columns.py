@@ -30,13 +30,18 @@ COLUMNS = ("id", "title", "role", "state", "agent · model", "prio", "elapsed", 
 COMPACT = ("id", "title", "state", "agent · model", "prio", "tokens", "cost $")
 """At 80x24 the queue drops role and elapsed; state, agent, priority, tokens and cost stay."""
 
-IN_HAND = {TaskState.RUNNING: 0, TaskState.NEEDS_VOTE: 1, TaskState.PAUSED: 2}
+IN_HAND = {
+    TaskState.RUNNING: 0,
+    TaskState.NEEDS_VOTE: 1,
+    TaskState.NEEDS_REVIEW: 2,
+    TaskState.PAUSED: 3,
+}
 """The tasks a supervisor has in hand, in the order they come first."""
 
 
 def in_hand_first(task: TaskRow) -> tuple[float, ...]:
-    """Running, waiting for a vote, paused; then the queue in dispatch order; then the
-    finished ones, the most recent first."""
+    """Running, waiting for a vote, waiting for review, paused; then the queue in dispatch
+    order; then the finished ones, the most recent first."""
     rank = IN_HAND.get(task.state)
     if rank is not None:
         return (0, rank, task.id)

@@ -1,0 +1,111 @@
+"""Consensus over code with three scripted agent CLIs: each works in its own worktree; one
+fails the project's checks and drops out (the transcript says so), two pass with different
+diffs, the vote picks one, its branch waits for review and merges."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from swarm_tui.config import load_settings
+from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
+from swarm_tui.store.ledger import Ledger
+from tests.workspace.gitrepo import CALC_BROKEN, CALC_FIXED, PYTEST, make_repo, sh
+from tests.workspace.swarm import build, make_agent
+
+SUM = CALC_BROKEN.replace("return a - b", "return sum((a, b))")
+WRONG = CALC_BROKEN.replace("return a - b", "return a * b")
+
+
+def _config(tmp_path: Path, repo: Path, plays: dict[str, dict[str, object]]) -> Path:
+    """Three scripted agent CLIs (c1, c2, c3) as one consensus agent over project calc."""
+    sections = []
+    for name, step in plays.items():
+        (tmp_path / name).mkdir()
+        agent = make_agent(tmp_path / name)
+        agent.play({"[[fix]]": [step]})
+        env = {**agent.env(), "FAKE_AGENT_VOTE_FOR": "sum((a, b))"}
+        lines = "".join(f"{k} = {json.dumps(v)}\n" for k, v in env.items())
+        sections.append(
+            f'[providers.{name}]\nkind = "claude-code"\n[providers.{name}.models.m]\n'
+            f"[providers.{name}.cli]\nbinary = {json.dumps(str(agent.root / 'claude'))}\n"
+            f"swarm_mcp = false\n[providers.{name}.cli.env]\n{lines}\n"
+        )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "".join(sections)
+        + f"""
+[agents.coder]
+mix = {{ "c1/m" = 1, "c2/m" = 1, "c3/m" = 1 }}
+
+[consensus]
+human = false
+
+[projects.calc]
+repo = {json.dumps(str(repo))}
+checks = [{json.dumps(PYTEST)}]
+"""
+    )
+    return config
+
+
+async def test_checks_judge_first_then_the_vote_picks_a_passing_diff(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    plays: dict[str, dict[str, object]] = {
+        "c1": {"write": {"calc.py": WRONG}, "say": "multiplied"},
+        "c2": {"write": {"calc.py": CALC_FIXED}, "say": "plus sign"},
+        "c3": {"write": {"calc.py": SUM}, "say": "sum of both"},
+    }
+    config = _config(tmp_path, repo, plays)
+    settings = load_settings(config)
+    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    orch = build(settings, ledger, tmp_path / "logs")
+    try:
+        spec = TaskSpec(
+            prompt="[[fix]] make add() add", role="coder", mode=TaskMode.CONSENSUS, project="calc"
+        )
+        [(task, _)] = await orch.submit([spec])
+        await asyncio.wait_for(orch.run(until_idle=True), 240)
+        done = await orch.task(task.id)
+        [attempt] = await orch.attempts(task.id)
+        assert done.state is TaskState.NEEDS_REVIEW, (done.error, attempt.output)
+        assert "✗ c1/m failed: dropped: the checks failed" in attempt.output
+        assert "waits for review" in attempt.output
+        record = await orch.consensus_record(task.id)
+        assert record is not None and record.decided_by == "vote", record
+        review = await orch.review_of(task.id)
+        assert review is not None and review.passed is True
+        assert "sum((a, b))" in review.diff and review.workspace.state == "needs_review"
+        branches = sh(repo, "branch", "--format=%(refname:short)").split()
+        assert branches == ["main", review.workspace.branch]  # the losers are gone
+        assert (await orch.review_accept(task.id)).done
+        assert "sum((a, b))" in sh(repo, "show", "main:calc.py")
+    finally:
+        await orch.stop()
+        await ledger.close()
+
+
+async def test_when_every_candidate_fails_the_checks_the_task_fails_and_nothing_is_left(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    wrong: dict[str, object] = {"write": {"calc.py": WRONG}, "say": "multiplied"}
+    config = _config(tmp_path, repo, {"c1": wrong, "c2": wrong, "c3": {"say": "no edit"}})
+    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    orch = build(load_settings(config), ledger, tmp_path / "logs")
+    try:
+        spec = TaskSpec(
+            prompt="[[fix]] make add() add", role="coder", mode=TaskMode.CONSENSUS, project="calc"
+        )
+        [(task, _)] = await orch.submit([spec])
+        await asyncio.wait_for(orch.run(until_idle=True), 240)
+        done = await orch.task(task.id)
+        assert done.state is TaskState.FAILED and "no model answered" in (done.error or "")
+        [attempt] = await orch.attempts(task.id)
+        assert "✗ c3/m failed: changed nothing in its worktree" in attempt.output
+        assert sh(repo, "branch", "--format=%(refname:short)") == "main"
+        assert len(sh(repo, "worktree", "list").splitlines()) == 1
+    finally:
+        await orch.stop()
+        await ledger.close()
