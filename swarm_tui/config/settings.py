@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,13 @@ from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.notify import NotifyConfig
 from swarm_tui.config.projects import Projects
 from swarm_tui.config.providers import ProviderConfig
+from swarm_tui.config.quick import (
+    BUILTIN_AGENT,
+    BUILTIN_SOURCE,
+    DEFAULT_COMMIT_MS,
+    DEFAULT_LEDGER,
+    expand_ledger_path,
+)
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
 from swarm_tui.config.routing import RoutingConfig
 
@@ -34,7 +40,7 @@ __all__ = [
 class StorageConfig(Strict):
     """Where the ledger lives."""
 
-    path: Annotated[str, Field(min_length=1)] = "~/.local/share/swarm-tui/ledger.db"
+    path: Annotated[str, Field(min_length=1)] = DEFAULT_LEDGER
     """SQLite ledger file (``~`` and ``$VARS`` expand). ``--db`` and ``SWARM_TUI_DB`` override."""
 
 
@@ -86,7 +92,7 @@ class OrchestratorConfig(Strict):
     """How often a running attempt renews its lease."""
     poll_seconds: Annotated[float, Field(gt=0)] = 1.0
     """How often the ledger is checked for tasks submitted by other processes."""
-    commit_interval_ms: Annotated[float, Field(gt=0)] = 50.0
+    commit_interval_ms: Annotated[float, Field(gt=0)] = DEFAULT_COMMIT_MS
     """Longest a streamed chunk waits before the writer group-commits it."""
 
     @model_validator(mode="after")
@@ -150,7 +156,7 @@ class Settings(Strict):
     projects: Projects = Field(default_factory=dict)
     """Git repositories coding tasks work on, in worktrees of their own (``[projects.NAME]``)."""
 
-    _source: str = PrivateAttr(default="<built-in default>")
+    _source: str = PrivateAttr(default=BUILTIN_SOURCE)
 
     @field_validator("providers", "agents")
     @classmethod
@@ -229,7 +235,7 @@ class Settings(Strict):
 
     def db_path(self) -> Path:
         """The ledger file, with ``~`` and ``$VARS`` expanded."""
-        return Path(os.path.expandvars(self.storage.path)).expanduser()
+        return expand_ledger_path(self.storage.path)
 
 
 def default_settings() -> Settings:
@@ -243,7 +249,7 @@ def default_settings() -> Settings:
             )
         },
         agents={
-            "generalist": AgentConfig(
+            BUILTIN_AGENT: AgentConfig(
                 role="Answers any task on the embedded SmolLM2-135M model",
                 mix={"local/smollm2": 1.0},
                 max_concurrent=1,

@@ -7,6 +7,7 @@ process that runs an attempt is refused with a message saying so: a running task
 paused, cancelled or reassigned by the swarm-tui process running it. An orchestrator on the
 same ledger sees every change at its next pass (it reads the queue and the flags from the
 ledger); a conflict settled here reaches its performance figures when it starts again.
+Consensus code loads only for the commands that read or settle a vote.
 """
 
 from __future__ import annotations
@@ -14,15 +15,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING
 
-from swarm_tui.config import Settings
-from swarm_tui.core.consensus import ConsensusRecord
-from swarm_tui.core.consensus.moves import (
-    human_pick,
-    settle_conflict,
-    waiting_conflict,
-    waiting_conflicts,
-)
+from swarm_tui.config.quick import CommandSettings
 from swarm_tui.core.task_moves import (
     RESUME_FIELDS,
     move_task,
@@ -36,6 +31,9 @@ from swarm_tui.core.task_moves import (
 from swarm_tui.domain.models import Attempt, Task, TaskSpec, TaskState
 from swarm_tui.store.ledger import Ledger, Totals
 
+if TYPE_CHECKING:
+    from swarm_tui.core.consensus import ConsensusRecord
+
 __all__ = ["LedgerControl"]
 
 POLL_S = 0.1
@@ -48,7 +46,7 @@ async def _elsewhere(_task: Task) -> Task | None:
 
 class LedgerControl:
     def __init__(
-        self, settings: Settings, ledger: Ledger, clock: Callable[[], float] = time.time
+        self, settings: CommandSettings, ledger: Ledger, clock: Callable[[], float] = time.time
     ) -> None:
         self.settings = settings
         self.ledger = ledger
@@ -68,11 +66,17 @@ class LedgerControl:
         return await self.ledger.totals()
 
     async def consensus_record(self, task_id: int) -> ConsensusRecord | None:
+        from swarm_tui.core.consensus.record import ConsensusRecord
+
         row = await self.ledger.consensus(task_id)
         return None if row is None else ConsensusRecord.from_json(row.record)
 
     async def conflicts(self) -> list[tuple[Task, ConsensusRecord]]:
         """Tasks waiting in ``needs_vote``, with the record that says what is contested."""
+        if not await self.ledger.waiting_consensus():
+            return []  # nothing waits: the consensus code is not even loaded
+        from swarm_tui.core.consensus.moves import waiting_conflicts
+
         return await waiting_conflicts(self.ledger)
 
     async def changes(self, poll: float = POLL_S) -> AsyncIterator[None]:
@@ -120,7 +124,7 @@ class LedgerControl:
     async def reassign(
         self, task_id: int, *, agent: str | None = None, model: str | None = None
     ) -> Task:
-        fields = reassign_fields(self.settings, agent, model)
+        fields = reassign_fields(self.settings.full(), agent, model)
         task = await reassign_waiting(self.ledger, task_id, fields, self.clock())
         if task is None:  # running: refused, with the reason
             return await self._move(task_id, TaskState.QUEUED, "reassign", **fields)
@@ -128,6 +132,8 @@ class LedgerControl:
 
     async def decide(self, task_id: int, label: str, note: str = "") -> Task:
         """The human picks candidate ``label`` (A, B, ...) of a task waiting in needs_vote."""
+        from swarm_tui.core.consensus.moves import human_pick, settle_conflict, waiting_conflict
+
         task, attempt_id, record = await waiting_conflict(self.ledger, task_id)
         decided = human_pick(task_id, record, label, note)
         await settle_conflict(
