@@ -13,7 +13,6 @@ The defaults here are the models' own (``settings.py`` takes them from this modu
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,15 +66,14 @@ class CommandSettings:
         return expand_ledger_path(self.storage_path)
 
     def full(self) -> Settings:
-        """The whole validated configuration (built on first use)."""
-        return self._full if self._full is not None else _load_full(self.source)
+        """The whole validated configuration (built on first use, then kept)."""
+        if self._full is None:
+            from swarm_tui.config.loading import load_settings
 
-
-@functools.cache
-def _load_full(source: str) -> Settings:
-    from swarm_tui.config.loading import load_settings
-
-    return load_settings(None if source == BUILTIN_SOURCE else Path(source))
+            path = None if self.source == BUILTIN_SOURCE else Path(self.source)
+            object.__setattr__(self, "_full", load_settings(path))  # a cache, not a change
+        assert self._full is not None
+        return self._full
 
 
 def command_settings(explicit: str | None) -> CommandSettings:

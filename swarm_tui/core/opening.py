@@ -24,10 +24,10 @@ class _LedgerPlace(Protocol):
 
 
 def settings_from_args(config: str | None) -> Settings:
-    """``--config``, ``$SWARM_TUI_CONFIG``, the user config dir, else the built-in default."""
-    from swarm_tui.config.loading import find_config, load_settings
-
-    return load_settings(find_config(config))
+    """``--config``, ``$SWARM_TUI_CONFIG``, the user config dir, else the built-in default,
+    validated in full; a valid file is remembered, so that the one-line commands run next to
+    this run (``status``, ``submit``) read it without building the models."""
+    return command_settings(config).full()
 
 
 def db_path(settings: _LedgerPlace, explicit: str | None) -> Path:
