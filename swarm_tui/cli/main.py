@@ -7,7 +7,6 @@ traceback. Output cut short by a closed pipe (``swarm-tui report | head``) ends 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib
 import logging
@@ -183,6 +182,8 @@ def _load(where: tuple[str, str]) -> Any:
 
 
 def _dispatch(args: argparse.Namespace, command: str) -> int:
+    import asyncio  # not for --version and --help: argparse ends those before this
+
     code: int
     if command in COMMANDS:
         code = _load(COMMANDS[command])(args)
