@@ -297,8 +297,9 @@ class Control:
         """Another process set (or cleared) flag ``name`` in the ledger (the change feed):
         take it. A pause that stops running attempts (set, or its ``keep_running`` mark
         cleared by a pause that stops) stops those it covers here as :meth:`pause_all` and
-        :meth:`pause_agent` do: partial output kept, tasks re-queued."""
-        before = self.flags.get(name)
+        :meth:`pause_agent` do, each time one is written (as a pause here does, paused
+        already or not; the run loop may have read the flag first): partial output kept,
+        tasks re-queued."""
         if value is None:
             self.flags.pop(name, None)
         else:
@@ -307,8 +308,8 @@ class Control:
         pause = name.removeprefix(KEEP_RUNNING)
         if not (pause == ALL_PAUSE or paused_agent(pause)):
             return
-        if name == pause and (value != "1" or before == "1"):
-            return  # not a new pause
+        if name == pause and value != "1":
+            return  # a resume
         if name != pause and value is not None:
             return  # a pause that keeps running work
         stopping = self._paused_by(pause)
