@@ -90,6 +90,8 @@ def loaded_by(db: Path, *args: str) -> tuple[int, list[str]]:
         ("logs", "1"),
         ("cancel", "1"),
         ("prio", "1", "5"),
+        ("pause-all",),
+        ("resume-all",),
     ],
 )
 def test_a_short_command_loads_no_provider_sdk_tui_or_orchestrator(

@@ -17,6 +17,7 @@ from typing import Any
 
 from swarm_tui.cli.exits import BAD_INPUT, CUT_SHORT, INTERRUPTED
 from swarm_tui.cli.parser import build_parser
+from swarm_tui.cli.pause_args import PAUSES
 from swarm_tui.cli.task_args import MOVES
 
 __all__ = ["build_parser", "main"]
@@ -102,7 +103,7 @@ def _check_text(args: argparse.Namespace) -> None:
 QUIET = (
     *("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp", "codex-sessions"),
     *("result", "logs", "prio", "reassign", *MOVES),
-    *("workspaces", "review"),
+    *("workspaces", "review", *PAUSES),
 )
 """Commands whose stderr carries only warnings and errors: libraries' INFO chatter (httpx's
 "HTTP Request: POST ..." on ``decide --arbiter``) stays off it. The control room logs to a
@@ -170,6 +171,7 @@ ASYNC_COMMANDS: dict[str, tuple[str, str]] = {
     "result": ("swarm_tui.cli.result", "cmd_result"),
     "logs": ("swarm_tui.cli.logs", "cmd_logs"),
     **dict.fromkeys((*MOVES, "prio", "reassign"), ("swarm_tui.cli.tasks", "cmd_task_command")),
+    **dict.fromkeys(PAUSES, ("swarm_tui.cli.pauses", "cmd_pause")),
     "workspaces": ("swarm_tui.cli.workspaces", "cmd_workspaces"),
     "review": ("swarm_tui.cli.workspaces", "cmd_review"),
 }

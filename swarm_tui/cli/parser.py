@@ -8,6 +8,7 @@ import argparse
 from swarm_tui import __version__
 from swarm_tui.cli.hw_args import add_hw_arguments, add_probe_arguments
 from swarm_tui.cli.mcp_args import add_mcp_arguments
+from swarm_tui.cli.pause_args import add_pause_commands
 from swarm_tui.cli.service_args import add_service_arguments
 from swarm_tui.cli.task_args import add_decide_arguments, add_task_commands
 from swarm_tui.cli.workspace_args import add_workspace_arguments
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
     )
     add_task_commands(sub, common)
+    add_pause_commands(sub, common)
     add_mcp_arguments(sub, common)
     add_workspace_arguments(sub, common)
     add_service_arguments(sub, common)

@@ -139,3 +139,15 @@ class ServiceLink:
 
     async def decide(self, task_id: int, label: str, note: str = "") -> Task:
         return await self.client.decide(task_id, label, note)
+
+    async def pause_all(self, *, stop_running: bool = True) -> None:
+        await self.client.pause_all(stop_running=stop_running)
+
+    async def resume_all(self) -> None:
+        await self.client.resume_all()
+
+    async def pause_agent(self, agent: str, *, stop_running: bool = True) -> None:
+        await self.client.pause_agent(agent, stop_running=stop_running)
+
+    async def resume_agent(self, agent: str) -> None:
+        await self.client.resume_agent(agent)

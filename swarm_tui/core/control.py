@@ -25,7 +25,9 @@ from swarm_tui.core.flags import (
     ALL_PAUSE,
     KEEP_RUNNING,
     keep_running,
+    pause_in,
     paused_agent,
+    resume_in,
 )
 from swarm_tui.core.owner import owner_id
 from swarm_tui.core.parts import Parts, Shared, compose
@@ -257,16 +259,12 @@ class Control:
         """Set the pause ``flag``; say first, in the ledger, whether it leaves running
         attempts alone, so that every process that hears of it (:meth:`flag_elsewhere`)
         knows. Stops this process's attempts that it pauses when ``stop_running``."""
-        if not stop_running or keep_running(flag) in await self.ledger.flags():
-            await self._set_flag(keep_running(flag), not stop_running)
-        await self._set_flag(flag, True)
+        await pause_in(self.ledger, self._set_flag, flag, stop_running)
         if stop_running:
             await self.load.stop(self._paused_by(flag), "requeue")
 
     async def _resume(self, flag: str) -> None:
-        await self._set_flag(flag, False)
-        if keep_running(flag) in await self.ledger.flags():
-            await self._set_flag(keep_running(flag), False)
+        await resume_in(self.ledger, self._set_flag, flag)
 
     def _paused_by(self, flag: str) -> list[int]:
         """This process's running attempts that the pause ``flag`` covers."""

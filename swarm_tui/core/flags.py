@@ -12,9 +12,19 @@ cleared before a pause that stops and after a resume.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 
-__all__ = ["AGENT_PAUSE", "ALL_PAUSE", "KEEP_RUNNING", "Flags", "keep_running", "paused_agent"]
+__all__ = [
+    "AGENT_PAUSE",
+    "ALL_PAUSE",
+    "KEEP_RUNNING",
+    "Flags",
+    "keep_running",
+    "pause_in",
+    "paused_agent",
+    "resume_in",
+]
 
 ALL_PAUSE = "paused_all"
 AGENT_PAUSE = "paused_agent:"
@@ -42,3 +52,26 @@ class Flags(dict[str, str]):
 
     def agent_paused(self, agent: str) -> bool:
         return self.get(f"{AGENT_PAUSE}{agent}") == "1"
+
+
+class _FlagStore(Protocol):
+    def flags(self) -> Awaitable[dict[str, str]]: ...
+
+
+SetFlag = Callable[[str, bool], Awaitable[None]]
+"""Sets (True) or clears (False) a flag: in the ledger, and wherever the caller keeps it."""
+
+
+async def pause_in(ledger: _FlagStore, set_flag: SetFlag, flag: str, stop_running: bool) -> None:
+    """Write the pause ``flag``, its ``keep_running`` mark first (set when the pause leaves
+    running attempts alone, cleared when it stops them and a mark is there)."""
+    if not stop_running or keep_running(flag) in await ledger.flags():
+        await set_flag(keep_running(flag), not stop_running)
+    await set_flag(flag, True)
+
+
+async def resume_in(ledger: _FlagStore, set_flag: SetFlag, flag: str) -> None:
+    """Clear the pause ``flag``, then its mark."""
+    await set_flag(flag, False)
+    if keep_running(flag) in await ledger.flags():
+        await set_flag(keep_running(flag), False)

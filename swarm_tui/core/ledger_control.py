@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from swarm_tui.config.quick import CommandSettings
+from swarm_tui.core.errors import ControlError
+from swarm_tui.core.flags import AGENT_PAUSE, ALL_PAUSE, pause_in, resume_in
 from swarm_tui.core.task_moves import (
     RESUME_FIELDS,
     move_task,
@@ -130,6 +132,31 @@ class LedgerControl:
             return await self._move(task_id, TaskState.QUEUED, "reassign", **fields)
         return task
 
+    # ------------------------------------------------------------------ pauses
+    async def _set_flag(self, name: str, on: bool) -> None:
+        await self.ledger.set_flag(name, "1" if on else None, self.clock())
+
+    async def pause_all(self, *, stop_running: bool = True) -> None:
+        """The global pause, in the ledger: every orchestrator on it takes it (and stops its
+        running attempts unless ``stop_running`` is False) through its change feed."""
+        await pause_in(self.ledger, self._set_flag, ALL_PAUSE, stop_running)
+
+    async def resume_all(self) -> None:
+        await resume_in(self.ledger, self._set_flag, ALL_PAUSE)
+
+    async def pause_agent(self, agent: str, *, stop_running: bool = True) -> None:
+        self._known(agent)
+        await pause_in(self.ledger, self._set_flag, f"{AGENT_PAUSE}{agent}", stop_running)
+
+    async def resume_agent(self, agent: str) -> None:
+        self._known(agent)
+        await resume_in(self.ledger, self._set_flag, f"{AGENT_PAUSE}{agent}")
+
+    def _known(self, agent: str) -> None:
+        if agent not in self.settings.agents:
+            raise ControlError(f"unknown agent {agent!r}")
+
+    # ------------------------------------------------------------------ votes
     async def decide(self, task_id: int, label: str, note: str = "") -> Task:
         """The human picks candidate ``label`` (A, B, ...) of a task waiting in needs_vote."""
         from swarm_tui.core.consensus.moves import human_pick, settle_conflict, waiting_conflict
