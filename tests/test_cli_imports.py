@@ -153,6 +153,8 @@ async def test_a_short_command_through_a_service_loads_no_more(tmp_path: Path) -
             ("prio", task, "5"),
             ("decide", task, "A"),
             ("submit", "another", "--key", "k"),
+            ("pause-all",),
+            ("resume-all",),
         ):
             report = probe(db, *args, "--config", str(config))
             assert report["served"], args  # it went through the service's socket
