@@ -16,17 +16,15 @@ from tests.core.test_feed import peer, peer_running, wait_until
 
 pytestmark = pytest.mark.slow
 
-AGENTS = '[orchestrator]\ndefault_agent = "c"\n'
-"""The peer's agents are a, b and c (tests/conftest.py make_settings); the CLI's config names
-them too, for pause-agent's check."""
-
 
 def _config(tmp_path: Path) -> Path:
+    """The CLI's config names the peer's agents a, b and c (tests/conftest.py make_settings),
+    for pause-agent's check of the names."""
     config = tmp_path / "c.toml"
     config.write_text(
         '[providers.p1]\nkind = "openai"\nbase_url = "http://127.0.0.1:9/v1"\n'
         '[providers.p1.models.m1]\n[agents.a]\nmix = { "p1/m1" = 1 }\n'
-        '[agents.b]\nmix = { "p1/m1" = 1 }\n[agents.c]\nmix = { "p1/m1" = 1 }\n' + AGENTS
+        '[agents.b]\nmix = { "p1/m1" = 1 }\n[agents.c]\nmix = { "p1/m1" = 1 }\n'
     )
     return config
 
