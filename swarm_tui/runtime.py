@@ -64,15 +64,12 @@ def feed_interval(settings: Settings) -> float:
 @asynccontextmanager
 async def change_feed(orch: Orchestrator, interval: float) -> AsyncIterator[Feed]:
     """Other processes' changes on ``orch``'s bus while this lasts (core/feed.py): a task of
-    its own cancelled, paused or reassigned elsewhere stops here, flags follow the ledger."""
-
-    def flag(name: str, value: str | None) -> None:
-        if value is None:
-            orch.flags.pop(name, None)
-        else:
-            orch.flags[name] = value
-
-    feed = Feed(orch.ledger, orch.bus, owner=orch.owner, on_task=orch.stop_moved, on_flag=flag)
+    its own cancelled, paused or reassigned elsewhere stops here, flags follow the ledger (a
+    pause elsewhere stops the attempts here that it covers)."""
+    feed = Feed(
+        orch.ledger, orch.bus, owner=orch.owner, on_task=orch.stop_moved,
+        on_flag=orch.flag_elsewhere,
+    )  # fmt: skip
     await feed.start()
     job = asyncio.create_task(feed.run(interval), name="change-feed")
     try:

@@ -19,8 +19,11 @@ from swarm_tui.store.writes import AttemptEnd
 
 
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    """No user config and no stray settings leak into the commands under test."""
-    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    """No user config, no marks of configs seen valid by other tests, and no stray settings
+    leak into the commands under test."""
+    env = dict(
+        os.environ, XDG_CONFIG_HOME=str(tmp_path / "xdg"), XDG_CACHE_HOME=str(tmp_path / "cache")
+    )
     env.pop("SWARM_TUI_CONFIG", None)
     env.pop("SWARM_TUI_DB", None)
     return env

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -10,6 +12,10 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger
 from tests.fakes import FakeProvider
+
+# The marks of configs seen valid (swarm_tui.config.checked) go to a folder of this run, never
+# to the user's ~/.cache; the commands the tests start inherit it.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="swarm-tui-test-cache-")
 
 
 class Clock:

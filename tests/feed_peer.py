@@ -4,6 +4,8 @@ the CLI call), in a process of its own; it prints one line and exits (``run`` ru
 sent SIGTERM).
 
 - ``submit PROMPT [AGENT]``, ``cancel ID``, ``pause ID``, ``prio ID N``, ``reassign ID AGENT``
+- ``pause_all [keep]``, ``pause_agent AGENT [keep]`` (``keep``: ``stop_running=False``),
+  ``resume_all``, ``resume_agent AGENT``
 - ``run``: an orchestrator whose models stream ``w0 w1 w2 …`` one word per 20 ms, forever
   (until stopped), with the change feed on, as ``swarm-tui run`` has it.
 """
@@ -71,6 +73,18 @@ async def main(db: Path, action: str, args: list[str]) -> None:
             print((await orch.set_priority(int(args[0]), int(args[1]))).priority)
         elif action == "reassign":
             print((await orch.reassign(int(args[0]), agent=args[1])).state.value)
+        elif action == "pause_all":
+            await orch.pause_all(stop_running=args[-1:] != ["keep"])
+            print("paused")
+        elif action == "pause_agent":
+            await orch.pause_agent(args[0], stop_running=args[-1:] != ["keep"])
+            print("paused")
+        elif action == "resume_all":
+            await orch.resume_all()
+            print("resumed")
+        elif action == "resume_agent":
+            await orch.resume_agent(args[0])
+            print("resumed")
         else:
             raise SystemExit(f"unknown action {action!r}")
     finally:

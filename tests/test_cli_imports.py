@@ -1,6 +1,7 @@
 """The short commands load the config and the ledger, nothing more: no MCP SDK, no HTTP client,
-no Textual, no orchestrator (checked in a fresh interpreter, by what ``sys.modules`` holds
-after the command ran; not a timing test)."""
+no Textual, no orchestrator, no provider; no config model (pydantic) for a config already seen
+valid; the consensus code only to read or settle a vote (checked in a fresh interpreter, by
+what ``sys.modules`` holds after the command ran; not a timing test)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,24 @@ from tests.e2e.test_decide_cli import CONFIG as VOTE_CONFIG
 from tests.e2e.test_decide_cli import a_waiting_conflict
 from tests.test_cli import swarm
 
-HEAVY = ("mcp", "httpx", "textual", "swarm_tui.core.orchestrator", "swarm_tui.runtime")
+HEAVY = (
+    *("mcp", "httpx", "textual", "swarm_tui.core.orchestrator", "swarm_tui.runtime"),
+    *("pydantic", "swarm_tui.config.settings", "swarm_tui.providers", "swarm_tui.core.consensus"),
+)
+
+VOTE_CODE = ("swarm_tui.core.consensus", "swarm_tui.providers.base", "swarm_tui.providers")
+"""What reading a vote's record may load (its dataclasses; no pydantic, no provider SDK)."""
+
+
+CLIENT_CODE = (*VOTE_CODE, "pydantic", "swarm_tui.config.settings")
+"""What the service's client loads today beyond a bare-ledger command: it imports
+``core.control`` (for its error class), and with it the config models and the consensus code.
+Still no provider SDK, MCP SDK, Textual or orchestrator."""
+
+
+def beyond(loaded: list[str], allowed: tuple[str, ...] = ()) -> list[str]:
+    return [m for m in loaded if not any(m == a or m.startswith(a + ".") for a in allowed)]
+
 
 PROBE = """
 import json, sys
@@ -72,6 +90,8 @@ def loaded_by(db: Path, *args: str) -> tuple[int, list[str]]:
         ("logs", "1"),
         ("cancel", "1"),
         ("prio", "1", "5"),
+        ("pause-all",),
+        ("resume-all",),
     ],
 )
 def test_a_short_command_loads_no_provider_sdk_tui_or_orchestrator(
@@ -81,7 +101,28 @@ def test_a_short_command_loads_no_provider_sdk_tui_or_orchestrator(
     submit(db, "first")
     code, loaded = loaded_by(db, *args)
     assert code in (0, 2, 4), code  # 2: decide 1 A is refused (nothing waits); 4: not done
-    assert loaded == []
+    assert beyond(loaded, VOTE_CODE if args[:1] == ("decide",) and len(args) > 1 else ()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [("status", "--json"), ("submit", "another"), ("result", "1"), ("decide",), ("cancel", "1")],
+)
+def test_with_a_config_file_only_its_first_command_builds_the_models(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    db, config = tmp_path / "l.db", tmp_path / "c.toml"
+    submit(db, "first")
+    config.write_text("[orchestrator]\nmax_concurrent = 2\n")
+    first = probe(db, "status", "--config", str(config))
+    assert first["code"] == 0 and "pydantic" in first["loaded"]  # new: validated in full
+    report = probe(db, *args, "--config", str(config))
+    assert report["code"] in (0, 4), report  # 4: result of a task not done yet
+    assert report["loaded"] == []
+    config.write_text("[orchestrator]\nmax_concurrent = 0\n")  # edited: checked again
+    edited = probe(db, *args, "--config", str(config))
+    assert edited["code"] == 2 and "pydantic" in edited["loaded"]
 
 
 @pytest.mark.slow
@@ -112,11 +153,13 @@ async def test_a_short_command_through_a_service_loads_no_more(tmp_path: Path) -
             ("prio", task, "5"),
             ("decide", task, "A"),
             ("submit", "another", "--key", "k"),
+            ("pause-all",),
+            ("resume-all",),
         ):
             report = probe(db, *args, "--config", str(config))
             assert report["served"], args  # it went through the service's socket
             assert report["code"] in (0, 4), (args, report)  # 4: result of a waiting vote
-            assert report["loaded"] == [], args
+            assert beyond(report["loaded"], CLIENT_CODE) == [], args
     finally:
         down = swarm("down", *common, env=cli_env(tmp_path))
         if down.returncode != 0:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from swarm_tui.cli.link import open_link
 from swarm_tui.cli.task_json import task_json
-from swarm_tui.config import find_config, load_settings
 from swarm_tui.domain.models import TaskMode, TaskSpec
 
 __all__ = ["cmd_config_check", "cmd_submit"]
@@ -37,6 +36,8 @@ async def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from swarm_tui.config import find_config, load_settings
+
     path = Path(args.path) if args.path else find_config(args.config)
     settings = load_settings(path)
     print(

@@ -6,8 +6,10 @@ attempt there at once. Otherwise the ledger itself
 socket nobody answers on (a service killed with ``kill -9``) gets one line on stderr and the
 ledger is used.
 
-Only what a command needs is imported: settings, the ledger, the shared ledger moves. No
-provider, MCP SDK or orchestrator is loaded for ``submit``, ``status``, ``result``, ...
+Only what a command needs is imported: the config's few values it reads (no config model for
+a config seen valid before, :mod:`swarm_tui.config.quick`), the ledger, the shared ledger
+moves. No provider, MCP SDK or orchestrator is loaded for ``submit``, ``status``,
+``result``, ...
 """
 
 from __future__ import annotations
@@ -17,23 +19,26 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from swarm_tui.config import Settings
-from swarm_tui.core.consensus import ConsensusRecord
-from swarm_tui.core.opening import db_path, open_ledger, settings_from_args
+from swarm_tui.config.quick import CommandSettings
+from swarm_tui.core.opening import command_settings, db_path, open_ledger
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.store.db import NO_LEDGER, LedgerError
 from swarm_tui.store.records import Totals
 
+if TYPE_CHECKING:
+    from swarm_tui.core.consensus import ConsensusRecord
+
 __all__ = ["SwarmLink", "open_link"]
 
 
 class SwarmLink(Protocol):
-    """The calls the one-line commands make (a subset of the public API, ``Control``)."""
+    """The calls the one-line commands make (a subset of the public API, ``Control``);
+    ``settings``: the config as the commands read it (``.full()``: all of it)."""
 
-    settings: Settings
+    settings: CommandSettings
 
     async def task(self, task_id: int) -> Task: ...
     async def tasks(self) -> list[Task]: ...
@@ -58,6 +63,10 @@ class SwarmLink(Protocol):
         self, task_id: int, *, agent: str | None = None, model: str | None = None
     ) -> Task: ...
     async def decide(self, task_id: int, label: str, note: str = "") -> Task: ...
+    async def pause_all(self, *, stop_running: bool = True) -> None: ...
+    async def resume_all(self) -> None: ...
+    async def pause_agent(self, agent: str, *, stop_running: bool = True) -> None: ...
+    async def resume_agent(self, agent: str) -> None: ...
 
 
 def _say(text: str) -> None:
@@ -72,7 +81,7 @@ async def open_link(
     command changes something (else the ledger is opened read-only); ``create``: it may
     make a new ledger (``submit``), others refuse a ledger that is not there. A service that
     goes away while the command talks to it ends the command: one line, exit 1."""
-    settings = settings_from_args(args.config)
+    settings = command_settings(args.config)
     path = db_path(settings, args.db)
     if ServicePaths(path).socket.exists():
         from swarm_tui.cli.service_link import ServiceError, ServiceLink
@@ -101,7 +110,7 @@ def _must_exist(path: Path, *, write: bool, create: bool) -> None:
 
 @asynccontextmanager
 async def _bare(
-    settings: Settings, path: Path, *, write: bool, create: bool
+    settings: CommandSettings, path: Path, *, write: bool, create: bool
 ) -> AsyncIterator[SwarmLink]:
     from swarm_tui.core.ledger_control import LedgerControl
 

@@ -7,7 +7,6 @@ traceback. Output cut short by a closed pipe (``swarm-tui report | head``) ends 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib
 import logging
@@ -18,6 +17,7 @@ from typing import Any
 
 from swarm_tui.cli.exits import BAD_INPUT, CUT_SHORT, INTERRUPTED
 from swarm_tui.cli.parser import build_parser
+from swarm_tui.cli.pause_args import PAUSES
 from swarm_tui.cli.task_args import MOVES
 
 __all__ = ["build_parser", "main"]
@@ -104,7 +104,7 @@ def _check_text(args: argparse.Namespace) -> None:
 QUIET = (
     *("config", "hw", "doctor", "submit", "status", "decide", "report", "mcp", "codex-sessions"),
     *("result", "logs", "prio", "reassign", *MOVES),
-    *("workspaces", "review", "goal", "goals", "eval"),
+    *("workspaces", "review", "goal", "goals", "eval", *PAUSES),
 )
 """Commands whose stderr carries only warnings and errors: libraries' INFO chatter (httpx's
 "HTTP Request: POST ..." on ``decide --arbiter``) stays off it. The control room logs to a
@@ -172,6 +172,7 @@ ASYNC_COMMANDS: dict[str, tuple[str, str]] = {
     "result": ("swarm_tui.cli.result", "cmd_result"),
     "logs": ("swarm_tui.cli.logs", "cmd_logs"),
     **dict.fromkeys((*MOVES, "prio", "reassign"), ("swarm_tui.cli.tasks", "cmd_task_command")),
+    **dict.fromkeys(PAUSES, ("swarm_tui.cli.pauses", "cmd_pause")),
     "workspaces": ("swarm_tui.cli.workspaces", "cmd_workspaces"),
     "review": ("swarm_tui.cli.workspaces", "cmd_review"),
     "goal": ("swarm_tui.cli.goal", "cmd_goal"),
@@ -187,6 +188,8 @@ def _load(where: tuple[str, str]) -> Any:
 
 
 def _dispatch(args: argparse.Namespace, command: str) -> int:
+    import asyncio  # not for --version and --help: argparse ends those before this
+
     code: int
     if command in COMMANDS:
         code = _load(COMMANDS[command])(args)

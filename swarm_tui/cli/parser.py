@@ -10,6 +10,7 @@ from swarm_tui.cli.eval_args import add_eval_arguments
 from swarm_tui.cli.goal_args import add_goal_arguments
 from swarm_tui.cli.hw_args import add_hw_arguments, add_probe_arguments
 from swarm_tui.cli.mcp_args import add_mcp_arguments
+from swarm_tui.cli.pause_args import add_pause_commands
 from swarm_tui.cli.service_args import add_service_arguments
 from swarm_tui.cli.task_args import add_decide_arguments, add_task_commands
 from swarm_tui.cli.workspace_args import add_workspace_arguments
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("probe", parents=[common], help="serve this host's hardware, read-only")
     )
     add_task_commands(sub, common)
+    add_pause_commands(sub, common)
     add_mcp_arguments(sub, common)
     add_workspace_arguments(sub, common)
     add_goal_arguments(sub, common)

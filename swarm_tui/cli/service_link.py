@@ -11,15 +11,18 @@ import contextlib
 from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from swarm_tui.config import Settings
+from swarm_tui.config.quick import CommandSettings
 from swarm_tui.core.bus import Event, Subscription
-from swarm_tui.core.consensus import ConsensusRecord
 from swarm_tui.domain.events import StreamChunk
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.service.client import ServiceClient, ServiceError
 from swarm_tui.store.records import Totals
+
+if TYPE_CHECKING:
+    from swarm_tui.core.consensus import ConsensusRecord
 
 __all__ = ["CONNECT_WAIT", "ServiceError", "ServiceLink"]
 
@@ -31,12 +34,12 @@ class ServiceLink:
     """:class:`~swarm_tui.cli.link.SwarmLink` over a :class:`ServiceClient`; ``settings``
     are this process's config (for the checks a command makes before it asks)."""
 
-    def __init__(self, settings: Settings, client: ServiceClient) -> None:
+    def __init__(self, settings: CommandSettings, client: ServiceClient) -> None:
         self.settings = settings
         self.client = client
 
     @classmethod
-    async def connect(cls, settings: Settings, ledger: Path) -> ServiceLink:
+    async def connect(cls, settings: CommandSettings, ledger: Path) -> ServiceLink:
         """:class:`ServiceError` when no service answers within :data:`CONNECT_WAIT`."""
         return cls(settings, await ServiceClient.connect(ledger, wait=CONNECT_WAIT))
 
@@ -68,7 +71,7 @@ class ServiceLink:
         ledger a commit interval after its event: after stream events, one more look comes
         ``poll`` seconds later (default: twice the configured ``commit_interval_ms``) even
         when nothing else happens. Raises :class:`ServiceError` when the service goes away."""
-        later = 2 * self.settings.orchestrator.commit_interval_ms / 1000 if poll is None else poll
+        later = 2 * self.settings.commit_interval_ms / 1000 if poll is None else poll
         client = self.client
         sub = client.bus.subscribe()
         try:
@@ -136,3 +139,15 @@ class ServiceLink:
 
     async def decide(self, task_id: int, label: str, note: str = "") -> Task:
         return await self.client.decide(task_id, label, note)
+
+    async def pause_all(self, *, stop_running: bool = True) -> None:
+        await self.client.pause_all(stop_running=stop_running)
+
+    async def resume_all(self) -> None:
+        await self.client.resume_all()
+
+    async def pause_agent(self, agent: str, *, stop_running: bool = True) -> None:
+        await self.client.pause_agent(agent, stop_running=stop_running)
+
+    async def resume_agent(self, agent: str) -> None:
+        await self.client.resume_agent(agent)

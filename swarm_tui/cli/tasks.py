@@ -54,7 +54,7 @@ async def cmd_task_command(args: argparse.Namespace) -> int:
     refused = 0
     async with open_link(args, write=True) as (link, _where):
         if args.command == "reassign":  # one message for an unknown agent, not one per task
-            reassign_fields(link.settings, args.agent, args.model)
+            reassign_fields(link.settings.full(), args.agent, args.model)
         for task_id in dict.fromkeys(args.task_ids):
             try:
                 task = await _apply(link, args, task_id)

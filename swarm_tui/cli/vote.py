@@ -9,13 +9,14 @@ import json
 import re
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from swarm_tui.cli.link import SwarmLink, open_link
-from swarm_tui.core.consensus import ConsensusRecord
-from swarm_tui.core.consensus.normalize import label
 from swarm_tui.domain.models import Task
 from swarm_tui.store.db import NO_LEDGER, LedgerError
+
+if TYPE_CHECKING:  # the consensus code loads with the first record read
+    from swarm_tui.core.consensus import ConsensusRecord
 
 __all__ = ["cmd_decide", "in_labels"]
 
@@ -32,6 +33,8 @@ def in_labels(rationale: str, order: Sequence[str]) -> str:
     brackets say the letter is the run's); a bare letter ("B > A") too, in a ranking. A
     bare letter elsewhere ("A is right") is left, and the voter's lettering is appended.
     """
+    from swarm_tui.core.consensus.normalize import label
+
     table = {label(i): group for i, group in enumerate(order)}
     named = _NAMED.sub(
         lambda m: f"{m.group(1)} [{table[m.group(2)]}]" if m.group(2) in table else m.group(0),
@@ -50,6 +53,8 @@ def in_labels(rationale: str, order: Sequence[str]) -> str:
 
 
 def _conflict_json(task: Task, record: ConsensusRecord) -> dict[str, Any]:
+    from swarm_tui.core.consensus.normalize import label
+
     contested = record.needs_human.contested if record.needs_human else ()
     return {
         "task": task.id,

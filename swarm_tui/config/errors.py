@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
-from pydantic_core import PydanticCustomError
+from typing import TYPE_CHECKING, Any
 
 from swarm_tui.config.toml_lines import find_key_line
 from swarm_tui.domain.redact import MARKER
+
+if TYPE_CHECKING:  # pydantic is loaded by the models, not by a command that reads no model
+    from pydantic import ValidationError
+    from pydantic_core import PydanticCustomError
 
 __all__ = [
     "ConfigError",
@@ -67,6 +68,8 @@ def config_problems(problems: Sequence[tuple[Loc, str]]) -> PydanticCustomError:
     value (a mix entry, an agent name): ``loc`` is relative to the validated field, and
     :func:`format_validation_error` reports each problem at its own key and line.
     """
+    from pydantic_core import PydanticCustomError
+
     summary = "; ".join(f"{_dotted(loc) or '(here)'}: {msg}" for loc, msg in problems)
     return PydanticCustomError(
         _PROBLEMS, "{summary}", {"summary": summary, "problems": tuple(problems)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,13 @@ from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.notify import NotifyConfig
 from swarm_tui.config.projects import Projects
 from swarm_tui.config.providers import ProviderConfig
+from swarm_tui.config.quick import (
+    BUILTIN_AGENT,
+    BUILTIN_SOURCE,
+    DEFAULT_COMMIT_MS,
+    DEFAULT_LEDGER,
+    expand_ledger_path,
+)
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
 from swarm_tui.config.routing import RoutingConfig
 
@@ -36,7 +42,7 @@ __all__ = [
 class StorageConfig(Strict):
     """Where the ledger lives."""
 
-    path: Annotated[str, Field(min_length=1)] = "~/.local/share/swarm-tui/ledger.db"
+    path: Annotated[str, Field(min_length=1)] = DEFAULT_LEDGER
     """SQLite ledger file (``~`` and ``$VARS`` expand). ``--db`` and ``SWARM_TUI_DB`` override."""
 
 
@@ -88,7 +94,7 @@ class OrchestratorConfig(Strict):
     """How often a running attempt renews its lease."""
     poll_seconds: Annotated[float, Field(gt=0)] = 1.0
     """How often the ledger is checked for tasks submitted by other processes."""
-    commit_interval_ms: Annotated[float, Field(gt=0)] = 50.0
+    commit_interval_ms: Annotated[float, Field(gt=0)] = DEFAULT_COMMIT_MS
     """Longest a streamed chunk waits before the writer group-commits it."""
 
     @model_validator(mode="after")
@@ -158,7 +164,7 @@ class Settings(Strict):
     workflows: dict[str, WorkflowConfig] = Field(default_factory=dict)
     """Workflow templates by name (``[workflows.NAME]``): fixed graphs of steps."""
 
-    _source: str = PrivateAttr(default="<built-in default>")
+    _source: str = PrivateAttr(default=BUILTIN_SOURCE)
 
     @field_validator("providers", "agents")
     @classmethod
@@ -263,9 +269,14 @@ class Settings(Strict):
         """Agent for tasks submitted without a role: the configured one, else the first."""
         return self.orchestrator.default_agent or next(iter(self.agents))
 
+    @property
+    def agent_projects(self) -> dict[str, str | None]:
+        """Each agent's default project (``[agents.NAME] project``), None where it names none."""
+        return {name: agent.project for name, agent in self.agents.items()}
+
     def db_path(self) -> Path:
         """The ledger file, with ``~`` and ``$VARS`` expanded."""
-        return Path(os.path.expandvars(self.storage.path)).expanduser()
+        return expand_ledger_path(self.storage.path)
 
 
 def default_settings() -> Settings:
@@ -279,7 +290,7 @@ def default_settings() -> Settings:
             )
         },
         agents={
-            "generalist": AgentConfig(
+            BUILTIN_AGENT: AgentConfig(
                 role="Answers any task on the embedded SmolLM2-135M model",
                 mix={"local/smollm2": 1.0},
                 max_concurrent=1,

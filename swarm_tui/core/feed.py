@@ -9,8 +9,10 @@ ended (:class:`AttemptStarted`, :class:`StreamChunk` tailed from the ledger, :cl
 
 ``on_task`` hears of every task another process changed first: the orchestrator stops an
 attempt it runs for a task that was cancelled, paused or reassigned elsewhere (and says so on
-the bus itself). Nothing here reads more than what changed: an idle ledger costs one
-``PRAGMA data_version`` per poll.
+the bus itself). ``on_flag`` hears of every flag another process set or cleared first: the
+orchestrator takes it, and stops the attempts a pause covers
+(:meth:`~swarm_tui.core.control.Control.flag_elsewhere`). Nothing here reads more than what
+changed: an idle ledger costs one ``PRAGMA data_version`` per poll.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ DETAIL = 200
 """Characters of a tool call's arguments shown."""
 
 OnTask = Callable[[Task], Awaitable[bool]]
-OnFlag = Callable[[str, str | None], None]
+OnFlag = Callable[[str, str | None], Awaitable[None] | None]
 
 
 def _tokens(text: str) -> int:
@@ -155,7 +157,9 @@ class Feed:
         names = sorted({c.name for c in by_kind.get("flag", []) if c.name is not None})
         for name, value in (await feed.flag_values(names)).items():
             if self.on_flag is not None:
-                self.on_flag(name, value)
+                taken = self.on_flag(name, value)
+                if taken is not None:
+                    await taken  # the orchestrator stops what a pause covers
             self.bus.publish(FlagChanged(name, value))
         for kind in ("approval", "memory"):
             for name in sorted({c.name for c in by_kind.get(kind, []) if c.name is not None}):

@@ -7,6 +7,7 @@ process that runs an attempt is refused with a message saying so: a running task
 paused, cancelled or reassigned by the swarm-tui process running it. An orchestrator on the
 same ledger sees every change at its next pass (it reads the queue and the flags from the
 ledger); a conflict settled here reaches its performance figures when it starts again.
+Consensus code loads only for the commands that read or settle a vote.
 """
 
 from __future__ import annotations
@@ -14,15 +15,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING
 
-from swarm_tui.config import Settings
-from swarm_tui.core.consensus import ConsensusRecord
-from swarm_tui.core.consensus.moves import (
-    human_pick,
-    settle_conflict,
-    waiting_conflict,
-    waiting_conflicts,
-)
+from swarm_tui.config.quick import CommandSettings
+from swarm_tui.core.errors import ControlError
+from swarm_tui.core.flags import AGENT_PAUSE, ALL_PAUSE, pause_in, resume_in
 from swarm_tui.core.task_moves import (
     RESUME_FIELDS,
     move_task,
@@ -36,6 +33,9 @@ from swarm_tui.core.task_moves import (
 from swarm_tui.domain.models import Attempt, Task, TaskSpec, TaskState
 from swarm_tui.store.ledger import Ledger, Totals
 
+if TYPE_CHECKING:
+    from swarm_tui.core.consensus import ConsensusRecord
+
 __all__ = ["LedgerControl"]
 
 POLL_S = 0.1
@@ -48,7 +48,7 @@ async def _elsewhere(_task: Task) -> Task | None:
 
 class LedgerControl:
     def __init__(
-        self, settings: Settings, ledger: Ledger, clock: Callable[[], float] = time.time
+        self, settings: CommandSettings, ledger: Ledger, clock: Callable[[], float] = time.time
     ) -> None:
         self.settings = settings
         self.ledger = ledger
@@ -68,11 +68,17 @@ class LedgerControl:
         return await self.ledger.totals()
 
     async def consensus_record(self, task_id: int) -> ConsensusRecord | None:
+        from swarm_tui.core.consensus.record import ConsensusRecord
+
         row = await self.ledger.consensus(task_id)
         return None if row is None else ConsensusRecord.from_json(row.record)
 
     async def conflicts(self) -> list[tuple[Task, ConsensusRecord]]:
         """Tasks waiting in ``needs_vote``, with the record that says what is contested."""
+        if not await self.ledger.waiting_consensus():
+            return []  # nothing waits: the consensus code is not even loaded
+        from swarm_tui.core.consensus.moves import waiting_conflicts
+
         return await waiting_conflicts(self.ledger)
 
     async def changes(self, poll: float = POLL_S) -> AsyncIterator[None]:
@@ -120,14 +126,41 @@ class LedgerControl:
     async def reassign(
         self, task_id: int, *, agent: str | None = None, model: str | None = None
     ) -> Task:
-        fields = reassign_fields(self.settings, agent, model)
+        fields = reassign_fields(self.settings.full(), agent, model)
         task = await reassign_waiting(self.ledger, task_id, fields, self.clock())
         if task is None:  # running: refused, with the reason
             return await self._move(task_id, TaskState.QUEUED, "reassign", **fields)
         return task
 
+    # ------------------------------------------------------------------ pauses
+    async def _set_flag(self, name: str, on: bool) -> None:
+        await self.ledger.set_flag(name, "1" if on else None, self.clock())
+
+    async def pause_all(self, *, stop_running: bool = True) -> None:
+        """The global pause, in the ledger: every orchestrator on it takes it (and stops its
+        running attempts unless ``stop_running`` is False) through its change feed."""
+        await pause_in(self.ledger, self._set_flag, ALL_PAUSE, stop_running)
+
+    async def resume_all(self) -> None:
+        await resume_in(self.ledger, self._set_flag, ALL_PAUSE)
+
+    async def pause_agent(self, agent: str, *, stop_running: bool = True) -> None:
+        self._known(agent)
+        await pause_in(self.ledger, self._set_flag, f"{AGENT_PAUSE}{agent}", stop_running)
+
+    async def resume_agent(self, agent: str) -> None:
+        self._known(agent)
+        await resume_in(self.ledger, self._set_flag, f"{AGENT_PAUSE}{agent}")
+
+    def _known(self, agent: str) -> None:
+        if agent not in self.settings.agents:
+            raise ControlError(f"unknown agent {agent!r}")
+
+    # ------------------------------------------------------------------ votes
     async def decide(self, task_id: int, label: str, note: str = "") -> Task:
         """The human picks candidate ``label`` (A, B, ...) of a task waiting in needs_vote."""
+        from swarm_tui.core.consensus.moves import human_pick, settle_conflict, waiting_conflict
+
         task, attempt_id, record = await waiting_conflict(self.ledger, task_id)
         decided = human_pick(task_id, record, label, note)
         await settle_conflict(

@@ -11,16 +11,18 @@ in between (another process claimed it) is read again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
-from swarm_tui.config import Settings
 from swarm_tui.core.errors import ControlError
 from swarm_tui.core.router import split_ref
 from swarm_tui.core.submit import MAX_PRIORITY, plan_batch
 from swarm_tui.domain.models import Task, TaskSpec, TaskState
 from swarm_tui.domain.states import ALLOWED, InvalidTransition
 from swarm_tui.store.ledger import Ledger
+
+if TYPE_CHECKING:
+    from swarm_tui.config import Settings
 
 __all__ = [
     "RESUME_FIELDS",
@@ -136,9 +138,24 @@ async def set_priority(ledger: Ledger, task_id: int, priority: int, now: float) 
     return await read_task(ledger, task_id)
 
 
+class Roster(Protocol):
+    """What a submit needs of the config: the agents' names and the default one (the whole
+    :class:`~swarm_tui.config.Settings`, or a one-line command's
+    :class:`~swarm_tui.config.quick.CommandSettings`)."""
+
+    @property
+    def agents(self) -> Collection[str]: ...
+    @property
+    def default_agent(self) -> str: ...
+    @property
+    def projects(self) -> Collection[str]: ...
+    @property
+    def agent_projects(self) -> Mapping[str, str | None]: ...
+
+
 async def submit_tasks(
     ledger: Ledger,
-    settings: Settings,
+    settings: Roster,
     specs: Sequence[TaskSpec],
     labels: Sequence[str] | None,
     now: float,
@@ -155,7 +172,7 @@ async def submit_tasks(
         existing_keys=await ledger.existing_keys(keys),
         labels=labels,
         projects=list(settings.projects),
-        agent_projects={name: agent.project for name, agent in settings.agents.items()},
+        agent_projects=dict(settings.agent_projects),
     )
     try:
         inserted = await ledger.add_tasks(batch.items, now)

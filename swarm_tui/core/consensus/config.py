@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from swarm_tui.config import ConsensusSettings
 from swarm_tui.core.consensus.normalize import CheckerConfig, GroupingConfig
 from swarm_tui.core.consensus.tally import VotingMethod, WeightPolicy
+
+if TYPE_CHECKING:
+    from swarm_tui.config import ConsensusSettings
 
 __all__ = ["ArbiterConfig", "ConsensusConfig", "Fallback", "Mode", "models_from_mix"]
 
@@ -55,7 +57,7 @@ class ConsensusConfig:
     """One run's config: the role's ``[consensus]`` settings (the one config model, with
     its defaults, in :mod:`swarm_tui.config.consensus`) and what the run adds to them."""
 
-    settings: ConsensusSettings = field(default_factory=ConsensusSettings)
+    settings: ConsensusSettings = field(default_factory=lambda: _defaults())
     """The role's settings, its overrides applied."""
     mix: Mapping[str, float] = field(default_factory=dict)
     """The role's mix (where ``n`` models come from; the weights of the ``mix`` policy and
@@ -156,3 +158,11 @@ class ConsensusConfig:
     @property
     def ballot_chars(self) -> int:
         return self.settings.ballot_chars
+
+
+def _defaults() -> ConsensusSettings:
+    """``[consensus]``'s defaults; the config models load only when a run needs them (reading
+    a record, as ``swarm-tui decide`` does, needs none)."""
+    from swarm_tui.config import ConsensusSettings
+
+    return ConsensusSettings()
