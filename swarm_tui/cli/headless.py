@@ -19,6 +19,7 @@ from pathlib import Path
 
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import Subscription
+from swarm_tui.core.opening import ledger_name
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.taskfile import load_task_file
 from swarm_tui.domain.events import (
@@ -178,7 +179,9 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
             if screen:
                 await _run_tui(settings, orch)
             else:
-                _line(f"ledger {path}; config {settings.source}; {len(settings.agents)} agent(s)")
+                _line(
+                    f"ledger {ledger_name(settings, path)}; config {settings.source}; {len(settings.agents)} agent(s)"
+                )
                 await _run_headless(orch, until_idle=until_idle)
         # Stopped first: the attempts still running go back to the queue, so the line below
         # counts them where they are now, not as running.

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from swarm_tui.config import Settings
 from swarm_tui.core.consensus import ConsensusRecord
-from swarm_tui.core.opening import db_path, open_ledger, settings_from_args
+from swarm_tui.core.opening import db_path, ledger_name, open_ledger, settings_from_args
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.store.db import NO_LEDGER, LedgerError
@@ -83,7 +83,13 @@ async def open_link(
             _say(f"{exc}; working on the ledger directly")
         else:
             try:
-                yield served, f"service pid {served.client.hello.get('pid')}, ledger {path}"
+                yield (
+                    served,
+                    (
+                        f"service pid {served.client.hello.get('pid')},"
+                        f" ledger {ledger_name(settings, path)}"
+                    ),
+                )
             except ServiceError as exc:
                 _say(f"lost the service of {path}: {exc}")
                 raise SystemExit(1) from None
@@ -91,7 +97,7 @@ async def open_link(
                 await served.close()
             return
     async with _bare(settings, path, write=write, create=create) as bare:
-        yield bare, f"ledger {path}"
+        yield bare, f"ledger {ledger_name(settings, path)}"
 
 
 def _must_exist(path: Path, *, write: bool, create: bool) -> None:

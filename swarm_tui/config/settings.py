@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
@@ -35,7 +36,31 @@ class StorageConfig(Strict):
     """Where the ledger lives."""
 
     path: Annotated[str, Field(min_length=1)] = "~/.local/share/swarm-tui/ledger.db"
-    """SQLite ledger file (``~`` and ``$VARS`` expand). ``--db`` and ``SWARM_TUI_DB`` override."""
+    """SQLite ledger file (``~`` and ``$VARS`` expand). ``--db`` and ``SWARM_TUI_DB`` override.
+    With ``url`` set, the folder of this path still holds the log, worktrees and the
+    service's socket."""
+    url: str | None = None
+    """A PostgreSQL ledger instead of the file: ``postgresql://user@host:port/database``
+    (workers on several hosts share one queue). No password here: it is read from the
+    environment variable ``password_env`` (or libpq's ``PGPASSWORD`` / ``~/.pgpass``).
+    ``SWARM_TUI_DB_URL`` overrides it. Needs the ``postgres`` extra (psycopg)."""
+    password_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "SWARM_PG_PASSWORD"
+    """The environment variable holding the PostgreSQL password."""
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+            raise ValueError("expected a PostgreSQL URL like postgresql://user@host:5432/swarm")
+        if parts.password is not None or "password=" in parts.query:
+            raise ValueError(
+                "the URL holds a password: remove it and set it in the environment variable"
+                " named by [storage] password_env (default SWARM_PG_PASSWORD)"
+            )
+        return value
 
 
 class BudgetConfig(Strict):
