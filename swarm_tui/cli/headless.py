@@ -179,9 +179,8 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
             if screen:
                 await _run_tui(settings, orch)
             else:
-                _line(
-                    f"ledger {ledger_name(settings, path)}; config {settings.source}; {len(settings.agents)} agent(s)"
-                )
+                where = ledger_name(settings, path)
+                _line(f"ledger {where}; config {settings.source}; {len(settings.agents)} agent(s)")
                 await _run_headless(orch, until_idle=until_idle)
         # Stopped first: the attempts still running go back to the queue, so the line below
         # counts them where they are now, not as running.
