@@ -173,6 +173,7 @@ ASYNC_COMMANDS: dict[str, tuple[str, str]] = {
     **dict.fromkeys((*MOVES, "prio", "reassign"), ("swarm_tui.cli.tasks", "cmd_task_command")),
     "workspaces": ("swarm_tui.cli.workspaces", "cmd_workspaces"),
     "review": ("swarm_tui.cli.workspaces", "cmd_review"),
+    "ledger": ("swarm_tui.cli.ledger_copy", "cmd_ledger"),
 }
 """The same for the commands that are coroutines."""
 

@@ -7,6 +7,7 @@ import argparse
 
 from swarm_tui import __version__
 from swarm_tui.cli.hw_args import add_hw_arguments, add_probe_arguments
+from swarm_tui.cli.ledger_args import add_ledger_arguments
 from swarm_tui.cli.mcp_args import add_mcp_arguments
 from swarm_tui.cli.service_args import add_service_arguments
 from swarm_tui.cli.task_args import add_decide_arguments, add_task_commands
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_mcp_arguments(sub, common)
     add_workspace_arguments(sub, common)
     add_service_arguments(sub, common)
+    add_ledger_arguments(sub, common)
     sessions = sub.add_parser(
         "codex-sessions",
         parents=[common],
