@@ -43,15 +43,16 @@ class StorageConfig(Strict):
     """A PostgreSQL ledger instead of the file: ``postgresql://user@host:port/database``
     (workers on several hosts share one queue). No password here: it is read from the
     environment variable ``password_env`` (or libpq's ``PGPASSWORD`` / ``~/.pgpass``).
-    ``SWARM_TUI_DB_URL`` overrides it. Needs the ``postgres`` extra (psycopg)."""
+    ``SWARM_TUI_DB_URL`` overrides it; empty: the SQLite file. Needs the ``postgres`` extra
+    (psycopg)."""
     password_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "SWARM_PG_PASSWORD"
     """The environment variable holding the PostgreSQL password."""
 
     @field_validator("url")
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
+        if value is None or not value.strip():
+            return None  # "": the SQLite file
         parts = urlsplit(value)
         if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
             raise ValueError("expected a PostgreSQL URL like postgresql://user@host:5432/swarm")
