@@ -11,13 +11,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from swarm_tui.domain.models import TaskState
+from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.store.changes import ChangeReader
 from swarm_tui.store.claims import Claim
 from swarm_tui.store.identity import LedgerError
 from swarm_tui.store.pg.ledger import PgLedger
 from swarm_tui.store.pg.schema import PG_MIGRATIONS, PG_SCHEMA_VERSION
 from swarm_tui.store.pg.url import PgTarget, redact_url
+from swarm_tui.store.writes import AttemptEnd
 from tests.pg import PgServer
 from tests.store.test_ledger import NOW, new
 
@@ -165,3 +166,40 @@ def test_urls_are_shown_without_their_secrets() -> None:
         "postgresql://u@db/swarm?password=***&sslmode=***"
     )
     assert redact_url("postgresql://u@db/swarm") == "postgresql://u@db/swarm"
+
+
+async def test_a_provider_limit_holds_across_hosts(pg_target: PgTarget, tmp_path: Path) -> None:
+    """``ollama`` limited to 1 (one GPU): while an attempt runs on it anywhere, no host claims
+    another on it; other providers are not held back; once it ends, the next one may start."""
+    host_a, host_b = await _open(pg_target, tmp_path), await _open(pg_target, tmp_path)
+    try:
+        for led in (host_a, host_b):
+            led.provider_limits = {"ollama": 1, "cloud": 8}
+        ids = [t for t, _ in await host_a.insert_tasks([new(f"t{i}") for i in range(8)], NOW)]
+
+        async def grab(led: PgLedger, owner: str, task_id: int) -> int | None:
+            [att] = await led.claim_many(
+                [Claim(task_id, "a", "ollama", "llama", "r")], owner=owner, now=NOW,
+                lease_until=NOW + 60,
+            )  # fmt: skip
+            return None if att is None else att.id
+
+        got = await asyncio.gather(
+            *(grab(host_a if i % 2 else host_b, f"h{i % 2}:1:1", t) for i, t in enumerate(ids))
+        )
+        started = [g for g in got if g is not None]
+        assert len(started) == 1  # eight tries from two hosts at once: one GPU, one attempt
+        other = await host_b.claim(
+            ids[-1] if got[-1] is None else ids[0], agent="a", provider="cloud", model="m",
+            reason="r", owner="h0:1:1", now=NOW, lease_until=NOW + 60,
+        )  # fmt: skip
+        assert other is not None  # another provider is not held back
+        [running] = [a for a in await host_a.running_attempts() if a.provider == "ollama"]
+        done = AttemptEnd(AttemptState.SUCCEEDED, task_state=TaskState.SUCCEEDED)
+        assert await host_a.finish_attempt(running, done, NOW + 1)
+        waiting = [t for t, g in zip(ids, got, strict=True) if g is None and t != other.task_id]
+        assert await grab(host_b, "h0:1:1", waiting[0]) is not None  # the GPU is free again
+        assert await grab(host_a, "h1:1:1", waiting[1]) is None
+    finally:
+        await host_a.close()
+        await host_b.close()

@@ -88,7 +88,14 @@ class PgLedger:
         self.queued_task_rows = queue.queued_task_rows
         self.older_task_rows = queue.older_task_rows
 
-        claims = PgClaims(self.writer, offset)
+        self.provider_limits: dict[str, int] = {}
+        """Per provider, attempts allowed at once across every host (``max_concurrent``;
+        set by ``core/opening.py`` from the config); a claim beyond it is not made."""
+
+        def limits() -> dict[str, int]:
+            return self.provider_limits
+
+        claims = PgClaims(self.writer, offset, limits)
         self.claim_many = claims.claim_many
         self.claim = claims.claim
 

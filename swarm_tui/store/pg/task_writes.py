@@ -13,7 +13,7 @@ pid, its lease expires instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from swarm_tui.domain.models import Attempt, Task, TaskState
@@ -47,9 +47,16 @@ def _attempt(row: Any) -> Attempt:
 
 
 class PgClaims:
-    def __init__(self, writer: PgWriter, offset: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        writer: PgWriter,
+        offset: Callable[[], float],
+        limits: Callable[[], Mapping[str, int]] = dict,
+    ) -> None:
         self.writer = writer
         self._offset = offset
+        self._limits = limits
+        """Per provider, how many attempts may run on it at once across every host."""
 
     async def claim_many(
         self, claims: Sequence[Claim], *, owner: str, now: float, lease_until: float
@@ -60,6 +67,7 @@ class PgClaims:
             return []
         batch = list(claims)
         shift = self._offset()
+        limits = dict(self._limits())
 
         async def op(conn: PgConn) -> list[Attempt | None]:
             cur = await conn.execute(
@@ -68,13 +76,18 @@ class PgClaims:
                 (sorted({c.task_id for c in batch}),),
             )
             free = {int(r[0]) for r in await cur.fetchall()}
+            room = await _room(conn, limits, {c.provider for c in batch})
             out: list[Attempt | None] = []
             for claim in batch:
-                out.append(
-                    await _claim_one(conn, claim, owner, now, lease_until + shift, now + shift)
-                    if claim.task_id in free
-                    else None
+                if claim.task_id not in free or room.get(claim.provider, 1) <= 0:
+                    out.append(None)
+                    continue
+                attempt = await _claim_one(
+                    conn, claim, owner, now, lease_until + shift, now + shift
                 )
+                if attempt is not None and claim.provider in room:
+                    room[claim.provider] -= 1
+                out.append(attempt)
             return out
 
         claimed: list[Attempt | None] = await self.writer.run(op)
@@ -99,6 +112,22 @@ class PgClaims:
             lease_until=lease_until,
         )
         return attempt
+
+
+async def _room(conn: PgConn, limits: Mapping[str, int], providers: set[str]) -> dict[str, int]:
+    """Free places per limited provider among ``providers``: its limit less the attempts
+    running on it now on every host (write transactions are serialised, so no other claim
+    can slip in between this count and the claims)."""
+    wanted = sorted(p for p in providers if p in limits)
+    if not wanted:
+        return {}
+    cur = await conn.execute(
+        "SELECT provider, COUNT(*) FROM attempts WHERE state = 'running' AND provider = ANY(%s)"
+        " GROUP BY provider",
+        (wanted,),
+    )
+    busy = {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+    return {p: limits[p] - busy.get(p, 0) for p in wanted}
 
 
 async def _claim_one(
