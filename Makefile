@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: setup run headless test check lint typecheck imports pytest lock bench clean crash-campaign
+.PHONY: setup run headless test check lint typecheck imports pytest lock bench clean crash-campaign crash-campaign-pg
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -55,6 +55,9 @@ test: check pytest ## everything CI runs
 KILLS ?= 200
 crash-campaign: setup ## SIGKILL a headless run KILLS times at random moments; check nothing is lost
 	$(BIN)/python -m tests.reliability.campaign --kills $(KILLS)
+
+crash-campaign-pg: setup ## the same with two workers (two hosts) on one PostgreSQL ledger
+	$(BIN)/python -m tests.reliability.campaign_pg --kills $(KILLS)
 
 bench: setup ## benchmarks (bench/README.md) -> bench/RESULTS.md
 	$(UV) sync --frozen --offline --extra local --extra postgres --group bench 2>/dev/null || $(UV) sync --frozen --extra local --extra postgres --group bench
