@@ -566,3 +566,12 @@ def test_reading_one_task_searches_its_attempts_by_index(tmp_path: Path) -> None
     attempt_steps = [step for step in plan if " a " in f" {step} " or "attempts" in step]
     assert attempt_steps and all(step.startswith("SEARCH") for step in attempt_steps), plan
     assert not any("MATERIALIZE" in step or step.startswith("SCAN") for step in plan), plan
+
+
+async def test_a_claim_logs_its_start_in_the_event_log(ledger: Ledger) -> None:
+    (tid,) = await add(ledger, new())
+    att = await claim(ledger, tid)
+    assert att is not None
+    started = [(k, a, d) for k, a, d in await ledger.events(tid) if k == "attempt_started"]
+    data = '{"agent": "a", "model": "p1/m1", "number": 1, "reason": "why"}'
+    assert started == [("attempt_started", att.id, data)]  # the same text on both backends

@@ -130,32 +130,39 @@ async def _room(conn: PgConn, limits: Mapping[str, int], providers: set[str]) ->
     return {p: limits[p] - busy.get(p, 0) for p in wanted}
 
 
+_CLAIM = """
+WITH moved AS (
+    UPDATE tasks SET state = 'running', attempts = attempts + 1, pin = NULL,
+           started_at = COALESCE(started_at, %(now)s), updated_at = %(now)s
+    WHERE id = %(task)s AND state = 'queued' RETURNING id, attempts),
+made AS (
+    INSERT INTO attempts (task_id, number, agent, provider, model, state, owner, lease_until,
+                          heartbeat_at, routing_reason, started_at)
+    SELECT id, attempts, %(agent)s, %(provider)s, %(model)s, 'running', %(owner)s, %(lease)s,
+           %(beat)s, %(reason)s, %(now)s FROM moved
+    RETURNING *),
+logged AS (
+    INSERT INTO events (ts, kind, task_id, attempt_id, data)
+    SELECT %(now)s, 'attempt_started', task_id, id, %(head)s || number || %(tail)s FROM made)
+SELECT * FROM made"""
+"""One claim in one round trip: the task moved (fenced on ``queued``), its attempt opened and
+the event logged, its data the same JSON as ``json.dumps(..., sort_keys=True)``."""
+
+
 async def _claim_one(
     conn: PgConn, claim: Claim, owner: str, now: float, lease_until: float, beat: float
 ) -> Attempt | None:
+    model = f"{claim.provider}/{claim.model}"
+    head = json.dumps({"agent": claim.agent, "model": model}, sort_keys=True)[:-1]
     cur = await conn.execute(
-        """UPDATE tasks SET state = 'running', attempts = attempts + 1, pin = NULL,
-           started_at = COALESCE(started_at, %s), updated_at = %s
-           WHERE id = %s AND state = 'queued' RETURNING attempts""",
-        (now, now, claim.task_id),
-    )
-    moved = await cur.fetchone()
-    if moved is None:
-        return None
-    cur = await conn.execute(
-        """INSERT INTO attempts (task_id, number, agent, provider, model, state, owner,
-           lease_until, heartbeat_at, routing_reason, started_at)
-           VALUES (%s, %s, %s, %s, %s, 'running', %s, %s, %s, %s, %s) RETURNING *""",
-        (claim.task_id, moved[0], claim.agent, claim.provider, claim.model, owner,
-         lease_until, beat, claim.reason, now),
+        _CLAIM,
+        {"now": now, "task": claim.task_id, "agent": claim.agent, "provider": claim.provider,
+         "model": claim.model, "owner": owner, "lease": lease_until, "beat": beat,
+         "reason": claim.reason, "head": head + ', "number": ',
+         "tail": ', "reason": ' + json.dumps(claim.reason) + "}"},
     )  # fmt: skip
-    attempt = _attempt(await cur.fetchone())
-    await pg_event(
-        conn, now, "attempt_started", claim.task_id, attempt.id,
-        {"number": attempt.number, "agent": claim.agent,
-         "model": f"{claim.provider}/{claim.model}", "reason": claim.reason},
-    )  # fmt: skip
-    return attempt
+    row = await cur.fetchone()
+    return None if row is None else _attempt(row)
 
 
 class PgTaskWrites:
