@@ -125,7 +125,7 @@ def _spawn(
             stdout=subprocess.PIPE,
             text=True,
             env=os.environ,
-        )  # fmt: skip
+        )
         for i in range(workers)
     ]
     out = []
