@@ -67,6 +67,7 @@ bench: setup ## benchmarks (bench/README.md) -> bench/RESULTS.md
 	$(BIN)/python bench/night.py $(NIGHT_ARGS)
 	$(BIN)/python bench/real_model.py $(REAL_MODEL_ARGS)
 	$(BIN)/python bench/feed.py $(FEED_ARGS)
+	$(BIN)/python bench/ledger_hosts.py $(HOSTS_ARGS)
 
 lock: $(UV)
 	$(UV) lock
