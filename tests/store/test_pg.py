@@ -203,3 +203,23 @@ async def test_a_provider_limit_holds_across_hosts(pg_target: PgTarget, tmp_path
     finally:
         await host_a.close()
         await host_b.close()
+
+
+async def test_a_read_only_ledger_is_woken_by_other_writers(
+    pg_target: PgTarget, tmp_path: Path
+) -> None:
+    """``result --wait`` and ``logs -f`` read a read-only ledger and wait for changes."""
+    writer = await _open(pg_target, tmp_path)
+    reader = await _open(pg_target, tmp_path, readonly=True)
+    try:
+        before = await reader.data_version()
+        await writer.set_flag("x", "1", NOW)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT
+        while await reader.data_version() == before and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        assert await reader.data_version() != before
+        assert await reader.flags() == {"x": "1"}
+    finally:
+        await reader.close()
+        await writer.close()

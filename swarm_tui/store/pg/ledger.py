@@ -58,7 +58,7 @@ class PgLedger:
 
         self.writer = PgWriter(write, reconnect, interval=interval, shown=self.shown)
         reader = PgReader(self.shown, read)
-        self.changes = PgChanges(reader, self.shown, origin, None if readonly else listen)
+        self.changes = PgChanges(reader, self.shown, origin, listen)  # readers wait too
         self.writer.on_commit = self.changes.bump
         self.integrity_check = reader.integrity_check
         self.data_version = self.changes.data_version
