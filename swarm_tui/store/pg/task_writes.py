@@ -77,17 +77,29 @@ class PgClaims:
             )
             free = {int(r[0]) for r in await cur.fetchall()}
             room = await _room(conn, limits, {c.provider for c in batch})
-            out: list[Attempt | None] = []
+            # Each task locked here and still queued is claimed by its first claim of the
+            # batch: the outcome is known before the statements run, so they go out in one
+            # pipeline (one round trip for the pass, not one per claim).
+            chosen: list[Claim | None] = []
             for claim in batch:
                 if claim.task_id not in free or room.get(claim.provider, 1) <= 0:
-                    out.append(None)
+                    chosen.append(None)
                     continue
-                attempt = await _claim_one(
-                    conn, claim, owner, now, lease_until + shift, now + shift
-                )
-                if attempt is not None and claim.provider in room:
+                free.discard(claim.task_id)
+                if claim.provider in room:
                     room[claim.provider] -= 1
-                out.append(attempt)
+                chosen.append(claim)
+            async with conn.pipeline():
+                sent = [
+                    None if c is None
+                    else await conn.execute(*_claim_args(c, owner, now, lease_until + shift,
+                                                         now + shift))
+                    for c in chosen
+                ]  # fmt: skip
+            out: list[Attempt | None] = []
+            for result in sent:
+                row = None if result is None else await result.fetchone()
+                out.append(None if row is None else _attempt(row))
             return out
 
         claimed: list[Attempt | None] = await self.writer.run(op)
@@ -149,20 +161,17 @@ SELECT * FROM made"""
 the event logged, its data the same JSON as ``json.dumps(..., sort_keys=True)``."""
 
 
-async def _claim_one(
-    conn: PgConn, claim: Claim, owner: str, now: float, lease_until: float, beat: float
-) -> Attempt | None:
+def _claim_args(
+    claim: Claim, owner: str, now: float, lease_until: float, beat: float
+) -> tuple[str, dict[str, Any]]:
     model = f"{claim.provider}/{claim.model}"
     head = json.dumps({"agent": claim.agent, "model": model}, sort_keys=True)[:-1]
-    cur = await conn.execute(
-        _CLAIM,
-        {"now": now, "task": claim.task_id, "agent": claim.agent, "provider": claim.provider,
-         "model": claim.model, "owner": owner, "lease": lease_until, "beat": beat,
-         "reason": claim.reason, "head": head + ', "number": ',
-         "tail": ', "reason": ' + json.dumps(claim.reason) + "}"},
-    )  # fmt: skip
-    row = await cur.fetchone()
-    return None if row is None else _attempt(row)
+    return _CLAIM, {
+        "now": now, "task": claim.task_id, "agent": claim.agent, "provider": claim.provider,
+        "model": claim.model, "owner": owner, "lease": lease_until, "beat": beat,
+        "reason": claim.reason, "head": head + ', "number": ',
+        "tail": ', "reason": ' + json.dumps(claim.reason) + "}",
+    }  # fmt: skip
 
 
 class PgTaskWrites:
