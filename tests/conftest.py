@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import itertools
 import os
+import secrets
+import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -11,7 +15,9 @@ from swarm_tui.config import AgentConfig, ModelConfig, OrchestratorConfig, Provi
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.pg.url import PgTarget
 from tests.fakes import FakeProvider
+from tests.pg import PASSWORD_ENV, PgServer, PgUnavailable, start_server
 
 # The marks of configs seen valid (swarm_tui.config.checked) go to a folder of this run, never
 # to the user's ~/.cache; the commands the tests start inherit it.
@@ -54,9 +60,55 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL server for the session (tests/pg.py), stopped at the end. Its
+    folder is outside pytest's (whose modes pytest resets; the server runs as another user
+    when the tests run as root)."""
+    folder = Path(tempfile.mkdtemp(prefix="swarm-pg-")) / "cluster"
+    try:
+        server = start_server(folder)
+    except PgUnavailable as exc:
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
+    shutil.rmtree(folder.parent, ignore_errors=True)
+
+
 @pytest.fixture
-async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    led = await Ledger.open(tmp_path / "ledger.db", commit_interval=0.005)
+def pg_target(
+    pg_server: PgServer, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> PgTarget:
+    """A new empty database on the session's server; its password in the environment."""
+    monkeypatch.setenv(PASSWORD_ENV, pg_server.password)
+    name = f"t{next(_DATABASES)}_{secrets.token_hex(3)}"
+    return PgTarget(pg_server.create_database(name), PASSWORD_ENV)
+
+
+_DATABASES = itertools.count(1)
+
+
+async def open_backend(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, **kwargs: Any
+) -> Ledger:
+    """A ledger on ``backend`` (``sqlite``: a file in ``tmp_path``; ``postgres``: a new
+    database on the session's server), typed as the SQLite one (same contract)."""
+    if backend == "sqlite":
+        return await Ledger.open(tmp_path / "ledger.db", **kwargs)
+    from swarm_tui.store.pg.ledger import PgLedger
+
+    target: PgTarget = request.getfixturevalue("pg_target")
+    return cast(Ledger, await PgLedger.open(target, tmp_path / "ledger.db", **kwargs))
+
+
+SQLITE_ONLY = pytest.mark.parametrize("ledger", ["sqlite"], indirect=True)
+"""For a test of the SQLite ledger's own machinery (sync ops on its thread, PRAGMAs)."""
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def ledger(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Ledger]:
+    """The ledger on each backend: SQLite, then PostgreSQL (a real server)."""
+    led = await open_backend(request.param, tmp_path, request, commit_interval=0.005)
     yield led
     await led.close()
 

@@ -52,3 +52,14 @@ def test_the_check_itself_sees_textual_when_it_is_imported() -> None:
     code = "import sys, textual.app; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_the_sqlite_path_never_imports_the_postgresql_driver() -> None:
+    """Everything but ``store/pg`` (and the command that copies ledgers) loads without psycopg:
+    the embedded default needs no PostgreSQL driver installed."""
+    names = [n for n in headless_modules() if not n.startswith("swarm_tui.store.pg")]
+    names += ["swarm_tui.cli.main", "swarm_tui.cli.headless", "swarm_tui.cli.link"]
+    imports = "; ".join(f"import {name}" for name in names)
+    code = f"import sys; {imports}; print(sorted(m for m in sys.modules if 'psycopg' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

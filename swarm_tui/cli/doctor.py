@@ -15,12 +15,12 @@ import os
 import sys
 
 from swarm_tui.cli.mcp_inspect import check_mcp_servers
+from swarm_tui.core.opening import db_url, ledger_name, open_store
 from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.http_base import HTTPProvider
 from swarm_tui.providers.registry import build_providers
 from swarm_tui.runtime import db_path, settings_from_args
 from swarm_tui.store.db import LedgerError
-from swarm_tui.store.ledger import Ledger
 
 __all__ = ["cmd_doctor"]
 
@@ -43,13 +43,14 @@ async def cmd_doctor(args: argparse.Namespace) -> int:
     settings = settings_from_args(args.config)
     out.say(True, f"config: {settings.source}")
     path = db_path(settings, args.db)
-    if not path.exists():
+    name = ledger_name(settings, path)
+    if db_url(settings) is None and not path.exists():
         out.say(True, f"ledger: {path} (not created yet: the first submit or run creates it)")
     else:
         try:
-            ledger = await Ledger.open(path, readonly=True)  # doctor never migrates nor writes
+            ledger = await open_store(settings, path, readonly=True)  # never migrates nor writes
             try:
-                out.say(await ledger.integrity_check() == "ok", f"ledger: {path}")
+                out.say(await ledger.integrity_check() == "ok", f"ledger: {name}")
             finally:
                 await ledger.close()
         except LedgerError as exc:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import Subscription
+from swarm_tui.core.opening import ledger_name
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.taskfile import task_file
 from swarm_tui.domain.events import (
@@ -253,7 +254,8 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
             if screen:
                 handover = await _run_room(settings, orch)
             else:
-                _line(f"ledger {path}; config {settings.source}; {len(settings.agents)} agent(s)")
+                where = ledger_name(settings, path)
+                _line(f"ledger {where}; config {settings.source}; {len(settings.agents)} agent(s)")
                 await _run_headless(orch, until_idle=until_idle)
         # Stopped first: the attempts still running go back to the queue, so the line below
         # counts them where they are now, not as running.

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from swarm_tui.config.quick import CommandSettings
-from swarm_tui.core.opening import command_settings, db_path, open_ledger
+from swarm_tui.core.opening import command_settings, db_path, ledger_name, open_ledger
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.store.db import NO_LEDGER, LedgerError
@@ -92,7 +92,13 @@ async def open_link(
             _say(f"{exc}; working on the ledger directly")
         else:
             try:
-                yield served, f"service pid {served.client.hello.get('pid')}, ledger {path}"
+                yield (
+                    served,
+                    (
+                        f"service pid {served.client.hello.get('pid')},"
+                        f" ledger {ledger_name(settings, path)}"
+                    ),
+                )
             except ServiceError as exc:
                 _say(f"lost the service of {path}: {exc}")
                 raise SystemExit(1) from None
@@ -100,7 +106,7 @@ async def open_link(
                 await served.close()
             return
     async with _bare(settings, path, write=write, create=create) as bare:
-        yield bare, f"ledger {path}"
+        yield bare, f"ledger {ledger_name(settings, path)}"
 
 
 def _must_exist(path: Path, *, write: bool, create: bool) -> None:

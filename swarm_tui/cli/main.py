@@ -178,6 +178,7 @@ ASYNC_COMMANDS: dict[str, tuple[str, str]] = {
     "goal": ("swarm_tui.cli.goal", "cmd_goal"),
     "goals": ("swarm_tui.cli.goal", "cmd_goals"),
     "eval": ("swarm_tui.cli.evals", "cmd_eval"),
+    "ledger": ("swarm_tui.cli.ledger_copy", "cmd_ledger"),
 }
 """The same for the commands that are coroutines."""
 

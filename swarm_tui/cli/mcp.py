@@ -9,12 +9,12 @@ import sys
 from swarm_tui.cli.mcp_args import INSPECT_ACTIONS
 from swarm_tui.cli.mcp_import import cmd_mcp_import
 from swarm_tui.cli.mcp_inspect import cmd_inspect
+from swarm_tui.core.opening import open_store
 from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
 from swarm_tui.mcp.serve import build_swarm_server
 from swarm_tui.mcp.serve_http import serve_http
 from swarm_tui.mcp.serve_token import TokenError, ensure_token, token_path
 from swarm_tui.runtime import db_path, settings_from_args
-from swarm_tui.store.ledger import Ledger
 
 __all__ = ["cmd_mcp", "cmd_mcp_serve"]
 
@@ -22,7 +22,7 @@ __all__ = ["cmd_mcp", "cmd_mcp_serve"]
 async def cmd_mcp_serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args.config)
     path = db_path(settings, args.db)
-    ledger = await Ledger.open(path)
+    ledger = await open_store(settings, path)
     try:
         server = build_swarm_server(
             settings, ledger, project=args.project or DEFAULT_PROJECT, author=args.author

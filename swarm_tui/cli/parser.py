@@ -9,6 +9,7 @@ from swarm_tui import __version__
 from swarm_tui.cli.eval_args import add_eval_arguments
 from swarm_tui.cli.goal_args import add_goal_arguments
 from swarm_tui.cli.hw_args import add_hw_arguments, add_probe_arguments
+from swarm_tui.cli.ledger_args import add_ledger_arguments
 from swarm_tui.cli.mcp_args import add_mcp_arguments
 from swarm_tui.cli.pause_args import add_pause_commands
 from swarm_tui.cli.service_args import add_service_arguments
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_goal_arguments(sub, common)
     add_service_arguments(sub, common)
     add_eval_arguments(sub, common)
+    add_ledger_arguments(sub, common)
     sessions = sub.add_parser(
         "codex-sessions",
         parents=[common],

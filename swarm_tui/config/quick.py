@@ -30,6 +30,7 @@ __all__ = [
     "BUILTIN_SOURCE",
     "DEFAULT_COMMIT_MS",
     "DEFAULT_LEDGER",
+    "DEFAULT_PASSWORD_ENV",
     "CommandSettings",
     "command_settings",
     "expand_ledger_path",
@@ -39,6 +40,8 @@ DEFAULT_LEDGER = "~/.local/share/swarm-tui/ledger.db"
 """``[storage] path`` when the config does not set it."""
 DEFAULT_COMMIT_MS = 50.0
 """``[orchestrator] commit_interval_ms`` when the config does not set it."""
+DEFAULT_PASSWORD_ENV = "SWARM_PG_PASSWORD"
+"""``[storage] password_env`` when the config does not set it."""
 BUILTIN_AGENT = "generalist"
 """The built-in default's one agent (on the embedded model)."""
 BUILTIN_SOURCE = "<built-in default>"
@@ -57,6 +60,10 @@ class CommandSettings:
     """The file read, or ``<built-in default>``."""
     storage_path: str = DEFAULT_LEDGER
     commit_interval_ms: float = DEFAULT_COMMIT_MS
+    storage_url: str | None = None
+    """``[storage] url``: a PostgreSQL ledger (None: the SQLite file)."""
+    password_env: str = DEFAULT_PASSWORD_ENV
+    """``[storage] password_env``: the variable holding the PostgreSQL password."""
     agents: tuple[str, ...] = (BUILTIN_AGENT,)
     default_agent: str = BUILTIN_AGENT
     projects: tuple[str, ...] = ()
@@ -105,6 +112,8 @@ def _from_settings(settings: Settings) -> CommandSettings:
         source=settings.source,
         storage_path=settings.storage.path,
         commit_interval_ms=settings.orchestrator.commit_interval_ms,
+        storage_url=settings.storage.url,
+        password_env=settings.storage.password_env,
         agents=tuple(settings.agents),
         default_agent=settings.default_agent,
         projects=tuple(settings.projects),
@@ -125,6 +134,10 @@ def _from_toml(source: str, data: Mapping[str, object]) -> CommandSettings | Non
     if storage is None or orchestrator is None:
         return None
     path = storage.get("path", DEFAULT_LEDGER)
+    url = storage.get("url") or None
+    password_env = storage.get("password_env", DEFAULT_PASSWORD_ENV)
+    if not (url is None or isinstance(url, str)) or not isinstance(password_env, str):
+        return None
     ms = orchestrator.get("commit_interval_ms", DEFAULT_COMMIT_MS)
     default = orchestrator.get("default_agent")
     agents_table = data.get("agents", {BUILTIN_AGENT: {}} if "providers" not in data else None)
@@ -154,6 +167,8 @@ def _from_toml(source: str, data: Mapping[str, object]) -> CommandSettings | Non
         source=source,
         storage_path=path,
         commit_interval_ms=float(ms),
+        storage_url=url,
+        password_env=password_env,
         agents=agents,
         default_agent=default if isinstance(default, str) else agents[0],
         projects=tuple(projects_table),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
@@ -24,6 +25,7 @@ from swarm_tui.config.quick import (
     BUILTIN_SOURCE,
     DEFAULT_COMMIT_MS,
     DEFAULT_LEDGER,
+    DEFAULT_PASSWORD_ENV,
     expand_ledger_path,
 )
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
@@ -43,7 +45,32 @@ class StorageConfig(Strict):
     """Where the ledger lives."""
 
     path: Annotated[str, Field(min_length=1)] = DEFAULT_LEDGER
-    """SQLite ledger file (``~`` and ``$VARS`` expand). ``--db`` and ``SWARM_TUI_DB`` override."""
+    """SQLite ledger file (``~`` and ``$VARS`` expand). ``--db`` and ``SWARM_TUI_DB`` override.
+    With ``url`` set, the folder of this path still holds the log, worktrees and the
+    service's socket."""
+    url: str | None = None
+    """A PostgreSQL ledger instead of the file: ``postgresql://user@host:port/database``
+    (workers on several hosts share one queue). No password here: it is read from the
+    environment variable ``password_env`` (or libpq's ``PGPASSWORD`` / ``~/.pgpass``).
+    ``SWARM_TUI_DB_URL`` overrides it; empty: the SQLite file. Needs the ``postgres`` extra
+    (psycopg)."""
+    password_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = DEFAULT_PASSWORD_ENV
+    """The environment variable holding the PostgreSQL password."""
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None  # "": the SQLite file
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+            raise ValueError("expected a PostgreSQL URL like postgresql://user@host:5432/swarm")
+        if parts.password is not None or "password=" in parts.query:
+            raise ValueError(
+                "the URL holds a password: remove it and set it in the environment variable"
+                " named by [storage] password_env (default SWARM_PG_PASSWORD)"
+            )
+        return value
 
 
 class BudgetConfig(Strict):

@@ -12,14 +12,12 @@ import asyncio
 import dataclasses
 import logging
 import re
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
 
 from swarm_tui.core.bus import Event, EventBus
 from swarm_tui.store.ledger import Ledger
-from swarm_tui.store.records import write_event_sync
 
 __all__ = ["Journal", "event_kind"]
 
@@ -68,10 +66,7 @@ class Journal:
         attempt_id = data.pop("attempt_id", None)
         kind, now = event_kind(event), self.clock()
 
-        def op(conn: sqlite3.Connection) -> None:
-            write_event_sync(conn, now, kind, task_id, attempt_id, data)
-
         try:
-            await self.ledger.writer.run_sync(op)
+            await self.ledger.log_event(now, kind, task_id, attempt_id, data)
         except Exception as exc:  # the bus already has it; a full disk must not end the run
             log.warning("could not journal %s: %s", kind, exc)

@@ -8,13 +8,21 @@ import socket
 
 import psutil
 
-__all__ = ["is_dead", "owner_id"]
+__all__ = ["HOST_ENV", "host_name", "is_dead", "owner_id"]
+
+HOST_ENV = "SWARM_TUI_HOST"
+"""Overrides the host name owners carry: two workers on one machine can present two hosts
+(the crash campaign on PostgreSQL does), and a host whose name changes keeps one identity."""
+
+
+def host_name() -> str:
+    return os.environ.get(HOST_ENV) or socket.gethostname()
 
 
 def owner_id(pid: int | None = None) -> str:
     pid = os.getpid() if pid is None else pid
     started = psutil.Process(pid).create_time()
-    return f"{socket.gethostname()}:{pid}:{started:.3f}"
+    return f"{host_name()}:{pid}:{started:.3f}"
 
 
 def is_dead(owner: str) -> bool:
@@ -26,7 +34,7 @@ def is_dead(owner: str) -> bool:
     if len(parts) != 3:
         return False
     host, pid_text, started_text = parts
-    if host != socket.gethostname():
+    if host != host_name():
         return False
     try:
         pid, started = int(pid_text), float(started_text)

@@ -20,7 +20,9 @@ each part's methods under the names callers use (``ledger.get_task``, ``ledger.c
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 from swarm_tui.store.changes import Changes, OwnWrites
 from swarm_tui.store.claims import Claims
@@ -30,7 +32,7 @@ from swarm_tui.store.evals import EvalRecords
 from swarm_tui.store.flags import FlagRecords
 from swarm_tui.store.goals import GoalRecords
 from swarm_tui.store.reader import Reader
-from swarm_tui.store.records import NewTask, Totals
+from swarm_tui.store.records import NewTask, Totals, write_event_sync
 from swarm_tui.store.spend import SpendReads
 from swarm_tui.store.task_reads import TaskReads
 from swarm_tui.store.task_rows import TaskRows
@@ -51,6 +53,8 @@ def _found(path: Path) -> tuple[bool, bool]:
 
 
 class Ledger:
+    backend = "sqlite"
+
     def __init__(
         self, path: Path, write: LedgerConnection, read: LedgerConnection, interval: float
     ) -> None:
@@ -165,6 +169,21 @@ class Ledger:
         self.totals = spend.totals
         self.spent = spend.spent
         self.report_figures = spend.report_figures
+
+    async def log_event(
+        self,
+        ts: float,
+        kind: str,
+        task_id: int | None,
+        attempt_id: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """One event-log row (the journal's), durable when it returns."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            write_event_sync(conn, ts, kind, task_id, attempt_id, data)
+
+        await self.writer.run_sync(op)
 
     @classmethod
     async def open(

@@ -21,9 +21,9 @@ from swarm_tui.providers.base import ChatMessage, Provider, ProviderError, Usage
 from swarm_tui.providers.registry import PROVIDER_KINDS
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import Clock, make_settings
-from tests.e2e.crash import query
 from tests.fakes import FakeProvider, Script
 from tests.providers.loopback import LoopbackServer, Reply, named_sse, ndjson, sse
+from tests.raw_sql import raw_sql
 
 KEY = "sk-interrupted-0123456789abcdef"
 PRICES = ModelConfig(input_per_mtok=3.0, output_per_mtok=15.0, max_tokens=64)
@@ -57,11 +57,11 @@ async def _one_attempt(
                 await asyncio.sleep(0.01)
     finally:
         await orch.stop()
-    [row] = query(
-        ledger.path,
+    [row] = raw_sql(
+        ledger,
         "SELECT state, output, tokens_in, tokens_out, usage_source, cost_usd, error FROM attempts",
     )
-    usage = query(ledger.path, "SELECT tokens_in, tokens_out, source, cost_usd FROM usage")
+    usage = raw_sql(ledger, "SELECT tokens_in, tokens_out, source, cost_usd FROM usage")
     billed = row[2] is not None or row[3] is not None
     assert usage == ([row[2:6]] if billed else []), usage  # the usage ledger has it too
     return row, settings

@@ -21,9 +21,11 @@ from swarm_tui.domain.events import Notice
 from swarm_tui.domain.models import AttemptState, TaskSpec, TaskState
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
-from tests.conftest import OrchFactory, make_settings
+from tests.conftest import SQLITE_ONLY, OrchFactory, make_settings
 from tests.fakes import FakeProvider, Script
 from tests.store.test_ledger import add, claim, end, new
+
+pytestmark = SQLITE_ONLY  # SQLite's own faults: a held file lock, a full disk (page count)
 
 
 async def _short_busy_timeout(ledger: Ledger) -> None:

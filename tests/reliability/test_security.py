@@ -11,9 +11,7 @@ never reaches the ledger, logs or output (tests/reliability/test_secrets.py).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -30,6 +28,7 @@ from swarm_tui.store.ledger import Ledger
 from tests.mcp.conftest import npm_mcp  # noqa: F401 - the fixture
 from tests.mcp.test_hub import probe
 from tests.mcp.test_permissions import loop_for
+from tests.raw_sql import raw_sql
 
 pytestmark = pytest.mark.slow
 
@@ -41,9 +40,8 @@ INJECTION = (
 
 
 async def _tables(ledger: Ledger) -> tuple[object, ...]:
-    with contextlib.closing(sqlite3.connect(ledger.path)) as conn:
-        approvals = conn.execute("SELECT * FROM tool_approvals").fetchall()
-    return (await ledger.flags(), [tuple(r) for r in approvals])
+    approvals = raw_sql(ledger, "SELECT * FROM tool_approvals")
+    return (await ledger.flags(), approvals)
 
 
 async def test_injected_tool_result_changes_no_permission(tmp_path: Path, ledger: Ledger) -> None:

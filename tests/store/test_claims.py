@@ -14,6 +14,7 @@ from swarm_tui.domain.models import Attempt, AttemptState, TaskState
 from swarm_tui.store.claims import Claim
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.writes import AttemptEnd
+from tests.conftest import SQLITE_ONLY
 from tests.store.test_ledger import NOW, add, new, state_of
 
 
@@ -98,6 +99,7 @@ async def test_a_claimed_attempt_is_fenced_against_a_later_claim(ledger: Ledger)
     assert await state_of(ledger, task_id) == TaskState.RUNNING
 
 
+@SQLITE_ONLY
 async def test_sync_and_async_ops_share_one_transaction_in_order(ledger: Ledger) -> None:
     """A batch mixing sync ops (one hop per run of them) and async ops commits once, runs them
     in submission order, and a failing op of either kind is undone alone."""
@@ -141,6 +143,7 @@ async def test_sync_and_async_ops_share_one_transaction_in_order(ledger: Ledger)
     assert set(await ledger.flags()) == {"s1", "a1", "s3"}
 
 
+@SQLITE_ONLY
 async def test_a_sync_op_batch_that_cannot_commit_fails_every_caller(ledger: Ledger) -> None:
     """A statement error outside the ops (here: the op leaves the transaction) fails the whole
     batch for every waiting caller; nothing of it is kept."""

@@ -12,6 +12,7 @@ import pytest
 from swarm_tui.domain.models import Attempt, AttemptState, TaskState, UsageSource
 from swarm_tui.store.ledger import Ledger, NewTask
 from swarm_tui.store.writes import AttemptEnd
+from tests.raw_sql import raw_sql
 
 NOW = 1000.0
 Q, R, P, S, F, C = (
@@ -217,12 +218,8 @@ async def test_finish_success_copies_output_into_result(ledger: Ledger) -> None:
     assert stored.state is AttemptState.SUCCEEDED and stored.output == "forty-two"
     assert stored.usage_source is UsageSource.REPORTED and stored.finished_at == NOW + 2
     assert (stored.ttft_ms, stored.duration_ms) == (80.0, 1500.0)
-    con = sqlite3.connect(ledger.path)
-    try:
-        usage = con.execute("SELECT attempt_id, tokens_in, tokens_out, source FROM usage")
-        assert usage.fetchall() == [(att.id, 10, 20, "reported")]
-    finally:
-        con.close()
+    usage = raw_sql(ledger, "SELECT attempt_id, tokens_in, tokens_out, source FROM usage")
+    assert usage == [(att.id, 10, 20, "reported")]
     assert await ledger.running_attempts() == []
     assert [k for k, _, _ in await ledger.events(tid)][-1] == "attempt_succeeded"
 
@@ -232,11 +229,7 @@ async def test_finish_without_usage_writes_no_usage_row(ledger: Ledger) -> None:
     att = await claim(ledger, tid)
     assert att is not None
     assert await ledger.finish_attempt(att, end(AttemptState.FAILED, F, error="x"), NOW + 1)
-    con = sqlite3.connect(ledger.path)
-    try:
-        assert con.execute("SELECT COUNT(*) FROM usage").fetchone() == (0,)
-    finally:
-        con.close()
+    assert raw_sql(ledger, "SELECT COUNT(*) FROM usage") == [(0,)]
     task = await ledger.get_task(tid)
     assert task is not None and task.state is F and task.result is None and task.error == "x"
 
@@ -338,10 +331,7 @@ async def test_recover_requeues_a_running_task_without_a_running_attempt(
     ledger: Ledger,
 ) -> None:
     (tid,) = await add(ledger, new())
-    con = sqlite3.connect(ledger.path)
-    con.execute("UPDATE tasks SET state = 'running', attempts = 1 WHERE id = ?", (tid,))
-    con.commit()
-    con.close()
+    raw_sql(ledger, "UPDATE tasks SET state = 'running', attempts = 1 WHERE id = ?", (tid,))
     assert await ledger.recover(lambda _o: False, now=NOW) == []
     assert await state_of(ledger, tid) is Q
 
@@ -524,10 +514,12 @@ async def test_list_tasks_by_state(ledger: Ledger) -> None:
 
 async def test_data_version_changes_when_another_connection_commits(ledger: Ledger) -> None:
     before = await ledger.data_version()
-    con = sqlite3.connect(ledger.path)
-    con.execute("INSERT INTO flags (name, value) VALUES ('x', 'y')")
-    con.commit()
-    con.close()
+    raw_sql(ledger, "INSERT INTO flags (name, value) VALUES ('x', 'y')")
+    # SQLite: at once; PostgreSQL: when the notification arrives (LISTEN).
+    for _ in range(600):
+        if await ledger.data_version() != before:
+            break
+        await asyncio.sleep(0.05)
     assert await ledger.data_version() != before
     assert await ledger.flags() == {"x": "y"}
 
@@ -574,3 +566,12 @@ def test_reading_one_task_searches_its_attempts_by_index(tmp_path: Path) -> None
     attempt_steps = [step for step in plan if " a " in f" {step} " or "attempts" in step]
     assert attempt_steps and all(step.startswith("SEARCH") for step in attempt_steps), plan
     assert not any("MATERIALIZE" in step or step.startswith("SCAN") for step in plan), plan
+
+
+async def test_a_claim_logs_its_start_in_the_event_log(ledger: Ledger) -> None:
+    (tid,) = await add(ledger, new())
+    att = await claim(ledger, tid)
+    assert att is not None
+    started = [(k, a, d) for k, a, d in await ledger.events(tid) if k == "attempt_started"]
+    data = '{"agent": "a", "model": "p1/m1", "number": 1, "reason": "why"}'
+    assert started == [("attempt_started", att.id, data)]  # the same text on both backends

@@ -13,6 +13,7 @@ from swarm_tui.domain.models import Attempt, AttemptState, TaskState
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger, NewTask
 from swarm_tui.store.writes import AttemptEnd
+from tests.raw_sql import raw_sql
 
 NOW = 1000.0
 
@@ -39,18 +40,24 @@ async def _running(led: Ledger, n: int) -> list[Attempt]:
     return out
 
 
-def _disk_outputs(path: Path) -> dict[int, str]:
-    """Attempt outputs as another process would read them from the file."""
-    con = sqlite3.connect(path)
-    try:
-        return dict(con.execute("SELECT id, output FROM attempts").fetchall())
-    finally:
-        con.close()
+def _disk_outputs(led: Ledger | Path) -> dict[int, str]:
+    """Attempt outputs as another process would read them (from the file, or the server)."""
+    if isinstance(led, Path):
+        con = sqlite3.connect(led)
+        try:
+            return dict(con.execute("SELECT id, output FROM attempts").fetchall())
+        finally:
+            con.close()
+    return {int(r[0]): str(r[1]) for r in raw_sql(led, "SELECT id, output FROM attempts")}
 
 
-def _flag_op(name: str, *, fail: BaseException | None = None):  # type: ignore[no-untyped-def]
-    async def op(conn: aiosqlite.Connection) -> str:
-        await conn.execute("INSERT INTO flags (name, value) VALUES (?, 'v')", (name,))
+def _flag_op(  # type: ignore[no-untyped-def]
+    name: str, *, fail: BaseException | None = None, backend: str = "sqlite"
+):
+    mark = "?" if backend == "sqlite" else "%s"
+
+    async def op(conn: aiosqlite.Connection) -> str:  # or a psycopg connection: same calls
+        await conn.execute(f"INSERT INTO flags (name, value) VALUES ({mark}, 'v')", (name,))
         if fail is not None:
             raise fail
         return name
@@ -113,18 +120,20 @@ async def test_failing_op_does_not_undo_the_rest_of_its_batch(ledger: Ledger) ->
     commits0 = writer.commits
     ledger.append_output(att.id, "kept")
     boom = RuntimeError("op two fails")
+    on = ledger.backend
     futures = [
-        writer.run(_flag_op("one")),
-        writer.run(_flag_op("two", fail=boom)),
-        writer.run(_flag_op("one")),  # duplicate primary key: sqlite3.IntegrityError
-        writer.run(_flag_op("four")),
+        writer.run(_flag_op("one", backend=on)),
+        writer.run(_flag_op("two", fail=boom, backend=on)),
+        writer.run(_flag_op("one", backend=on)),  # duplicate primary key: IntegrityError
+        writer.run(_flag_op("four", backend=on)),
     ]
     results = await asyncio.gather(*futures, return_exceptions=True)
 
     assert writer.commits - commits0 == 1  # all four ops shared one transaction
     assert results[0] == "one" and results[3] == "four"
     assert results[1] is boom
-    assert isinstance(results[2], sqlite3.IntegrityError)
+    # SQLite's own error; PostgreSQL's said as a LedgerError (no driver type leaks out)
+    assert isinstance(results[2], sqlite3.IntegrityError if on == "sqlite" else LedgerError)
     assert await ledger.flags() == {"one": "v", "four": "v"}  # "two" rolled back alone
     (stored,) = await ledger.attempts(att.task_id)
     assert stored.output == "kept"
@@ -165,7 +174,7 @@ async def test_flush_makes_buffered_text_visible_to_other_connections(
     ledger.append_output(att.id, "hello ")
     ledger.append_output(att.id, "world")
     await ledger.writer.flush()
-    assert _disk_outputs(ledger.path)[att.id] == "hello world"
+    assert _disk_outputs(ledger)[att.id] == "hello world"
 
 
 async def test_appends_to_a_finished_attempt_are_dropped(ledger: Ledger) -> None:
@@ -179,7 +188,7 @@ async def test_appends_to_a_finished_attempt_are_dropped(ledger: Ledger) -> None
     ledger.append_output(second.id, "still running")
     await ledger.writer.flush()
 
-    outputs = _disk_outputs(ledger.path)
+    outputs = _disk_outputs(ledger)
     assert outputs[first.id] == "before"
     assert outputs[second.id] == "still running"
 
@@ -191,7 +200,7 @@ async def test_appends_to_an_abandoned_attempt_are_dropped(ledger: Ledger) -> No
     assert [a.id for a in lost] == [att.id]
     ledger.append_output(att.id, " from a zombie")
     await ledger.writer.flush()
-    assert _disk_outputs(ledger.path)[att.id] == "partial"
+    assert _disk_outputs(ledger)[att.id] == "partial"
 
 
 async def test_buffered_text_commits_without_another_op(ledger: Ledger) -> None:
@@ -202,10 +211,10 @@ async def test_buffered_text_commits_without_another_op(ledger: Ledger) -> None:
     # No op follows: the writer must commit the text on its own.
     # Wait for the text to reach the file (interval is 5 ms; the deadline is only a guard).
     for _ in range(400):
-        if _disk_outputs(ledger.path)[att.id] == "streamed":
+        if _disk_outputs(ledger)[att.id] == "streamed":
             break
         await asyncio.sleep(0.005)
-    assert _disk_outputs(ledger.path)[att.id] == "streamed"
+    assert _disk_outputs(ledger)[att.id] == "streamed"
     await ledger.writer.flush()
     assert ledger.writer.commits == commits0 + 2  # the text on its own, then the flush
 
@@ -215,7 +224,7 @@ async def test_writes_from_many_tasks_at_once_share_transactions(ledger: Ledger)
     await writer.flush()
     commits0 = writer.commits
     names = [f"f{i}" for i in range(200)]
-    got = await asyncio.gather(*(writer.run(_flag_op(n)) for n in names))
+    got = await asyncio.gather(*(writer.run(_flag_op(n, backend=ledger.backend)) for n in names))
     assert got == names
     assert writer.commits - commits0 < 20
     assert set(await ledger.flags()) == set(names)

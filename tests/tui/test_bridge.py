@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from swarm_tui.domain.events import (
@@ -11,10 +12,11 @@ from swarm_tui.domain.events import (
     StreamChunk,
     ToolActivity,
 )
-from swarm_tui.store.ledger import Ledger, Totals
+from swarm_tui.store.ledger import Totals
 from swarm_tui.tui.bridge import Bridge
 from swarm_tui.tui.messages import SwarmUpdate
 from tests.conftest import Clock, OrchFactory
+from tests.raw_sql import raw_sql
 
 
 class Target:
@@ -89,11 +91,12 @@ async def test_an_idle_ledger_costs_no_totals_read(make_orch: OrchFactory, clock
         clock.now += 2.0
         await bridge.flush_now()
     assert len(reads) == 1  # idle: nothing read again
-    other = await Ledger.open(orch.ledger.path, commit_interval=0.005)
-    try:
-        await other.set_flag("x", "1", 1.0)
-    finally:
-        await other.close()
+    before = await orch.ledger.data_version()
+    raw_sql(orch.ledger, "INSERT INTO flags (name, value) VALUES ('x', '1')")  # another writer
+    for _ in range(1200):  # SQLite: at once; PostgreSQL: when its NOTIFY arrives
+        if await orch.ledger.data_version() != before:
+            break
+        await asyncio.sleep(0.05)
     clock.now += 2.0
     await bridge.flush_now()
     assert len(reads) == 2
