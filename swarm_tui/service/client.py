@@ -447,9 +447,15 @@ class ServiceClient:
         self._approvals = [p for p in self._approvals if p.id != approval_id]
         return result
 
-    async def save_memory(self, name: str, content: str, author: str = "human") -> None:
-        await self._typed("save_memory", name=name, content=content, author=author)
+    async def save_memory(
+        self, name: str, content: str, author: str = "human", project: str | None = None
+    ) -> None:
+        await self._typed("save_memory", name=name, content=content, author=author, project=project)
 
-    async def remove_memory(self, name: str) -> bool:
-        result: bool = await self._typed("remove_memory", name=name)
+    async def remove_memory(self, name: str, project: str | None = None) -> bool:
+        result: bool = await self._typed("remove_memory", name=name, project=project)
+        return result
+
+    async def memory_file(self, name: str, project: str | None = None) -> str | None:
+        result: str | None = await self._typed("memory_file", name=name, project=project)
         return result

@@ -51,7 +51,7 @@ CONTROL_CALLS = (
     # reads
     "task", "tasks", "recent_rows", "queued_rows", "older_rows", "attempts", "totals",
     "conflicts", "consensus_record", "pending_approvals", "memories", "swarm_version",
-    "tasks_by_id", "budget_lines", "report_figures",
+    "tasks_by_id", "budget_lines", "report_figures", "memory_file",
     # tasks
     "submit", "cancel", "pause", "resume", "retry", "set_priority", "reassign", "dispatch_now",
     # agents and the whole swarm

@@ -16,7 +16,6 @@ from swarm_tui.domain.review import ReviewSource
 from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.goals.engine import GoalEngine
-from swarm_tui.mcp.memory_books import MemoryBooks
 from swarm_tui.service.client import ServiceClient
 from swarm_tui.service.room_api import SwarmAPI
 from swarm_tui.tui.review_source import LedgerReviews
@@ -376,20 +375,7 @@ class Actions(App[None]):
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):
-            if not isinstance(self.orch, Control):
-                self.notify(
-                    "memory: edit it in the room that runs the swarm (issue 19: through the "
-                    "service next)",
-                    severity="warning",
-                )
-                return
-            books = MemoryBooks(
-                self.orch.ledger,
-                self.settings,
-                default_project=self.orch.project,
-                clock=self.orch.clock,
-            )
-            self.push_screen(MemoryScreen(books))
+            self.push_screen(MemoryScreen(self.orch))
 
     def action_help(self) -> None:
         active = self.screen.active_bindings.values()
