@@ -119,8 +119,9 @@ async def test_a_goal_started_elsewhere_shows_and_is_approved_from_an_attached_r
         await room_wait(waiting)
         async with attached(db, service) as room:
             await room.press("g")
-            screen = room.app.screen
-            assert isinstance(screen, GoalsScreen)
+            shown_screen = room.app.screen
+            assert isinstance(shown_screen, GoalsScreen)
+            screen: GoalsScreen = shown_screen
             assert isinstance(screen.engine, ServiceGoals)
 
             def listed() -> bool:

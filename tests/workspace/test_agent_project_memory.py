@@ -34,7 +34,10 @@ def _settings(repo: Path) -> Settings:
 def _script(request: StreamRequest) -> Script:
     if any(m.role == "tool" for m in request.messages):
         return Script(tokens=["noted the decision"])
-    note = {"memory_name": "decisions/db", "content": "use sqlite for the ledger"}
+    note: dict[str, object] = {
+        "memory_name": "decisions/db",
+        "content": "use sqlite for the ledger",
+    }
     return Script(tokens=["noting"], events=[ToolCall("c1", "swarm__write_memory", note)])
 
 
