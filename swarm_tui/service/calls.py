@@ -63,10 +63,11 @@ async def call_control(orch: Orchestrator, name: str, args: dict[str, Any]) -> A
     """``orch.name(**args)`` with decoded arguments; the result encoded for JSON."""
     if name not in CONTROL_CALLS:
         raise CallFailed("request", f"no call {name!r}")
-    return await carry_out(getattr(orch, name), _hints(name), args, orch.redactor)
+    return await carry_out(name, getattr(orch, name), _hints(name), args, orch.redactor)
 
 
 async def carry_out(
+    name: str,
     method: Callable[..., Any],
     hints: dict[str, Any],
     args: dict[str, Any],
@@ -74,7 +75,6 @@ async def carry_out(
 ) -> Any:
     """``method(**args)`` with arguments decoded by ``hints``; the result encoded for JSON
     (an API refusal as :class:`CallFailed` of its kind)."""
-    name = method.__name__
     bound = _bind(method, hints, args)
     try:
         result = method(*bound.args, **bound.kwargs)

@@ -70,4 +70,4 @@ async def call_goal(calls: GoalCalls, name: str, args: dict[str, Any]) -> Any:
     """``calls.name(**args)`` with decoded arguments; the result encoded for JSON."""
     if name not in GOAL_CALLS:
         raise CallFailed("request", f"no call {name!r}")
-    return await carry_out(getattr(calls, name), _hints(name), args, calls.orch.redactor)
+    return await carry_out(name, getattr(calls, name), _hints(name), args, calls.orch.redactor)
