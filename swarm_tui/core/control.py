@@ -29,6 +29,7 @@ from swarm_tui.core.flags import (
     paused_agent,
     resume_in,
 )
+from swarm_tui.core.memory_books import MemoryBooks
 from swarm_tui.core.owner import owner_id
 from swarm_tui.core.parts import Parts, Shared, compose
 from swarm_tui.core.review import Reviews
@@ -406,14 +407,30 @@ class Control:
         """Refuse a held call: the tool does not run; the model is told it was denied."""
         return self.parts.tools.deny(approval_id)
 
+    @property
+    def memory_books(self) -> MemoryBooks:
+        """Every project's memory books (the hub's memory tools and watcher share them)."""
+        return self.parts.tools.books
+
     async def memories(self) -> list[MemoryEntry]:
+        """Every project's memory entries: the swarm's own project first, then each
+        configured project's (Serena's memory files where the project has them)."""
         return await self.parts.tools.memories()
 
-    async def save_memory(self, name: str, content: str, author: str = "human") -> None:
-        await self.parts.tools.save_memory(name, content, author)
+    async def save_memory(
+        self, name: str, content: str, author: str = "human", project: str | None = None
+    ) -> None:
+        """Write a memory of ``project`` (None: the swarm's own); a project with Serena's
+        ``.serena/memories`` folder gets the file written first."""
+        await self.parts.tools.save_memory(name, content, author, project)
 
-    async def remove_memory(self, name: str) -> bool:
-        return await self.parts.tools.remove_memory(name)
+    async def remove_memory(self, name: str, project: str | None = None) -> bool:
+        """Delete a memory of ``project`` (its Serena file too); False: it was not there."""
+        return await self.parts.tools.remove_memory(name, project)
+
+    async def memory_file(self, name: str, project: str | None = None) -> str | None:
+        """The Serena file a project's memory is kept in (None: kept in the ledger only)."""
+        return await self.parts.tools.memory_file(name, project)
 
     # Typed reads for views and report (core/reads.py): plain dataclasses from async calls,
     # so an attached room can get the same over a socket. Views never hold the ledger.

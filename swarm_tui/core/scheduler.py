@@ -211,7 +211,7 @@ class Scheduler:
         self.breakers.dispatched(f"{choice.provider}/{choice.model}")
         provider_config = self.settings.providers[choice.provider]
         tool_loop, workspace_host = self.tools.tool_loop(
-            attempt, agent_name, agent, workspace=task.project is not None
+            attempt, agent_name, agent, workspace=task.project is not None, project=task.project
         )
         run = AttemptRun(
             task=task,

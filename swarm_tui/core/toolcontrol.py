@@ -12,9 +12,12 @@ from collections.abc import Callable
 from swarm_tui.config import CLI_KINDS, AgentConfig, Settings
 from swarm_tui.core.approvals import ApprovalGate, PendingApproval
 from swarm_tui.core.bus import EventBus
+from swarm_tui.core.errors import ControlError
+from swarm_tui.core.memory_books import FileBook, MemoryBooks, MemoryNameError
+from swarm_tui.core.memory_files import memory_path
 from swarm_tui.core.toolloop import ToolHost, ToolLoop
 from swarm_tui.core.workspace_tools import WorkspaceHost
-from swarm_tui.domain.events import Notice
+from swarm_tui.domain.events import Notice, RecordChanged
 from swarm_tui.domain.models import Attempt
 from swarm_tui.domain.redact import Redactor
 from swarm_tui.store.ledger import Ledger
@@ -44,6 +47,14 @@ class Tools:
         self.project = DEFAULT_PROJECT
         self.interactive = False
         """A human can answer approvals (also for a gate made later, for workspace tools)."""
+        self.books = MemoryBooks(
+            ledger, settings, default_project=self.project, clock=clock, on_change=self._told
+        )
+        """Every project's memory (Serena's files where a project has them); the hub's
+        memory tools and its watcher use these same books."""
+
+    def _told(self, project: str, name: str) -> None:
+        self.bus.publish(RecordChanged("memory", f"{project}/{name}"))
 
     def attach_tools(self, host: ToolHost, *, interactive: bool = False) -> ApprovalGate:
         """Give API-model agents the hub's tools; ``interactive`` when a human can approve."""
@@ -69,6 +80,7 @@ class Tools:
         agent_name: str,
         agent: AgentConfig,
         workspace: bool = False,
+        project: str | None = None,
     ) -> tuple[ToolLoop | None, WorkspaceHost | None]:
         """The tool loop of an API-model attempt (None: it runs without tools) and, for a
         coding task (``workspace``), the host of its workspace tools (given the worktree
@@ -107,6 +119,7 @@ class Tools:
             task_id=attempt.task_id,
             attempt_id=attempt.id,
             clock=self.clock,
+            project=project,
         ), workspace_host
 
     def _workspace_gate(self) -> ApprovalGate:
@@ -142,10 +155,26 @@ class Tools:
 
     # ------------------------------------------------------------------ shared memory
     async def memories(self) -> list[MemoryEntry]:
-        return await self.ledger.memories(self.project)
+        """Every project's entries: the swarm's own (default) project first."""
+        return await self.books.all_entries()
 
-    async def save_memory(self, name: str, content: str, author: str = "human") -> None:
-        await self.ledger.put_memory(self.project, name, content, author, self.clock())
+    async def save_memory(
+        self, name: str, content: str, author: str = "human", project: str | None = None
+    ) -> None:
+        try:
+            await self.books.book(project).put(name, content, author)
+        except MemoryNameError as exc:
+            raise ControlError(f"memory {name!r}: {exc}") from None
 
-    async def remove_memory(self, name: str) -> bool:
-        return await self.ledger.delete_memory(self.project, name)
+    async def remove_memory(self, name: str, project: str | None = None) -> bool:
+        return await self.books.book(project).delete(name)
+
+    async def memory_file(self, name: str, project: str | None = None) -> str | None:
+        """The file a project's memory ``name`` is kept in (None: it is kept in the ledger)."""
+        book = self.books.book(project)
+        if not isinstance(book, FileBook):
+            return None
+        try:
+            return str(memory_path(book.folder, name))
+        except ValueError:
+            return None

@@ -68,8 +68,16 @@ class ToolHostError(Exception):
 class ToolHost(Protocol):
     async def tools_for(self, agent: str, allow: Sequence[str]) -> list[OfferedTool]: ...
 
-    async def call(self, tool: OfferedTool, arguments: dict[str, object], agent: str) -> ToolOutput:
-        """Run one tool; raises :class:`ToolHostError` when the server fails."""
+    async def call(
+        self,
+        tool: OfferedTool,
+        arguments: dict[str, object],
+        agent: str,
+        *,
+        project: str | None = None,
+    ) -> ToolOutput:
+        """Run one tool for ``agent`` on a task of ``project`` (whose memory the memory tools
+        use; None: the swarm's own); raises :class:`ToolHostError` when the server fails."""
         ...
 
 
@@ -97,6 +105,8 @@ class ToolLoop:
     task_id: int
     attempt_id: int
     clock: Callable[[], float] = time.time
+    project: str | None = None
+    """The task's project: its memory is the one the memory tools read and write."""
     tools: dict[str, OfferedTool] = field(default_factory=dict)
     turns: int = 0
 
@@ -169,7 +179,7 @@ class ToolLoop:
             return await self._refuse(call, args, "denied", decision.by, text)
         started = time.monotonic()
         try:
-            out = await self.host.call(tool, call.arguments, self.agent)
+            out = await self.host.call(tool, call.arguments, self.agent, project=self.project)
         except ToolHostError as exc:  # the server's trouble, told to the model
             message = self.redactor(str(exc))
             await self._record(call, args, "failed", 0, started, decision.by, message)

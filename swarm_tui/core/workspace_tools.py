@@ -53,11 +53,18 @@ class WorkspaceHost:
             offered += await self.inner.tools_for(agent, allow)
         return offered
 
-    async def call(self, tool: OfferedTool, arguments: dict[str, object], agent: str) -> ToolOutput:
+    async def call(
+        self,
+        tool: OfferedTool,
+        arguments: dict[str, object],
+        agent: str,
+        *,
+        project: str | None = None,
+    ) -> ToolOutput:
         if tool.server != SERVER:
             if self.inner is None:
                 return ToolOutput(f"no tool named {tool.name!r}", True)
-            return await self.inner.call(tool, arguments, agent)
+            return await self.inner.call(tool, arguments, agent, project=project)
         if self.tools is None:
             return ToolOutput("the worktree is not ready", True)
         result = await self.tools.call(tool.tool, arguments)

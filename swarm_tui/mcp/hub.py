@@ -38,8 +38,7 @@ from swarm_tui.mcp.conn import (
 )
 from swarm_tui.mcp.content import render_for_model, render_result
 from swarm_tui.mcp.memory import AGENT_META, PROJECT_META, memory_server
-from swarm_tui.mcp.memory_books import MemoryBooks
-from swarm_tui.mcp.memory_sync import MemorySync, memory_bus_notice
+from swarm_tui.mcp.memory_sync import MemorySync
 
 __all__ = ["MEMORY_SERVER", "MCPHub", "attach_hub", "needs_task", "render_result"]
 
@@ -214,13 +213,7 @@ def attach_hub(orchestrator: Control, log_dir: Path, *, interactive: bool = Fals
     start the boot-time servers and attach it. The caller closes it after the orchestrator.
     Restarts of failed servers are published as warning notices on its bus."""
     bus, redact = orchestrator.bus, orchestrator.redactor
-    books = MemoryBooks(
-        orchestrator.ledger,
-        orchestrator.settings,
-        default_project=orchestrator.project,
-        clock=orchestrator.clock,
-        on_change=memory_bus_notice(bus),
-    )
+    books = orchestrator.memory_books  # the room's memory calls use the same books
     memory = memory_server(orchestrator.ledger, orchestrator.project, books=books)
     hub = MCPHub(
         orchestrator.settings.mcp,

@@ -24,7 +24,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from pydantic import BaseModel, Field
 
-from swarm_tui.mcp.memory_books import MemoryBook, MemoryBooks, MemoryNameError
+from swarm_tui.core.memory_books import MemoryBook, MemoryBooks, MemoryNameError
 from swarm_tui.mcp.tooldef import declare
 from swarm_tui.store.tools import ToolStore
 

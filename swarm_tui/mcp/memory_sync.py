@@ -15,8 +15,8 @@ import contextlib
 import logging
 
 from swarm_tui.core.bus import EventBus
+from swarm_tui.core.memory_books import MemoryBooks, OnChange
 from swarm_tui.domain.events import RecordChanged
-from swarm_tui.mcp.memory_books import MemoryBooks, OnChange
 from swarm_tui.store.db import LedgerError
 
 __all__ = ["SYNC_INTERVAL_S", "MemorySync", "memory_bus_notice"]

@@ -27,12 +27,12 @@ from pydantic import Field
 import swarm_tui
 from swarm_tui.config import Settings
 from swarm_tui.core.control import ControlError
+from swarm_tui.core.memory_books import MemoryBooks
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.submit import SubmitError
 from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.mcp.memory import memory_tools
-from swarm_tui.mcp.memory_books import MemoryBooks
 from swarm_tui.mcp.taskresults import (
     STATES,
     SubmittedTask,

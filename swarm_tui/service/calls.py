@@ -17,7 +17,7 @@ from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.service.codec import CodecError, decode, encode
 from swarm_tui.service.protocol import CONTROL_CALLS
 
-__all__ = ["CallFailed", "call_control"]
+__all__ = ["CallFailed", "call_control", "carry_out"]
 
 log = logging.getLogger("swarm_tui.service")
 
@@ -63,8 +63,19 @@ async def call_control(orch: Orchestrator, name: str, args: dict[str, Any]) -> A
     """``orch.name(**args)`` with decoded arguments; the result encoded for JSON."""
     if name not in CONTROL_CALLS:
         raise CallFailed("request", f"no call {name!r}")
-    method = getattr(orch, name)
-    bound = _bind(method, _hints(name), args)
+    return await carry_out(name, getattr(orch, name), _hints(name), args, orch.redactor)
+
+
+async def carry_out(
+    name: str,
+    method: Callable[..., Any],
+    hints: dict[str, Any],
+    args: dict[str, Any],
+    redactor: Callable[[str], str],
+) -> Any:
+    """``method(**args)`` with arguments decoded by ``hints``; the result encoded for JSON
+    (an API refusal as :class:`CallFailed` of its kind)."""
+    bound = _bind(method, hints, args)
     try:
         result = method(*bound.args, **bound.kwargs)
         if inspect.isawaitable(result):
@@ -74,5 +85,5 @@ async def call_control(orch: Orchestrator, name: str, args: dict[str, Any]) -> A
             if isinstance(exc, cls):
                 raise CallFailed(kind, str(exc)) from None
         log.exception("service call %s failed", name)
-        raise CallFailed("internal", orch.redactor(f"{name} failed: {exc}")) from None
+        raise CallFailed("internal", redactor(f"{name} failed: {exc}")) from None
     return encode(result)

@@ -37,6 +37,7 @@ from swarm_tui.domain.events import (
     Notice,
     ToolActivity,
 )
+from swarm_tui.domain.goals import Goal
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.domain.reads import ReportFigures
 from swarm_tui.domain.task_row import TaskRow
@@ -447,9 +448,42 @@ class ServiceClient:
         self._approvals = [p for p in self._approvals if p.id != approval_id]
         return result
 
-    async def save_memory(self, name: str, content: str, author: str = "human") -> None:
-        await self._typed("save_memory", name=name, content=content, author=author)
+    async def save_memory(
+        self, name: str, content: str, author: str = "human", project: str | None = None
+    ) -> None:
+        await self._typed("save_memory", name=name, content=content, author=author, project=project)
 
-    async def remove_memory(self, name: str) -> bool:
-        result: bool = await self._typed("remove_memory", name=name)
+    async def remove_memory(self, name: str, project: str | None = None) -> bool:
+        result: bool = await self._typed("remove_memory", name=name, project=project)
+        return result
+
+    async def memory_file(self, name: str, project: str | None = None) -> str | None:
+        result: str | None = await self._typed("memory_file", name=name, project=project)
+        return result
+
+    # ---------------------------------------------------------------------------------- goals
+    async def goals(self) -> list[Goal]:
+        """Every goal of the service, newest first."""
+        result: list[Goal] = await self._typed("goals")
+        return result
+
+    async def goal(self, goal_id: int) -> Goal:
+        result: Goal = await self._typed("goal", goal_id=goal_id)
+        return result
+
+    async def goal_figures(self, goal_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self._typed("goal_figures", goal_id=goal_id)
+        return result
+
+    async def goal_start(self, request: str) -> Goal:
+        result: Goal = await self._typed("goal_start", request=request)
+        return result
+
+    async def goal_approve(self, goal_id: int, plan: str | None = None) -> Goal:
+        """Run the plan that waits (``plan``: an edited one as JSON, checked again)."""
+        result: Goal = await self._typed("goal_approve", goal_id=goal_id, plan=plan)
+        return result
+
+    async def goal_cancel(self, goal_id: int) -> Goal:
+        result: Goal = await self._typed("goal_cancel", goal_id=goal_id)
         return result

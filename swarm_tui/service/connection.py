@@ -14,8 +14,10 @@ from typing import Any, Protocol
 from swarm_tui.core.bus import Subscription
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.service.calls import CallFailed, call_control
+from swarm_tui.service.goal_calls import GoalCalls, call_goal
 from swarm_tui.service.live import LiveStreams
 from swarm_tui.service.protocol import (
+    GOAL_CALLS,
     MAX_LINE,
     ProtocolError,
     event_line,
@@ -30,6 +32,7 @@ class Host(Protocol):
     orch: Orchestrator
     on_shutdown: Callable[[], None]
     live: LiveStreams
+    goals: GoalCalls
 
     def hello(self) -> dict[str, Any]: ...
     def status(self) -> dict[str, Any]: ...
@@ -156,6 +159,8 @@ class Connection:
         if call == "shutdown":
             self.server.on_shutdown()
             return None
+        if call in GOAL_CALLS:
+            return await call_goal(self.server.goals, call, args)
         return await call_control(self.server.orch, call, args)
 
     async def _subscribe(self, interactive: bool) -> None:

@@ -11,7 +11,8 @@ A client sends requests, each with an id of its choosing; answers may come in an
     {"id": 8, "error": {"kind": "control", "message": "task #9 is succeeded: cannot ..."}}
 
 ``call`` is one of :data:`CONTROL_CALLS` (the public API, arguments by name, values as
-:mod:`swarm_tui.service.codec` writes them) or of :data:`SERVICE_CALLS`. After
+:mod:`swarm_tui.service.codec` writes them), of :data:`GOAL_CALLS` (the goals) or of
+:data:`SERVICE_CALLS`. After
 ``subscribe`` the bus's events follow as ``{"event": "TaskChanged", "data": {...}}``.
 A line that is not JSON, not a request, or longer than :data:`MAX_LINE` bytes gets one
 ``{"error": {"kind": "protocol", ...}}`` line and that connection is closed; nothing else is.
@@ -30,6 +31,7 @@ from swarm_tui.service.codec import CodecError, decode, encode
 __all__ = [
     "CONTROL_CALLS",
     "EVENT_TYPES",
+    "GOAL_CALLS",
     "MAX_LINE",
     "PROTOCOL",
     "SERVICE_CALLS",
@@ -51,7 +53,7 @@ CONTROL_CALLS = (
     # reads
     "task", "tasks", "recent_rows", "queued_rows", "older_rows", "attempts", "totals",
     "conflicts", "consensus_record", "pending_approvals", "memories", "swarm_version",
-    "tasks_by_id", "budget_lines", "report_figures",
+    "tasks_by_id", "budget_lines", "report_figures", "memory_file",
     # tasks
     "submit", "cancel", "pause", "resume", "retry", "set_priority", "reassign", "dispatch_now",
     # agents and the whole swarm
@@ -62,6 +64,10 @@ CONTROL_CALLS = (
     "review_of", "review_accept", "review_reject", "review_send_back",
 )  # fmt: skip
 """The orchestrator's public API, called by name with the same arguments."""
+
+GOAL_CALLS = ("goals", "goal", "goal_figures", "goal_start", "goal_approve", "goal_cancel")
+"""The service's goals (its own goal engine, which moves them on as their tasks end):
+:class:`swarm_tui.service.goal_calls.GoalCalls`, called by name with the same arguments."""
 
 SERVICE_CALLS = ("subscribe", "unsubscribe", "flags", "service", "shutdown")
 """``subscribe`` (``interactive``: a person can answer approvals), ``flags`` (the pause

@@ -12,22 +12,26 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from swarm_tui.core.approvals import PendingApproval
 from swarm_tui.core.budget import Line
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.consensus import ConsensusRecord
 from swarm_tui.core.control import Control
+from swarm_tui.domain.goals import Goal
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.domain.reads import ReportFigures
 from swarm_tui.domain.task_row import TaskRow
+from swarm_tui.goals.engine import GoalEngine
+from swarm_tui.goals.plan import Plan
 from swarm_tui.service.client import ServiceClient
+from swarm_tui.service.goals_client import ServiceGoals
 from swarm_tui.store.records import Totals
 from swarm_tui.store.task_rows import QueueStart
 from swarm_tui.store.tools import MemoryEntry
 
-__all__ = ["SwarmAPI", "settled"]
+__all__ = ["GoalsAPI", "SwarmAPI", "settled"]
 
 T = TypeVar("T")
 
@@ -83,8 +87,26 @@ class SwarmAPI(Protocol):
     async def send_to_arbiter(self, task_id: int, model: str | None = None) -> Task: ...
     def approve(self, approval_id: int, *, always: bool = False) -> bool | Awaitable[bool]: ...
     def deny(self, approval_id: int) -> bool | Awaitable[bool]: ...
-    async def save_memory(self, name: str, content: str, author: str = "human") -> None: ...
-    async def remove_memory(self, name: str) -> bool: ...
+    async def save_memory(
+        self, name: str, content: str, author: str = "human", project: str | None = None
+    ) -> None: ...
+    async def remove_memory(self, name: str, project: str | None = None) -> bool: ...
+    async def memory_file(self, name: str, project: str | None = None) -> str | None: ...
+
+
+class GoalsAPI(Protocol):
+    """What the goals view and the plan editor program against: the room's own
+    :class:`~swarm_tui.goals.engine.GoalEngine`, or the goals of the service it is attached
+    to (:class:`~swarm_tui.service.goals_client.ServiceGoals`)."""
+
+    async def goals(self) -> list[Goal]: ...
+    async def goal(self, goal_id: int) -> Goal: ...
+    async def figures(self, goal: Goal) -> dict[str, Any]: ...
+    async def start(self, request: str) -> Goal: ...
+    async def approve(self, goal_id: int, plan: Plan | None = None) -> Goal: ...
+    async def cancel(self, goal_id: int) -> Goal: ...
+    async def drive(self, goal_id: int) -> Goal: ...
+    def worst_case(self, plan: Plan, max_rounds: int) -> float: ...
 
 
 async def settled(value: T | Awaitable[T]) -> T:
@@ -97,3 +119,8 @@ async def settled(value: T | Awaitable[T]) -> T:
 def _both_fit(control: Control, client: ServiceClient) -> tuple[SwarmAPI, SwarmAPI]:
     """Never called: mypy checks that both sides of the room fit :class:`SwarmAPI`."""
     return control, client
+
+
+def _both_goals_fit(engine: GoalEngine, remote: ServiceGoals) -> tuple[GoalsAPI, GoalsAPI]:
+    """Never called: mypy checks that both sides of the goals view fit :class:`GoalsAPI`."""
+    return engine, remote

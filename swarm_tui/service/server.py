@@ -19,6 +19,7 @@ from typing import Any
 from swarm_tui import __version__
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.service.connection import Connection
+from swarm_tui.service.goal_calls import GoalCalls
 from swarm_tui.service.live import LiveStreams
 from swarm_tui.service.paths import ServicePaths, SocketPathError
 from swarm_tui.service.protocol import MAX_LINE, PROTOCOL
@@ -61,6 +62,8 @@ class ServiceServer:
         """Subscribers that say a person can answer approvals (a room)."""
         self.live = LiveStreams(orch.bus)
         """The attempts streaming now and their text so far (for a room that attaches)."""
+        self.goals = GoalCalls(orch)
+        """The goals' calls (:data:`~swarm_tui.service.protocol.GOAL_CALLS`)."""
 
     def hello(self) -> dict[str, Any]:
         return {

@@ -16,9 +16,9 @@ from swarm_tui.domain.review import ReviewSource
 from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.goals.engine import GoalEngine
-from swarm_tui.mcp.memory_books import MemoryBooks
 from swarm_tui.service.client import ServiceClient
-from swarm_tui.service.room_api import SwarmAPI
+from swarm_tui.service.goals_client import ServiceGoals
+from swarm_tui.service.room_api import GoalsAPI, SwarmAPI
 from swarm_tui.tui.review_source import LedgerReviews
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
@@ -364,32 +364,17 @@ class Actions(App[None]):
         return self._goal_engine
 
     def action_goals(self) -> None:
-        if not isinstance(self.orch, Control):
-            self.notify(
-                "goals: the service moves them on; see them with `swarm-tui goals` "
-                "(the goals view in an attached room comes next)",
-                severity="warning",
-            )
+        if isinstance(self.screen, GoalsScreen):
             return
-        if not isinstance(self.screen, GoalsScreen):
-            self.push_screen(GoalsScreen(self.orch, self.goal_engine, driven=self.run_core))
+        if isinstance(self.orch, ServiceClient):  # the service moves its goals on
+            goals: GoalsAPI = ServiceGoals(self.orch, self.settings)
+            self.push_screen(GoalsScreen(goals, self.settings, driven=True))
+        else:
+            self.push_screen(GoalsScreen(self.goal_engine, self.settings, driven=self.run_core))
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):
-            if not isinstance(self.orch, Control):
-                self.notify(
-                    "memory: edit it in the room that runs the swarm (issue 19: through the "
-                    "service next)",
-                    severity="warning",
-                )
-                return
-            books = MemoryBooks(
-                self.orch.ledger,
-                self.settings,
-                default_project=self.orch.project,
-                clock=self.orch.clock,
-            )
-            self.push_screen(MemoryScreen(books))
+            self.push_screen(MemoryScreen(self.orch))
 
     def action_help(self) -> None:
         active = self.screen.active_bindings.values()

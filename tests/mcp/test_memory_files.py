@@ -17,9 +17,9 @@ from mcp.types import RequestParamsMeta
 from swarm_tui.config import Settings, default_settings
 from swarm_tui.config.projects import ProjectConfig
 from swarm_tui.core.bus import EventBus
+from swarm_tui.core.memory_books import FILE_AUTHOR, FileBook, MemoryBooks
 from swarm_tui.domain.events import RecordChanged
 from swarm_tui.mcp.memory import PROJECT_META, memory_server
-from swarm_tui.mcp.memory_books import FILE_AUTHOR, FileBook, MemoryBooks
 from swarm_tui.mcp.memory_sync import MemorySync, memory_bus_notice
 from swarm_tui.store.ledger import Ledger
 

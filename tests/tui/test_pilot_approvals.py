@@ -25,7 +25,14 @@ class NoHost:
     async def tools_for(self, agent: str, allow: Sequence[str]) -> list[OfferedTool]:
         return []
 
-    async def call(self, tool: OfferedTool, arguments: dict[str, object], agent: str) -> ToolOutput:
+    async def call(
+        self,
+        tool: OfferedTool,
+        arguments: dict[str, object],
+        agent: str,
+        *,
+        project: str | None = None,
+    ) -> ToolOutput:
         raise AssertionError("no tool runs in these tests")
 
 

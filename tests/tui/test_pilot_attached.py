@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from swarm_tui.config import Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import AttemptState, TaskSpec, TaskState
 from swarm_tui.runtime import change_feed
@@ -54,9 +55,9 @@ class Service:
 
 
 @contextlib.asynccontextmanager
-async def serving(db: Path) -> AsyncIterator[Service]:
+async def serving(db: Path, settings: Settings | None = None) -> AsyncIterator[Service]:
     """A service on ``db`` as ``swarm-tui up`` runs one (the change feed on), in this loop."""
-    settings = room_settings()
+    settings = settings or room_settings()
     script = PromptScript()
     providers = {name: FakeProvider(name, script) for name in ("p1", "p2")}
     ledger = await Ledger.open(db, commit_interval=0.005)
@@ -81,10 +82,12 @@ async def serving(db: Path) -> AsyncIterator[Service]:
 
 
 @contextlib.asynccontextmanager
-async def attached(db: Path, service: Service) -> AsyncIterator[Room]:
+async def attached(
+    db: Path, service: Service, settings: Settings | None = None
+) -> AsyncIterator[Room]:
     """A room attached to the service of ``db`` (as plain ``swarm-tui`` opens one)."""
     client = await ServiceClient.connect(db)
-    app: SwarmApp = make_app(room_settings(), client)
+    app: SwarmApp = make_app(settings or room_settings(), client)
     assert app.core is None and app.attachment is not None
     await client.subscribe(interactive=True)
     seen: list[object] = []

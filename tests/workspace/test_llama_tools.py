@@ -60,7 +60,14 @@ class WorkspaceHost:
             for spec in TOOL_SPECS
         ]
 
-    async def call(self, tool: OfferedTool, arguments: dict[str, object], agent: str) -> ToolOutput:
+    async def call(
+        self,
+        tool: OfferedTool,
+        arguments: dict[str, object],
+        agent: str,
+        *,
+        project: str | None = None,
+    ) -> ToolOutput:
         result = await self.tools.call(tool.tool, arguments)
         if result.refused is not None:
             self.refused.append(result.refused)

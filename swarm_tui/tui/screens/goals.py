@@ -1,6 +1,8 @@
 """The goals view: each goal as a tree of its steps with progress, cost so far and score.
-``n`` starts a goal (the room's orchestrator runs it), ``a`` opens a waiting plan for review
-and approval, ``x`` cancels the selected goal."""
+``n`` starts a goal (the room's orchestrator runs it, or the service the room is attached
+to), ``a`` opens a waiting plan for review and approval, ``x`` cancels the selected goal.
+It programs against :class:`~swarm_tui.service.room_api.GoalsAPI`: the room's own goal
+engine or the service's goals over its socket."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Tree
 
-from swarm_tui.core.control import Control
+from swarm_tui.config import Settings
 from swarm_tui.core.errors import ControlError
 from swarm_tui.domain.goals import Goal, GoalState, split_step
-from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.goals.plan import Plan
+from swarm_tui.service.room_api import GoalsAPI
 from swarm_tui.tui.screens.plan_edit import PlanEditScreen
 
 __all__ = ["GoalNewScreen", "GoalsScreen", "goal_label"]
@@ -77,12 +79,12 @@ class GoalsScreen(ModalScreen[None]):
         Binding("escape", "dismiss(None)", "Close", id="goals_close"),
     ]
 
-    def __init__(self, orchestrator: Control, engine: GoalEngine, *, driven: bool) -> None:
+    def __init__(self, engine: GoalsAPI, settings: Settings, *, driven: bool) -> None:
         super().__init__()
-        self.orch = orchestrator
         self.engine = engine
+        self.settings = settings
         self.driven = driven
-        """The room moves goals on by itself (its own orchestrator runs)."""
+        """Goals move on by themselves (the room's own orchestrator runs, or the service)."""
         self.shown: list[Goal] = []
 
     def compose(self) -> ComposeResult:
@@ -170,7 +172,7 @@ class GoalsScreen(ModalScreen[None]):
             await self.reload()
 
         plan = Plan.model_validate_json(goal.plan)
-        screen = PlanEditScreen(goal_id, plan, self.engine, self.orch.settings, goal.max_rounds)
+        screen = PlanEditScreen(goal_id, plan, self.engine, self.settings, goal.max_rounds)
         self.app.push_screen(screen, approved)
 
     async def action_cancel(self) -> None:

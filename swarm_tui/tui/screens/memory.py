@@ -1,7 +1,7 @@
 """The swarm's shared memory: every entry with its author and time, the selected one in full.
 ``n`` adds one, ``e`` edits it (saved by the human, ctrl+s), ``x`` deletes it after asking.
 
-Reads and writes go through the memory books (``swarm_tui.mcp.memory_books``): the swarm's
+Reads and writes go through the memory books (``swarm_tui.core.memory_books``): the swarm's
 own memory, then each project's, which for a project with Serena's ``.serena/memories`` are
 those files. The screen reads again when the room hears of a memory change (another
 process's write, or a memory file Serena changed)."""
@@ -17,8 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from swarm_tui.mcp.memory_books import FileBook, MemoryBooks, MemoryNameError
-from swarm_tui.mcp.memory_files import memory_path
+from swarm_tui.core.errors import ControlError
+from swarm_tui.core.toolcontrol import DEFAULT_PROJECT
+from swarm_tui.service.room_api import SwarmAPI
 from swarm_tui.store.tools import MemoryEntry
 from swarm_tui.tui.screens.choose import ConfirmScreen
 
@@ -119,9 +120,10 @@ class MemoryScreen(ModalScreen[None]):
         Binding("escape", "dismiss(None)", "Close", id="memory_close"),
     ]
 
-    def __init__(self, books: MemoryBooks) -> None:
+    def __init__(self, api: SwarmAPI, default_project: str = DEFAULT_PROJECT) -> None:
         super().__init__()
-        self.books = books
+        self.api = api
+        self.default_project = default_project
         self.entries: list[MemoryEntry] = []
 
     def compose(self) -> ComposeResult:
@@ -137,14 +139,14 @@ class MemoryScreen(ModalScreen[None]):
 
     def _label(self, entry: MemoryEntry) -> str:
         """``name`` for the swarm's own memory, ``project: name`` for a project's."""
-        if entry.project == self.books.default_project:
+        if entry.project == self.default_project:
             return entry.name
         return f"{entry.project}: {entry.name}"
 
     async def reload(self, keep: str | None = None) -> None:
         """Read the entries again; keep ``keep`` (a label; else the current one) selected."""
         keep = keep or self._selected_name()
-        self.entries = await self.books.all_entries()
+        self.entries = await self.api.memories()
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(
@@ -180,14 +182,15 @@ class MemoryScreen(ModalScreen[None]):
         self._show()
 
     def action_new(self) -> None:
-        book = self.books.book()
-
         async def made(entry: tuple[str, str] | None) -> None:
             if entry is not None:
-                await book.put(*entry, author="human")
+                try:
+                    await self.api.save_memory(*entry, author="human")
+                except ControlError as exc:
+                    self.notify(str(exc), severity="error", timeout=6)
                 await self.reload(keep=entry[0])
 
-        taken = {e.name for e in self.entries if e.project == book.project}
+        taken = {e.name for e in self.entries if e.project == self.default_project}
         self.app.push_screen(MemoryNewScreen(taken), made)
 
     def action_edit(self) -> None:
@@ -195,34 +198,33 @@ class MemoryScreen(ModalScreen[None]):
         if entry is None:
             self.notify("no memory selected", severity="warning", timeout=3)
             return
-        name, book, label = entry.name, self.books.book(entry.project), self._label(entry)
+        name, project, label = entry.name, entry.project, self._label(entry)
 
         async def edited(content: str | None) -> None:
             if content is None:
                 return
             try:
-                await book.put(name, content, author="human")
-            except MemoryNameError as exc:
+                await self.api.save_memory(name, content, author="human", project=project)
+            except ControlError as exc:
                 self.notify(str(exc), severity="error", timeout=6)
             await self.reload(keep=label)
 
         self.app.push_screen(MemoryEditScreen(label, entry.content), edited)
 
-    def action_delete(self) -> None:
+    async def action_delete(self) -> None:
         entry = self.selected()
         if entry is None:
             self.notify("no memory selected", severity="warning", timeout=3)
             return
-        name, book, label = entry.name, self.books.book(entry.project), self._label(entry)
+        name, project, label = entry.name, entry.project, self._label(entry)
 
         async def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            if not await book.delete(name):
+            if not await self.api.remove_memory(name, project=project):
                 self.notify(f"memory {label} is already gone", severity="warning", timeout=4)
             await self.reload()
 
-        what = ""
-        if isinstance(book, FileBook):
-            what = f" (its file {memory_path(book.folder, name)} too)"
+        path = await self.api.memory_file(name, project=project)
+        what = f" (its file {path} too)" if path is not None else ""
         self.app.push_screen(ConfirmScreen(f"Delete memory {label}?{what}"), answered)

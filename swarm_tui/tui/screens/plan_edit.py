@@ -14,8 +14,8 @@ from textual.widgets.option_list import Option
 
 from swarm_tui.config import Settings
 from swarm_tui.core.budget import usd
-from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.goals.plan import Plan, PlanStep
+from swarm_tui.service.room_api import GoalsAPI
 from swarm_tui.tui.screens.choose import ChooseScreen
 from swarm_tui.tui.screens.memory import MemoryEditScreen
 
@@ -51,7 +51,7 @@ class PlanEditScreen(ModalScreen[Plan | None]):
     ]
 
     def __init__(
-        self, goal_id: int, plan: Plan, engine: GoalEngine, settings: Settings, rounds: int
+        self, goal_id: int, plan: Plan, engine: GoalsAPI, settings: Settings, rounds: int
     ) -> None:
         super().__init__()
         self.goal_id = goal_id

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from swarm_tui.config import Settings
-from swarm_tui.mcp.memory_files import (
+from swarm_tui.core.memory_files import (
     FileSig,
     file_name_problem,
     memory_path,
