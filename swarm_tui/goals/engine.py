@@ -562,8 +562,12 @@ def _held_reason(tasks: list[Task]) -> str:
 
 
 def diff_summary(review: Review) -> str:
-    """``app.py +3 -0, test_health.py +18 -0; checks 1/1 passed`` (from a task's review)."""
-    files = ", ".join(f"{f.path} +{_count(f.added)} -{_count(f.removed)}" for f in review.files)
+    """``app.py +3 -0, test_health.py +18 -0; checks 1/1 passed`` (from a task's review):
+    the branch's change against the base (after the merge: as its last round recorded it)."""
+    stat = [(f.path, f.added, f.removed) for f in review.files]
+    if not stat and review.rounds:  # merged: the branch's change as its last round recorded it
+        stat = list(review.rounds[-1].diffstat)
+    files = ", ".join(f"{path} +{_count(a)} -{_count(r)}" for path, a, r in stat)
     passed = sum(1 for c in review.checks if c.passed)
     failed = [c.name for c in review.checks if not c.passed]
     if review.checks:
