@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -332,7 +333,7 @@ class GoalEngine:
                              f" {task.state.value}: {task.error or ''}".rstrip(": "))  # fmt: skip
             return
         if task.state != TaskState.SUCCEEDED:
-            await self._note(goal, _held_reason([task]))
+            await self._note(goal, _held_reason([task], self.control.parts.spending.stopped))
             return
         plan, errors = parse_plan(task.result or "", self.settings.goals.max_steps)
         if plan is None:
@@ -399,7 +400,10 @@ class GoalEngine:
         passed = all(self._passed(plan, tasks, s.name, goal.pass_mark) for s in plan.steps)
         unmerged = [s.task for s in results.values() if s.task and s.task.state == _REVIEW]
         waiting = unmerged if passed else []
-        await self._note(goal, _waiting_reason(waiting, [s.task for s in results.values()]))
+        stopped = self.control.parts.spending.stopped
+        await self._note(
+            goal, _waiting_reason(waiting, [s.task for s in results.values()], stopped)
+        )
         if passed and not unmerged:
             summaries = await self._diff_summaries(plan, results)
             done = [(s.name, s.role, texts[s.name]) for s in plan.steps]
@@ -516,7 +520,7 @@ class GoalEngine:
 
 
 REVIEW_WAIT = "waits for review of #"
-HELD = ") is paused: "
+HELD = ") is held: "
 
 
 def stalled(goal: Goal) -> bool:
@@ -545,19 +549,27 @@ def _branches(plan: Plan, results: dict[str, StepStatus], step: PlanStep) -> tup
     return tuple(out)
 
 
-def _waiting_reason(unmerged: list[Task], tasks: list[Task | None]) -> str:
+def _waiting_reason(
+    unmerged: list[Task], tasks: list[Task | None], stopped: Callable[[str], str | None]
+) -> str:
     """Why a running goal does not move on by itself: every step is done but some wait for
     a person's review (merge), or a step's task is held."""
     if unmerged:
         return "; ".join(f"{REVIEW_WAIT}{t.id}: swarm-tui review show {t.id}" for t in unmerged)
-    return _held_reason([t for t in tasks if t is not None])
+    return _held_reason([t for t in tasks if t is not None], stopped)
 
 
-def _held_reason(tasks: list[Task]) -> str:
+def _held_reason(tasks: list[Task], stopped: Callable[[str], str | None]) -> str:
+    """Why a task of the goal does not run: paused (by hand, held, or at its own
+    ``[budget] task_usd``: the reason is its error), or queued behind a budget stop of its
+    agent (``stopped``: run, day or role limit)."""
     for task in tasks:
+        label = f"task #{task.id} ({task.step or task.title}"
         if task.state == TaskState.PAUSED:
-            why = task.held or "paused"
-            return f"task #{task.id} ({task.step or task.title}{HELD}{why}"
+            return f"{label}{HELD}{task.held or task.error or 'by hand'}"
+        why = stopped(task.pin_agent or task.role) if task.state == TaskState.QUEUED else None
+        if why:
+            return f"{label}{HELD}{why}"
     return ""
 
 
