@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from swarm_tui.config import load_settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.goals import GoalState
@@ -80,6 +82,7 @@ lease_seconds = 7200
 [projects.api]
 repo = {repo}
 checks = [{check}]
+merge = "{merge}"
 
 [workflows.feature]
 [[workflows.feature.steps]]
@@ -111,9 +114,12 @@ def _repo(tmp: Path) -> Path:
     return repo
 
 
+@pytest.mark.parametrize("merge", ["review", "auto"])
 async def test_feature_goal_on_a_project_waits_for_review_merges_and_reports(
-    tmp_path: Path,
+    tmp_path: Path, merge: str
 ) -> None:
+    """``review``: the goal waits for the human's review of both branches, then goes on;
+    ``auto``: each branch merges once pytest passes and the goal runs to its end."""
     repo = _repo(tmp_path)
     agent = make_agent(tmp_path)
     backend = {"replace": [["app.py", ROUTE, HEALTH + ROUTE]], "say": "app.py: GET /api/health"}
@@ -126,7 +132,9 @@ async def test_feature_goal_on_a_project_waits_for_review_merges_and_reports(
         env = "".join(f"{k} = {json.dumps(v)}\n" for k, v in agent.env().items())
         binary, where = json.dumps(str(agent.root / "claude")), json.dumps(str(repo))
         check = json.dumps(CHECK)
-        text = CONFIG.format(binary=binary, env=env, url=server.url, repo=where, check=check)
+        text = CONFIG.format(
+            binary=binary, env=env, url=server.url, repo=where, check=check, merge=merge
+        )
         config.write_text(text)
         settings = load_settings(config)
         db = tmp_path / "ledger.db"
@@ -145,20 +153,23 @@ async def test_feature_goal_on_a_project_waits_for_review_merges_and_reports(
             tasks = {t.step: t for t in await orch.tasks()}
             implement, tests = tasks["implement#1"], tasks["tests#1"]
             assert (implement.project, tests.project) == ("api", "api")
-            assert {implement.state, tests.state} == {TaskState.NEEDS_REVIEW}
-            assert tasks["review#1"].state is TaskState.SUCCEEDED  # reviewed before the merge
-            assert goal.state is GoalState.RUNNING
-            assert goal.reason == (
-                f"waits for review of #{implement.id}: swarm-tui review show {implement.id};"
-                f" waits for review of #{tests.id}: swarm-tui review show {tests.id}"
-            )
             qa_run = next(r for r in agent.runs() if r["marker"] == "Write test_health.py")
-            assert "/api/health" in qa_run["seen"]["app.py"]  # QA started on the backend's branch
-            for task in (implement, tests):
-                merged = await orch.review_accept(task.id)
-                assert merged.done, merged.message
-            async with asyncio.timeout(300):
-                goal = await engine.drive(goal.id)
+            assert "/api/health" in qa_run["seen"]["app.py"]  # QA had the backend's change
+            if merge == "review":
+                assert {implement.state, tests.state} == {TaskState.NEEDS_REVIEW}
+                assert tasks["review#1"].state is TaskState.SUCCEEDED  # reviewed before merging
+                assert goal.state is GoalState.RUNNING and "synthesis#1" not in tasks
+                assert goal.reason == (
+                    f"waits for review of #{implement.id}: swarm-tui review show {implement.id};"
+                    f" waits for review of #{tests.id}: swarm-tui review show {tests.id}"
+                )
+                rows = {r.task_id: r for r in await ledger.workspace_rows()}
+                assert rows[tests.id].start_point == rows[implement.id].branch
+                for task in (implement, tests):
+                    merged = await orch.review_accept(task.id)
+                    assert merged.done, merged.message
+                async with asyncio.timeout(300):
+                    goal = await engine.drive(goal.id)
             assert goal.state is GoalState.SUCCEEDED, goal.reason
             assert goal.score == 9.0
         finally:
@@ -172,8 +183,10 @@ async def test_feature_goal_on_a_project_waits_for_review_merges_and_reports(
         [synthesis] = [b for b in script.asked if "## Results of the steps" in json.dumps(b)]
         text = synthesis["messages"][-1]["content"]
         assert "Change: app.py +3 -0; checks 1/1 passed" in text
-        lines = TEST.count("\n")  # QA's branch holds the backend's commit too
-        assert f"Change: app.py +3 -0, test_health.py +{lines} -0; checks 1/1 passed" in text
+        lines = TEST.count("\n")
+        # under review QA's branch started from the backend's and holds its commit too
+        both = "app.py +3 -0, " if merge == "review" else ""
+        assert f"Change: {both}test_health.py +{lines} -0; checks 1/1 passed" in text
         args = ("--config", str(config), "--db", str(db))
         code, out = await run(*args, "report", "--by", "goal", "--format", "json")
         assert code == 0, out
