@@ -1,8 +1,9 @@
 """Our users' first workflow as a goal: the ``feature`` template on examples/health_api in a
 real git repository. The backend and QA are a scripted agent CLI (fake_agent.py) working in
 worktrees (QA starting from the backend's branch while it waits for review); the reviewer
-and the synthesizer are a loopback stand-in that scores. The goal waits for the human's
-review of both branches, proceeds once they are merged into the base, gives the synthesis
+and the synthesizer are a loopback stand-in that scores. Under ``merge = "review"`` the goal
+waits for the human's review of both branches and proceeds once they are merged into the
+base (under ``merge = "auto"`` it never stops); either way it gives the synthesis
 each code step's diff summary, and ``report --by goal`` shows tokens per model, cost, time,
 quality and the saving against the baseline."""
 
