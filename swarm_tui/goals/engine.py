@@ -295,6 +295,15 @@ class GoalEngine:
         if (goal.reason or "") != reason:
             await self.ledger.update_goal(goal.id, self.control.clock(), reason=reason or None)
 
+    def _stopped(self, agent: str) -> str | None:
+        """Why no attempt of ``agent`` starts now: a budget stop, or a pause of the swarm
+        or of the agent (None: nothing stops it)."""
+        if self.control.flags.paused_all():
+            return "the swarm is paused (resume it)"
+        if self.control.flags.agent_paused(agent):
+            return f"agent {agent} is paused (resume it)"
+        return self.control.parts.spending.stopped(agent)
+
     async def _diff_summary(self, task_id: int) -> str:
         """A code step's change: its files with +/- counts and the checks' verdict."""
         review = await self.control.review_of(task_id)
@@ -333,7 +342,7 @@ class GoalEngine:
                              f" {task.state.value}: {task.error or ''}".rstrip(": "))  # fmt: skip
             return
         if task.state != TaskState.SUCCEEDED:
-            await self._note(goal, _held_reason([task], self.control.parts.spending.stopped))
+            await self._note(goal, _held_reason([task], self._stopped))
             return
         plan, errors = parse_plan(task.result or "", self.settings.goals.max_steps)
         if plan is None:
@@ -400,7 +409,7 @@ class GoalEngine:
         passed = all(self._passed(plan, tasks, s.name, goal.pass_mark) for s in plan.steps)
         unmerged = [s.task for s in results.values() if s.task and s.task.state == _REVIEW]
         waiting = unmerged if passed else []
-        stopped = self.control.parts.spending.stopped
+        stopped = self._stopped
         await self._note(
             goal, _waiting_reason(waiting, [s.task for s in results.values()], stopped)
         )
@@ -562,7 +571,7 @@ def _waiting_reason(
 def _held_reason(tasks: list[Task], stopped: Callable[[str], str | None]) -> str:
     """Why a task of the goal does not run: paused (by hand, held, or at its own
     ``[budget] task_usd``: the reason is its error), or queued behind a budget stop of its
-    agent (``stopped``: run, day or role limit)."""
+    agent or a pause of it or of the swarm (``stopped``)."""
     for task in tasks:
         label = f"task #{task.id} ({task.step or task.title}"
         if task.state == TaskState.PAUSED:
