@@ -46,7 +46,7 @@ async def test_a_step_added_in_the_plan_editor_runs(room: Room) -> None:
     assert line.startswith("step4 (b, single) after check: translate it into French"), line
     assert "4 step(s)" in str(editor.query_one("#plan_cost", Label).render())
     await room.press("ctrl+s")
-    assert room.app.screen is screen
+    assert room.app.screen is screen  # type: ignore[comparison-overlap]
 
     async def ended() -> bool:
         return (await screen.engine.goal(1)).state == GoalState.SUCCEEDED
