@@ -565,7 +565,10 @@ def _waiting_reason(
     a person's review (merge), or a step's task is held."""
     if unmerged:
         return "; ".join(f"{REVIEW_WAIT}{t.id}: swarm-tui review show {t.id}" for t in unmerged)
-    return _held_reason([t for t in tasks if t is not None], stopped)
+    known = [t for t in tasks if t is not None]
+    if any(t.state == TaskState.RUNNING for t in known):
+        return ""  # the goal moves: a held step is named once nothing of it runs
+    return _held_reason(known, stopped)
 
 
 def _held_reason(tasks: list[Task], stopped: Callable[[str], str | None]) -> str:
