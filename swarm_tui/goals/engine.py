@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from swarm_tui.domain.goals import (
     step_label,
 )
 from swarm_tui.domain.models import Task, TaskMode, TaskSpec, TaskState
+from swarm_tui.domain.workspaces import Review
 from swarm_tui.goals.figures import goal_figures
 from swarm_tui.goals.plan import (
     Plan,
@@ -49,9 +51,10 @@ from swarm_tui.goals.prompts import (
 )
 from swarm_tui.store.ledger import Ledger
 
-__all__ = ["ACTIVE", "GoalEngine", "StepStatus", "step_status"]
+__all__ = ["ACTIVE", "GoalEngine", "StepStatus", "diff_summary", "stalled", "step_status"]
 
 _BAD = (TaskState.FAILED, TaskState.CANCELLED)
+_REVIEW = TaskState.NEEDS_REVIEW
 ACTIVE = (GoalState.PLANNING, GoalState.RUNNING, GoalState.SYNTHESIZING)
 """Goals a running orchestrator moves on by itself."""
 
@@ -260,6 +263,8 @@ class GoalEngine:
         mode: TaskMode = TaskMode.SINGLE,
         schema: dict[str, object] | None = None,
         tags: tuple[str, ...] = (),
+        project: str | None = None,
+        after: tuple[int, ...] = (),
     ) -> None:
         name, number = split_step(label)
         spec = TaskSpec(
@@ -272,6 +277,8 @@ class GoalEngine:
             goal_id=goal.id,
             step=label,
             output_schema=schema_json(schema) if schema is not None else None,
+            project=project,
+            after=after,
         )
         await self.control.submit([spec], [f"goal #{goal.id} step {label}"])
 
@@ -281,6 +288,36 @@ class GoalEngine:
         await self.ledger.update_goal(
             goal.id, now, state=state, reason=reason, finished_at=finished, **fields
         )
+
+    async def _note(self, goal: Goal, reason: str) -> None:
+        """Say why a goal in hand does not move (a step waits for review, a task is held),
+        or clear what was said once it moves again."""
+        if (goal.reason or "") != reason:
+            await self.ledger.update_goal(goal.id, self.control.clock(), reason=reason or None)
+
+    def _stopped(self, agent: str) -> str | None:
+        """Why no attempt of ``agent`` starts now: a budget stop, or a pause of the swarm
+        or of the agent (None: nothing stops it)."""
+        if self.control.flags.paused_all():
+            return "the swarm is paused (resume it)"
+        if self.control.flags.agent_paused(agent):
+            return f"agent {agent} is paused (resume it)"
+        return self.control.parts.spending.stopped(agent)
+
+    async def _diff_summary(self, task_id: int) -> str:
+        """A code step's change: its files with +/- counts and the checks' verdict."""
+        review = await self.control.review_of(task_id)
+        if review is None:
+            return ""
+        return diff_summary(review)
+
+    async def _diff_summaries(self, plan: Plan, results: dict[str, StepStatus]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for step in plan.steps:
+            task = results[step.name].task
+            if task is not None and task.project is not None:
+                out[step.name] = await self._diff_summary(task.id)
+        return out
 
     def _plan_schema(self) -> dict[str, object]:
         roles = list(self.settings.agents)
@@ -305,6 +342,7 @@ class GoalEngine:
                              f" {task.state.value}: {task.error or ''}".rstrip(": "))  # fmt: skip
             return
         if task.state != TaskState.SUCCEEDED:
+            await self._note(goal, _held_reason([task], self._stopped))
             return
         plan, errors = parse_plan(task.result or "", self.settings.goals.max_steps)
         if plan is None:
@@ -323,19 +361,24 @@ class GoalEngine:
             return
         state = GoalState.RUNNING if goal.approved else GoalState.AWAITING_APPROVAL
         await self.ledger.update_goal(goal.id, self.control.clock(), state=state,
-                                      plan=plan.to_json())  # fmt: skip
+                                      plan=plan.to_json(), reason=None)  # fmt: skip
         if state == GoalState.RUNNING:
             await self._running(await self.goal(goal.id), tasks)
 
-    def _passed(self, plan: Plan, tasks: list[Task], name: str, pass_mark: int) -> bool:
-        """Step ``name`` is done: its newest round succeeded and every gate of it scored
-        that round at or above the pass mark."""
+    def _passed(
+        self, plan: Plan, tasks: list[Task], name: str, pass_mark: int, asker: str | None = None
+    ) -> bool:
+        """Step ``name`` is done: its newest round succeeded (or, changing code, waits for
+        review: committed and checked) and every gate of it scored that round at or above
+        the pass mark; a gate that itself waits for ``asker`` is not waited for."""
         own = step_status(tasks, name)
-        if own.task is None or own.task.state != TaskState.SUCCEEDED:
+        if own.task is None or not _done(own.task):
             return False
         if plan.step(name).reviews is not None:  # a gate: done when it passed its step
             return own.score is not None and own.score >= pass_mark
         for gate in plan.gates(name):
+            if asker is not None and asker in plan.needs(gate):
+                continue
             status = step_status(tasks, gate.name)
             if status.round != own.round or status.score is None or status.score < pass_mark:
                 return False
@@ -356,14 +399,24 @@ class GoalEngine:
                 if await self._gate(goal, plan, step, tasks, texts):
                     return
                 continue
-            if task is None and all(self._passed(plan, tasks, d, goal.pass_mark)
+            if task is None and all(self._passed(plan, tasks, d, goal.pass_mark, step.name)
                                     for d in step.depends_on):  # fmt: skip
                 prompt = step_prompt(step, goal.request, texts)
+                after = _branches(plan, results, step)
                 await self._submit(goal, step_label(step.name, 1), step.role, prompt,
-                                   mode=TaskMode(step.mode), tags=_tags(step))  # fmt: skip
-        if all(self._passed(plan, tasks, s.name, goal.pass_mark) for s in plan.steps):
+                                   mode=TaskMode(step.mode), tags=_tags(step),
+                                   project=step.project, after=after)  # fmt: skip
+        passed = all(self._passed(plan, tasks, s.name, goal.pass_mark) for s in plan.steps)
+        unmerged = [s.task for s in results.values() if s.task and s.task.state == _REVIEW]
+        waiting = unmerged if passed else []
+        stopped = self._stopped
+        await self._note(
+            goal, _waiting_reason(waiting, [s.task for s in results.values()], stopped)
+        )
+        if passed and not unmerged:
+            summaries = await self._diff_summaries(plan, results)
             done = [(s.name, s.role, texts[s.name]) for s in plan.steps]
-            prompt = synthesis_prompt(goal.request, done)
+            prompt = synthesis_prompt(goal.request, done, summaries)
             await self.ledger.update_goal(goal.id, self.control.clock(),
                                           state=GoalState.SYNTHESIZING)  # fmt: skip
             await self._submit(goal, step_label(SYNTHESIS_STEP, 1), self.synthesizer(), prompt)
@@ -377,9 +430,13 @@ class GoalEngine:
         mine = step_status(tasks, gate.name)
         ready = all(self._passed(plan, tasks, d, goal.pass_mark)
                     for d in gate.depends_on if d != target.name)  # fmt: skip
-        work_done = work.task is not None and work.task.state == TaskState.SUCCEEDED
+        work_done = work.task is not None and _done(work.task)
         if work_done and ready and mine.round < work.round:  # review this round of the work
-            prompt = review_prompt(gate, target, goal.request, texts[target.name])
+            shown = texts[target.name]
+            if work.task is not None and work.task.project is not None:
+                summary = await self._diff_summary(work.task.id)
+                shown = f"{shown}\n\n## Its change\n{summary}" if summary else shown
+            prompt = review_prompt(gate, target, goal.request, shown)
             await self._submit(goal, step_label(gate.name, work.round), gate.role, prompt,
                                schema=REVIEW_SCHEMA, tags=_tags(gate))  # fmt: skip
             return False
@@ -401,8 +458,10 @@ class GoalEngine:
         prompt = step_prompt(target, goal.request, texts, feedback)
         rounds = _sent_back(plan, tasks) + 1  # from the ledger: the same however often asked
         await self.ledger.update_goal(goal.id, self.control.clock(), rounds=rounds)
+        before = (work.task.id,) if work.task and work.task.state == _REVIEW else ()
         await self._submit(goal, step_label(target.name, work.round + 1), target.role, prompt,
-                           mode=TaskMode(target.mode), tags=_tags(target))  # fmt: skip
+                           mode=TaskMode(target.mode), tags=_tags(target),
+                           project=target.project, after=before)  # fmt: skip
         return False
 
     async def _synthesizing(self, goal: Goal, tasks: list[Task]) -> None:
@@ -462,11 +521,89 @@ class GoalEngine:
         try:
             while True:
                 goal = await self.advance(goal_id)
-                if goal.state.terminal or goal.state.waiting:
+                if goal.state.terminal or goal.state.waiting or stalled(goal):
                     return goal
                 await self._next_end(sub)
         finally:
             sub.close()
+
+
+REVIEW_WAIT = "waits for review of #"
+HELD = ") is held: "
+
+
+def stalled(goal: Goal) -> bool:
+    """A goal in hand that moves no further until a person acts: every step is done but
+    one waits for review (``swarm-tui review``), or a task of it is paused (by hand or held
+    by the budget). It moves on by itself once that is dealt with."""
+    reason = goal.reason or ""
+    return not goal.state.terminal and (reason.startswith(REVIEW_WAIT) or HELD in reason)
+
+
+def _done(task: Task) -> bool:
+    """The step's work is done: succeeded, or committed and checked waiting for review."""
+    return task.state == TaskState.SUCCEEDED or (task.state == _REVIEW and task.project is not None)
+
+
+def _branches(plan: Plan, results: dict[str, StepStatus], step: PlanStep) -> tuple[int, ...]:
+    """The tasks of ``step``'s dependencies in its own project: the task waits for them
+    (and starts from the branch of one still waiting for review)."""
+    if step.project is None:
+        return ()
+    out = []
+    for dep in step.depends_on:
+        task = results[dep].task
+        if task is not None and task.project == step.project:
+            out.append(task.id)
+    return tuple(out)
+
+
+def _waiting_reason(
+    unmerged: list[Task], tasks: list[Task | None], stopped: Callable[[str], str | None]
+) -> str:
+    """Why a running goal does not move on by itself: every step is done but some wait for
+    a person's review (merge), or a step's task is held."""
+    if unmerged:
+        return "; ".join(f"{REVIEW_WAIT}{t.id}: swarm-tui review show {t.id}" for t in unmerged)
+    known = [t for t in tasks if t is not None]
+    if any(t.state == TaskState.RUNNING for t in known):
+        return ""  # the goal moves: a held step is named once nothing of it runs
+    return _held_reason(known, stopped)
+
+
+def _held_reason(tasks: list[Task], stopped: Callable[[str], str | None]) -> str:
+    """Why a task of the goal does not run: paused (by hand, held, or at its own
+    ``[budget] task_usd``: the reason is its error), or queued behind a budget stop of its
+    agent or a pause of it or of the swarm (``stopped``)."""
+    for task in tasks:
+        label = f"task #{task.id} ({task.step or task.title}"
+        if task.state == TaskState.PAUSED:
+            return f"{label}{HELD}{task.held or task.error or 'by hand'}"
+        why = stopped(task.pin_agent or task.role) if task.state == TaskState.QUEUED else None
+        if why:
+            return f"{label}{HELD}{why}"
+    return ""
+
+
+def diff_summary(review: Review) -> str:
+    """``app.py +3 -0, test_health.py +18 -0; checks 1/1 passed`` (from a task's review):
+    the branch's change against the base (after the merge: as its last round recorded it)."""
+    stat = [(f.path, f.added, f.removed) for f in review.files]
+    if not stat and review.rounds:  # merged: the branch's change as its last round recorded it
+        stat = list(review.rounds[-1].diffstat)
+    files = ", ".join(f"{path} +{_count(a)} -{_count(r)}" for path, a, r in stat)
+    passed = sum(1 for c in review.checks if c.passed)
+    failed = [c.name for c in review.checks if not c.passed]
+    if review.checks:
+        checks = f"checks {passed}/{len(review.checks)} passed"
+        checks += f" (failed: {', '.join(failed)})" if failed else ""
+    else:
+        checks = "no checks run"
+    return f"{files or 'no files changed'}; {checks}"
+
+
+def _count(n: int | None) -> str:
+    return "?" if n is None else str(n)
 
 
 def _tags(step: PlanStep) -> tuple[str, ...]:

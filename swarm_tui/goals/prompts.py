@@ -101,10 +101,18 @@ def review_prompt(step: PlanStep, reviewed: PlanStep, request: str, work: str) -
     )
 
 
-def synthesis_prompt(request: str, results: Sequence[tuple[str, str, str]]) -> str:
-    """Every step's (name, role, result) in, the goal's answer out."""
+def synthesis_prompt(
+    request: str,
+    results: Sequence[tuple[str, str, str]],
+    changes: Mapping[str, str] | None = None,
+) -> str:
+    """Every step's (name, role, result) in, the goal's answer out; ``changes``: a code
+    step's diff summary (files with +/- counts, the checks' verdict) by step name."""
+    changes = changes or {}
     parts = [f"## Goal\n{request}", "## Results of the steps"]
-    parts += [f"### {name} ({role})\n{result}" for name, role, result in results]
+    for name, role, result in results:
+        change = f"\n\nChange: {changes[name]}" if changes.get(name) else ""
+        parts.append(f"### {name} ({role})\n{result}{change}")
     parts.append(
         "## Your task\nBring the results together into the goal's final answer: what was done,"
         " the result itself, and anything left open."

@@ -1,6 +1,8 @@
 """A plan before approval, as an editable list: change a step's prompt (``e``), role
-(``r``) or mode (``m``); remove one (``x``: the steps that depended on it no longer do);
-move one up or down (``K``/``J``); the worst case against the budget on top. ``ctrl+s``
+(``r``) or mode (``m``); add one after the highlighted step (``n`` or ``+``: its role, its
+prompt, the step it depends on; ``m`` then sets its mode); add or drop a dependency (``d``);
+remove one (``x``: the steps that depended on it no longer do); move one up or down
+(``K``/``J``); the worst case against the budget on top. ``ctrl+s``
 approves the plan as shown, ``escape`` leaves it waiting."""
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from swarm_tui.tui.screens.memory import MemoryEditScreen
 __all__ = ["PlanEditScreen"]
 
 MODES = ("single", "consensus", "review")
+NONE = "-"
+"""The choice of no dependency (a step's name starts with a letter)."""
 
 
 def step_line(step: PlanStep) -> str:
@@ -43,6 +47,8 @@ class PlanEditScreen(ModalScreen[Plan | None]):
         Binding("e", "edit", "Edit prompt", id="plan_edit"),
         Binding("r", "role", "Role", id="plan_role"),
         Binding("m", "mode", "Mode", id="plan_mode"),
+        Binding("n,plus", "add", "Add step", id="plan_add"),
+        Binding("d", "depends", "Depends on", id="plan_depends"),
         Binding("x", "remove", "Remove", id="plan_remove"),
         Binding("K", "move(-1)", "Up", id="plan_up"),
         Binding("J", "move(1)", "Down", id="plan_down"),
@@ -63,7 +69,8 @@ class PlanEditScreen(ModalScreen[Plan | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(
-                f"Plan of goal #{self.goal_id} (e prompt · r role · m mode · x remove ·"
+                f"Plan of goal #{self.goal_id} (e prompt · r role · m mode · n add · d depends on"
+                " · x remove ·"
                 " K/J move · ctrl+s approve · esc leave waiting)"
             )
             yield Label("", id="plan_cost")
@@ -125,6 +132,68 @@ class PlanEditScreen(ModalScreen[Plan | None]):
 
         options = [(name, f"{name}: {a.role}") for name, a in self.settings.agents.items()]
         self.app.push_screen(ChooseScreen("role of the step", options), chosen)
+
+    def _new_name(self) -> str:
+        names = {s.name for s in self.steps}
+        return next(f"step{i}" for i in range(len(names) + 1, 2 * len(names) + 3)
+                    if f"step{i}" not in names)  # fmt: skip
+
+    def action_add(self) -> None:
+        """A new step after the highlighted one: its role, then its prompt, then the step it
+        depends on (the highlighted one offered first)."""
+        at = self._at()
+        name = self._new_name()
+        roles = [(n, f"{n}: {a.role}") for n, a in self.settings.agents.items()]
+
+        def chosen_role(role: str | None) -> None:
+            if not role:
+                return
+
+            def written(prompt: str | None) -> None:
+                if prompt is None or not prompt.strip():
+                    return
+                first = [self.steps[at].name] if at is not None else []
+                names = first + [s.name for s in self.steps if s.name not in first]
+                options = [(n, f"after {n}") for n in names] + [(NONE, "nothing (runs at once)")]
+
+                def chosen_dep(dep: str | None) -> None:
+                    if dep is None:
+                        return
+                    step = PlanStep(name=name, role=role, prompt=prompt.strip(),
+                                    depends_on=[] if dep == NONE else [dep])  # fmt: skip
+                    index = len(self.steps) if at is None else at + 1
+                    self.steps.insert(index, step)
+                    self._show(index)
+
+                self.app.push_screen(ChooseScreen(f"step {name}: depends on", options), chosen_dep)
+
+            self.app.push_screen(MemoryEditScreen(f"step {name}: prompt", ""), written)
+
+        self.app.push_screen(ChooseScreen(f"step {name}: role", roles), chosen_role)
+
+    def action_depends(self) -> None:
+        """Add (or drop, when it is there) a dependency of the highlighted step."""
+        index = self._at()
+        if index is None or len(self.steps) == 1:
+            return
+        step = self.steps[index]
+        others = [s.name for s in self.steps if s.name != step.name]
+        options = [(n, f"{'drop' if n in step.depends_on else 'add'} {n}") for n in others]
+
+        def chosen(dep: str | None) -> None:
+            if dep is None:
+                return
+            deps = list(step.depends_on)
+            if dep in deps:
+                if step.reviews == dep:
+                    self.notify("a review gate depends on the step it reviews", timeout=4)
+                    return
+                deps.remove(dep)
+            else:
+                deps.append(dep)
+            self._replace(index, depends_on=deps)
+
+        self.app.push_screen(ChooseScreen(f"step {step.name}: depends on", options), chosen)
 
     def action_mode(self) -> None:
         index = self._at()
