@@ -113,7 +113,13 @@ class Actions(App[None]):
     # ------------------------------------------------------------------ tasks
     def action_new_task(self) -> None:
         agents = list(self.settings.agents)
-        self.push_screen(NewTaskScreen(agents, self.settings.default_agent), self._submitted)
+        form = NewTaskScreen(
+            agents,
+            self.settings.default_agent,
+            projects=list(self.settings.projects),
+            role_projects={name: agent.project for name, agent in self.settings.agents.items()},
+        )
+        self.push_screen(form, self._submitted)
 
     async def _submitted(self, spec: TaskSpec | None) -> None:
         if spec is None:
