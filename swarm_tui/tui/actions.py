@@ -258,9 +258,15 @@ class Actions(App[None]):
         self.push_screen(ReviewScreen(source, review))
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a task row opens its detail (as the help screen says)."""
+        """Enter on a task row opens its detail (as the help screen says); on a task whose
+        diff waits for a human (``needs_review``), its review screen instead (``i`` still
+        opens the detail)."""
         if isinstance(event.data_table, TaskTable):
-            await self.action_detail()
+            row = self._selected()
+            if row is not None and row.state == TaskState.NEEDS_REVIEW:
+                await self.action_review()
+            else:
+                await self.action_detail()
 
     async def load_queue(self) -> None:
         """Tasks in hand, the first queued and the newest finished; the rest on demand."""
