@@ -9,7 +9,11 @@ answers become their summary and their diff, which the anonymised vote (and the 
 compare as today. The winner's worktree becomes the task's workspace (its ledger row, round
 and checks recorded) and the task waits for review; the other candidates' worktrees and
 branches (the swarm's own, made for this run) are removed. Votes run in an empty scratch
-folder, so a voting CLI cannot touch any worktree. API models answer without tools here.
+folder, so a voting CLI cannot touch any worktree.
+
+A run that ends waiting for a human vote keeps every candidate's worktree (each state file
+names its model: ``consensus candidate of REF``); ``decide`` then reloads them
+(:meth:`CodeCandidates.reload`), adopts the chosen one and removes the others.
 """
 
 from __future__ import annotations
@@ -33,10 +37,13 @@ from swarm_tui.workspace.checks import run_checks
 from swarm_tui.workspace.commands import CommandResult
 from swarm_tui.workspace.git import git
 from swarm_tui.workspace.project import Project, open_project
-from swarm_tui.workspace.state import WorkspaceState, save_state, state_path
+from swarm_tui.workspace.state import WorkspaceState, load_states, save_state, state_path
 from swarm_tui.workspace.worktrees import slug
 
-__all__ = ["CodeCandidates"]
+__all__ = ["CANDIDATE_NOTE", "CodeCandidates"]
+
+CANDIDATE_NOTE = "consensus candidate of "
+"""A candidate's state-file note, followed by its model's ref."""
 
 Call = Callable[[str, Sequence[ChatMessage], str | None], Awaitable[Answer]]
 """``call(ref, messages, workdir)``: one model call run in ``workdir``."""
@@ -92,6 +99,7 @@ class CodeCandidates:
             start_commit=start,
             created_at=self.clock(),
             title=self.task.title,
+            note=CANDIDATE_NOTE + ref,
         )
         project.root.mkdir(parents=True, exist_ok=True)
         save_state(project.root, state)
@@ -166,6 +174,20 @@ class CodeCandidates:
                 now,
             )
             for r in chosen.results
+        ] or [  # a candidate reloaded for ``decide``: its checks from its state file
+            CheckRun(
+                self.task.id,
+                number,
+                1,
+                c.name,
+                c.command,
+                c.exit_code,
+                c.timed_out,
+                round(c.duration_s, 3),
+                c.output[-20_000:],
+                now,
+            )
+            for c in state.last_checks()
         ]
         await self.ledger.record_round(
             RoundRecord(
@@ -177,12 +199,21 @@ class CodeCandidates:
                 sum(f.added or 0 for f in files),
                 sum(f.removed or 0 for f in files),
                 tuple((f.path, f.added, f.removed) for f in files),
-                all(r.passed for r in chosen.results) if chosen.results else None,
+                all(r.exit_code == 0 and not r.timed_out for r in runs) if runs else None,
                 now,
             ),
             runs,
         )
         return state.branch
+
+    async def reload(self) -> None:
+        """The candidates a run kept for the human (their state files under ``.candidates``),
+        by model ref: what :meth:`adopt` needs once ``decide`` picked one."""
+        project = await self._project()
+        states, _bad = load_states(project.root) if project.root.is_dir() else ([], [])
+        for state in states:
+            if state.task_id == self.task.id and state.note.startswith(CANDIDATE_NOTE):
+                self.candidates[state.note[len(CANDIDATE_NOTE) :]] = _Candidate(state)
 
     async def discard(self) -> None:
         """Remove every candidate (the run failed or waits for a human)."""

@@ -220,10 +220,18 @@ class ConsensusControl:
         self, task: Task, attempt_id: int, record: ConsensusRecord, cost: float, event: str
     ) -> Task:
         result = await settle_conflict(
-            self.ledger, task, attempt_id, record, cost=cost, event=event, now=self.clock()
+            self.ledger,
+            task,
+            attempt_id,
+            record,
+            cost=cost,
+            event=event,
+            now=self.clock(),
+            settings=self.settings,
         )
         self.bus.publish(ConflictChanged(task.id, record.status, record.reason))
-        if result is not None:
+        settled = await self._task(task.id)
+        if result is not None:  # succeeded, or needs_review (consensus over code)
             feed_performance(self.performance, record)
-            self.bus.publish(TaskChanged(task.id, TaskState.SUCCEEDED, record.reason))
-        return await self._task(task.id)
+            self.bus.publish(TaskChanged(task.id, settled.state, record.reason))
+        return settled
