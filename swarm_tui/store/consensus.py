@@ -92,7 +92,9 @@ class ConsensusRecords:
         written) when the task no longer waits."""
 
         if to_state not in ("succeeded", "needs_review"):
-            raise ValueError(f"a settled conflict goes to succeeded or needs_review, not {to_state}")
+            raise ValueError(
+                f"a settled conflict goes to succeeded or needs_review, not {to_state}"
+            )
 
         async def op(conn: aiosqlite.Connection) -> bool:
             if result is None:

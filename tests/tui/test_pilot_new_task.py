@@ -7,7 +7,6 @@ from pathlib import Path
 from textual.widgets import Input, Label, Select, TextArea
 
 from swarm_tui.config import ProjectConfig
-
 from swarm_tui.domain.models import AttemptState, TaskMode, TaskState
 from swarm_tui.tui.screens.new_task import NO_PROJECT, NewTaskScreen
 from tests.tui.conftest import Room, RoomFactory, room_settings

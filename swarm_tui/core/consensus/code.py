@@ -9,7 +9,9 @@ answers become their summary and their diff, which the anonymised vote (and the 
 compare as today. The winner's worktree becomes the task's workspace (its ledger row, round
 and checks recorded) and the task waits for review; the other candidates' worktrees and
 branches (the swarm's own, made for this run) are removed. Votes run in an empty scratch
-folder, so a voting CLI cannot touch any worktree.
+folder, so a voting CLI cannot touch any worktree. An API model answers through the
+workspace tools (``workspace__write_file`` and the rest, behind the approval gate like a
+single task's), confined to its own candidate's worktree.
 
 A run that ends waiting for a human vote keeps every candidate's worktree (each state file
 names its model: ``consensus candidate of REF``); ``decide`` then reloads them
@@ -26,8 +28,11 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from swarm_tui.config import Settings
+from swarm_tui.config import AgentConfig, Settings
 from swarm_tui.core.consensus import Answer
+from swarm_tui.core.router import split_ref
+from swarm_tui.core.toolloop import ToolLoop
+from swarm_tui.core.workspace_tools import WorkspaceHost
 from swarm_tui.domain.models import Attempt, Task
 from swarm_tui.domain.workspaces import CheckRun, RoundRecord, WorkspaceRow
 from swarm_tui.providers.base import ChatMessage
@@ -45,8 +50,14 @@ __all__ = ["CANDIDATE_NOTE", "CodeCandidates"]
 CANDIDATE_NOTE = "consensus candidate of "
 """A candidate's state-file note, followed by its model's ref."""
 
-Call = Callable[[str, Sequence[ChatMessage], str | None], Awaitable[Answer]]
-"""``call(ref, messages, workdir)``: one model call run in ``workdir``."""
+Call = Callable[[str, Sequence[ChatMessage], str | None, ToolLoop | None], Awaitable[Answer]]
+"""``call(ref, messages, workdir, tools)``: one model call run in ``workdir`` (an API model
+with ``tools``: its tool loop)."""
+
+LoopMaker = Callable[
+    [Attempt, str, AgentConfig, bool], tuple[ToolLoop | None, WorkspaceHost | None]
+]
+""":meth:`Tools.tool_loop <swarm_tui.core.toolcontrol.Tools.tool_loop>`."""
 
 
 @dataclasses.dataclass
@@ -71,6 +82,25 @@ class CodeCandidates:
         self.candidates: dict[str, _Candidate] = {}
         self.scratch = Path(tempfile.mkdtemp(prefix="swarm-vote-"))
         self._lock = asyncio.Lock()
+        self.tool_loop: LoopMaker | None = None
+        """Set by the orchestrator: API models then answer through the workspace tools."""
+
+    def _loop_for(self, ref: str, project: Project, state: WorkspaceState) -> ToolLoop | None:
+        """An API model's tool loop over its own candidate's worktree (None: an agent CLI,
+        which runs its own tools there, or no loops configured)."""
+        agent = self.settings.agents.get(self.attempt.agent)
+        if self.tool_loop is None or agent is None:
+            return None
+        provider, model = split_ref(ref)
+        as_call = dataclasses.replace(self.attempt, provider=provider, model=model)
+        loop, host = self.tool_loop(as_call, self.attempt.agent, agent, True)
+        if host is not None:
+
+            async def checks() -> list[CommandResult]:
+                return await run_checks(project, state)
+
+            host.attach(Path(state.worktree), checks)
+        return loop
 
     async def _project(self) -> Project:
         if self.project is None:
@@ -114,7 +144,7 @@ class CodeCandidates:
         candidate drops out) when it changed nothing or a check failed."""
         candidate = await self._worktree(ref)
         project, state = await self._project(), candidate.state
-        got = await call(ref, messages, state.worktree)
+        got = await call(ref, messages, state.worktree, self._loop_for(ref, project, state))
         await commit_changes(project, state, agent=self.attempt.agent, model=ref)
         if not state.commits:
             raise RuntimeError("changed nothing in its worktree")
@@ -127,7 +157,7 @@ class CodeCandidates:
         return Answer(f"{got.text.strip()}\n\n```diff\n{diff}```", got.usage, got.cost)
 
     async def vote(self, ref: str, messages: Sequence[ChatMessage], call: Call) -> Answer:
-        return await call(ref, messages, str(self.scratch))
+        return await call(ref, messages, str(self.scratch), None)
 
     async def adopt(self, winner: str) -> str:
         """The winning model's worktree becomes the task's workspace; the rest are removed.
@@ -160,35 +190,38 @@ class CodeCandidates:
             )
         )
         files = await diffstat(project, state)
-        runs = [
-            CheckRun(
-                self.task.id,
-                number,
-                1,
-                r.name,
-                r.command,
-                r.exit_code,
-                r.timed_out,
-                round(r.duration_s, 3),
-                r.output[-20_000:],
-                now,
-            )
-            for r in chosen.results
-        ] or [  # a candidate reloaded for ``decide``: its checks from its state file
-            CheckRun(
-                self.task.id,
-                number,
-                1,
-                c.name,
-                c.command,
-                c.exit_code,
-                c.timed_out,
-                round(c.duration_s, 3),
-                c.output[-20_000:],
-                now,
-            )
-            for c in state.last_checks()
-        ]
+        runs = (
+            [
+                CheckRun(
+                    self.task.id,
+                    number,
+                    1,
+                    r.name,
+                    r.command,
+                    r.exit_code,
+                    r.timed_out,
+                    round(r.duration_s, 3),
+                    r.output[-20_000:],
+                    now,
+                )
+                for r in chosen.results
+            ]
+            or [  # a candidate reloaded for ``decide``: its checks from its state file
+                CheckRun(
+                    self.task.id,
+                    number,
+                    1,
+                    c.name,
+                    c.command,
+                    c.exit_code,
+                    c.timed_out,
+                    round(c.duration_s, 3),
+                    c.output[-20_000:],
+                    now,
+                )
+                for c in state.last_checks()
+            ]
+        )
         await self.ledger.record_round(
             RoundRecord(
                 self.task.id,

@@ -31,6 +31,7 @@ from swarm_tui.core.consensus.run import ConsensusRun, feed_performance
 from swarm_tui.core.errors import ControlError
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.spending import Spending
+from swarm_tui.core.toolcontrol import Tools
 from swarm_tui.domain.events import ConflictChanged, Notice, TaskChanged
 from swarm_tui.domain.models import Task, TaskMode, TaskState
 from swarm_tui.domain.redact import Redactor
@@ -55,8 +56,10 @@ class ConsensusControl:
         spending: Spending,
         performance: Performance,
         gate: Callable[[str], AbstractAsyncContextManager[None]],
+        tools: Tools | None = None,
     ) -> None:
-        """``gate``: a slot per model call under its provider's limit."""
+        """``gate``: a slot per model call under its provider's limit; ``tools``: the tool
+        loops of API models (consensus over code gives each candidate the workspace tools)."""
         self.settings = settings
         self.ledger = ledger
         self.bus = bus
@@ -68,6 +71,7 @@ class ConsensusControl:
         self.spending = spending
         self.performance = performance
         self.gate = gate
+        self.tools = tools
         self.budget_held: set[int] = set()
         """Consensus tasks told (once) that the budget cannot cover their worst case yet."""
 
@@ -157,6 +161,8 @@ class ConsensusControl:
         if task.project is not None and task.mode == TaskMode.CONSENSUS:
             data_dir = self.ledger.path.parent
             code = CodeCandidates(self.settings, self.ledger, task, attempt, data_dir, self.clock)
+            if self.tools is not None:
+                code.tool_loop = self.tools.tool_loop
         return ConsensusRun(
             task=task,
             attempt=attempt,

@@ -14,7 +14,13 @@ from swarm_tui.core.task_moves import ControlError, read_task
 from swarm_tui.domain.models import Task, TaskMode, TaskState
 from swarm_tui.store.ledger import Ledger
 
-__all__ = ["adopt_candidate", "human_pick", "settle_conflict", "waiting_conflict", "waiting_conflicts"]
+__all__ = [
+    "adopt_candidate",
+    "human_pick",
+    "settle_conflict",
+    "waiting_conflict",
+    "waiting_conflicts",
+]
 
 
 async def waiting_conflicts(ledger: Ledger) -> list[tuple[Task, ConsensusRecord]]:
@@ -62,8 +68,10 @@ async def settle_conflict(
     the task's workspace and the task waits for review; the other candidates are removed."""
     result = record.decision if record.status == "decided" else None
     to_state = "succeeded"
-    if result is not None and settings is not None and await adopt_candidate(
-        settings, ledger, task, attempt_id, record, now
+    if (
+        result is not None
+        and settings is not None
+        and await adopt_candidate(settings, ledger, task, attempt_id, record, now)
     ):
         to_state = "needs_review"
     written = await ledger.settle_consensus(
