@@ -53,6 +53,18 @@ def _model(request: Recorded) -> Reply:
     return _call(calls)
 
 
+def _answered(body: dict[str, object]) -> bool:
+    """The request carries tool results (a later turn)."""
+    messages = body.get("messages")
+    return isinstance(messages, list) and any(m.get("role") == "tool" for m in messages)
+
+
+def _tool_names(body: dict[str, object]) -> set[str]:
+    tools = body.get("tools")
+    assert isinstance(tools, list)
+    return {t["function"]["name"] for t in tools}
+
+
 def _settings(repo: Path, url: str, data: Path) -> Settings:
     return Settings.model_validate(
         {
@@ -90,14 +102,11 @@ async def test_api_models_write_through_the_workspace_tools_each_in_its_own_work
             done = await orch.task(task.id)
             [attempt] = await orch.attempts(task.id)
             assert done.state is TaskState.NEEDS_REVIEW, (done.error, attempt.output)
-            first_turns = [
-                r.json() for r in server.requests if r.json().get("tools") and "tool" not in
-                {m.get("role") for m in r.json()["messages"]}  # type: ignore[union-attr]
-            ]  # fmt: skip
+            bodies = [r.json() for r in server.requests]
+            first_turns = [b for b in bodies if b.get("tools") and not _answered(b)]
             assert {str(b["model"]) for b in first_turns} == {"m1", "m2"}
             for body in first_turns:
-                names = {t["function"]["name"] for t in body["tools"]}  # type: ignore[index,union-attr]
-                assert {"workspace__write_file", "workspace__read_file"} <= names
+                assert {"workspace__write_file", "workspace__read_file"} <= _tool_names(body)
             calls = await ledger.tool_calls(task_id=task.id)
             outcomes = [c.outcome for c in calls]
             assert outcomes.count("tool_error") >= 1 and outcomes.count("ok") >= 2, outcomes
