@@ -164,6 +164,13 @@ class LedgerControl:
         task, attempt_id, record = await waiting_conflict(self.ledger, task_id)
         decided = human_pick(task_id, record, label, note)
         await settle_conflict(
-            self.ledger, task, attempt_id, decided, cost=0.0, event="vote", now=self.clock()
+            self.ledger,
+            task,
+            attempt_id,
+            decided,
+            cost=0.0,
+            event="vote",
+            now=self.clock(),
+            settings=self.settings,
         )
         return await self.task(task_id)

@@ -107,7 +107,7 @@ def compose(s: Shared, ledger: Ledger) -> Parts:
     consensus = ConsensusControl(
         settings, ledger, bus, s.providers,
         clock=clock, rng=s.rng, owner=s.owner, redactor=s.redactor, spending=spending,
-        performance=s.performance, gate=s.load.slots.hold,
+        performance=s.performance, gate=s.load.slots.hold, tools=tools,
     )  # fmt: skip
     scheduler = Scheduler(
         settings, ledger, bus, s.providers,

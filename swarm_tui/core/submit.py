@@ -40,9 +40,10 @@ def _project(
     spec: TaskSpec, role: str, agent_projects: Mapping[str, str | None] | None
 ) -> str | None:
     """The task's project: its own, else its role's default (single-mode tasks only: a
-    consensus or review task of that role stays a text task unless it names the project)."""
-    if spec.project or spec.mode != TaskMode.SINGLE:
-        return spec.project
+    consensus or review task of that role stays a text task unless it names the project;
+    ``project=""`` says explicitly "no project": the role's default does not apply)."""
+    if spec.project is not None or spec.mode != TaskMode.SINGLE:
+        return spec.project or None
     return (agent_projects or {}).get(role)
 
 

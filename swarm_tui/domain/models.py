@@ -75,7 +75,8 @@ class TaskSpec:
     output_schema: str | None = None
     """A JSON Schema (as JSON) for structured output."""
     project: str | None = None
-    """The ``[projects.NAME]`` a coding task changes (None: the role's default, if any)."""
+    """The ``[projects.NAME]`` a coding task changes (None: the role's default, if any; ``""``:
+    explicitly none, a text task even if the role has a default project)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,12 +82,19 @@ class ConsensusRecords:
         extra_cost: float = 0.0,
         agent: str = "",
         event: str = "vote",
+        to_state: str = "succeeded",
     ) -> bool:
         """A waiting run changed after its attempt ended (the human or the arbiter spoke):
         in one transaction the record is replaced, the task moves from ``needs_vote`` to
-        ``succeeded`` with ``result`` (None: it keeps waiting), and a late call's
+        ``to_state`` (``succeeded``; ``needs_review`` for consensus over code, whose chosen
+        candidate waits for review) with ``result`` (None: it keeps waiting), and a late call's
         ``extra_cost`` is added to the run's attempt and the usage ledger. False (nothing
         written) when the task no longer waits."""
+
+        if to_state not in ("succeeded", "needs_review"):
+            raise ValueError(
+                f"a settled conflict goes to succeeded or needs_review, not {to_state}"
+            )
 
         async def op(conn: aiosqlite.Connection) -> bool:
             if result is None:
@@ -98,9 +105,9 @@ class ConsensusRecords:
                         return False
             else:
                 cur = await conn.execute(
-                    """UPDATE tasks SET state = 'succeeded', result = ?, error = NULL,
+                    """UPDATE tasks SET state = ?, result = ?, error = NULL,
                        updated_at = ?, finished_at = ? WHERE id = ? AND state = 'needs_vote'""",
-                    (result, now, now, row.task_id),
+                    (to_state, result, now, now, row.task_id),
                 )
                 if cur.rowcount == 0:
                     return False
@@ -115,7 +122,7 @@ class ConsensusRecords:
                        cost_usd, source) VALUES (?, ?, ?, ?, 'consensus', ?, ?, 'unknown')""",
                     (now, row.task_id, row.attempt_id, agent, row.mode, extra_cost),
                 )
-            to = "succeeded" if result is not None else "needs_vote"
+            to = to_state if result is not None else "needs_vote"
             data = {"to": to, "by": row.decided_by, "winner": row.winner}
             await write_event(conn, now, event, row.task_id, row.attempt_id, data=data)
             return True

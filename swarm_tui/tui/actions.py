@@ -113,7 +113,13 @@ class Actions(App[None]):
     # ------------------------------------------------------------------ tasks
     def action_new_task(self) -> None:
         agents = list(self.settings.agents)
-        self.push_screen(NewTaskScreen(agents, self.settings.default_agent), self._submitted)
+        form = NewTaskScreen(
+            agents,
+            self.settings.default_agent,
+            projects=list(self.settings.projects),
+            role_projects={name: agent.project for name, agent in self.settings.agents.items()},
+        )
+        self.push_screen(form, self._submitted)
 
     async def _submitted(self, spec: TaskSpec | None) -> None:
         if spec is None:
@@ -252,9 +258,15 @@ class Actions(App[None]):
         self.push_screen(ReviewScreen(source, review))
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a task row opens its detail (as the help screen says)."""
+        """Enter on a task row opens its detail (as the help screen says); on a task whose
+        diff waits for a human (``needs_review``), its review screen instead (``i`` still
+        opens the detail)."""
         if isinstance(event.data_table, TaskTable):
-            await self.action_detail()
+            row = self._selected()
+            if row is not None and row.state == TaskState.NEEDS_REVIEW:
+                await self.action_review()
+            else:
+                await self.action_detail()
 
     async def load_queue(self) -> None:
         """Tasks in hand, the first queued and the newest finished; the rest on demand."""

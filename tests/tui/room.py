@@ -19,7 +19,7 @@ from typing import Any, cast
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from swarm_tui.config import Settings, UIConfig
+from swarm_tui.config import ProjectConfig, Settings, UIConfig
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import ProviderError, StreamRequest
@@ -78,12 +78,24 @@ class Room:
         *,
         theme: str = "swarm-dark",
         max_concurrent: int = 8,
+        projects: dict[str, str | None] | None = None,
     ) -> None:
+        """``projects``: project name -> the agent whose default it is (None: no agent's);
+        each project's repository is a folder under ``tmp_path`` (never opened here)."""
         base = make_settings(
             heartbeat_seconds=3600, lease_seconds=7200, max_concurrent=max_concurrent,
             max_attempts=1,
         )  # fmt: skip
         self.settings: Settings = base.model_copy(update={"ui": UIConfig(theme=theme, bell=False)})
+        if projects:
+            agents = dict(self.settings.agents)
+            for name, agent in projects.items():
+                if agent is not None:
+                    agents[agent] = agents[agent].model_copy(update={"project": name})
+            configured = {n: ProjectConfig(repo=str(tmp_path / n)) for n in projects}
+            self.settings = self.settings.model_copy(
+                update={"projects": configured, "agents": agents}
+            )
         self.clock = Clock()
         self.db = tmp_path / "ledger.db"
         self.providers = {"p1": FakeProvider("p1", script), "p2": FakeProvider("p2", script)}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Input, Label, Select, TextArea
 
+from swarm_tui.config import ProjectConfig
 from swarm_tui.domain.models import AttemptState, TaskMode, TaskState
-from swarm_tui.tui.screens.new_task import NewTaskScreen
-from tests.tui.conftest import Room
+from swarm_tui.tui.screens.new_task import NO_PROJECT, NewTaskScreen
+from tests.tui.conftest import Room, RoomFactory, room_settings
 
 
 async def open_form(room: Room) -> NewTaskScreen:
@@ -93,3 +96,52 @@ async def test_escape_cancels_the_form_without_writing(room: Room) -> None:
     await room.press("escape")
     assert not isinstance(room.app.screen, NewTaskScreen)
     assert await room.orch.tasks() == []
+
+
+async def test_project_follows_the_role_default_and_is_submitted(
+    make_room: RoomFactory, tmp_path: Path
+) -> None:
+    """Agent b's default project is pre-selected when b is picked; "(none)" submits an
+    explicit no-project (a text task even for b); a picked project is the task's."""
+    base = room_settings()
+    agents = dict(base.agents)
+    agents["b"] = agents["b"].model_copy(update={"project": "api"})
+    projects = {n: ProjectConfig(repo=str(tmp_path / n)) for n in ("api", "docs")}
+    settings = base.model_copy(update={"agents": agents, "projects": projects})
+    async with make_room(settings=settings, run_core=False) as room:
+        form = await open_form(room)
+        project = form.query_one("#project", Select)
+        assert project.value == NO_PROJECT, "agent a (the default role) has no project"
+        await room.pilot.press(*"fix the bug")
+        form.query_one("#role", Select).focus()
+        await room.pilot.press("enter", "down", "enter")
+        assert form.query_one("#role", Select).value == "b"
+        await room.wait_for(lambda: project.value == "api", "b's default project")
+        await room.press("ctrl+s")
+        form = await open_form(room)  # b again, but "(none)" picked by hand
+        project = form.query_one("#project", Select)
+        await room.pilot.press(*"just explain")
+        form.query_one("#role", Select).focus()
+        await room.pilot.press("enter", "down", "enter")
+        await room.wait_for(lambda: project.value == "api", "b's default project")
+        project.focus()
+        await room.pilot.press("enter", "up", "enter")
+        assert project.value == NO_PROJECT
+        await room.press("ctrl+s")
+        form = await open_form(room)  # a, with docs picked; then the role moves: docs stays
+        project = form.query_one("#project", Select)
+        await room.pilot.press(*"write docs")
+        project.focus()
+        await room.pilot.press("enter", "down", "down", "enter")
+        assert project.value == "docs"
+        form.query_one("#role", Select).focus()
+        await room.pilot.press("enter", "down", "enter")
+        await room.pilot.pause()
+        assert project.value == "docs", "a project picked by hand does not follow the role"
+        await room.press("ctrl+s")
+        tasks = await room.orch.tasks()
+    assert [(t.prompt, t.role, t.project) for t in tasks] == [
+        ("fix the bug", "b", "api"),
+        ("just explain", "b", None),
+        ("write docs", "b", "docs"),
+    ]

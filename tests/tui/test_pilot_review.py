@@ -15,15 +15,18 @@ from rich.syntax import Syntax
 from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
-from swarm_tui.config import Settings
-from swarm_tui.domain.models import TaskState
+from swarm_tui.config import MCPConfig, Settings
+from swarm_tui.domain.models import TaskSpec, TaskState
+from swarm_tui.providers.base import StreamRequest, ToolCall
 from swarm_tui.tui.screens.review import ReviewScreen, SendBackScreen
+from swarm_tui.tui.screens.task_detail import TaskDetailScreen
 from swarm_tui.workspace.finish import finish_attempt
 from swarm_tui.workspace.merge import merge_task
 from swarm_tui.workspace.project import Project
 from swarm_tui.workspace.reviews import WorkspaceReviews
 from swarm_tui.workspace.state import WorkspaceState
 from swarm_tui.workspace.worktrees import open_worktree
+from tests.fakes import Script
 from tests.tui.conftest import Room, RoomFactory, room_settings
 from tests.workspace.conftest import git_identity  # noqa: F401  (autouse: a test git identity)
 from tests.workspace.gitrepo import CALC_FIXED, PYTEST, make_repo, open_calc, sh
@@ -203,3 +206,46 @@ async def test_a_task_without_a_workspace_says_so(make_room: RoomFactory, repo: 
             "the notice",
         )
         assert not isinstance(room.app.screen, ReviewScreen)
+
+
+def _fixes_calc(request: StreamRequest) -> Script:
+    if request.messages[-1].content == "just talk" or any(
+        m.role == "tool" for m in request.messages
+    ):
+        return Script(tokens=["done"])
+    write = ToolCall("w1", "workspace__write_file", {"path": "calc.py", "content": CALC_FIXED})
+    return Script(tokens=["fixing"], events=[write])
+
+
+async def test_enter_on_a_task_that_needs_review_opens_its_review(
+    make_room: RoomFactory, repo: Path
+) -> None:
+    """The orchestrator runs a coding task (the fake model writes calc.py through the
+    workspace tools; the checks pass) to needs_review; Enter on its row opens the review
+    screen, Enter on a plain task the detail."""
+    settings = calc_settings(repo)
+    settings = settings.model_copy(update={"mcp": MCPConfig(policies={"workspace__*": "auto"})})
+    async with make_room(settings=settings) as room:
+        for provider in room.providers.values():
+            provider.script = _fixes_calc
+        plain = await room.submit("just talk")
+        await room.wait_state(plain.id, TaskState.SUCCEEDED)
+        coded = await room.orch.submit([TaskSpec("fix add", project="calc")])
+        [(task, _)] = coded
+        await room.wait_for(  # git, a worktree and pytest: generous on a loaded machine
+            lambda: (
+                room.table.tasks[task.id].state == TaskState.NEEDS_REVIEW
+                if task.id in room.table.tasks
+                else False
+            ),
+            "the row to show needs_review",
+            within=180.0,
+        )
+        await room.select(task.id)
+        await room.press("enter")
+        await room.wait_for(lambda: isinstance(room.app.screen, ReviewScreen), "the review")
+        await room.press("escape")
+        await room.wait_for(lambda: not isinstance(room.app.screen, ReviewScreen), "closed")
+        await room.select(plain.id)
+        await room.press("enter")
+        await room.wait_for(lambda: isinstance(room.app.screen, TaskDetailScreen), "detail")

@@ -118,7 +118,8 @@ def test_focused_stream(tmp_path: Path, snap_compare: SnapCompare) -> None:
 
 
 def test_new_task_form(tmp_path: Path, snap_compare: SnapCompare) -> None:
-    room = Room(tmp_path)
+    """The project select starts on the default role's project (agent a's "api")."""
+    room = Room(tmp_path, projects={"api": "a", "docs": None})
 
     async def form(pilot: Pilot[Any]) -> None:
         await pilot.press("n")
@@ -189,7 +190,7 @@ def test_empty_room_80x24(tmp_path: Path, snap_compare: SnapCompare) -> None:
 
 def test_new_task_form_80x24(tmp_path: Path, snap_compare: SnapCompare) -> None:
     """Every field labelled, one-line selects, the buttons on screen."""
-    room = Room(tmp_path)
+    room = Room(tmp_path, projects={"api": "a", "docs": None})
 
     async def form(pilot: Pilot[Any]) -> None:
         await pilot.press("n")

@@ -18,14 +18,23 @@ SUM = CALC_BROKEN.replace("return a - b", "return sum((a, b))")
 WRONG = CALC_BROKEN.replace("return a - b", "return a * b")
 
 
-def _config(tmp_path: Path, repo: Path, plays: dict[str, dict[str, object]]) -> Path:
-    """Three scripted agent CLIs (c1, c2, c3) as one consensus agent over project calc."""
+def _config(
+    tmp_path: Path,
+    repo: Path,
+    plays: dict[str, dict[str, object]],
+    *,
+    votes: dict[str, str] | None = None,
+    human: bool = False,
+) -> Path:
+    """Scripted agent CLIs (c1, c2, c3) as one consensus agent over project calc; each votes
+    for the candidate holding ``votes[name]`` (default ``sum((a, b))``)."""
     sections = []
     for name, step in plays.items():
         (tmp_path / name).mkdir()
         agent = make_agent(tmp_path / name)
         agent.play({"[[fix]]": [step]})
-        env = {**agent.env(), "FAKE_AGENT_VOTE_FOR": "sum((a, b))"}
+        wanted = (votes or {}).get(name, "sum((a, b))")
+        env = {**agent.env(), "FAKE_AGENT_VOTE_FOR": wanted}
         lines = "".join(f"{k} = {json.dumps(v)}\n" for k, v in env.items())
         sections.append(
             f'[providers.{name}]\nkind = "claude-code"\n[providers.{name}.models.m]\n'
@@ -37,10 +46,10 @@ def _config(tmp_path: Path, repo: Path, plays: dict[str, dict[str, object]]) -> 
         "".join(sections)
         + f"""
 [agents.coder]
-mix = {{ "c1/m" = 1, "c2/m" = 1, "c3/m" = 1 }}
+mix = {{ {", ".join(f'"{n}/m" = 1' for n in plays)} }}
 
 [consensus]
-human = false
+human = {json.dumps(human)}
 
 [projects.calc]
 repo = {json.dumps(str(repo))}
@@ -106,6 +115,53 @@ async def test_when_every_candidate_fails_the_checks_the_task_fails_and_nothing_
         assert "✗ c3/m failed: changed nothing in its worktree" in attempt.output
         assert sh(repo, "branch", "--format=%(refname:short)") == "main"
         assert len(sh(repo, "worktree", "list").splitlines()) == 1
+    finally:
+        await orch.stop()
+        await ledger.close()
+
+
+async def test_a_split_vote_keeps_the_candidates_until_decide_picks_one(tmp_path: Path) -> None:
+    """Two passing candidates, each voter for its own: the run waits for the human with both
+    worktrees kept; ``decide`` makes the picked one's branch the task's workspace
+    (needs_review, its checks recorded) and removes the other."""
+    repo = make_repo(tmp_path / "repo")
+    plays: dict[str, dict[str, object]] = {
+        "c1": {"write": {"calc.py": CALC_FIXED}, "say": "plus sign"},
+        "c2": {"write": {"calc.py": SUM}, "say": "sum of both"},
+    }
+    votes = {"c1": "plus sign", "c2": "sum of both"}
+    config = _config(tmp_path, repo, plays, votes=votes, human=True)
+    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    orch = build(load_settings(config), ledger, tmp_path / "logs")
+    try:
+        spec = TaskSpec(
+            prompt="[[fix]] make add() add", role="coder", mode=TaskMode.CONSENSUS, project="calc"
+        )
+        [(task, _)] = await orch.submit([spec])
+        await asyncio.wait_for(orch.run(until_idle=True), 240)
+        waiting = await orch.task(task.id)
+        [attempt] = await orch.attempts(task.id)
+        assert waiting.state is TaskState.NEEDS_VOTE, (waiting.error, attempt.output)
+        assert "worktrees are kept until your vote" in attempt.output
+        branches = sh(repo, "branch", "--format=%(refname:short)").split()
+        assert len(branches) == 3, branches  # main and both candidates
+        assert len(sh(repo, "worktree", "list").splitlines()) == 3
+        record = await orch.consensus_record(task.id)
+        assert record is not None and record.status == "needs_human"
+        [c2] = [c.id for c in record.candidates if c.model == "c2/m"]
+        label = next(g.label for g in record.groups if c2 in g.members)
+
+        decided = await orch.decide(task.id, label, "sum reads better")
+        assert decided.state is TaskState.NEEDS_REVIEW, decided
+        review = await orch.review_of(task.id)
+        assert review is not None and review.workspace.state == "needs_review"
+        assert "sum((a, b))" in review.diff and review.passed is True
+        kept = sh(repo, "branch", "--format=%(refname:short)").split()
+        assert sorted(kept) == sorted(["main", review.workspace.branch])
+        assert len(sh(repo, "worktree", "list").splitlines()) == 2
+        outcome = await orch.review_accept(task.id)
+        assert outcome.done, outcome
+        assert "sum((a, b))" in sh(repo, "show", "main:calc.py")
     finally:
         await orch.stop()
         await ledger.close()

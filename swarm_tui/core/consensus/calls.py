@@ -17,7 +17,7 @@ from swarm_tui.config import Settings
 from swarm_tui.core.consensus import Answer
 from swarm_tui.core.consensus.rows import model_figures, row_of
 from swarm_tui.core.router import split_ref
-from swarm_tui.core.toolloop import add_usage
+from swarm_tui.core.toolloop import ToolLoop, add_usage
 from swarm_tui.core.usage_estimate import TurnMeter
 from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import (
@@ -26,6 +26,7 @@ from swarm_tui.providers.base import (
     Provider,
     StreamRequest,
     TextDelta,
+    ToolCall,
     Usage,
 )
 from swarm_tui.providers.pricing import price
@@ -51,8 +52,14 @@ class ModelCaller:
     cost: float = 0.0
 
     async def __call__(
-        self, ref: str, messages: Sequence[ChatMessage], workdir: str | None = None
+        self,
+        ref: str,
+        messages: Sequence[ChatMessage],
+        workdir: str | None = None,
+        tools: ToolLoop | None = None,
     ) -> Answer:
+        """``tools``: an API model's tool loop (consensus over code: the workspace tools of
+        its own worktree); the model's turns go on until it asks for no more tools."""
         provider_name, model_name = split_ref(ref)
         provider = self.providers.get(provider_name)
         config = self.settings.providers.get(provider_name)
@@ -69,8 +76,10 @@ class ModelCaller:
         parts: list[str] = []
         meter = TurnMeter.of(request.messages)
         try:
+            if tools is not None:
+                request = await tools.prepare(request)
             async with self.gate(provider_name) if self.gate else contextlib.nullcontext():
-                usage = await self._stream(provider, request, parts, meter)
+                usage = await self._turns(provider, request, parts, meter, tools)
         except Exception as exc:  # the engine records it as this candidate's failure
             billed = meter.interrupted()  # what a cut reply was billed still counts
             if billed is not None:
@@ -82,8 +91,35 @@ class ModelCaller:
         self.cost += cost
         return Answer(self.redactor("".join(parts)), usage, cost)
 
+    async def _turns(
+        self,
+        provider: Provider,
+        request: StreamRequest,
+        parts: list[str],
+        meter: TurnMeter,
+        tools: ToolLoop | None,
+    ) -> Usage | None:
+        """The model's turns: one, or (with a tool loop) until it asks for no more tools.
+        The answer is the last turn's text; the usage adds up."""
+        total: Usage | None = None
+        while True:
+            turn: list[str] = []
+            calls: list[ToolCall] = []
+            usage = await self._stream(provider, request, turn, meter, calls)
+            total = add_usage(total, usage) if usage is not None else total
+            if tools is None or not calls:
+                parts.extend(turn)
+                return total
+            request = await tools.answer(request, "".join(turn), calls)
+            meter = TurnMeter.of(request.messages)
+
     async def _stream(
-        self, provider: Provider, request: StreamRequest, parts: list[str], meter: TurnMeter
+        self,
+        provider: Provider,
+        request: StreamRequest,
+        parts: list[str],
+        meter: TurnMeter,
+        calls: list[ToolCall] | None = None,
     ) -> Usage | None:
         """Stream one reply's text into ``parts``; returns its (last) usage. ``meter`` keeps
         what was reported and streamed, should the stream end early."""
@@ -98,6 +134,8 @@ class ModelCaller:
             elif isinstance(event, Usage):
                 usage = event
                 meter.report(event)
+            elif isinstance(event, ToolCall) and calls is not None:
+                calls.append(event)
             elif isinstance(event, Done):
                 break
         return usage

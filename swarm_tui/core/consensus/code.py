@@ -9,7 +9,13 @@ answers become their summary and their diff, which the anonymised vote (and the 
 compare as today. The winner's worktree becomes the task's workspace (its ledger row, round
 and checks recorded) and the task waits for review; the other candidates' worktrees and
 branches (the swarm's own, made for this run) are removed. Votes run in an empty scratch
-folder, so a voting CLI cannot touch any worktree. API models answer without tools here.
+folder, so a voting CLI cannot touch any worktree. An API model answers through the
+workspace tools (``workspace__write_file`` and the rest, behind the approval gate like a
+single task's), confined to its own candidate's worktree.
+
+A run that ends waiting for a human vote keeps every candidate's worktree (each state file
+names its model: ``consensus candidate of REF``); ``decide`` then reloads them
+(:meth:`CodeCandidates.reload`), adopts the chosen one and removes the others.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from swarm_tui.config import Settings
+from swarm_tui.config import AgentConfig, Settings
 from swarm_tui.core.consensus import Answer
+from swarm_tui.core.router import split_ref
+from swarm_tui.core.toolloop import ToolLoop
+from swarm_tui.core.workspace_tools import WorkspaceHost
 from swarm_tui.domain.models import Attempt, Task
 from swarm_tui.domain.workspaces import CheckRun, RoundRecord, WorkspaceRow
 from swarm_tui.providers.base import ChatMessage
@@ -33,13 +42,22 @@ from swarm_tui.workspace.checks import run_checks
 from swarm_tui.workspace.commands import CommandResult
 from swarm_tui.workspace.git import git
 from swarm_tui.workspace.project import Project, open_project
-from swarm_tui.workspace.state import WorkspaceState, save_state, state_path
+from swarm_tui.workspace.state import WorkspaceState, load_states, save_state, state_path
 from swarm_tui.workspace.worktrees import slug
 
-__all__ = ["CodeCandidates"]
+__all__ = ["CANDIDATE_NOTE", "CodeCandidates"]
 
-Call = Callable[[str, Sequence[ChatMessage], str | None], Awaitable[Answer]]
-"""``call(ref, messages, workdir)``: one model call run in ``workdir``."""
+CANDIDATE_NOTE = "consensus candidate of "
+"""A candidate's state-file note, followed by its model's ref."""
+
+Call = Callable[[str, Sequence[ChatMessage], str | None, ToolLoop | None], Awaitable[Answer]]
+"""``call(ref, messages, workdir, tools)``: one model call run in ``workdir`` (an API model
+with ``tools``: its tool loop)."""
+
+LoopMaker = Callable[
+    [Attempt, str, AgentConfig, bool], tuple[ToolLoop | None, WorkspaceHost | None]
+]
+""":meth:`Tools.tool_loop <swarm_tui.core.toolcontrol.Tools.tool_loop>`."""
 
 
 @dataclasses.dataclass
@@ -64,6 +82,25 @@ class CodeCandidates:
         self.candidates: dict[str, _Candidate] = {}
         self.scratch = Path(tempfile.mkdtemp(prefix="swarm-vote-"))
         self._lock = asyncio.Lock()
+        self.tool_loop: LoopMaker | None = None
+        """Set by the orchestrator: API models then answer through the workspace tools."""
+
+    def _loop_for(self, ref: str, project: Project, state: WorkspaceState) -> ToolLoop | None:
+        """An API model's tool loop over its own candidate's worktree (None: an agent CLI,
+        which runs its own tools there, or no loops configured)."""
+        agent = self.settings.agents.get(self.attempt.agent)
+        if self.tool_loop is None or agent is None:
+            return None
+        provider, model = split_ref(ref)
+        as_call = dataclasses.replace(self.attempt, provider=provider, model=model)
+        loop, host = self.tool_loop(as_call, self.attempt.agent, agent, True)
+        if host is not None:
+
+            async def checks() -> list[CommandResult]:
+                return await run_checks(project, state)
+
+            host.attach(Path(state.worktree), checks)
+        return loop
 
     async def _project(self) -> Project:
         if self.project is None:
@@ -92,6 +129,7 @@ class CodeCandidates:
             start_commit=start,
             created_at=self.clock(),
             title=self.task.title,
+            note=CANDIDATE_NOTE + ref,
         )
         project.root.mkdir(parents=True, exist_ok=True)
         save_state(project.root, state)
@@ -106,7 +144,7 @@ class CodeCandidates:
         candidate drops out) when it changed nothing or a check failed."""
         candidate = await self._worktree(ref)
         project, state = await self._project(), candidate.state
-        got = await call(ref, messages, state.worktree)
+        got = await call(ref, messages, state.worktree, self._loop_for(ref, project, state))
         await commit_changes(project, state, agent=self.attempt.agent, model=ref)
         if not state.commits:
             raise RuntimeError("changed nothing in its worktree")
@@ -119,7 +157,7 @@ class CodeCandidates:
         return Answer(f"{got.text.strip()}\n\n```diff\n{diff}```", got.usage, got.cost)
 
     async def vote(self, ref: str, messages: Sequence[ChatMessage], call: Call) -> Answer:
-        return await call(ref, messages, str(self.scratch))
+        return await call(ref, messages, str(self.scratch), None)
 
     async def adopt(self, winner: str) -> str:
         """The winning model's worktree becomes the task's workspace; the rest are removed.
@@ -152,21 +190,38 @@ class CodeCandidates:
             )
         )
         files = await diffstat(project, state)
-        runs = [
-            CheckRun(
-                self.task.id,
-                number,
-                1,
-                r.name,
-                r.command,
-                r.exit_code,
-                r.timed_out,
-                round(r.duration_s, 3),
-                r.output[-20_000:],
-                now,
-            )
-            for r in chosen.results
-        ]
+        runs = (
+            [
+                CheckRun(
+                    self.task.id,
+                    number,
+                    1,
+                    r.name,
+                    r.command,
+                    r.exit_code,
+                    r.timed_out,
+                    round(r.duration_s, 3),
+                    r.output[-20_000:],
+                    now,
+                )
+                for r in chosen.results
+            ]
+            or [  # a candidate reloaded for ``decide``: its checks from its state file
+                CheckRun(
+                    self.task.id,
+                    number,
+                    1,
+                    c.name,
+                    c.command,
+                    c.exit_code,
+                    c.timed_out,
+                    round(c.duration_s, 3),
+                    c.output[-20_000:],
+                    now,
+                )
+                for c in state.last_checks()
+            ]
+        )
         await self.ledger.record_round(
             RoundRecord(
                 self.task.id,
@@ -177,12 +232,21 @@ class CodeCandidates:
                 sum(f.added or 0 for f in files),
                 sum(f.removed or 0 for f in files),
                 tuple((f.path, f.added, f.removed) for f in files),
-                all(r.passed for r in chosen.results) if chosen.results else None,
+                all(r.exit_code == 0 and not r.timed_out for r in runs) if runs else None,
                 now,
             ),
             runs,
         )
         return state.branch
+
+    async def reload(self) -> None:
+        """The candidates a run kept for the human (their state files under ``.candidates``),
+        by model ref: what :meth:`adopt` needs once ``decide`` picked one."""
+        project = await self._project()
+        states, _bad = load_states(project.root) if project.root.is_dir() else ([], [])
+        for state in states:
+            if state.task_id == self.task.id and state.note.startswith(CANDIDATE_NOTE):
+                self.candidates[state.note[len(CANDIDATE_NOTE) :]] = _Candidate(state)
 
     async def discard(self) -> None:
         """Remove every candidate (the run failed or waits for a human)."""

@@ -31,6 +31,7 @@ from swarm_tui.core.consensus.run import ConsensusRun, feed_performance
 from swarm_tui.core.errors import ControlError
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.spending import Spending
+from swarm_tui.core.toolcontrol import Tools
 from swarm_tui.domain.events import ConflictChanged, Notice, TaskChanged
 from swarm_tui.domain.models import Task, TaskMode, TaskState
 from swarm_tui.domain.redact import Redactor
@@ -55,8 +56,10 @@ class ConsensusControl:
         spending: Spending,
         performance: Performance,
         gate: Callable[[str], AbstractAsyncContextManager[None]],
+        tools: Tools | None = None,
     ) -> None:
-        """``gate``: a slot per model call under its provider's limit."""
+        """``gate``: a slot per model call under its provider's limit; ``tools``: the tool
+        loops of API models (consensus over code gives each candidate the workspace tools)."""
         self.settings = settings
         self.ledger = ledger
         self.bus = bus
@@ -68,6 +71,7 @@ class ConsensusControl:
         self.spending = spending
         self.performance = performance
         self.gate = gate
+        self.tools = tools
         self.budget_held: set[int] = set()
         """Consensus tasks told (once) that the budget cannot cover their worst case yet."""
 
@@ -157,6 +161,8 @@ class ConsensusControl:
         if task.project is not None and task.mode == TaskMode.CONSENSUS:
             data_dir = self.ledger.path.parent
             code = CodeCandidates(self.settings, self.ledger, task, attempt, data_dir, self.clock)
+            if self.tools is not None:
+                code.tool_loop = self.tools.tool_loop
         return ConsensusRun(
             task=task,
             attempt=attempt,
@@ -220,10 +226,18 @@ class ConsensusControl:
         self, task: Task, attempt_id: int, record: ConsensusRecord, cost: float, event: str
     ) -> Task:
         result = await settle_conflict(
-            self.ledger, task, attempt_id, record, cost=cost, event=event, now=self.clock()
+            self.ledger,
+            task,
+            attempt_id,
+            record,
+            cost=cost,
+            event=event,
+            now=self.clock(),
+            settings=self.settings,
         )
         self.bus.publish(ConflictChanged(task.id, record.status, record.reason))
-        if result is not None:
+        settled = await self._task(task.id)
+        if result is not None:  # succeeded, or needs_review (consensus over code)
             feed_performance(self.performance, record)
-            self.bus.publish(TaskChanged(task.id, TaskState.SUCCEEDED, record.reason))
-        return await self._task(task.id)
+            self.bus.publish(TaskChanged(task.id, settled.state, record.reason))
+        return settled

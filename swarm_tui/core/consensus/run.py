@@ -152,7 +152,10 @@ class ConsensusRun:
         a = self.attempt
         self._say(f"\n== {record.status}: {record.reason}\n")
         await self.ledger.save_consensus(row_of(a.task_id, a.id, record), self.clock())
-        if record.status != "decided" and self.code is not None:  # no candidate is left behind
+        if record.status == "needs_human" and self.code is not None:  # kept for ``decide``
+            self.code.close()
+            self._say("the candidates' worktrees are kept until your vote picks one\n")
+        elif record.status != "decided" and self.code is not None:  # none is left behind
             await self.code.discard()
             self.code.close()
             self._say("the candidates' worktrees and branches were removed\n")

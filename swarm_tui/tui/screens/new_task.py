@@ -1,5 +1,8 @@
-"""The new-task form: every field labelled (prompt, title, role, mode, priority, after), laid
-out to fit 80x24. Returns a TaskSpec or None."""
+"""The new-task form: every field labelled (prompt, title, project, role, mode, priority,
+after), laid out to fit 80x24. Returns a TaskSpec or None.
+
+The project select lists the configured ``[projects]`` plus "none"; it starts on the role's
+default project and follows the role select until the user picks a project by hand."""
 
 from __future__ import annotations
 
@@ -11,7 +14,11 @@ from textual.widgets import Button, Input, Label, Select, TextArea
 
 from swarm_tui.domain.models import TaskMode, TaskSpec
 
-__all__ = ["NewTaskScreen", "parse_after"]
+__all__ = ["NO_PROJECT", "NewTaskScreen", "parse_after"]
+
+NO_PROJECT = "(none)"
+"""The project select's "no project" entry: submitted as ``project=""`` (explicitly none,
+so the role's default project does not apply)."""
 
 
 def parse_after(text: str) -> tuple[int | str, ...]:
@@ -36,6 +43,7 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
     NewTaskScreen .row > Input, NewTaskScreen .row > Select { width: 1fr; }
     NewTaskScreen #prompt { width: 1fr; height: 6; }
     NewTaskScreen #priority { width: 12; }
+    NewTaskScreen #project { width: 24; }
     NewTaskScreen #error { color: $error; height: auto; }
     NewTaskScreen #buttons { height: auto; align-horizontal: right; }
     NewTaskScreen Button { margin: 0 1; }
@@ -45,10 +53,23 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
         Binding("ctrl+s", "submit", "Submit", id="form_submit"),
     ]
 
-    def __init__(self, roles: list[str], default_role: str) -> None:
+    def __init__(
+        self,
+        roles: list[str],
+        default_role: str,
+        projects: list[str] | None = None,
+        role_projects: dict[str, str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.roles = roles
         self.default_role = default_role
+        self.projects = list(projects or [])
+        self.role_projects = dict(role_projects or {})
+        self._role = default_role
+
+    def _role_project(self, role: str) -> str:
+        project = self.role_projects.get(role)
+        return project if project in self.projects else NO_PROJECT
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -58,7 +79,14 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
                 yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False)
             with Horizontal(classes="row"):
                 yield Label("title")
-                yield Input(placeholder="optional: the prompt's first line if empty", id="title")
+                yield Input(placeholder="optional (1st line)", id="title")
+                yield Label("project", classes="-next")
+                yield Select(
+                    [(p, p) for p in [NO_PROJECT, *self.projects]],
+                    value=self._role_project(self.default_role),
+                    allow_blank=False,
+                    id="project",
+                )
             with Horizontal(classes="row"):
                 yield Label("role")
                 yield Select(
@@ -87,6 +115,15 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
     def on_mount(self) -> None:
         self.query_one("#prompt", TextArea).focus()
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """The project follows the role while it still shows the last role's default."""
+        if event.select.id != "role" or not isinstance(event.value, str):
+            return
+        project = self.query_one("#project", Select)
+        if project.value == self._role_project(self._role):
+            project.value = self._role_project(event.value)
+        self._role = event.value
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "submit":
             self.action_submit()
@@ -110,6 +147,7 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
             return
         role = self.query_one("#role", Select).value
         mode = self.query_one("#mode", Select).value
+        project = self.query_one("#project", Select).value
         self.dismiss(
             TaskSpec(
                 prompt=prompt,
@@ -118,5 +156,6 @@ class NewTaskScreen(ModalScreen[TaskSpec | None]):
                 priority=priority,
                 after=parse_after(self.query_one("#after", Input).value),
                 mode=TaskMode(mode) if isinstance(mode, str) else TaskMode.SINGLE,
+                project="" if not isinstance(project, str) or project == NO_PROJECT else project,
             )
         )
