@@ -171,6 +171,7 @@ class LedgerControl:
             cost=0.0,
             event="vote",
             now=self.clock(),
-            settings=self.settings,
+            # the whole config only where a code candidate's worktree is adopted (its project)
+            settings=self.settings.full() if task.project else None,
         )
         return await self.task(task_id)
