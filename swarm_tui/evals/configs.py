@@ -107,7 +107,7 @@ def parse_configuration(settings: Settings, text: str) -> Configuration:
         role = _role(settings, name.removeprefix("consensus:"), name)
         return Configuration(name, "consensus", (Stage(agent=role, mode=TaskMode.CONSENSUS),))
     if name.startswith("cascade:"):
-        body, threshold = _threshold(name, settings.eval.cascade_confidence)
+        body, threshold = _threshold(name, settings.eval.cascade_confidence or None)
         refs = [r.strip() for r in body.split(">")]
         if len(refs) < 2:
             raise EvalSetError(f"--against {name}: a cascade needs two models or more: A>B")
