@@ -142,14 +142,20 @@ class ShadowSampler:
         return worst_case(config, prompt_bytes + system, messages, per_token)
 
     def worst_of(self, task: Task, answer: str) -> float:
-        """Most one sample can cost: the baseline's answer and two judge calls, each at most
-        one attempt per ``[orchestrator] max_attempts``."""
+        """Most one sample can cost: the baseline's answer (a code task's: one call per fix
+        round too) and two judge calls, each at most one attempt per ``[orchestrator]
+        max_attempts``. (An agent CLI's tool turns are not bounded here: its model's
+        ``max_tokens`` prices one reply.)"""
         provider, _, model = self.baseline.partition("/")
         max_tokens = self.control.settings.providers[provider].models[model].max_tokens
         prompt = len(task.prompt.encode())
         judge = JUDGE_TEMPLATE_BYTES + prompt + len(answer.encode())
         judge += max_tokens * ANSWER_BYTES_PER_TOKEN
-        one = self._worst(prompt, 2) + 2 * self._worst(judge, 2)
+        answer_calls = 1
+        project = self.control.settings.projects.get(task.project or "")
+        if project is not None:  # a code shadow: a model call per fix round too
+            answer_calls += project.fix_rounds
+        one = answer_calls * self._worst(prompt, 2) + 2 * self._worst(judge, 2)
         return one * self.control.settings.orchestrator.max_attempts
 
     # ------------------------------------------------------------------ the loop

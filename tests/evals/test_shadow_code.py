@@ -34,7 +34,7 @@ def _provider(name: str, agent: Agent) -> str:
     )
 
 
-def _config(path: Path, repo: Path, live: Agent, base: Agent) -> Path:
+def _config(path: Path, repo: Path, live: Agent, base: Agent, merge: str = "review") -> Path:
     path.write_text(
         _provider("cli", live)
         + _provider("base", base)
@@ -58,6 +58,7 @@ lease_seconds = 7200
 [projects.calc]
 repo = {json.dumps(str(repo))}
 checks = [{json.dumps(PYTEST)}]
+merge = "{merge}"
 """
     )
     return path
@@ -134,6 +135,43 @@ async def test_code_samples_are_decided_by_the_checks_before_the_judge(tmp_path:
             assert sh(repo, "branch", "--list", f"swarm/{shadow.id}-*") == ""
         assert sh(repo, "show", "main:calc.py") + "\n" == CALC_BROKEN
     finally:
+        await ledger.close()
+
+
+async def test_a_passing_shadow_is_never_merged_even_under_auto_merge(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (tmp_path / "live").mkdir()
+    (tmp_path / "base").mkdir()
+    live, base = make_agent(tmp_path / "live"), make_agent(tmp_path / "base")
+    live.play({"[[b]]": [WRONG]})
+    base.play({"[[b]]": [FIX]})
+    config = _config(tmp_path / "c.toml", repo, live, base, merge="auto")
+    settings = shadow_settings(load_settings(config))
+    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    orch = build(settings, ledger, tmp_path / "logs")
+    runner = asyncio.create_task(orch.run())
+    try:
+        async with shadow_samples(orch):
+            [(task, _)] = await orch.submit([TaskSpec(prompt="[[b]] make add() add", role="coder")])
+
+            async def decided() -> bool:
+                samples = await ledger.shadow_samples()
+                return bool(samples) and samples[0].verdict != "pending"
+
+            await wait_for(decided, 240, "the code sample to be decided")
+        [sample] = await ledger.shadow_samples()
+        assert sample.task_id == task.id and sample.verdict == "worse"
+        assert sample.shadow_task_id is not None
+        row = await ledger.workspace_of(sample.shadow_task_id)
+        assert row is not None and row.state != "merged" and not row.merged
+        assert (
+            sh(repo, "show", "main:calc.py") + "\n" == CALC_BROKEN
+        )  # the passing shadow: not merged
+    finally:
+        await orch.stop()
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
         await ledger.close()
 
 
