@@ -11,6 +11,7 @@ from swarm_tui.evals.stats import pareto_front
 from swarm_tui.evals.table import summarise
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.screens.evals import EvalsScreen
+from swarm_tui.tui.widgets.cost_pane import CostPane
 from tests.evals.test_engine import _eval
 from tests.tui.conftest import RoomFactory
 
@@ -71,6 +72,9 @@ async def test_the_eval_view_draws_the_latest_run_its_front_and_the_shadow_figur
 
 async def test_an_empty_ledger_says_how_to_run_an_eval(make_room: RoomFactory) -> None:
     async with make_room() as room:
+        await room.press("c")  # the cost pane names the key
+        pane = room.app.query_one(CostPane)
+        await room.wait_for(lambda: "e: evals" in str(pane.render()), "the cost pane's hint")
         await room.press("e")
         screen = room.app.screen
         assert isinstance(screen, EvalsScreen)
