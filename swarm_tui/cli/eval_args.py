@@ -31,7 +31,9 @@ def add_eval_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser],
         action="append",
         required=True,
         metavar="A,B,...",
-        help="configurations: provider/model, ROLE (its mix), consensus:ROLE, cascade:A>B",
+        help="configurations: provider/model, ROLE (its mix), consensus:ROLE,"
+        " cascade:A>B (escalates on a failed check), cascade:A>B@0.7 (escalates when the"
+        " model's reported confidence is below 0.7)",
     )
     ev.add_argument("--repeat", type=_positive, default=1, help="runs per case (default 1)")
     ev.add_argument("--judge", metavar="PROVIDER/MODEL", help="judge model for rubric cases")

@@ -24,3 +24,7 @@ class EvalConfig(Strict):
     is taken once its worst case would pass it. 0 with a rate set: no samples."""
     shadow_min_chars: Annotated[int, Field(ge=0)] = 0
     """Tasks whose answer is shorter than this are not sampled (nothing to compare)."""
+    cascade_confidence: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """Evals: a ``cascade:A>B`` without ``@T`` asks each stage but the last for its answer
+    with a confidence 0..1 (structured output) and escalates below this; 0 (a threshold no
+    answer is under): off, a cascade escalates on a failed check (or a low rubric score)."""

@@ -261,7 +261,8 @@ class AttemptWorkspace:
             return Verdict(TaskState.NEEDS_REVIEW, feedback=feedback)
         state.status = "needs_review"
         save_state(project.root, state)
-        if project.config.merge == "auto" and passed is not False:
+        shadow = "shadow" in task.tags  # a shadow sample's work is compared, never merged
+        if project.config.merge == "auto" and passed is not False and not shadow:
             outcome = await merge_task(project, state)
             if outcome.merged:
                 await self.ledger.set_workspace(

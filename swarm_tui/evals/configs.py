@@ -4,7 +4,11 @@
 - ``ROLE``: a configured agent's model mix, as routing picks from it;
 - ``consensus:ROLE``: ROLE's tasks in consensus mode (the ``[consensus]`` settings);
 - ``cascade:REF>REF[>REF...]``: the first (cheap) model answers; a case whose check fails
-  (or whose rubric score is below the cascade threshold) is escalated to the next.
+  (or whose rubric score is below the cascade threshold) is escalated to the next;
+- ``cascade:REF>REF@0.7`` (or ``[eval] cascade_confidence``): every stage but the last is
+  asked for structured output, its answer with a confidence 0..1, and a case is escalated
+  exactly when the confidence the model reports is below 0.7 (what a live cascade can know:
+  the check is not consulted to escalate, only to score the answer kept).
 
 Every configuration runs as ordinary tasks of agents the eval adds to the settings it runs
 with: ``ROLE@provider/model`` is ROLE with a mix of that one model and no fallbacks.
@@ -39,6 +43,8 @@ class Configuration:
     name: str
     kind: Kind
     stages: tuple[Stage, ...]
+    confidence: float | None = None
+    """A cascade that escalates on the confidence its models report below this (0..1)."""
 
     def agent(self, stage: Stage, role: str) -> str:
         """The agent that runs ``stage`` of a case in ``role``."""
@@ -74,6 +80,25 @@ def _role(settings: Settings, role: str, name: str) -> str:
     return role
 
 
+def _threshold(name: str, default: float | None) -> tuple[str, float | None]:
+    """A cascade's models and its confidence threshold (``@0.7`` after the last model, else
+    ``default``)."""
+    body = name.removeprefix("cascade:")
+    head, at, tail = body.rpartition("@")
+    if not at or not tail or tail.strip("0123456789.") or "/" in tail:
+        return body, default  # no threshold (or a model name with an @)
+    try:
+        threshold = float(tail)
+    except ValueError:
+        threshold = -1.0
+    if not 0 <= threshold <= 1:
+        raise EvalSetError(
+            f"--against {name}: @{tail}: expected a confidence threshold from 0 to 1"
+            " (cascade:A>B@0.7)"
+        )
+    return head, threshold
+
+
 def parse_configuration(settings: Settings, text: str) -> Configuration:
     name = text.strip()
     if not name:
@@ -82,12 +107,14 @@ def parse_configuration(settings: Settings, text: str) -> Configuration:
         role = _role(settings, name.removeprefix("consensus:"), name)
         return Configuration(name, "consensus", (Stage(agent=role, mode=TaskMode.CONSENSUS),))
     if name.startswith("cascade:"):
-        refs = [r.strip() for r in name.removeprefix("cascade:").split(">")]
+        body, threshold = _threshold(name, settings.eval.cascade_confidence or None)
+        refs = [r.strip() for r in body.split(">")]
         if len(refs) < 2:
             raise EvalSetError(f"--against {name}: a cascade needs two models or more: A>B")
         return Configuration(
-            name, "cascade", tuple(Stage(ref=_model(settings, r, name)) for r in refs)
-        )
+            name, "cascade", tuple(Stage(ref=_model(settings, r, name)) for r in refs),
+            threshold,
+        )  # fmt: skip
     if name in settings.agents:
         return Configuration(name, "mix", (Stage(agent=name),))
     if "/" in name:

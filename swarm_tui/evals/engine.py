@@ -58,13 +58,49 @@ class Item:
         return self.case.id, self.config.name, self.rep
 
 
+CONFIDENCE_SCHEMA: dict[str, object] = {
+    "title": "answer_with_confidence",
+    "type": "object",
+    "properties": {
+        "answer": {"type": "string"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+    "required": ["answer", "confidence"],
+    "additionalProperties": False,
+}
+"""What a confidence cascade's stages (all but the last) are asked to reply."""
+
+
+def parse_confident(reply: str) -> tuple[str, float | None]:
+    """The answer and confidence (0..1) in a reply to :data:`CONFIDENCE_SCHEMA`; a reply
+    that is not that JSON is the answer itself with no confidence (so it escalates)."""
+    try:
+        data = json.loads(reply.strip())
+    except ValueError:
+        return reply, None
+    if not isinstance(data, dict) or not isinstance(data.get("answer"), str):
+        return reply, None
+    confidence = data.get("confidence")
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
+        return data["answer"], None
+    return data["answer"], float(confidence) if 0 <= confidence <= 1 else None
+
+
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     passed: bool | None
     score: float | None
     reason: str
+    answer: str | None = None
+    """The answer judged, when it is not the task's result (a confidence stage's JSON)."""
+    confidence: float | None = None
+    confident: bool | None = None
+    """A confidence stage: whether the model's confidence reached the threshold (it alone
+    decides escalation there); None elsewhere."""
 
     def good(self) -> bool:
+        if self.confident is not None:
+            return self.confident
         if self.score is not None:
             return self.score >= CASCADE_MIN_SCORE
         return bool(self.passed)
@@ -246,6 +282,9 @@ class EvalEngine:
                         mode=stage.mode,
                         tags=("eval",),
                         key=self.key(item, number),
+                        output_schema=(
+                            json.dumps(CONFIDENCE_SCHEMA) if self._asks(item, number) else None
+                        ),
                     )
                 )
                 return None
@@ -259,6 +298,11 @@ class EvalEngine:
                 return self._result(run, item, used, verdict)
         raise AssertionError("a configuration has at least one stage")
 
+    def _asks(self, item: Item, number: int) -> bool:
+        """Whether stage ``number`` is asked for its confidence (a confidence cascade's
+        stages but the last)."""
+        return item.config.confidence is not None and number < len(item.config.stages) - 1
+
     async def _verdict(
         self, item: Item, number: int, task: Task, tasks: dict[str, Task],
         submit: list[TaskSpec],
@@ -266,8 +310,34 @@ class EvalEngine:
         known = self._verdicts.get(task.id)
         if known is not None:
             return known
+        found = await self._judged(item, number, task, tasks, submit)
+        if found is None:
+            return None
+        self._verdicts[task.id] = found
+        return found
+
+    async def _judged(
+        self, item: Item, number: int, task: Task, tasks: dict[str, Task],
+        submit: list[TaskSpec],
+    ) -> _Verdict | None:  # fmt: skip
+        if not self._asks(item, number):
+            return await self._plain(item, number, task, task.result or "", tasks, submit)
+        threshold = item.config.confidence
+        assert threshold is not None
+        answer, confidence = parse_confident(task.result or "")
+        plain = await self._plain(item, number, task, answer, tasks, submit)
+        if plain is None:
+            return None
+        confident = confidence is not None and confidence >= threshold
+        said = "no confidence" if confidence is None else f"confidence {confidence:.2f}"
+        reason = f"{plain.reason}; {said} ({'kept' if confident else 'escalated'} at {threshold})"
+        return _Verdict(plain.passed, plain.score, reason, answer, confidence, confident)
+
+    async def _plain(
+        self, item: Item, number: int, task: Task, answer: str, tasks: dict[str, Task],
+        submit: list[TaskSpec],
+    ) -> _Verdict | None:  # fmt: skip
         judge = item.case.judge
-        answer = task.result or ""
         if task.state != TaskState.SUCCEEDED:
             verdict = _Verdict(
                 False, 1.0 if judge.scored else None, f"no answer: task {task.state.value}"
@@ -281,7 +351,6 @@ class EvalEngine:
             if found is None:
                 return None
             verdict = found
-        self._verdicts[task.id] = verdict
         return verdict
 
     async def _rubric(
@@ -327,7 +396,7 @@ class EvalEngine:
             role=item.config.stages[len(used) - 1].agent
             or item.case.role
             or self.control.settings.default_agent,
-            answer=final.result or "",
+            answer=verdict.answer if verdict.answer is not None else final.result or "",
             passed=verdict.passed,
             score=verdict.score,
             reason=verdict.reason,

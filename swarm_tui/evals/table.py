@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from swarm_tui.domain.evals import EvalResult
 from swarm_tui.evals.stats import bootstrap_mean, percentile, wilson
 
-__all__ = ["ConfigSummary", "compare", "render", "summarise"]
+__all__ = ["ConfigSummary", "compare", "quality_text", "render", "summarise"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +138,10 @@ def _quality(s: ConfigSummary) -> str:
             " bootstrap)"
         )
     return "; ".join(parts) or "—"
+
+
+quality_text = _quality
+"""A configuration's quality with its interval, as the table shows it."""
 
 
 def _ms(v: float | None) -> str:

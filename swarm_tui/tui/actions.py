@@ -22,6 +22,7 @@ from swarm_tui.service.room_api import GoalsAPI, SwarmAPI
 from swarm_tui.tui.review_source import LedgerReviews
 from swarm_tui.tui.screens.approvals import ApprovalsScreen
 from swarm_tui.tui.screens.choose import ChooseScreen, ConfirmScreen, QuitScreen
+from swarm_tui.tui.screens.evals import EvalsScreen
 from swarm_tui.tui.screens.goals import GoalsScreen
 from swarm_tui.tui.screens.help import HelpScreen, help_sections
 from swarm_tui.tui.screens.memory import MemoryScreen
@@ -383,6 +384,19 @@ class Actions(App[None]):
             self.push_screen(GoalsScreen(goals, self.settings, driven=True))
         else:
             self.push_screen(GoalsScreen(self.goal_engine, self.settings, driven=self.run_core))
+
+    def action_evals(self) -> None:
+        """The latest eval run's table and cost-vs-quality plot, and the shadow samples."""
+        if isinstance(self.screen, EvalsScreen):
+            return
+        if not isinstance(self.orch, Control):
+            self.notify(
+                "evals: see them with `swarm-tui eval` and `swarm-tui report` (the eval view"
+                " in an attached room comes next)",
+                severity="warning",
+            )
+            return
+        self.push_screen(EvalsScreen(self.orch.ledger))
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):

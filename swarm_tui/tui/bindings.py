@@ -30,6 +30,7 @@ APP_BINDINGS: list[Binding] = [
     Binding("M", "memory", "Shared memory", id="memory"),
     Binding("g", "goals", "Goals", id="goals"),
     Binding("c", "toggle_cost", "Cost", id="cost"),
+    Binding("e", "evals", "Evals", id="evals"),
     Binding("h", "toggle_hardware", "Hardware", id="hardware"),
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit_room", "Quit", id="quit"),

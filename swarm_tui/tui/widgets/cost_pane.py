@@ -51,6 +51,7 @@ def cost_text(report: dict[str, Any], lines: list[Line], *, width: int = 38) -> 
     for ref, fig in models[:8]:
         name = ref if len(ref) <= width - 12 else "…" + ref[-(width - 13) :]
         out.append(f"{name:<{width - 12}} {usd(fig['cost_usd']):>10}")
+    out.append("[dim]e: evals, quality against cost[/dim]")
     return "\n".join(out)
 
 

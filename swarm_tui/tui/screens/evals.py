@@ -1,0 +1,63 @@
+"""The eval view (``e``, or from the cost pane's hint): the latest eval run's table, its
+cost-vs-quality plot with the Pareto front, and the live shadow samples' figure. Read from
+the ledger when it opens and every few seconds while it is shown (an eval another process
+runs fills in as it goes)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from swarm_tui.evals.room_view import EvalView, plot_text, read_eval_view, shadow_text, table_text
+from swarm_tui.store.ledger import Ledger
+
+__all__ = ["EvalsScreen"]
+
+REFRESH_S = 3.0
+
+
+class EvalsScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    EvalsScreen { align: center middle; }
+    EvalsScreen > Vertical {
+        width: 95%; height: 95%; border: thick $primary; background: $surface; padding: 0 1;
+    }
+    EvalsScreen VerticalScroll { height: 1fr; }
+    EvalsScreen #evals_plot { margin-top: 1; }
+    EvalsScreen #evals_shadow { margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("r", "reload", "Read again", id="evals_reload"),
+        Binding("escape", "dismiss(None)", "Close", id="evals_close"),
+    ]
+
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__()
+        self.ledger = ledger
+        self.view: EvalView | None = None
+        """What is drawn (None until the first read)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Evals: quality against cost (r reads again · esc closes)")
+            with VerticalScroll():
+                yield Static("reading the ledger…", id="evals_table", markup=False)
+                yield Static("", id="evals_plot", markup=False)
+                yield Static("", id="evals_shadow", markup=False)
+
+    async def on_mount(self) -> None:
+        self.set_interval(REFRESH_S, self.reload, name="evals")
+        await self.reload()
+
+    async def action_reload(self) -> None:
+        await self.reload()
+
+    async def reload(self) -> None:
+        view = await read_eval_view(self.ledger)
+        self.query_one("#evals_table", Static).update(table_text(view))
+        self.query_one("#evals_plot", Static).update(plot_text(view))
+        self.query_one("#evals_shadow", Static).update(shadow_text(view.shadow))
+        self.view = view
