@@ -18,9 +18,11 @@ from swarm_tui.store.pg.evals import PgEvals
 from swarm_tui.store.pg.goals import PgGoals
 from swarm_tui.store.pg.ledger import PgLedger
 from swarm_tui.store.pg.records import PgConsensus, PgFlags, PgSpend, PgTools
+from swarm_tui.store.pg.schema import COVERS, PG_MIGRATIONS
 from swarm_tui.store.pg.task_reads import PgTaskReads, PgTaskRows
 from swarm_tui.store.pg.task_writes import PgClaims, PgTaskWrites
 from swarm_tui.store.pg.workspaces import PgWorkspaces
+from swarm_tui.store.schema import SCHEMA_VERSION
 from swarm_tui.store.spend import SpendReads
 from swarm_tui.store.task_reads import TaskReads
 from swarm_tui.store.task_rows import TaskRows
@@ -92,3 +94,11 @@ def test_each_part_s_twin_has_its_methods_with_the_same_parameters() -> None:
             if shape_a != shape_b:
                 wrong.append(f"{theirs.__name__}.{name}{b} differs from {ours.__name__}{a}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_postgres_schema_covers_every_sqlite_migration() -> None:
+    """A migration appended to store/schema.py without its PostgreSQL twin fails here."""
+    assert COVERS == SCHEMA_VERSION, "store/pg/schema.py lacks a twin of a SQLite migration"
+    assert (
+        PG_MIGRATIONS[0][0] == "_BASE" and len(PG_MIGRATIONS) == 1 + SCHEMA_VERSION - 7
+    )  # _BASE = v1..v7
