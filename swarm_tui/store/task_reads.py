@@ -54,7 +54,7 @@ class TaskReads:
                 SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.dep_id
                 WHERE d.task_id = t.id AND u.state != 'succeeded' AND NOT (
                     u.state = 'needs_review' AND u.project IS NOT NULL
-                    AND u.project = t.project))
+                    AND t.project IS NOT NULL AND u.project = t.project))
               ORDER BY t.priority DESC, t.id LIMIT ?""",
             (now, limit),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -362,6 +363,24 @@ async def test_ready_tasks_wait_for_dependencies_to_succeed(ledger: Ledger) -> N
     assert await ledger.finish_attempt(att, end(AttemptState.SUCCEEDED, S), NOW + 1)
     assert [t.id for t in await ledger.ready_tasks(NOW, 10)] == [child]
     assert await ledger.doomed_tasks() == []
+
+
+async def test_a_dependency_waiting_for_review_lets_same_project_work_start(
+    ledger: Ledger,
+) -> None:
+    """A coding task whose dependency of the same project waits for review starts (from
+    that task's branch); one of another project, or with no project, still waits."""
+    base = dataclasses.replace(new("dep"), project="proj")
+    same = dataclasses.replace(new("same", after_batch=(0,)), project="proj")
+    other = dataclasses.replace(new("other", after_batch=(0,)), project="elsewhere")
+    plain = new("plain", after_batch=(0,))
+    dep, same_id, _, _ = await add(ledger, base, same, other, plain)
+    assert (await ledger.get_task(same_id)).project == "proj"  # type: ignore[union-attr]
+    att = await claim(ledger, dep)
+    assert att is not None
+    to_review = AttemptEnd(AttemptState.SUCCEEDED, task_state=TaskState.NEEDS_REVIEW)
+    assert await ledger.finish_attempt(att, to_review, NOW + 1)
+    assert [t.id for t in await ledger.ready_tasks(NOW, 10)] == [same_id]
 
 
 async def test_failed_dependency_dooms_its_dependents(ledger: Ledger) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from swarm_tui.domain.goals import GoalState
 from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.store.changes import ChangeReader
 from swarm_tui.store.claims import Claim
@@ -66,6 +67,7 @@ async def test_a_change_on_one_host_wakes_the_feed_of_another(
         before = await there.data_version()
         [(task_id, _)] = await here.insert_tasks([new("from here")], NOW)
         await here.set_flag("paused", "1", NOW)
+        goal = await here.insert_goal("a goal", GoalState.PLANNING, NOW)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WAIT
         while await there.data_version() == before and loop.time() < deadline:
@@ -75,6 +77,7 @@ async def test_a_change_on_one_host_wakes_the_feed_of_another(
         kinds = [(c.kind, c.task_id, c.name, c.own) for c in batch.changes]
         assert ("task", task_id, None, False) in kinds  # not its own: another host wrote it
         assert ("flag", None, "paused", False) in kinds
+        assert ("goal", goal.id, False) in [(c.kind, c.row_id, c.own) for c in batch.changes]
         own = await ChangeReader(here.changes).changes.since(0)  # type: ignore[arg-type]
         assert all(c.own for c in own.changes)  # the writer's own connection tagged them
     finally:

@@ -3,12 +3,16 @@ every table's rows with their ids, counts checked; a ledger that is not empty is
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
 
+from swarm_tui.domain.evals import EvalResult
+from swarm_tui.domain.goals import GoalState
 from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.domain.reads import ConsensusRow, ModelFigures
+from swarm_tui.domain.workspaces import CheckRun, RoundRecord, WorkspaceRow
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.pg.ledger import PgLedger
 from swarm_tui.store.pg.url import PgTarget
@@ -48,6 +52,25 @@ async def _fill(led: Ledger) -> None:
                      models=(ModelFigures("p1/m1", 1, 1, 2, None, 0, 0.1),)),
         NOW,
     )  # fmt: skip
+    # the tables of goals, evals and workspaces (and tasks' columns for them)
+    goal = await led.insert_goal("ship it", GoalState.RUNNING, NOW, plan='{"steps": []}', key="g1")
+    step = dataclasses.replace(new("plan"), goal_id=goal.id, step="plan", output_schema="{}",
+                               project="proj")  # fmt: skip
+    await led.insert_tasks([step], NOW)
+    run = await led.add_eval_run("r1", "set", "d1", ["p1/m1"], 1, None, NOW)
+    assert await led.save_eval_result(
+        EvalResult(run.id, "c1", "p1/m1", 0, (1,), "p1/m1", "a", "42", True, None, "", False,
+                   0.1, 5, 7, 12.5, NOW)
+    )  # fmt: skip
+    await led.save_eval_pair(run.id, "c1", "p1/m1", "p1/m2", 0, "a", NOW)
+    assert await led.add_shadow(1, "a", "p1/m2", "p1/m1", NOW)
+    await led.update_shadow(1, NOW, shadow_task_id=2, verdict="same", cost_usd=0.05)
+    await led.save_workspace(WorkspaceRow(3, 1, "proj", "/w/3-1", "swarm/3-1", "main", "abc",
+                                          "open", conflicts=("a.py",)))  # fmt: skip
+    await led.record_round(
+        RoundRecord(3, 1, 1, "def", 1, 2, 0, (("a.py", 2, 0),), True, NOW),
+        [CheckRun(3, 1, 1, "tests", "pytest", 0, False, 1.5, "ok", NOW)],
+    )
 
 
 async def _picture(led: Ledger) -> tuple[object, ...]:
@@ -62,6 +85,15 @@ async def _picture(led: Ledger) -> tuple[object, ...]:
         await led.tool_calls(task_id=1),
         await led.consensus_since(0.0),
         await led.totals(),
+        await led.list_goals(),
+        await led.goal_tasks(1),
+        await led.eval_runs(),
+        await led.eval_results(1),
+        await led.eval_pairs(1),
+        await led.shadow_samples(),
+        await led.workspace_rows(3),
+        await led.workspace_rounds(3),
+        await led.check_runs(3),
     )
 
 
@@ -76,7 +108,7 @@ async def test_a_ledger_goes_to_postgresql_and_back_unchanged(
 
     there = _copy(str(first), pg_target.url, pg_server.password)
     assert there.returncode == 0, there.stderr
-    assert "tasks                     2 ->         2  ok" in there.stdout
+    assert "tasks                     3 ->         3  ok" in there.stdout
     assert "every count matches" in there.stdout
     assert pg_server.password not in there.stdout + there.stderr
 
@@ -84,7 +116,9 @@ async def test_a_ledger_goes_to_postgresql_and_back_unchanged(
     try:
         assert await _picture(pg) == before  # type: ignore[arg-type]
         [(third, _)] = await pg.insert_tasks([new("three")], NOW)
-        assert third == 3  # the ids go on after the copied ones
+        assert third == 4  # the ids go on after the copied ones
+        other = await pg.insert_goal("and again", GoalState.RUNNING, NOW)
+        assert other.id == 2
         after = await _picture(pg)  # type: ignore[arg-type]
     finally:
         await pg.close()
@@ -112,6 +146,6 @@ async def test_a_ledger_that_is_not_empty_is_refused(
     assert "not empty (" in refused.stderr and "Nothing was copied" in refused.stderr
     pg = await PgLedger.open(pg_target, tmp_path / "unused.db", readonly=True)
     try:
-        assert len(await pg.list_tasks()) == 2  # nothing doubled
+        assert len(await pg.list_tasks()) == 3  # nothing doubled
     finally:
         await pg.close()

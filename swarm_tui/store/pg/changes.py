@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
-from swarm_tui.store.changes import SINCE, Change, ChangeBatch
+from swarm_tui.store.changes import Change, ChangeBatch
 from swarm_tui.store.pg.connect import PgConn, PgRow
 from swarm_tui.store.pg.reader import PgReader
 
@@ -23,7 +23,12 @@ __all__ = ["CHANNEL", "PgChanges"]
 log = logging.getLogger(__name__)
 
 CHANNEL = "swarm_changes"
-_SINCE = SINCE.replace("?", "%s")
+_SINCE = (
+    "SELECT seq, kind, task_id, attempt_id, row_id, name, origin FROM changes"
+    " WHERE seq > %s ORDER BY seq LIMIT %s"
+)
+"""SQLite's ``SINCE`` plus ``origin`` (this ledger's own changes carry its origin; SQLite's
+writer notes its own feed numbers instead)."""
 
 
 class PgChanges:

@@ -30,7 +30,11 @@ __all__ = ["CopyEnd", "TableCount", "copy_rows"]
 
 FEED = "changes"
 _SKIP = {FEED, "schema_version", "sqlite_sequence"}
-_IDENTITY = {"tasks": "id", "attempts": "id", "events": "id", "usage": "id", "tool_calls": "id"}
+_IDENTITY = {
+    t: "id"
+    for t in ("tasks", "attempts", "events", "usage", "tool_calls", "goals", "eval_runs",
+              "workspaces", "workspace_rounds", "check_runs")
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

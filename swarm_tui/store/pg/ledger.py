@@ -17,11 +17,14 @@ from typing import Any
 
 from swarm_tui.store.pg.changes import PgChanges
 from swarm_tui.store.pg.connect import PgConn, check_readable, clock_offset, migrate, open_conn
+from swarm_tui.store.pg.evals import PgEvals
+from swarm_tui.store.pg.goals import PgGoals
 from swarm_tui.store.pg.reader import PgReader
 from swarm_tui.store.pg.records import PgConsensus, PgFlags, PgSpend, PgTools
 from swarm_tui.store.pg.task_reads import PgTaskReads, PgTaskRows
 from swarm_tui.store.pg.task_writes import PgClaims, PgTaskWrites, pg_event
 from swarm_tui.store.pg.url import PgTarget
+from swarm_tui.store.pg.workspaces import PgWorkspaces
 from swarm_tui.store.pg.writer import PgWriter
 
 __all__ = ["PgLedger"]
@@ -134,7 +137,38 @@ class PgLedger:
         self.consensus_since = consensus.consensus_since
         self.model_standing = consensus.model_standing
 
-        spend = PgSpend(reader, consensus)
+        goals = PgGoals(reader, self.writer)
+        self.insert_goal = goals.insert_goal
+        self.update_goal = goals.update_goal
+        self.get_goal = goals.get_goal
+        self.goal_by_key = goals.goal_by_key
+        self.list_goals = goals.list_goals
+        self.goal_tasks = goals.goal_tasks
+
+        evals = PgEvals(reader, self.writer)
+        self.eval_run = evals.eval_run
+        self.eval_runs = evals.eval_runs
+        self.add_eval_run = evals.add_eval_run
+        self.save_eval_result = evals.save_eval_result
+        self.eval_results = evals.eval_results
+        self.eval_evidence = evals.eval_evidence
+        self.save_eval_pair = evals.save_eval_pair
+        self.eval_pairs = evals.eval_pairs
+        self.add_shadow = evals.add_shadow
+        self.update_shadow = evals.update_shadow
+        self.shadow_samples = evals.shadow_samples
+
+        workspaces = PgWorkspaces(reader, self.writer)
+        self.save_workspace = workspaces.save_workspace
+        self.set_workspace = workspaces.set_workspace
+        self.record_round = workspaces.record_round
+        self.record_refusal = workspaces.record_refusal
+        self.workspace_rows = workspaces.workspace_rows
+        self.workspace_of = workspaces.workspace_of
+        self.workspace_rounds = workspaces.workspace_rounds
+        self.check_runs = workspaces.check_runs
+
+        spend = PgSpend(reader, consensus, evals)
         self.totals = spend.totals
         self.spent = spend.spent
         self.report_figures = spend.report_figures

@@ -11,6 +11,7 @@ from typing import Any
 
 from swarm_tui.domain.reads import AttemptFigures, ConsensusRow, ModelFigures, ReportFigures, Totals
 from swarm_tui.store.pg.connect import PgConn
+from swarm_tui.store.pg.evals import PgEvals
 from swarm_tui.store.pg.reader import PgReader
 from swarm_tui.store.pg.task_writes import pg_event
 from swarm_tui.store.pg.writer import PgWriter
@@ -328,9 +329,12 @@ WHERE a.state != 'running' AND a.started_at >= %s ORDER BY a.id"""
 
 
 class PgSpend:
-    def __init__(self, reader: PgReader, consensus: PgConsensus) -> None:
+    def __init__(
+        self, reader: PgReader, consensus: PgConsensus, evals: PgEvals | None = None
+    ) -> None:
         self._rows = reader.rows
         self._consensus = consensus
+        self._evals = evals
 
     async def totals(self) -> Totals:
         states = await self._rows("SELECT state, COUNT(*) FROM tasks GROUP BY state")
@@ -372,4 +376,5 @@ class PgSpend:
             for r in rows
         )  # fmt: skip
         runs = await self._consensus.consensus_since(since or 0.0)
-        return ReportFigures(since, attempts, tuple(runs))
+        shadow = await self._evals.shadow_samples(since) if self._evals is not None else []
+        return ReportFigures(since, attempts, tuple(runs), tuple(shadow))

@@ -85,11 +85,16 @@ class PgTaskReads:
         return [_task(r) for r in rows]
 
     async def ready_tasks(self, now: float, limit: int) -> list[Task]:
+        """Queued tasks whose back-off has passed and whose dependencies all succeeded (a
+        coding task's dependency on a task of the same project waiting for review counts:
+        it starts from that task's branch)."""
         rows = await self._rows(
             PG_TASK_SELECT
             + """ WHERE t.state = 'queued' AND t.not_before <= %s AND NOT EXISTS (
                 SELECT 1 FROM task_deps d JOIN tasks u ON u.id = d.dep_id
-                WHERE d.task_id = t.id AND u.state != 'succeeded')
+                WHERE d.task_id = t.id AND u.state != 'succeeded' AND NOT (
+                    u.state = 'needs_review' AND u.project IS NOT NULL
+                    AND t.project IS NOT NULL AND u.project = t.project))
               ORDER BY t.priority DESC, t.id LIMIT %s""",
             (now, limit),
         )

@@ -194,10 +194,12 @@ class PgTaskWrites:
                         continue
                 cur = await conn.execute(
                     """INSERT INTO tasks (title, prompt, role, priority, mode, state, tags, key,
-                       created_at, updated_at) VALUES (%s, %s, %s, %s, %s, 'queued', %s, %s,
-                       %s, %s) RETURNING *""",
+                       created_at, updated_at, goal_id, step, output_schema, project)
+                       VALUES (%s, %s, %s, %s, %s, 'queued', %s, %s, %s, %s, %s, %s, %s, %s)
+                       RETURNING *""",
                     (item.title, item.prompt, item.role, item.priority, item.mode,
-                     json.dumps(list(item.tags)), item.key, now, now),
+                     json.dumps(list(item.tags)), item.key, now, now, item.goal_id, item.step,
+                     item.output_schema, item.project),
                 )  # fmt: skip
                 inserted = await cur.fetchone()
                 assert inserted is not None
