@@ -17,27 +17,16 @@ import logging
 import logging.handlers
 import signal
 import sys
-import time
 from pathlib import Path
 
+from swarm_tui.cli.event_log import LOG_FORMAT, exit_line, log_events
+from swarm_tui.cli.event_log import line as _line
 from swarm_tui.config import Settings
-from swarm_tui.core.bus import Subscription
 from swarm_tui.core.opening import ledger_name
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.taskfile import task_file
-from swarm_tui.domain.events import (
-    AttemptEnded,
-    AttemptStarted,
-    BreakerChanged,
-    FallbackUsed,
-    Notice,
-    RetryScheduled,
-    TaskChanged,
-)
 from swarm_tui.domain.private_files import prepare_private_file
-from swarm_tui.domain.reads import Totals
 from swarm_tui.goals.run import run_with_goals
-from swarm_tui.hw.events import HardwareSampled
 from swarm_tui.runtime import (
     db_path,
     hardware_sampler,
@@ -48,40 +37,9 @@ from swarm_tui.runtime import (
 from swarm_tui.service.client import ServiceClient, ServiceError
 from swarm_tui.service.paths import ServicePaths
 
-__all__ = ["cmd_run", "exit_line", "log_events"]
+__all__ = ["cmd_run", "exit_line", "log_events"]  # the last two re-exported from event_log
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def _line(text: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
-
-
-async def log_events(sub: Subscription) -> None:
-    """One line per task and attempt change (stream text stays in the ledger)."""
-    async for event in sub:
-        if isinstance(event, AttemptStarted):
-            _line(
-                f"task #{event.task_id} attempt {event.number} started: {event.agent} on"
-                f" {event.provider}/{event.model} ({event.reason})"
-            )
-        elif isinstance(event, AttemptEnded) and event.state != "succeeded":
-            _line(f"task #{event.task_id} attempt {event.state}: {event.error or ''}")
-        elif isinstance(event, TaskChanged) and event.state.terminal:
-            detail = f": {event.reason}" if event.reason else ""
-            _line(f"task #{event.task_id} {event.state.value}{detail}")
-        elif isinstance(event, HardwareSampled):
-            for alert in event.raised:
-                _line(f"hardware {alert.level}: {alert.text}")
-        elif isinstance(event, Notice):
-            _line(f"{event.level}: {event.text}")
-        elif isinstance(event, RetryScheduled):
-            _line(f"task #{event.task_id} retry in {event.wait_s:.1f}s: {event.reason}")
-        elif isinstance(event, FallbackUsed):
-            _line(f"task #{event.task_id} {event.reason}")
-        elif isinstance(event, BreakerChanged):
-            _line(f"breaker {event.model} {event.state}: {event.reason}")
 
 
 async def _submit_file(orch: Orchestrator, path: str) -> None:
@@ -265,9 +223,3 @@ async def cmd_run(args: argparse.Namespace, *, headless: bool) -> int:
     if handover:  # the attempts stopped here are back in the queue: the service takes them
         return await asyncio.to_thread(_hand_over, args, path)
     return 0
-
-
-def exit_line(totals: Totals) -> str:
-    """``done: 3 succeeded, 1 queued; tokens 120 in / 40 out`` (``no tasks`` when empty)."""
-    states = ", ".join(f"{n} {s}" for s, n in sorted(totals.by_state.items())) or "no tasks"
-    return f"done: {states}; tokens {totals.tokens_in} in / {totals.tokens_out} out"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from swarm_tui.cli.headless import LOG_FORMAT, exit_line, log_events
+from swarm_tui.cli.event_log import LOG_FORMAT, exit_line, log_events
 from swarm_tui.core.opening import db_path, settings_from_args
 from swarm_tui.domain.private_files import open_append, prepare_private_file
 from swarm_tui.service.daemon import serve

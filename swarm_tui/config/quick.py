@@ -8,18 +8,25 @@ validated in full by :func:`~swarm_tui.config.loading.validate_text` (the same m
 every command), and remembered when valid. :meth:`CommandSettings.full` gives the whole
 :class:`~swarm_tui.config.settings.Settings` to a command that needs more (``reassign``).
 
-The defaults here are the models' own (``settings.py`` takes them from this module).
+The defaults are the models' own (both take them from :mod:`~swarm_tui.config.defaults`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from swarm_tui.config import checked
+from swarm_tui.config.defaults import (
+    BUILTIN_AGENT,
+    BUILTIN_SOURCE,
+    DEFAULT_COMMIT_MS,
+    DEFAULT_LEDGER,
+    DEFAULT_PASSWORD_ENV,
+    expand_ledger_path,
+)
 from swarm_tui.config.files import find_config, parse_toml, read_text
 
 if TYPE_CHECKING:
@@ -35,21 +42,6 @@ __all__ = [
     "command_settings",
     "expand_ledger_path",
 ]
-
-DEFAULT_LEDGER = "~/.local/share/swarm-tui/ledger.db"
-"""``[storage] path`` when the config does not set it."""
-DEFAULT_COMMIT_MS = 50.0
-"""``[orchestrator] commit_interval_ms`` when the config does not set it."""
-DEFAULT_PASSWORD_ENV = "SWARM_PG_PASSWORD"
-"""``[storage] password_env`` when the config does not set it."""
-BUILTIN_AGENT = "generalist"
-"""The built-in default's one agent (on the embedded model)."""
-BUILTIN_SOURCE = "<built-in default>"
-
-
-def expand_ledger_path(raw: str) -> Path:
-    """A ``[storage] path`` with ``~`` and ``$VARS`` expanded."""
-    return Path(os.path.expandvars(raw)).expanduser()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,14 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from swarm_tui.config.agents import AgentConfig
 from swarm_tui.config.base import NAME, Strict
 from swarm_tui.config.consensus import ConsensusSettings
+from swarm_tui.config.defaults import (
+    BUILTIN_AGENT,
+    BUILTIN_SOURCE,
+    DEFAULT_COMMIT_MS,
+    DEFAULT_LEDGER,
+    DEFAULT_PASSWORD_ENV,
+    expand_ledger_path,
+)
 from swarm_tui.config.errors import Loc, config_problem, config_problems
 from swarm_tui.config.evals import EvalConfig
 from swarm_tui.config.goals import GoalsConfig, WorkflowConfig
@@ -20,14 +28,6 @@ from swarm_tui.config.models import ModelConfig
 from swarm_tui.config.notify import NotifyConfig
 from swarm_tui.config.projects import Projects
 from swarm_tui.config.providers import ProviderConfig
-from swarm_tui.config.quick import (
-    BUILTIN_AGENT,
-    BUILTIN_SOURCE,
-    DEFAULT_COMMIT_MS,
-    DEFAULT_LEDGER,
-    DEFAULT_PASSWORD_ENV,
-    expand_ledger_path,
-)
 from swarm_tui.config.resilience import BreakerConfig, RetryConfig
 from swarm_tui.config.routing import RoutingConfig
 

@@ -11,13 +11,11 @@ and the totals are read again.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 from swarm_tui.domain.events import FeedLost
 from swarm_tui.service.client import ServiceClient, ServiceError
-
-if TYPE_CHECKING:
-    from swarm_tui.tui.app import SwarmApp
 
 __all__ = ["LOST_TEXT", "RETRY_SECONDS", "Attachment"]
 
@@ -25,8 +23,17 @@ RETRY_SECONDS = 1.0
 LOST_TEXT = "service lost — re-attaching"
 
 
+class AttachedRoom(Protocol):
+    """What the attachment tells the room (the app): the service went, came back."""
+
+    def run_worker(self, work: Coroutine[Any, Any, None], *, name: str, group: str) -> object: ...
+    def lost_service(self, reason: str) -> None: ...
+    def reset_streams(self) -> None: ...
+    def found_service(self) -> None: ...
+
+
 class Attachment:
-    def __init__(self, app: SwarmApp, client: ServiceClient) -> None:
+    def __init__(self, app: AttachedRoom, client: ServiceClient) -> None:
         self.app = app
         self.client = client
         self.attached = True

@@ -5,14 +5,16 @@ these (the orchestrator then tells its bus and its performance figures)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from swarm_tui.config import Settings
 from swarm_tui.core.consensus import ConsensusRecord, resolve_by_human
-from swarm_tui.core.consensus.code import CodeCandidates
 from swarm_tui.core.consensus.rows import row_of
 from swarm_tui.core.task_moves import ControlError, read_task
 from swarm_tui.domain.models import Task, TaskMode, TaskState
 from swarm_tui.store.ledger import Ledger
+
+if TYPE_CHECKING:  # the config models and the code candidates load only for code consensus
+    from swarm_tui.config import Settings
 
 __all__ = [
     "adopt_candidate",
@@ -104,6 +106,8 @@ async def adopt_candidate(
     found = [a for a in await ledger.attempts(task.id) if a.id == attempt_id]
     if not found:
         return False
+    from swarm_tui.core.consensus.code import CodeCandidates
+
     data_dir = Path(ledger.path).parent
     code = CodeCandidates(settings, ledger, task, found[0], data_dir, lambda: now)
     try:
