@@ -12,6 +12,7 @@ import asyncio
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 
 from swarm_tui.config import Settings
 from swarm_tui.core import reads
@@ -46,6 +47,7 @@ from swarm_tui.core.task_moves import (
     submit_tasks,
 )
 from swarm_tui.core.toolloop import ToolHost
+from swarm_tui.domain.evals import EvalResult, EvalRunRow, ShadowSample
 from swarm_tui.domain.events import FlagChanged, TaskChanged
 from swarm_tui.domain.models import Attempt, Task, TaskMode, TaskSpec, TaskState
 from swarm_tui.domain.reads import ReportFigures
@@ -434,10 +436,27 @@ class Control:
 
     # Typed reads for views and report (core/reads.py): plain dataclasses from async calls,
     # so an attached room can get the same over a socket. Views never hold the ledger.
+    @property
+    def data_dir(self) -> Path:
+        """The ledger's folder: its log, the service's socket, the projects' worktrees."""
+        return Path(self.ledger.path).parent
+
     async def report_figures(self, since: float | None = None) -> ReportFigures:
         """What ``report`` and the cost pane count: ended attempts and consensus runs since
         ``since`` (None: all), as dataclasses."""
         return await reads.report_figures(self.ledger, since)
+
+    async def eval_runs(self) -> list[EvalRunRow]:
+        """Every eval run in the ledger (``swarm-tui eval``), oldest first."""
+        return await self.ledger.eval_runs()
+
+    async def eval_results(self, run_id: int) -> list[EvalResult]:
+        """What an eval run measured, one row per case, configuration and repeat."""
+        return await self.ledger.eval_results(run_id)
+
+    async def shadow_samples(self, since: float | None = None) -> list[ShadowSample]:
+        """Live tasks sampled against the baseline model, and their verdicts."""
+        return await self.ledger.shadow_samples(since)
 
     async def tasks_by_id(self, ids: Iterable[int]) -> list[Task]:
         """Full tasks by id in one read, by id; ids that do not exist are left out."""

@@ -6,13 +6,12 @@ shadow samples' figure (the saving's measured quality). Plain text; the TUI draw
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from swarm_tui.core.report import shadow_figures
-from swarm_tui.domain.evals import EvalRunRow
+from swarm_tui.domain.evals import EvalResult, EvalRunRow, ShadowSample
 from swarm_tui.evals.plot import PlotPoint, plot_points, terminal_plot
 from swarm_tui.evals.table import ConfigSummary, quality_text, summarise
-from swarm_tui.store.ledger import Ledger
 
 __all__ = ["EMPTY_EVALS", "EvalView", "read_eval_view", "shadow_text", "table_text"]
 
@@ -32,7 +31,15 @@ class EvalView:
     shadow: dict[str, Any]
 
 
-async def read_eval_view(ledger: Ledger) -> EvalView:
+class EvalReads(Protocol):
+    """The reads the eval view makes (``Control``'s)."""
+
+    async def eval_runs(self) -> list[EvalRunRow]: ...
+    async def eval_results(self, run_id: int) -> list[EvalResult]: ...
+    async def shadow_samples(self, since: float | None = None) -> list[ShadowSample]: ...
+
+
+async def read_eval_view(ledger: EvalReads) -> EvalView:
     runs = await ledger.eval_runs()
     shadow = shadow_figures(await ledger.shadow_samples())
     if not runs:

@@ -83,6 +83,8 @@ class ServiceClient:
     ) -> None:
         self.hello = hello
         self.ledger = ledger if ledger is not None else Path(str(hello.get("ledger", "")))
+        self.data_dir = self.ledger.parent
+        """The ledger's folder (its log, the socket, the projects' worktrees)."""
         self.bus = EventBus()
         """The service's events, once :meth:`subscribe` was called (as ``orch.bus``)."""
         self.flags: dict[str, str] = {}

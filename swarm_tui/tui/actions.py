@@ -237,9 +237,9 @@ class Actions(App[None]):
 
     def _ledger_folder(self) -> Path:
         if isinstance(self.orch, ServiceClient):
-            return self.orch.ledger.parent
+            return self.orch.data_dir
         assert isinstance(self.orch, Control)
-        return self.orch.ledger.path.parent
+        return self.orch.data_dir
 
     async def action_review(self) -> None:
         """The selected task's diff, checks and summary, to accept, reject or send back."""
@@ -396,7 +396,7 @@ class Actions(App[None]):
                 severity="warning",
             )
             return
-        self.push_screen(EvalsScreen(self.orch.ledger))
+        self.push_screen(EvalsScreen(self.orch))
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):

@@ -238,7 +238,13 @@ class PgConsensus:
         extra_cost: float = 0.0,
         agent: str = "",
         event: str = "vote",
+        to_state: str = "succeeded",
     ) -> bool:
+        if to_state not in ("succeeded", "needs_review"):
+            raise ValueError(
+                f"a settled conflict goes to succeeded or needs_review, not {to_state}"
+            )
+
         async def op(conn: PgConn) -> bool:
             if result is None:
                 cur = await conn.execute(
@@ -248,9 +254,9 @@ class PgConsensus:
                     return False
             else:
                 cur = await conn.execute(
-                    """UPDATE tasks SET state = 'succeeded', result = %s, error = NULL,
+                    """UPDATE tasks SET state = %s, result = %s, error = NULL,
                        updated_at = %s, finished_at = %s WHERE id = %s AND state = 'needs_vote'""",
-                    (result, now, now, row.task_id),
+                    (to_state, result, now, now, row.task_id),
                 )
                 if cur.rowcount == 0:
                     return False
@@ -265,7 +271,7 @@ class PgConsensus:
                        cost_usd, source) VALUES (%s, %s, %s, %s, 'consensus', %s, %s, 'unknown')""",
                     (now, row.task_id, row.attempt_id, agent, row.mode, extra_cost),
                 )
-            to = "succeeded" if result is not None else "needs_vote"
+            to = to_state if result is not None else "needs_vote"
             data = {"to": to, "by": row.decided_by, "winner": row.winner}
             await pg_event(conn, now, event, row.task_id, row.attempt_id, data=data)
             return True

@@ -11,8 +11,14 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from swarm_tui.evals.room_view import EvalView, plot_text, read_eval_view, shadow_text, table_text
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.evals.room_view import (
+    EvalReads,
+    EvalView,
+    plot_text,
+    read_eval_view,
+    shadow_text,
+    table_text,
+)
 
 __all__ = ["EvalsScreen"]
 
@@ -34,9 +40,9 @@ class EvalsScreen(ModalScreen[None]):
         Binding("escape", "dismiss(None)", "Close", id="evals_close"),
     ]
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, reads: EvalReads) -> None:
         super().__init__()
-        self.ledger = ledger
+        self.reads = reads
         self.view: EvalView | None = None
         """What is drawn (None until the first read)."""
 
@@ -56,7 +62,7 @@ class EvalsScreen(ModalScreen[None]):
         await self.reload()
 
     async def reload(self) -> None:
-        view = await read_eval_view(self.ledger)
+        view = await read_eval_view(self.reads)
         self.query_one("#evals_table", Static).update(table_text(view))
         self.query_one("#evals_plot", Static).update(plot_text(view))
         self.query_one("#evals_shadow", Static).update(shadow_text(view.shadow))
