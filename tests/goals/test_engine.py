@@ -189,7 +189,9 @@ async def test_a_goal_waiting_for_a_person_resumes_with_one_more_plan(tmp_path: 
             goal = await engine.drive(goal.id)
         assert goal.state == GoalState.NEEDS_HUMAN
         goal = await engine.resume(goal.id)
-        assert goal.state == GoalState.PLANNING and goal.reason is None
+        # taken up again: planning, or already running when the running orchestrator answered
+        # the third plan before resume read the goal back (a loaded machine)
+        assert goal.state in (GoalState.PLANNING, GoalState.RUNNING) and goal.reason is None
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)
         assert goal.state == GoalState.SUCCEEDED, goal.reason
