@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import random
 import signal
 import sqlite3
 import sys
@@ -38,8 +37,9 @@ from typing import Any
 
 import psutil
 from common import fmt_ms, machine, machine_lines, pct, write_section
+from feed import fixture, writer  # the same ledger and writer as the in-process room's bench
 from rich.console import RenderableType
-from scale import HangingProvider, add_history, settings
+from scale import HangingProvider, settings
 from textual.screen import Screen
 
 from swarm_tui.core.orchestrator import Orchestrator
@@ -50,38 +50,6 @@ from swarm_tui.service.server import ServiceServer
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.app import make_app
 from swarm_tui.tui.widgets.task_table import TaskTable
-
-
-def fixture(db: Path, total: int) -> int:
-    """``total - 1`` finished tasks (half with history), then one paused: its id."""
-    now = time.time()
-    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
-        conn.executemany(
-            """INSERT INTO tasks (title, prompt, role, state, created_at, updated_at,
-               finished_at) VALUES (?, ?, 'worker', 'succeeded', ?, ?, ?)""",
-            [(f"task {i}", f"Task {i}: file {i}.", now, now, now) for i in range(total - 1)],
-        )
-    add_history(db, total // 2)
-    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
-        cur = conn.execute(
-            """INSERT INTO tasks (title, prompt, role, state, created_at, updated_at)
-               VALUES ('watched', 'Changed by another process.', 'worker', 'paused', ?, ?)""",
-            (now, now),
-        )
-        return int(cur.lastrowid or 0)
-
-
-async def writer(db: Path, task_id: int, changes: int, seed: int) -> None:
-    """The other process: priority changes at random gaps; prints ``n commit_time``."""
-    rng = random.Random(seed)
-    ledger = await Ledger.open(db, commit_interval=0.005)
-    try:
-        for n in range(1, changes + 1):
-            await asyncio.sleep(rng.uniform(0.05, 0.15))
-            await ledger.update_task(task_id, time.time(), "priority", priority=n)
-            print(n, repr(time.time()), flush=True)
-    finally:
-        await ledger.close()
 
 
 @dataclass
