@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from swarm_tui.core.approvals import PendingApproval
@@ -46,6 +47,11 @@ class SwarmAPI(Protocol):
     def clock(self) -> Callable[[], float]: ...
     @property
     def running(self) -> Mapping[int, object]: ...
+    @property
+    def data_dir(self) -> Path:
+        """The ledger's folder (its log, the service's socket, the projects' worktrees)."""
+        ...
+
     def paused_all(self) -> bool: ...
     def agent_paused(self, agent: str) -> bool: ...
     def pending_approvals(self) -> list[PendingApproval]: ...

@@ -3,8 +3,6 @@ a refusal is shown as a notification, never a crash."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.app import App
 from textual.widgets import DataTable, Input
 
@@ -230,16 +228,10 @@ class Actions(App[None]):
             except REFUSALS:
                 return ""
 
-        files = WorkspaceReviews(self.settings, self._ledger_folder(), summary=summary)
+        files = WorkspaceReviews(self.settings, self.orch.data_dir, summary=summary)
         if isinstance(self.orch, Control | ServiceClient):
             return LedgerReviews(self.orch, fallback=files)
         return files
-
-    def _ledger_folder(self) -> Path:
-        if isinstance(self.orch, ServiceClient):
-            return self.orch.data_dir
-        assert isinstance(self.orch, Control)
-        return self.orch.data_dir
 
     async def action_review(self) -> None:
         """The selected task's diff, checks and summary, to accept, reject or send back."""
