@@ -7,6 +7,13 @@ admitted only when, in every scope, settled + reserved + its worst case stays wi
 limit, so the limit holds with any number of attempts in flight, retries and fallbacks
 included (each of those is an attempt with its own reservation). The one assumption: a
 backend does not bill more than the worst case (it honours ``max_tokens``).
+
+This in-memory view routes (which model fits?) without a round trip; the exact check is the
+ledger's (``store/holds.py``): each claim carries its hold, which the claiming transaction
+admits against settled spend and every live hold of every process and host. ``day`` and
+``task:ID`` are swarm-wide (every run, every host); ``run`` and ``role:NAME`` are this run's.
+The holds other runs keep are read back with the settled spend (``Spent.held_elsewhere``) and
+counted in the ``day`` line.
 """
 
 from __future__ import annotations
@@ -15,21 +22,14 @@ import math
 from dataclasses import dataclass
 
 from swarm_tui.config import BudgetConfig, ModelConfig
+from swarm_tui.domain.budget_words import MARGIN, scope_label, usd, why_not_text
 from swarm_tui.store.spend import Spent
 
 __all__ = ["MARGIN", "Budget", "Hold", "Line", "usd", "worst_case"]
 
-MARGIN = 1e-9
-"""USD kept unspent in every scope so float rounding never lets a sum pass a limit."""
-
 _MTOK = 1_000_000
 PER_MESSAGE_TOKENS = 8
 """Template tokens around each chat message (role markers), added to the prompt bound."""
-
-
-def usd(amount: float) -> str:
-    """``$12.50``, ``$0.0042``: cents for dollars, more digits for fractions of a cent."""
-    return f"${amount:.2f}" if abs(amount) >= 1 else f"${amount:.4f}"
 
 
 def worst_case(
@@ -68,8 +68,7 @@ class Line:
 
     @property
     def label(self) -> str:
-        kind, _, name = self.scope.partition(":")
-        return {"run": "run", "day": "daily", "role": f"{name}'s", "task": f"task #{name}'s"}[kind]
+        return scope_label(self.scope)
 
 
 class Budget:
@@ -87,8 +86,8 @@ class Budget:
         out: list[Line] = []
         if c.run_usd:
             out.append(Line("run", self.spent.run, every, c.run_usd))
-        if c.daily_usd:
-            out.append(Line("day", self.spent.day, every, c.daily_usd))
+        if c.daily_usd:  # swarm-wide: every other run's holds count too
+            out.append(Line("day", self.spent.day, every + self.spent.held_elsewhere, c.daily_usd))
         agents = [agent] if agent is not None else list(c.role_usd)
         for name in agents:
             if c.role_usd.get(name):
@@ -106,8 +105,20 @@ class Budget:
         for line in self.lines(agent, task):
             left = line.limit - MARGIN - line.spent - line.reserved
             if amount > left:
-                return f"worst case {usd(amount)} > {line.label} budget left {usd(max(left, 0))}"
+                return why_not_text(line.scope, amount, left)
         return None
+
+    def limits(self, agent: str, task_id: int) -> dict[str, float]:
+        """The limits a hold of ``agent`` for task ``task_id`` must fit in the ledger (scope ->
+        USD, in the order :meth:`lines` checks them; the limits as raised at runtime)."""
+        c = self.config
+        scopes = {
+            "run": c.run_usd,
+            "day": c.daily_usd,
+            f"role:{agent}": c.role_usd.get(agent, 0.0),
+            f"task:{task_id}": c.task_usd,
+        }
+        return {scope: limit for scope, limit in scopes.items() if limit}
 
     # ------------------------------------------------------------------ holds
     def reserve(self, key: object, agent: str, task_id: int, amount: float) -> None:

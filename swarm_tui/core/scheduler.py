@@ -32,6 +32,7 @@ from swarm_tui.domain.models import Attempt, Task, TaskMode, TaskState
 from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import ChatMessage, Provider
 from swarm_tui.store.claims import Claim
+from swarm_tui.store.holds import HoldAsk
 from swarm_tui.store.ledger import Ledger
 
 __all__ = ["Scheduler"]
@@ -187,25 +188,30 @@ class Scheduler:
             return False
         ref = f"{choice.provider}/{choice.model}"
         hold = object()  # reserved before any await: admission and reservation are one step
-        self.spending.reserve(hold, agent_name, task, ref, self.spending.cost_of(ref, messages))
+        ask = self.spending.reserve(
+            hold, agent_name, task, ref, self.spending.cost_of(ref, messages)
+        )
         reason = choice.reason if not note or task.pin else f"{choice.reason}; {note}"
         batch = self.load.batch if self.load.batch is not None else self._pass(now)
         self.breakers.dispatched(ref)  # a half-open breaker's one trial is taken now
         # In a tick the claim is written with the rest of its pass, in one transaction.
-        claim = Claim(task.id, agent_name, choice.provider, choice.model, reason)
-        start = functools.partial(self._launch, task, messages, agent_name, agent, choice, hold)
+        claim = Claim(task.id, agent_name, choice.provider, choice.model, reason, ask)
+        start = functools.partial(
+            self._launch, task, messages, agent_name, agent, choice, (hold, ask)
+        )
         batch.add(claim, start)
         return batch is self.load.batch or await self._commit(batch) > 0
 
     def _launch(self, task: Task, messages: tuple[ChatMessage, ...], agent_name: str,
-                agent: AgentConfig, choice: Choice, hold: object,
+                agent: AgentConfig, choice: Choice, hold: tuple[object, HoldAsk],
                 attempt: Attempt | None) -> bool:  # fmt: skip
-        """Start a claimed attempt, or undo the admission of one whose claim lost."""
+        """Start a claimed attempt, or undo the admission of one whose claim lost (the ledger
+        may have refused it for the budget: another run holds what was left)."""
         if attempt is None:
-            self.spending.budget.release(hold)
+            self.spending.refused(hold[0], task, hold[1].why)
             self.breakers.released(f"{choice.provider}/{choice.model}")
             return False
-        self.spending.budget.rekey(hold, attempt.id)
+        self.spending.admitted(hold[0], attempt)
         self.escalate.pop(task.id, None)
         self.resilience.dispatched(task.id)
         self.breakers.dispatched(f"{choice.provider}/{choice.model}")

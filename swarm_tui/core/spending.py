@@ -1,6 +1,11 @@
 """The orchestrator's side of budgets: reserve before an attempt, settle after it, warn at
 the thresholds, stop at the limit.
 
+A reservation is held twice: here, so routing sees what this run has in flight, and in the
+ledger, where the claim's transaction admits it exactly against every run and host sharing
+the ledger (``store/holds.py``). The ledger's hold goes when the attempt's end is recorded;
+this one when its cost has been read back (a moment of caution, never an overshoot).
+
 A stop is a ledger flag (``budget_stop:run``, ``budget_stop:day``, ``budget_stop:role:NAME``)
 so it survives a restart; it is cleared when the limit is raised (in the config, or with
 :meth:`Spending.set_limit`). A task at its own limit is paused with the reason.
@@ -21,6 +26,7 @@ from swarm_tui.core.router import split_ref
 from swarm_tui.domain.events import BudgetChanged, FlagChanged, Notice
 from swarm_tui.domain.models import Attempt, Task
 from swarm_tui.providers.base import ChatMessage
+from swarm_tui.store.holds import HoldAsk
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.spend import read_spent
 
@@ -64,6 +70,8 @@ class Spending:
         self._jobs: set[asyncio.Task[None]] = set()
         self._ended: list[Attempt] = []
         """Attempts waiting to be settled (one settle job takes every one that is waiting)."""
+        self._waiting: set[int] = set()
+        """Tasks the ledger refused for the budget (told once while they wait)."""
 
     # ------------------------------------------------------------------ admission
     def stopped(self, agent: str) -> str | None:
@@ -107,8 +115,26 @@ class Spending:
             return True
         return False
 
-    def reserve(self, key: object, agent: str, task: Task, ref: str, cost: float) -> None:
+    def reserve(self, key: object, agent: str, task: Task, ref: str, cost: float) -> HoldAsk:
+        """Hold ``cost`` here (for routing the rest of the pass) and return the hold the claim
+        carries to the ledger, which admits it exactly against every process's holds."""
         self.budget.reserve(key, agent, task.id, cost)
+        return HoldAsk(cost, self.budget.limits(agent, task.id))
+
+    def refused(self, key: object, task: Task, why: str | None) -> None:
+        """The claim of ``task`` lost: undo its hold here; when the ledger refused it for the
+        budget (``why``) say so, once while the task waits."""
+        self.budget.release(key)
+        if why is None:
+            return
+        if task.id not in self._waiting:
+            self._waiting.add(task.id)
+            self.bus.publish(Notice("warning", f"task #{task.id} waits: {why}"))
+
+    def admitted(self, old: object, attempt: Attempt) -> None:
+        """The claim was admitted: its hold is the attempt's from now on."""
+        self.budget.rekey(old, attempt.id)
+        self._waiting.discard(attempt.task_id)
 
     # ------------------------------------------------------------------ settling
     async def refresh(self) -> None:

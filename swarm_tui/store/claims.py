@@ -2,18 +2,22 @@
 
 A claim moves a task ``queued -> running`` and opens its next attempt, fenced on the state:
 a task someone else moved first (another process, a cancel, an earlier claim in the same
-batch) is not claimed, and the other claims of the batch still apply.
+batch) is not claimed, and the other claims of the batch still apply. A claim with a budget
+hold (``store/holds.py``) is admitted only if its worst case fits every limit, counting what
+every process and host holds, and its hold is written in the same transaction.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from swarm_tui.domain.models import Attempt
+from swarm_tui.store.holds import HoldAsk, HoldBook, book_sync, put_hold_sync
 from swarm_tui.store.records import write_event_sync
 from swarm_tui.store.rows import attempt_from_row
+from swarm_tui.store.spend import day_start
 from swarm_tui.store.writer import GroupWriter
 
 __all__ = ["Claim", "Claims"]
@@ -28,11 +32,19 @@ class Claim:
     provider: str
     model: str
     reason: str
+    hold: HoldAsk | None = field(default=None, compare=False)
+    """The budget hold to take with it (None: no budget check in the ledger)."""
 
 
 def _claim_one(
-    conn: sqlite3.Connection, claim: Claim, owner: str, now: float, lease_until: float
-) -> Attempt | None:
+    conn: sqlite3.Connection, claim: Claim, owner: str, now: float, lease_until: float,
+    book: HoldBook | None,
+) -> Attempt | None:  # fmt: skip
+    ask = claim.hold
+    if ask is not None and book is not None:
+        ask.why = book.why_not(claim.agent, claim.task_id, ask)
+        if ask.why is not None:
+            return None
     cur = conn.execute(
         """UPDATE tasks SET state = 'running', attempts = attempts + 1, pin = NULL,
            started_at = COALESCE(started_at, ?), updated_at = ?
@@ -54,6 +66,9 @@ def _claim_one(
     row = cur.fetchone()
     cur.close()
     attempt = attempt_from_row(row)
+    if ask is not None and book is not None:
+        put_hold_sync(conn, attempt.id, owner, claim.agent, claim.task_id, ask.amount, now)
+        book.add(claim.agent, claim.task_id, ask.amount)
     write_event_sync(
         conn,
         now,
@@ -79,14 +94,17 @@ class Claims:
     ) -> list[Attempt | None]:
         """Claim every task of ``claims`` in one transaction, in order. Each result is the new
         attempt, or None where the task was no longer queued (so a task listed twice is
-        claimed once). A reassigned agent (``pin_agent``) sticks for every later attempt; a
-        pinned model (``pin``) is used once, then the agent's mix and fallbacks apply again."""
+        claimed once) or its budget hold did not fit (the hold's ``why`` says so). A
+        reassigned agent (``pin_agent``) sticks for every later attempt; a pinned model
+        (``pin``) is used once, then the agent's mix and fallbacks apply again."""
         if not claims:
             return []
         batch = list(claims)
+        held = [c.task_id for c in batch if c.hold is not None]
 
         def op(conn: sqlite3.Connection) -> list[Attempt | None]:
-            return [_claim_one(conn, c, owner, now, lease_until) for c in batch]
+            book = book_sync(conn, owner, day_start(now), held) if held else None
+            return [_claim_one(conn, c, owner, now, lease_until, book) for c in batch]
 
         claimed: list[Attempt | None] = await self.writer.run_sync(op)
         return claimed
@@ -102,10 +120,12 @@ class Claims:
         owner: str,
         now: float,
         lease_until: float,
+        hold: HoldAsk | None = None,
     ) -> Attempt | None:
-        """queued -> running with a new attempt; None if someone else moved the task first."""
+        """queued -> running with a new attempt; None if someone else moved the task first
+        (or ``hold`` did not fit: its ``why`` says why)."""
         [attempt] = await self.claim_many(
-            [Claim(task_id, agent, provider, model, reason)],
+            [Claim(task_id, agent, provider, model, reason, hold)],
             owner=owner,
             now=now,
             lease_until=lease_until,

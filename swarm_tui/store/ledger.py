@@ -6,6 +6,7 @@ connection, the writer, or both):
 - tasks and attempts: :class:`TaskReads`, :class:`TaskRows` (the queue view), :class:`Claims`,
   :class:`TaskWrites` (fenced attempt ends, leases, recovery);
 - usage and spend: :class:`SpendReads` (totals, settled spend, the report's figures);
+  budget holds (``store/holds.py``: written with the claims, read by :class:`HoldReads`);
 - flags: :class:`FlagRecords`;
 - tools, approvals and memory: :class:`ToolRecords`;
 - consensus: :class:`ConsensusRecords`;
@@ -31,6 +32,7 @@ from swarm_tui.store.db import LedgerConnection, LedgerError, connect
 from swarm_tui.store.evals import EvalRecords
 from swarm_tui.store.flags import FlagRecords
 from swarm_tui.store.goals import GoalRecords
+from swarm_tui.store.holds import HoldReads
 from swarm_tui.store.reader import Reader
 from swarm_tui.store.records import NewTask, Totals, write_event_sync
 from swarm_tui.store.spend import SpendReads
@@ -169,6 +171,8 @@ class Ledger:
         self.totals = spend.totals
         self.spent = spend.spent
         self.report_figures = spend.report_figures
+
+        self.budget_holds = HoldReads(reader.rows).budget_holds
 
     async def log_event(
         self,

@@ -437,7 +437,24 @@ CREATE TABLE check_runs (
 CREATE INDEX check_runs_by_task ON check_runs (task_id, attempt, round);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _GOALS, _EVALS, _WORKSPACES)
+# Budget holds (store/holds.py): an attempt's worst case, held while it runs, so admission is
+# exact across every process and host on the ledger. Keyed by the attempt: a hold lives as
+# long as its attempt runs (its lease), and goes when the attempt ends or is recovered.
+_HOLDS = """
+CREATE TABLE budget_holds (
+    attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id),
+    owner      TEXT    NOT NULL,
+    agent      TEXT    NOT NULL,
+    task_id    INTEGER NOT NULL REFERENCES tasks(id),
+    amount     REAL    NOT NULL,
+    created    REAL    NOT NULL
+);
+CREATE INDEX budget_holds_by_owner ON budget_holds (owner, agent);
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _GOALS, _EVALS, _WORKSPACES, _HOLDS,
+)  # fmt: skip
 """``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,7 +1,7 @@
 """Spend read back from the ledger: the settled cost budgets count, the totals the status bar
 shows and the figures ``report`` counts.
 
-Nothing here writes: budget reservations live in memory (see ``core/budget.py``); what was
+Nothing here writes: budget holds are written with the claims (``store/holds.py``); what was
 spent is always the ``usage`` and ``attempts`` tables.
 """
 
@@ -17,7 +17,7 @@ from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.evals import EvalRecords
 from swarm_tui.store.reader import Reader
 
-__all__ = ["SpendReads", "Spent", "day_start", "read_spent"]
+__all__ = ["HELD_ELSEWHERE", "SpendReads", "Spent", "day_start", "read_spent"]
 
 _ENDED_ATTEMPTS = """
 SELECT a.id, a.task_id, a.agent, a.provider, a.model, t.role, a.state, a.tokens_in,
@@ -25,6 +25,10 @@ SELECT a.id, a.task_id, a.agent, a.provider, a.model, t.role, a.state, a.tokens_
        a.usage_source
 FROM attempts a JOIN tasks t ON t.id = a.task_id
 WHERE a.state != 'running' AND a.started_at >= ? ORDER BY a.id"""
+
+
+HELD_ELSEWHERE = """SELECT COALESCE(SUM(h.amount), 0) FROM budget_holds h
+JOIN attempts a ON a.id = h.attempt_id WHERE a.state = 'running' AND h.owner != ?"""
 
 
 def day_start(now: float) -> float:
@@ -36,11 +40,13 @@ def day_start(now: float) -> float:
 @dataclass
 class Spent:
     """Settled USD: this run (attempts of one owner), today (UTC, every run), per agent in
-    this run."""
+    this run; and what every other owner (other runs, other hosts) holds for its running
+    attempts, which counts in the swarm-wide scopes."""
 
     run: float = 0.0
     day: float = 0.0
     by_agent: dict[str, float] = field(default_factory=dict)
+    held_elsewhere: float = 0.0
 
 
 class SpendReads:
@@ -73,8 +79,9 @@ class SpendReads:
         day = await self._rows(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM usage WHERE ts >= ?", (day_start(now),)
         )
+        held = await self._rows(HELD_ELSEWHERE, (owner,))
         by_agent = {str(r[0]): float(r[1]) for r in run}
-        return Spent(sum(by_agent.values()), float(day[0][0]), by_agent)
+        return Spent(sum(by_agent.values()), float(day[0][0]), by_agent, float(held[0][0]))
 
     async def report_figures(self, since: float | None) -> ReportFigures:
         """The attempts that ended and the consensus runs since ``since`` (None: all)."""

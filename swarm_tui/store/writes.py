@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
+from swarm_tui.store.holds import SWEEP
 from swarm_tui.store.records import NewTask, write_event_sync
 from swarm_tui.store.rows import attempt_from_row, new_task_from_row
 from swarm_tui.store.writer import GroupWriter
@@ -187,6 +188,8 @@ class TaskWrites:
             )
             if cur.rowcount == 0:
                 return False
+            # Its cost is settled below: its budget hold goes in the same transaction.
+            conn.execute("DELETE FROM budget_holds WHERE attempt_id = ?", (attempt.id,))
             # It ended in a live process: its task did not bring the process down.
             conn.execute(
                 "UPDATE tasks SET abandoned = 0 WHERE id = ? AND abandoned != 0",
@@ -278,9 +281,10 @@ class TaskWrites:
     ) -> list[Attempt]:
         """Give up attempts whose lease expired or whose owner died, and the ``orphans`` (their
         job ended without recording it, e.g. the ledger was locked): keep their partial output,
-        put their tasks back in the queue. A task whose ``hold_after``-th attempt in a row is
-        abandoned so (it may be what brings the process down) is held instead: paused, with
-        the reason in ``held``. Returns the attempts given up."""
+        put their tasks back in the queue, release their budget holds. A task whose
+        ``hold_after``-th attempt in a row is abandoned so (it may be what brings the process
+        down) is held instead: paused, with the reason in ``held``. Returns the attempts
+        given up."""
 
         def op(conn: Conn) -> list[Attempt]:
             cur = conn.execute("SELECT * FROM attempts WHERE state = 'running'")
@@ -298,6 +302,8 @@ class TaskWrites:
                 write_event_sync(conn, now, "attempt_abandoned", a.task_id, a.id, {"why": why})
                 # An orphan ended in this live process (only its record failed): not counted.
                 _requeue_or_hold(conn, a, now, why, hold_after, counts=a.id not in orphans)
+            # The holds of the attempts given up (and of any other that no longer runs) go.
+            conn.execute(SWEEP)
             # A running task with no running attempt cannot make progress: queue it again.
             conn.execute(
                 """UPDATE tasks SET state = 'queued', updated_at = ? WHERE state = 'running'

@@ -141,7 +141,7 @@ class ConsensusControl:
             return None
         self.budget_held.discard(task.id)
         hold = object()
-        self.spending.reserve(hold, agent_name, task, CONSENSUS, worst)
+        ask = self.spending.reserve(hold, agent_name, task, CONSENSUS, worst)
         reason = f"{task.mode.value} of {len(models)}: {', '.join(models)}"
         attempt = await self.ledger.claim(
             task.id,
@@ -152,11 +152,12 @@ class ConsensusControl:
             owner=self.owner,
             now=now,
             lease_until=now + self.settings.orchestrator.lease_seconds,
+            hold=ask,
         )
-        if attempt is None:
-            self.spending.budget.release(hold)
+        if attempt is None:  # lost, or another run holds what was left of a swarm-wide budget
+            self.spending.refused(hold, task, ask.why)
             return None
-        self.spending.budget.rekey(hold, attempt.id)
+        self.spending.admitted(hold, attempt)
         code = None
         if task.project is not None and task.mode == TaskMode.CONSENSUS:
             data_dir = self.ledger.path.parent

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from swarm_tui.store.holds import HoldReads
 from swarm_tui.store.pg.changes import PgChanges
 from swarm_tui.store.pg.connect import PgConn, check_readable, clock_offset, migrate, open_conn
 from swarm_tui.store.pg.evals import PgEvals
@@ -172,6 +173,8 @@ class PgLedger:
         self.totals = spend.totals
         self.spent = spend.spent
         self.report_figures = spend.report_figures
+
+        self.budget_holds = HoldReads(reader.rows).budget_holds
 
     async def renew_leases(
         self, owner: str, now: float, lease_until: float, ids: Any = None

@@ -15,10 +15,12 @@ from swarm_tui.store.pg.evals import PgEvals
 from swarm_tui.store.pg.reader import PgReader
 from swarm_tui.store.pg.task_writes import pg_event
 from swarm_tui.store.pg.writer import PgWriter
-from swarm_tui.store.spend import Spent, day_start
+from swarm_tui.store.spend import HELD_ELSEWHERE, Spent, day_start
 from swarm_tui.store.tools import Approval, MemoryEntry, ToolCallRecord
 
 __all__ = ["PgConsensus", "PgFlags", "PgSpend", "PgTools"]
+
+_HELD_ELSEWHERE = HELD_ELSEWHERE.replace("?", "%s")
 
 
 class PgFlags:
@@ -365,8 +367,9 @@ class PgSpend:
             "SELECT COALESCE(SUM(cost_usd), 0)::float8 FROM usage WHERE ts >= %s",
             (day_start(now),),
         )
+        held = await self._rows(_HELD_ELSEWHERE, (owner,))
         by_agent = {str(r[0]): float(r[1]) for r in run}
-        return Spent(sum(by_agent.values()), float(day[0][0]), by_agent)
+        return Spent(sum(by_agent.values()), float(day[0][0]), by_agent, float(held[0][0]))
 
     async def report_figures(self, since: float | None) -> ReportFigures:
         rows = await self._rows(_ENDED_ATTEMPTS, (since or 0.0,))

@@ -385,24 +385,38 @@ CREATE TABLE check_runs (
 CREATE INDEX check_runs_by_task ON check_runs (task_id, attempt, round);
 """
 
+_HOLDS = """
+CREATE TABLE budget_holds (
+    attempt_id BIGINT  PRIMARY KEY REFERENCES attempts(id),
+    owner      TEXT    NOT NULL,
+    agent      TEXT    NOT NULL,
+    task_id    BIGINT  NOT NULL REFERENCES tasks(id),
+    amount     DOUBLE PRECISION NOT NULL,
+    created    DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX budget_holds_by_owner ON budget_holds (owner, agent);
+"""
+
 PG_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("_BASE", _BASE),
     ("_GOALS", _GOALS),
     ("_EVALS", _EVALS),
     ("_WORKSPACES", _WORKSPACES),
+    ("_HOLDS", _HOLDS),
 )
 """``(name, script)``; ``PG_MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
 Each runs in one transaction (PostgreSQL's DDL is transactional)."""
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
-COVERS = 10
+COVERS = 11
 """The SQLite schema version whose tables this schema holds (``_BASE`` = SQLite v1..v7, then
-``_GOALS``, ``_EVALS``, ``_WORKSPACES`` = v8..v10)."""
+``_GOALS``, ``_EVALS``, ``_WORKSPACES``, ``_HOLDS`` = v8..v11)."""
 
 TABLES = (
-    "goals", "tasks", "task_deps", "attempts", "events", "usage", "flags", "tool_calls",
-    "tool_approvals", "memories", "consensus", "consensus_models", "eval_runs", "eval_results",
-    "eval_pairs", "shadow_samples", "workspaces", "workspace_rounds", "check_runs", "changes",
+    "goals", "tasks", "task_deps", "attempts", "budget_holds", "events", "usage", "flags",
+    "tool_calls", "tool_approvals", "memories", "consensus", "consensus_models", "eval_runs",
+    "eval_results", "eval_pairs", "shadow_samples", "workspaces", "workspace_rounds",
+    "check_runs", "changes",
 )  # fmt: skip
 """Every table of the ledger, parents before children (the order ``ledger copy`` fills)."""

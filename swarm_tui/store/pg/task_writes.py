@@ -18,10 +18,13 @@ from typing import Any
 
 from swarm_tui.domain.models import Attempt, Task, TaskState
 from swarm_tui.store.claims import Claim
+from swarm_tui.store.holds import SWEEP, HoldAsk
 from swarm_tui.store.pg.connect import PgConn
+from swarm_tui.store.pg.holds import pg_book, pg_put_holds
 from swarm_tui.store.pg.writer import PgWriter
 from swarm_tui.store.records import NewTask
 from swarm_tui.store.rows import attempt_from_row, new_task_from_row
+from swarm_tui.store.spend import day_start
 from swarm_tui.store.writes import AttemptEnd
 
 __all__ = ["PgClaims", "PgTaskWrites", "pg_event"]
@@ -68,6 +71,7 @@ class PgClaims:
         batch = list(claims)
         shift = self._offset()
         limits = dict(self._limits())
+        held = [c.task_id for c in batch if c.hold is not None]
 
         async def op(conn: PgConn) -> list[Attempt | None]:
             cur = await conn.execute(
@@ -77,6 +81,7 @@ class PgClaims:
             )
             free = {int(r[0]) for r in await cur.fetchall()}
             room = await _room(conn, limits, {c.provider for c in batch})
+            book = await pg_book(conn, owner, day_start(now), held) if held else None
             # Each task locked here and still queued is claimed by its first claim of the
             # batch: the outcome is known before the statements run, so they go out in one
             # pipeline (one round trip for the pass, not one per claim).
@@ -85,6 +90,12 @@ class PgClaims:
                 if claim.task_id not in free or room.get(claim.provider, 1) <= 0:
                     chosen.append(None)
                     continue
+                if claim.hold is not None and book is not None:
+                    claim.hold.why = book.why_not(claim.agent, claim.task_id, claim.hold)
+                    if claim.hold.why is not None:
+                        chosen.append(None)
+                        continue
+                    book.add(claim.agent, claim.task_id, claim.hold.amount)
                 free.discard(claim.task_id)
                 if claim.provider in room:
                     room[claim.provider] -= 1
@@ -100,6 +111,11 @@ class PgClaims:
             for result in sent:
                 row = None if result is None else await result.fetchone()
                 out.append(None if row is None else _attempt(row))
+            await pg_put_holds(conn, [
+                (a.id, owner, c.agent, c.task_id, c.hold.amount, now)
+                for c, a in zip(chosen, out, strict=True)
+                if c is not None and c.hold is not None and a is not None
+            ])  # fmt: skip
             return out
 
         claimed: list[Attempt | None] = await self.writer.run(op)
@@ -116,9 +132,10 @@ class PgClaims:
         owner: str,
         now: float,
         lease_until: float,
+        hold: HoldAsk | None = None,
     ) -> Attempt | None:
         [attempt] = await self.claim_many(
-            [Claim(task_id, agent, provider, model, reason)],
+            [Claim(task_id, agent, provider, model, reason, hold)],
             owner=owner,
             now=now,
             lease_until=lease_until,
@@ -274,6 +291,7 @@ class PgTaskWrites:
             )  # fmt: skip
             if cur.rowcount == 0:
                 return False
+            await conn.execute("DELETE FROM budget_holds WHERE attempt_id = %s", (attempt.id,))
             await conn.execute(
                 "UPDATE tasks SET abandoned = 0 WHERE id = %s AND abandoned != 0",
                 (attempt.task_id,),
@@ -363,6 +381,7 @@ class PgTaskWrites:
                 )
                 await pg_event(conn, now, "attempt_abandoned", a.task_id, a.id, {"why": why})
                 await _requeue_or_hold(conn, a, now, why, hold_after, counts=a.id not in orphans)
+            await conn.execute(SWEEP)
             await conn.execute(
                 """UPDATE tasks SET state = 'queued', updated_at = %s WHERE state = 'running'
                    AND NOT EXISTS (SELECT 1 FROM attempts a
