@@ -1,0 +1,127 @@
+"""Two orchestrators on one ledger (two processes on one SQLite file, two hosts on one
+PostgreSQL database) share one daily budget: their holds are admitted in the ledger, so
+together they never start more than the budget covers, and what they spend never passes it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from swarm_tui.core.orchestrator import Orchestrator
+from swarm_tui.core.runner import build_messages
+from swarm_tui.domain.budget_words import usd
+from swarm_tui.domain.events import Notice
+from swarm_tui.domain.models import TaskSpec, TaskState
+from swarm_tui.providers.base import Usage
+from swarm_tui.store.ledger import Ledger
+from tests.conftest import Clock, make_settings
+from tests.fakes import FakeProvider, Script
+from tests.store.test_budget_holds import A, B, open_second
+
+CALL = (1 * 1.0 + 60 * 2.0) / 1e6
+"""What each call bills: 1 token in at $1, 60 out at $2 per MTok (below any worst case)."""
+
+
+def _providers() -> dict[str, FakeProvider]:
+    """Every call waits for its provider's ``release`` after its first token."""
+    script = lambda _r: Script(usage=Usage(input_tokens=1, output_tokens=60), hold_after=1)  # noqa: E731
+    return {"p1": FakeProvider("p1", script), "p2": FakeProvider("p2", script)}
+
+
+async def test_two_orchestrators_on_one_ledger_never_pass_the_daily_budget(
+    ledger: Ledger, tmp_path: Path, request: pytest.FixtureRequest, clock: Clock
+) -> None:
+    other = await open_second(ledger, tmp_path, request)
+    settings = make_settings(heartbeat_seconds=3600, lease_seconds=7200, poll_seconds=0.02)
+    providers = _providers(), _providers()
+    a = Orchestrator(settings, ledger, dict(providers[0]), clock=clock, owner=A)
+    b = Orchestrator(settings, other, dict(providers[1]), clock=clock, owner=B)
+    try:
+        submitted = await a.submit([TaskSpec(prompt="job", role="a") for _ in range(30)])
+        worst = a.spending.cost_of(
+            "p1/m1", build_messages(settings.agents["a"], submitted[0][0], [])
+        )
+        assert worst > CALL
+        for orch in (a, b):
+            await orch.start()
+            await orch.spending.set_limit("day", 6.5 * worst)  # raised at runtime from none
+
+        # Each could start 4 (agent a's limit); the day covers 6 worst cases in all. Passes
+        # at once (one may lose the other's tasks to it, then tries the next ones).
+        started = [0, 0]
+        for _ in range(4):
+            more = await asyncio.gather(a.tick(), b.tick())
+            started = [started[0] + more[0], started[1] + more[1]]
+            assert len(await ledger.budget_holds()) == sum(started) <= 6
+        assert sum(started) == 6
+        holds = await ledger.budget_holds()
+        assert {h.owner for h in holds} <= {A, B}
+        assert sum(h.amount for h in holds) == pytest.approx(6 * worst)
+        for orch, mine in ((a, started[0]), (b, started[1])):
+            await orch.spending.refresh()
+            [day] = [line for line in orch.spending.budget.lines() if line.scope == "day"]
+            assert day.reserved == pytest.approx(6 * worst)  # the swarm's holds, not only its own
+            run = orch.spending.budget.reserved
+            assert run == pytest.approx(mine * worst)
+
+        # A higher limit, then every call is let go: both run until the budget stops them.
+        limit = 12.5 * worst
+        for orch in (a, b):
+            await orch.spending.set_limit("day", limit)
+        for p in (*providers[0].values(), *providers[1].values()):
+            p.release.set()
+        await asyncio.wait_for(asyncio.gather(a.run(until_idle=True), b.run(until_idle=True)), 60)
+
+        total = (await ledger.totals()).cost_usd
+        assert total <= limit
+        assert total > limit - worst - CALL  # stopped because the next worst case did not fit
+        succeeded = [t for t in await a.tasks() if t.state is TaskState.SUCCEEDED]
+        assert len(succeeded) == round(total / CALL)
+        assert await ledger.budget_holds() == []
+        assert a.spending.stopped("a") is not None or b.spending.stopped("a") is not None
+        assert {t.state for t in await a.tasks()} <= {TaskState.SUCCEEDED, TaskState.QUEUED}
+    finally:
+        await a.stop()
+        await b.stop()
+        await other.close()
+
+
+async def test_a_stale_view_is_refused_by_the_ledger_with_the_reason(
+    ledger: Ledger, tmp_path: Path, request: pytest.FixtureRequest, clock: Clock
+) -> None:
+    """B last read the spend before A started its attempts: B's own view says a call fits,
+    the ledger's check (A's holds) says no, and B tells why the task waits."""
+    other = await open_second(ledger, tmp_path, request)
+    settings = make_settings(heartbeat_seconds=3600, lease_seconds=7200)
+    providers = _providers(), _providers()
+    a = Orchestrator(settings, ledger, dict(providers[0]), clock=clock, owner=A)
+    b = Orchestrator(settings, other, dict(providers[1]), clock=clock, owner=B)
+    try:
+        submitted = await a.submit([TaskSpec(prompt="job", role="a") for _ in range(6)])
+        worst = a.spending.cost_of(
+            "p1/m1", build_messages(settings.agents["a"], submitted[0][0], [])
+        )
+        for orch in (a, b):
+            await orch.start()
+            await orch.spending.set_limit("day", 4.5 * worst)
+        assert await a.tick() == 4
+        events = b.bus.subscribe()
+        waiting = next(t for t in await b.tasks() if t.state is TaskState.QUEUED)
+        assert b.spending.budget.why_not("a", (waiting.id, 0.0), worst) is None  # stale view
+        said = await b.dispatch_now(waiting.id)
+        assert said.startswith("no model of agent a can take work now")
+        assert (await b.task(waiting.id)).state is TaskState.QUEUED
+        texts = [e.text for e in events.get_nowait() if isinstance(e, Notice)]
+        left = usd(4.5 * worst - 4 * worst - 1e-9)
+        assert (
+            f"task #{waiting.id} waits: worst case {usd(worst)} > daily budget left {left}" in texts
+        )
+        assert len(await ledger.budget_holds()) == 4 and not b.running
+    finally:
+        for p in (*providers[0].values(), *providers[1].values()):
+            p.release.set()
+        await a.stop()
+        await b.stop()
+        await other.close()
