@@ -153,7 +153,7 @@ class GoalEngine:
             raise ControlError(f"unknown workflow {workflow!r} (known: {known})")
         plan = plan_from_workflow(flow)
         rounds = flow.max_rounds or goals.max_rounds
-        why = refusal(self.settings, plan, rounds)
+        why = refusal(self.settings, plan, rounds, self._task_usd())
         state = GoalState.REFUSED if why else (
             GoalState.RUNNING if approve else GoalState.AWAITING_APPROVAL
         )  # fmt: skip
@@ -192,7 +192,7 @@ class GoalEngine:
             raise ControlError(f"goal #{goal_id} is {goal.state.value}, not awaiting approval")
         fields: dict[str, object] = {"state": GoalState.RUNNING, "approved": True}
         if plan is not None:
-            why = refusal(self.settings, plan, goal.max_rounds)
+            why = refusal(self.settings, plan, goal.max_rounds, self._task_usd())
             if why:
                 raise ControlError(f"the edited plan cannot run: {why}")
             fields["plan"] = plan.to_json()
@@ -295,6 +295,10 @@ class GoalEngine:
         if (goal.reason or "") != reason:
             await self.ledger.update_goal(goal.id, self.control.clock(), reason=reason or None)
 
+    def _task_usd(self) -> float:
+        """The per-task limit now: the config's, or as raised during the run."""
+        return self.control.parts.spending.limit("task")
+
     def _stopped(self, agent: str) -> str | None:
         """Why no attempt of ``agent`` starts now: a budget stop, or a pause of the swarm
         or of the agent (None: nothing stops it)."""
@@ -355,7 +359,7 @@ class GoalEngine:
             await self._submit(goal, step_label(PLAN_STEP, latest.round + 1), self.planner(),
                                prompt, schema=self._plan_schema())  # fmt: skip
             return
-        why = refusal(self.settings, plan, goal.max_rounds)
+        why = refusal(self.settings, plan, goal.max_rounds, self._task_usd())
         if why:
             await self._stop(goal, GoalState.REFUSED, why, plan=plan.to_json())
             return

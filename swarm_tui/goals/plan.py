@@ -199,8 +199,12 @@ def plan_worst_case(settings: Settings, plan: Plan, max_rounds: int) -> float:
     return total
 
 
-def refusal(settings: Settings, plan: Plan, max_rounds: int) -> str | None:
-    """Why ``plan`` cannot run (a cycle, an unknown role, a step over budget), else None."""
+def refusal(
+    settings: Settings, plan: Plan, max_rounds: int, task_usd: float | None = None
+) -> str | None:
+    """Why ``plan`` cannot run (a cycle, an unknown role, a step over budget), else None.
+    ``task_usd``: the per-task limit as it is now (raised at runtime with
+    ``Spending.set_limit``); None: the config's."""
     names = [s.name for s in plan.steps]
     try:
         topo_order(names, {s.name: plan.needs(s) for s in plan.steps})
@@ -215,7 +219,7 @@ def refusal(settings: Settings, plan: Plan, max_rounds: int) -> str | None:
             problems.append(f"step {step.name!r}: unknown project {step.project!r}")
     if problems:
         return "; ".join(problems)
-    limit = settings.budget.task_usd
+    limit = settings.budget.task_usd if task_usd is None else task_usd
     for step in plan.steps:
         cost = step_worst_case(settings, step, 1, CONTEXT_BYTES)
         if limit and cost > limit:
