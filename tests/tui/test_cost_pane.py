@@ -37,3 +37,14 @@ def test_the_saving_carries_its_measured_quality_once_shadow_samples_are_decided
     assert "as good" not in cost_text(report, [])  # no samples: nothing claimed
     report["shadow"] = {"decided": 140, "good_or_better": 0.92, "ci_low": 0.864, "ci_high": 0.956}
     assert "as good 92% (95% CI 86-96%, n=140)" in cost_text(report, [])
+
+
+def test_a_budget_line_shows_what_is_held_in_flight() -> None:
+    from swarm_tui.core.budget import Line
+    from swarm_tui.tui.widgets.cost_pane import cost_text
+
+    total = {"cost_usd": 0.5, "tokens_in": 10, "tokens_out": 5}
+    report = {"total": total, "spend_by_hour": {}, "by_model": {}}
+    text = cost_text(report, [Line("day", 0.5, 0.25, 2.0), Line("run", 0.5, 0.0, 1.0)])
+    assert "daily $0.5000 / $2.00 (25%) +$0.2500 held" in text
+    assert "run $0.5000 / $1.00 (50%)\n" in text

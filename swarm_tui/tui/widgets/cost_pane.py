@@ -30,8 +30,11 @@ def _bar(values: list[float], width: int) -> str:
 def cost_text(report: dict[str, Any], lines: list[Line], *, width: int = 38) -> str:
     """The pane's text from a report (``swarm_tui.report.build_report``) and budget lines."""
     out = ["[b]Cost[/b]"]
-    for line in lines:
-        out.append(f"{line.label} {usd(line.spent)} / {usd(line.limit)} ({line.percent:.0f}%)")
+    for line in lines:  # held: in flight (the daily line: every run's, on every host)
+        held = f" +{usd(line.reserved)} held" if line.reserved > 0 else ""
+        out.append(
+            f"{line.label} {usd(line.spent)} / {usd(line.limit)} ({line.percent:.0f}%){held}"
+        )
     total = report["total"]
     out.append(f"spent {usd(total['cost_usd'])} · {total['tokens_in']}↓ {total['tokens_out']}↑")
     if "savings" in report:
