@@ -13,15 +13,20 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.runner import build_messages
 from swarm_tui.domain.budget_words import usd
 from swarm_tui.domain.events import Notice
-from swarm_tui.domain.models import TaskSpec, TaskState
+from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.providers.base import Usage
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import Clock, make_settings
+from tests.core.test_feed import wait_until
 from tests.fakes import FakeProvider, Script
 from tests.store.test_budget_holds import A, B, open_second
 
 CALL = (1 * 1.0 + 60 * 2.0) / 1e6
 """What each call bills: 1 token in at $1, 60 out at $2 per MTok (below any worst case)."""
+
+
+async def _state_is(orch: Orchestrator, task_id: int, state: TaskState) -> bool:
+    return (await orch.task(task_id)).state is state
 
 
 def _providers() -> dict[str, FakeProvider]:
@@ -119,6 +124,55 @@ async def test_a_stale_view_is_refused_by_the_ledger_with_the_reason(
             f"task #{waiting.id} waits: worst case {usd(worst)} > daily budget left {left}" in texts
         )
         assert len(await ledger.budget_holds()) == 4 and not b.running
+    finally:
+        for p in (*providers[0].values(), *providers[1].values()):
+            p.release.set()
+        await a.stop()
+        await b.stop()
+        await other.close()
+
+
+async def test_a_consensus_run_holds_its_worst_case_in_the_ledger_for_every_host(
+    ledger: Ledger, tmp_path: Path, request: pytest.FixtureRequest, clock: Clock
+) -> None:
+    """A consensus run reserves all its calls under a temporary key, then its attempt's: the
+    ledger holds the same amount for the attempt, another host is refused against it, and
+    the hold goes when the run ends."""
+    from tests.core.test_consensus_tasks import settings as consensus_settings
+
+    other = await open_second(ledger, tmp_path, request)
+    settings = consensus_settings()
+    script = lambda _r: Script(tokens=["Blue."], usage=Usage(10, 5), hold_after=0)  # noqa: E731
+    providers = [{p: FakeProvider(p, script) for p in ("p1", "p2", "p3")} for _ in "ab"]
+    a = Orchestrator(settings, ledger, dict(providers[0]), clock=clock, owner=A)
+    b = Orchestrator(settings, other, dict(providers[1]), clock=clock, owner=B)
+    try:
+        specs = [TaskSpec("What colour?", role="a", mode=TaskMode.CONSENSUS) for _ in "12"]
+        [(first, _), (second, _)] = await a.submit(specs)
+        for orch in (a, b):
+            await orch.start()
+            await orch.spending.set_limit("day", 1.0)
+        assert await a.parts.scheduler.dispatch(first, clock()) is True
+        [held] = await ledger.budget_holds()
+        [attempt] = await a.attempts(first.id)
+        assert (held.attempt_id, held.owner, held.task_id) == (attempt.id, A, first.id)
+        assert held.amount == pytest.approx(a.spending.budget.reserved)  # rekeyed, same amount
+
+        await b.spending.set_limit("day", 1.5 * held.amount)  # B's view: nothing spent or held
+        events = b.bus.subscribe()
+        said = await b.dispatch_now(second.id)
+        assert said.startswith("no model of agent a can take work now")
+        left = usd(0.5 * held.amount - 1e-9)
+        why = f"worst case {usd(held.amount)} > daily budget left {left}"
+        assert f"task #{second.id} waits: {why}" in [
+            e.text for e in events.get_nowait() if isinstance(e, Notice)
+        ]
+        assert (await b.task(second.id)).state is TaskState.QUEUED
+
+        for p in providers[0].values():
+            p.release.set()
+        await wait_until(lambda: _state_is(a, first.id, TaskState.SUCCEEDED), "the run's end")
+        assert await ledger.budget_holds() == []
     finally:
         for p in (*providers[0].values(), *providers[1].values()):
             p.release.set()
