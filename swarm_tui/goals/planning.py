@@ -1,0 +1,83 @@
+"""A goal's planning: the planner's task (asked in a JSON schema), its answer checked; a bad
+plan is asked again with its problems (up to ``[goals] plan_retries``), a valid one stored
+before any of its tasks is created, then refused, left for approval or run."""
+
+from __future__ import annotations
+
+from swarm_tui.domain.goals import PLAN_STEP, Goal, GoalState, step_label
+from swarm_tui.domain.models import Task, TaskState
+from swarm_tui.goals.dispatch import advance_running
+from swarm_tui.goals.moves import GoalMoves
+from swarm_tui.goals.plan import ordered_plan_schema, parse_plan, plan_schema, refusal
+from swarm_tui.goals.prompts import planner_prompt
+from swarm_tui.goals.steps import BAD, step_status
+from swarm_tui.goals.waiting import held_reason
+
+__all__ = ["advance_planning", "retry_plan"]
+
+
+async def advance_planning(moves: GoalMoves, goal: Goal, tasks: list[Task]) -> None:
+    settings = moves.settings
+    latest = step_status(tasks, PLAN_STEP)
+    if latest.task is None:
+        prompt = planner_prompt(settings, goal.request, (), None)
+        await moves.submit(goal, step_label(PLAN_STEP, 1), moves.planner(), prompt,
+                           schema=_schema(moves))  # fmt: skip
+        return
+    task = latest.task
+    if task.state in BAD:
+        await moves.stop(goal, GoalState.NEEDS_HUMAN, f"the planner's task #{task.id}"
+                         f" {task.state.value}: {task.error or ''}".rstrip(": "))  # fmt: skip
+        return
+    if task.state != TaskState.SUCCEEDED:
+        await moves.note(goal, held_reason([task], moves.stopped))
+        return
+    plan, errors = parse_plan(task.result or "", settings.goals.max_steps)
+    if plan is None:
+        if latest.round > settings.goals.plan_retries:
+            listed = "; ".join(errors)
+            await moves.stop(goal, GoalState.NEEDS_HUMAN, f"no valid plan after"
+                             f" {latest.round} tries: {listed}")  # fmt: skip
+            return
+        prompt = planner_prompt(settings, goal.request, errors, task.result)
+        await moves.submit(goal, step_label(PLAN_STEP, latest.round + 1), moves.planner(),
+                           prompt, schema=_schema(moves))  # fmt: skip
+        return
+    why = refusal(settings, plan, goal.max_rounds)
+    if why:
+        await moves.stop(goal, GoalState.REFUSED, why, plan=plan.to_json())
+        return
+    state = GoalState.RUNNING if goal.approved else GoalState.AWAITING_APPROVAL
+    await moves.ledger.update_goal(goal.id, moves.control.clock(), state=state,
+                                   plan=plan.to_json(), reason=None)  # fmt: skip
+    if state == GoalState.RUNNING:
+        await advance_running(moves, await moves.goal(goal.id), tasks)
+
+
+async def retry_plan(moves: GoalMoves, goal: Goal) -> None:
+    """The planner's next round, asked with the last round's problems (a failed planner's
+    task is retried instead)."""
+    tasks = await moves.ledger.goal_tasks(goal.id)
+    latest = step_status(tasks, PLAN_STEP)
+    if latest.task is None or latest.task.state != TaskState.SUCCEEDED:
+        if latest.task is not None and latest.task.state in BAD:
+            await moves.control.retry(latest.task.id)
+        return
+    _, errors = parse_plan(latest.task.result or "", moves.settings.goals.max_steps)
+    prompt = planner_prompt(moves.settings, goal.request, errors, latest.task.result)
+    await moves.submit(goal, step_label(PLAN_STEP, latest.round + 1), moves.planner(),
+                       prompt, schema=_schema(moves))  # fmt: skip
+
+
+def _schema(moves: GoalMoves) -> dict[str, object]:
+    """The plan's JSON schema for the planner's model: a grammar-constrained small local
+    model gets the ordered one with at most four steps."""
+    settings = moves.settings
+    roles = list(settings.agents)
+    agent = settings.agents[moves.planner()]
+    heaviest = max(agent.mix, key=lambda ref: agent.mix[ref])
+    provider = settings.providers[heaviest.partition("/")[0]]
+    steps = settings.goals.max_steps
+    if provider.kind == "local":  # a grammar-constrained small model
+        return ordered_plan_schema(roles, min(steps, 4))
+    return plan_schema(roles, steps)
