@@ -49,15 +49,9 @@ class GoalEngine:
 
     @property
     def ledger(self) -> Ledger:
-        return self.control.ledger
+        return self.moves.ledger
 
     # ------------------------------------------------------------------ commands
-    def planner(self) -> str:
-        return self.moves.planner()
-
-    def synthesizer(self) -> str:
-        return self.moves.synthesizer()
-
     async def start(
         self,
         request: str,

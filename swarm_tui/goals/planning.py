@@ -4,6 +4,8 @@ before any of its tasks is created, then refused, left for approval or run."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from swarm_tui.domain.goals import PLAN_STEP, Goal, GoalState, step_label
 from swarm_tui.domain.models import Task, TaskState
 from swarm_tui.goals.dispatch import advance_running
@@ -20,9 +22,7 @@ async def advance_planning(moves: GoalMoves, goal: Goal, tasks: list[Task]) -> N
     settings = moves.settings
     latest = step_status(tasks, PLAN_STEP)
     if latest.task is None:
-        prompt = planner_prompt(settings, goal.request, (), None)
-        await moves.submit(goal, step_label(PLAN_STEP, 1), moves.planner(), prompt,
-                           schema=_schema(moves))  # fmt: skip
+        await _ask_planner(moves, goal, 1)
         return
     task = latest.task
     if task.state in BAD:
@@ -39,9 +39,7 @@ async def advance_planning(moves: GoalMoves, goal: Goal, tasks: list[Task]) -> N
             await moves.stop(goal, GoalState.NEEDS_HUMAN, f"no valid plan after"
                              f" {latest.round} tries: {listed}")  # fmt: skip
             return
-        prompt = planner_prompt(settings, goal.request, errors, task.result)
-        await moves.submit(goal, step_label(PLAN_STEP, latest.round + 1), moves.planner(),
-                           prompt, schema=_schema(moves))  # fmt: skip
+        await _ask_planner(moves, goal, latest.round + 1, errors, task.result)
         return
     why = refusal(settings, plan, goal.max_rounds)
     if why:
@@ -64,9 +62,21 @@ async def retry_plan(moves: GoalMoves, goal: Goal) -> None:
             await moves.control.retry(latest.task.id)
         return
     _, errors = parse_plan(latest.task.result or "", moves.settings.goals.max_steps)
-    prompt = planner_prompt(moves.settings, goal.request, errors, latest.task.result)
-    await moves.submit(goal, step_label(PLAN_STEP, latest.round + 1), moves.planner(),
-                       prompt, schema=_schema(moves))  # fmt: skip
+    await _ask_planner(moves, goal, latest.round + 1, errors, latest.task.result)
+
+
+async def _ask_planner(
+    moves: GoalMoves,
+    goal: Goal,
+    number: int,
+    errors: Sequence[str] = (),
+    last_reply: str | None = None,
+) -> None:
+    """The planner's round ``number``: after the first, with the last plan's problems and
+    the reply that had them."""
+    prompt = planner_prompt(moves.settings, goal.request, errors, last_reply)
+    await moves.submit(goal, step_label(PLAN_STEP, number), moves.planner(), prompt,
+                       schema=_schema(moves))  # fmt: skip
 
 
 def _schema(moves: GoalMoves) -> dict[str, object]:
