@@ -1,4 +1,5 @@
-"""What a goal's tasks are asked: the planner, a step, a review gate and the synthesis."""
+"""What a goal's tasks are asked: the planner, a step, a review gate and the synthesis (with
+a code step's change summed up)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from collections.abc import Mapping, Sequence
 
 from swarm_tui.config import Settings
 from swarm_tui.config.goals import placeholders
+from swarm_tui.domain.workspaces import Review
 from swarm_tui.goals.plan import PlanStep
 
 __all__ = [
     "REVIEW_SCHEMA",
+    "diff_summary",
     "planner_prompt",
     "review_prompt",
     "step_prompt",
@@ -122,3 +125,24 @@ def synthesis_prompt(
 
 def schema_json(schema: Mapping[str, object]) -> str:
     return json.dumps(schema, sort_keys=True)
+
+
+def diff_summary(review: Review) -> str:
+    """``app.py +3 -0, test_health.py +18 -0; checks 1/1 passed`` (from a task's review):
+    the branch's change against the base (after the merge: as its last round recorded it)."""
+    stat = [(f.path, f.added, f.removed) for f in review.files]
+    if not stat and review.rounds:  # merged: the branch's change as its last round recorded it
+        stat = list(review.rounds[-1].diffstat)
+    files = ", ".join(f"{path} +{_count(a)} -{_count(r)}" for path, a, r in stat)
+    passed = sum(1 for c in review.checks if c.passed)
+    failed = [c.name for c in review.checks if not c.passed]
+    if review.checks:
+        checks = f"checks {passed}/{len(review.checks)} passed"
+        checks += f" (failed: {', '.join(failed)})" if failed else ""
+    else:
+        checks = "no checks run"
+    return f"{files or 'no files changed'}; {checks}"
+
+
+def _count(n: int | None) -> str:
+    return "?" if n is None else str(n)

@@ -12,8 +12,8 @@ from pathlib import Path
 from swarm_tui.cli.goal import show_text
 from swarm_tui.domain.goals import GoalState
 from swarm_tui.domain.models import TaskState
-from swarm_tui.goals.engine import stalled
 from swarm_tui.goals.figures import goal_figures
+from swarm_tui.goals.waiting import stalled
 from tests.goals.standin import Script, goal_world
 
 TIMEOUT = 120
