@@ -92,7 +92,8 @@ class Backend:
             with psycopg.connect(
                 self.url(db), password=self.server.password, connect_timeout=10
             ) as con:
-                cur = con.execute(sql.replace("?", "%s").encode(), args)
+                text = sql.replace("%", "%%").replace("?", "%s")
+                cur = con.execute(text.encode(), args)
                 return [tuple(r) for r in cur.fetchall()]
         except psycopg.errors.UndefinedTable:
             return []

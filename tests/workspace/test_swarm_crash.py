@@ -47,7 +47,14 @@ async def _kill_tree_when(proc: asyncio.subprocess.Process, mark: Path) -> None:
 
 
 async def _finish(proc: asyncio.subprocess.Process) -> str:
-    out, _ = await asyncio.wait_for(proc.communicate(), 180)
+    """The run's output once it ended by itself (exit 0); a run still going after 180 s is
+    killed and its output told."""
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 180)
+    except TimeoutError:
+        proc.kill()
+        told = (await proc.stdout.read()).decode() if proc.stdout else ""
+        raise AssertionError(f"the restarted run did not end: {told[-3000:]}") from None
     assert proc.returncode == 0, out.decode()
     return out.decode()
 
