@@ -92,7 +92,7 @@ async def test_sigkill_mid_eval_then_resume_measures_each_item_once(
         proc = await _eval(config, db, cases, "--repeat", "2")
         assert await asyncio.wait_for(kill_mid_stream(proc, db, backend.query), 120)
         before = query(db, "SELECT COUNT(*) FROM eval_results")
-        assert before and int(before[0][0]) < CASES * 2 * 2  # type: ignore[call-overload]
+        assert before and int(before[0][0]) < CASES * 2 * 2
         proc = await _eval(
             config, db, cases, "--repeat", "2", "--plot", str(plot), "--format", "json",
             "--judge", "drip/big", "--pairwise", "drip/small,drip/big",

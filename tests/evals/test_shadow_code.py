@@ -3,6 +3,8 @@ the baseline, each its own script), the project's pytest as the check. A sampled
 shadow runs in a worktree of its own; the checks decide first (live passes and baseline fails:
 better; the other way: worse) with no judge asked; only when both pass does the blind judge
 compare the two sides' work. A shadow is never merged: its worktree and branch go once judged.
+The first test runs on both ledger backends; the auto-merge one, a matter of the workspace
+policy, on SQLite only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.evals.shadow import by_checks, shadow_settings
 from swarm_tui.runtime import shadow_samples
 from tests.backends import Backend
+from tests.conftest import SQLITE_BACKEND
 from tests.workspace.gitrepo import CALC_BROKEN, CALC_FIXED, PYTEST, make_repo, sh
 from tests.workspace.swarm import Agent, build, make_agent, wait_for
 
@@ -140,6 +143,7 @@ async def test_code_samples_are_decided_by_the_checks_before_the_judge(
         await ledger.close()
 
 
+@SQLITE_BACKEND
 async def test_a_passing_shadow_is_never_merged_even_under_auto_merge(
     backend: Backend, tmp_path: Path
 ) -> None:

@@ -3,7 +3,8 @@ and during the checks: after a restart the branch is intact, the task runs again
 worktree (reset: the dead attempt's uncommitted leftovers are discarded, its commits kept),
 nothing leaks into another task's worktree, and the user's checkout is untouched. On both
 ledger backends (the restarted run finds the dead attempt and its workspace row in the
-ledger; on PostgreSQL through ``$SWARM_TUI_DB_URL``)."""
+ledger; on PostgreSQL through ``$SWARM_TUI_DB_URL``); the kill during the checks stays on
+SQLite (its ledger part, the dead attempt found again, is the edit's; it is the slower one)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import psutil
 import pytest
 
 from tests.backends import Backend
+from tests.conftest import SQLITE_BACKEND
 from tests.e2e.crash import start_run
 from tests.workspace.gitrepo import CALC_BROKEN, CALC_FIXED, PYTEST, make_repo, sh
 from tests.workspace.swarm import make_agent, write_config
@@ -121,6 +123,7 @@ async def test_kill_9_during_an_edit(backend: Backend, tmp_path: Path) -> None:
     assert agent_cwds == {str(path)}
 
 
+@SQLITE_BACKEND
 async def test_kill_9_during_the_checks(backend: Backend, tmp_path: Path) -> None:
     mark, hold = tmp_path / "checking", tmp_path / "go"
     check = f"touch {mark}; while [ ! -f {hold} ]; do sleep 0.05; done; {PYTEST}"

@@ -1,6 +1,7 @@
 """Coding tasks end to end: a real git project, a scripted agent CLI editing its worktree,
 the project's pytest as the check, review over the ledger, merges into the base; on both
-ledger backends (workspace rows, rounds and check runs are the ledger's)."""
+ledger backends (workspace rows, rounds and check runs are the ledger's), but for two tasks
+merging side by side, a matter of git (SQLite only)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from swarm_tui.service.paths import ServicePaths
 from swarm_tui.service.server import ServiceServer
 from swarm_tui.store.ledger import Ledger
 from tests.backends import Backend
+from tests.conftest import SQLITE_BACKEND
 from tests.workspace.gitrepo import CALC_BROKEN, CALC_FIXED, make_repo, sh
 from tests.workspace.swarm import Agent, make_agent, make_swarm, swarm_settings, wait_for
 
@@ -111,6 +113,7 @@ async def test_a_fix_round_turns_a_failing_check_green(backend: Backend, tmp_pat
         await ledger.close()
 
 
+@SQLITE_BACKEND
 async def test_two_tasks_on_different_files_both_merge(backend: Backend, tmp_path: Path) -> None:
     repo, agent, ledger, orch = await _swarm(backend, tmp_path)
     docs = {"replace": [["README.md", "line two", "line 2"]], "say": "docs"}
