@@ -95,5 +95,5 @@ class Backend:
                 text = sql.replace("%", "%%").replace("?", "%s")
                 cur = con.execute(text.encode(), args)
                 return [tuple(r) for r in cur.fetchall()]
-        except psycopg.errors.UndefinedTable:
-            return []
+        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+            return []  # not created yet, or its migrations under way

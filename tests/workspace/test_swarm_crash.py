@@ -50,15 +50,36 @@ async def _kill_tree_when(proc: asyncio.subprocess.Process, mark: Path) -> None:
 
 async def _finish(proc: asyncio.subprocess.Process) -> str:
     """The run's output once it ended by itself (exit 0); a run still going after 180 s is
-    killed and its output told."""
+    killed and what it said, and what still runs under it, told."""
+    assert proc.stdout is not None
+    said: list[bytes] = []
+
+    async def pump() -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            said.append(line)
+
+    reader = asyncio.create_task(pump())
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), 180)
+        await asyncio.wait_for(asyncio.shield(reader), 180)
     except TimeoutError:
-        proc.kill()
-        told = (await proc.stdout.read()).decode() if proc.stdout else ""
-        raise AssertionError(f"the restarted run did not end: {told[-3000:]}") from None
-    assert proc.returncode == 0, out.decode()
-    return out.decode()
+        alive = psutil.pid_exists(proc.pid)
+        under = (
+            [p.cmdline()[:3] for p in psutil.Process(proc.pid).children(recursive=True)]
+            if alive
+            else []
+        )
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        reader.cancel()
+        told = b"".join(said).decode()[-3000:]
+        raise AssertionError(
+            f"the restarted run did not end (alive {alive}, under it {under}): {told}"
+        ) from None
+    await proc.wait()
+    out = b"".join(said).decode()
+    assert proc.returncode == 0, out
+    return out
 
 
 def _rows(backend: Backend, db: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
