@@ -13,6 +13,7 @@ import contextlib
 import json
 import signal
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -27,12 +28,14 @@ from tests.workspace.swarm import make_agent, write_config
 pytestmark = pytest.mark.slow
 
 
-async def _kill_tree_when(proc: asyncio.subprocess.Process, mark: Path) -> None:
-    """SIGKILL the orchestrator and every process under it once ``mark`` exists (a machine
-    that dies takes the agent CLI and the checks with it)."""
+async def _kill_tree_when(
+    proc: asyncio.subprocess.Process, mark: Path, durable: Callable[[], bool] = lambda: True
+) -> None:
+    """SIGKILL the orchestrator and every process under it once ``mark`` exists and
+    ``durable()`` holds (a machine that dies takes the agent CLI and the checks with it)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 120
-    while not mark.exists():
+    while not (mark.exists() and durable()):
         if proc.returncode is not None:
             out = (await proc.stdout.read()).decode() if proc.stdout else ""
             raise AssertionError(f"the run ended before {mark.name}: {out}")
@@ -110,7 +113,11 @@ async def test_kill_9_during_an_edit(backend: Backend, tmp_path: Path) -> None:
     )
     db = tmp_path / "data" / "ledger.db"
     backend.export(db)
-    await _kill_tree_when(await start_run(config, db, tasks), mark)
+    # killed once the agent CLI's session is in the ledger: the next attempt resumes it (and
+    # is told its second turn); a kill before that commit would start the session afresh
+    session = "SELECT 1 FROM events WHERE kind = 'cli_session' AND task_id = 1"
+    run = await start_run(config, db, tasks)
+    await _kill_tree_when(run, mark, lambda: bool(backend.query(db, session)))
     [(path, branch)] = _rows(backend, db, "SELECT path, branch FROM workspaces WHERE task_id = 1")
     assert (Path(str(path)) / "half.py").exists()  # killed with the edit under way
 
