@@ -16,6 +16,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.providers.base import Provider
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.pg.url import PgTarget
+from tests.backends import Backend
 from tests.fakes import FakeProvider
 from tests.pg import PASSWORD_ENV, PgServer, PgUnavailable, start_server
 
@@ -111,6 +112,18 @@ async def ledger(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterato
     led = await open_backend(request.param, tmp_path, request, commit_interval=0.005)
     yield led
     await led.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Backend:
+    """The test's ledgers, each at its own path, on each backend (tests/backends.py): for
+    tests that open ledgers (and orchestrators, and commands) at paths of their own."""
+    server = request.getfixturevalue("pg_server") if request.param == "postgres" else None
+    return Backend(request.param, server, monkeypatch)
+
+
+SQLITE_BACKEND = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+"""For a test of ``backend``'s that stays on SQLite (a slow real model; git alone)."""
 
 
 OrchFactory = Callable[..., Orchestrator]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from swarm_tui.config.quick import CommandSettings
-from swarm_tui.core.opening import command_settings, db_path, ledger_name, open_ledger
+from swarm_tui.core.opening import command_settings, db_path, db_url, ledger_name, open_ledger
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.store.db import NO_LEDGER, LedgerError
@@ -109,8 +109,10 @@ async def open_link(
         yield bare, f"ledger {ledger_name(settings, path)}"
 
 
-def _must_exist(path: Path, *, write: bool, create: bool) -> None:
-    if write and not create and not path.exists():
+def _must_exist(settings: CommandSettings, path: Path, *, write: bool, create: bool) -> None:
+    """A command that changes a ledger without making one refuses a missing SQLite file (on
+    PostgreSQL ``--db``'s file is never made: the database is the ledger)."""
+    if write and not create and db_url(settings) is None and not path.exists():
         raise LedgerError(f"{path}: {NO_LEDGER}")
 
 
@@ -120,7 +122,7 @@ async def _bare(
 ) -> AsyncIterator[SwarmLink]:
     from swarm_tui.core.ledger_control import LedgerControl
 
-    _must_exist(path, write=write, create=create)
+    _must_exist(settings, path, write=write, create=create)
     ledger = await open_ledger(settings, path, readonly=not write)
     try:
         yield LedgerControl(settings, ledger)

@@ -145,11 +145,12 @@ async def cmd_decide(args: argparse.Namespace) -> int:
 
 async def _send_to_arbiter(args: argparse.Namespace) -> int:
     """The arbiter is a model: only this path loads the providers and an orchestrator."""
+    from swarm_tui.core.opening import db_url
     from swarm_tui.runtime import db_path, open_orchestrator, settings_from_args
 
     settings = settings_from_args(args.config)
     path = db_path(settings, args.db)
-    if not path.exists():
+    if db_url(settings) is None and not path.exists():  # PostgreSQL: no file to look for
         raise LedgerError(f"{path}: {NO_LEDGER}")
     async with open_orchestrator(settings, path) as orch:
         task = await orch.send_to_arbiter(args.task, args.arbiter or None)

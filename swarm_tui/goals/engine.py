@@ -209,9 +209,9 @@ class GoalEngine:
             sub.close()
 
 
-def _ended(event: object) -> bool:
-    return isinstance(event, TaskChanged) and event.state.terminal
-
     def _task_usd(self) -> float:
         """The per-task limit now: the config's, or as raised during the run."""
         return self.control.parts.spending.limit("task")
+
+def _ended(event: object) -> bool:
+    return isinstance(event, TaskChanged) and event.state.terminal

@@ -6,7 +6,9 @@ import asyncio
 import json
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -37,11 +39,17 @@ def query(db: Path, sql: str, args: tuple[object, ...] = ()) -> list[tuple[objec
         conn.close()
 
 
-async def kill_mid_stream(proc: asyncio.subprocess.Process, db: Path) -> bool:
+async def kill_mid_stream(
+    proc: asyncio.subprocess.Process,
+    db: Path,
+    read: Callable[[Path, str, tuple[object, ...]], list[tuple[Any, ...]]] | None = None,
+) -> bool:
     """SIGKILL ``proc`` once an attempt is running with streamed output on disk.
-    Returns False if the run finished first. Its children are waited for too."""
+    Returns False if the run finished first. Its children are waited for too. ``read``:
+    how the ledger is read (``Backend.query``; default the SQLite file)."""
+    read = read or query
     while proc.returncode is None:
-        rows = query(
+        rows = read(
             db,
             "SELECT COUNT(*) FROM attempts WHERE state='running' AND output != '' AND owner LIKE ?",
             (f"%:{proc.pid}:%",),

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.crash import cli, kill_mid_stream, query
+from tests.backends import Backend
+from tests.e2e.crash import cli, kill_mid_stream
 from tests.providers.loopback import LoopbackServer, Recorded, Reply, sse
 
 pytestmark = pytest.mark.slow
@@ -78,16 +79,20 @@ async def _eval(config: Path, db: Path, cases: Path, *extra: str) -> asyncio.sub
     )  # fmt: skip
 
 
-async def test_sigkill_mid_eval_then_resume_measures_each_item_once(tmp_path: Path) -> None:
+async def test_sigkill_mid_eval_then_resume_measures_each_item_once(
+    backend: Backend, tmp_path: Path
+) -> None:
     db = tmp_path / "ledger.db"
+    backend.export(db)
+    query = backend.query
     plot = tmp_path / "plot.svg"
     async with LoopbackServer() as server:
         server.choose("POST", "/v1/chat/completions", _answer)
         config, cases = _inputs(tmp_path, server.url)
         proc = await _eval(config, db, cases, "--repeat", "2")
-        assert await asyncio.wait_for(kill_mid_stream(proc, db), 120)
+        assert await asyncio.wait_for(kill_mid_stream(proc, db, backend.query), 120)
         before = query(db, "SELECT COUNT(*) FROM eval_results")
-        assert before and int(before[0][0]) < CASES * 2 * 2  # type: ignore[call-overload]
+        assert before and int(before[0][0]) < CASES * 2 * 2
         proc = await _eval(
             config, db, cases, "--repeat", "2", "--plot", str(plot), "--format", "json",
             "--judge", "drip/big", "--pairwise", "drip/small,drip/big",

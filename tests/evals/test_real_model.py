@@ -1,7 +1,10 @@
 """An eval of three cases from the shipped set on the real embedded model (SmolLM2-135M via
 llama.cpp, temperature 0), through the orchestrator: each case measured once, with the
 server's counted tokens, a latency and a verdict; whatever the model answers, the verdict
-is the judge's on that answer."""
+is the judge's on that answer.
+
+SQLite only: a real model (slow); evals on PostgreSQL run in test_engine.py and
+test_eval_cli.py."""
 
 from __future__ import annotations
 

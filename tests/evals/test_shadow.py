@@ -1,7 +1,10 @@
 """Shadow samples of live work, with stand-in models through the real orchestrator and a
 real ledger: over 1,000 tasks the share sampled is within its interval of the rate, the
 samples' spend never passes their cap, and a judge that always prefers the first position
-is neutralised by the swap (no preference counted); a fair judge's verdicts are counted."""
+is neutralised by the swap (no preference counted); a fair judge's verdicts are counted.
+
+SQLite only: 1,000 tasks each (slow); shadow samples on PostgreSQL are tested in
+test_shadow_code.py and test_routing_evidence.py."""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@ the baseline, each its own script), the project's pytest as the check. A sampled
 shadow runs in a worktree of its own; the checks decide first (live passes and baseline fails:
 better; the other way: worse) with no judge asked; only when both pass does the blind judge
 compare the two sides' work. A shadow is never merged: its worktree and branch go once judged.
+The first test runs on both ledger backends; the auto-merge one, a matter of the workspace
+policy, on SQLite only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from swarm_tui.config import load_settings
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.evals.shadow import by_checks, shadow_settings
 from swarm_tui.runtime import shadow_samples
-from swarm_tui.store.ledger import Ledger
+from tests.backends import Backend
+from tests.conftest import SQLITE_BACKEND
 from tests.workspace.gitrepo import CALC_BROKEN, CALC_FIXED, PYTEST, make_repo, sh
 from tests.workspace.swarm import Agent, build, make_agent, wait_for
 
@@ -64,7 +67,9 @@ merge = "{merge}"
     return path
 
 
-async def test_code_samples_are_decided_by_the_checks_before_the_judge(tmp_path: Path) -> None:
+async def test_code_samples_are_decided_by_the_checks_before_the_judge(
+    backend: Backend, tmp_path: Path
+) -> None:
     repo = make_repo(tmp_path / "repo")
     (tmp_path / "live").mkdir()
     (tmp_path / "base").mkdir()
@@ -79,7 +84,7 @@ async def test_code_samples_are_decided_by_the_checks_before_the_judge(tmp_path:
         }
     )
     settings = shadow_settings(load_settings(_config(tmp_path / "c.toml", repo, live, base)))
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await backend.open(tmp_path / "data" / "ledger.db")
     orch = build(settings, ledger, tmp_path / "logs")
     runner = asyncio.create_task(orch.run())
     try:
@@ -138,7 +143,10 @@ async def test_code_samples_are_decided_by_the_checks_before_the_judge(tmp_path:
         await ledger.close()
 
 
-async def test_a_passing_shadow_is_never_merged_even_under_auto_merge(tmp_path: Path) -> None:
+@SQLITE_BACKEND
+async def test_a_passing_shadow_is_never_merged_even_under_auto_merge(
+    backend: Backend, tmp_path: Path
+) -> None:
     repo = make_repo(tmp_path / "repo")
     (tmp_path / "live").mkdir()
     (tmp_path / "base").mkdir()
@@ -147,7 +155,7 @@ async def test_a_passing_shadow_is_never_merged_even_under_auto_merge(tmp_path: 
     base.play({"[[b]]": [FIX]})
     config = _config(tmp_path / "c.toml", repo, live, base, merge="auto")
     settings = shadow_settings(load_settings(config))
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await backend.open(tmp_path / "data" / "ledger.db")
     orch = build(settings, ledger, tmp_path / "logs")
     runner = asyncio.create_task(orch.run())
     try:

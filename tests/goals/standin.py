@@ -1,5 +1,6 @@
 """A goal's world on loopback: an OpenAI-compatible stand-in that answers the planner, the
-review gates and the steps from scripts, and a real orchestrator on a real ledger."""
+review gates and the steps from scripts, and a real orchestrator on a real ledger (either
+backend: :class:`tests.backends.Backend`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from swarm_tui.config import AgentConfig, ModelConfig, ProviderConfig, Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.providers.registry import build_providers
-from swarm_tui.store.ledger import Ledger
+from tests.backends import Backend
 from tests.providers.loopback import LoopbackServer, Recorded, Reply, sse
 
 ROLES = ("project-manager", "backend", "qa-lead", "code-reviewer")
@@ -76,12 +77,12 @@ def settings_for(url: str, **extra: Any) -> Settings:
 
 @asynccontextmanager
 async def goal_world(
-    tmp_path: Path, script: Script, **extra: Any
+    backend: Backend, tmp_path: Path, script: Script, **extra: Any
 ) -> AsyncIterator[tuple[GoalEngine, Orchestrator, Settings]]:
     async with LoopbackServer() as server:
         server.choose("POST", "/v1/chat/completions", script.reply)
         settings = settings_for(server.url, **extra)
-        ledger = await Ledger.open(tmp_path / "ledger.db", commit_interval=0.005)
+        ledger = await backend.open(tmp_path / "ledger.db")
         orch = Orchestrator(settings, ledger, build_providers(settings))
         runner = asyncio.create_task(orch.run())
         try:

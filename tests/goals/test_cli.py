@@ -15,7 +15,8 @@ from pathlib import Path
 import psutil
 
 from swarm_tui.domain.goals import GoalState
-from tests.e2e.crash import cli, query
+from tests.backends import Backend
+from tests.e2e.crash import cli
 from tests.goals.standin import Script
 from tests.providers.loopback import LoopbackServer, Recorded, Reply
 
@@ -79,17 +80,20 @@ async def run(*args: str) -> tuple[int, str]:
     return proc.returncode or 0, out.decode()
 
 
-def where(tmp_path: Path, url: str) -> tuple[str, ...]:
+def where(tmp_path: Path, url: str, backend: Backend | None = None) -> tuple[str, ...]:
+    """The commands' options (and, on PostgreSQL, their ledger's URL in the environment)."""
     config = tmp_path / "config.toml"
     config.write_text(CONFIG.format(url=url))
+    if backend is not None:
+        backend.export(tmp_path / "ledger.db")
     return ("--config", str(config), "--db", str(tmp_path / "ledger.db"))
 
 
-async def test_feature_template_and_report_by_goal(tmp_path: Path) -> None:
+async def test_feature_template_and_report_by_goal(backend: Backend, tmp_path: Path) -> None:
     script = Script(["unused"], [{"score": 6, "reason": "thin"}, {"score": 9, "reason": "good"}])
     async with LoopbackServer() as server:
         server.choose("POST", "/v1/chat/completions", script.reply)
-        args = where(tmp_path, server.url)
+        args = where(tmp_path, server.url, backend)
         code, out = await run(*args, "goal", "--workflow", "feature", "add /health",
                               "--approve-plan")  # fmt: skip
         assert code == 0, out
@@ -118,10 +122,18 @@ async def test_feature_template_and_report_by_goal(tmp_path: Path) -> None:
     assert "| 1 | succeeded | feature |" in text
 
 
-async def _kill_when(proc: asyncio.subprocess.Process, db: Path, sql: str) -> None:
+RUNNING = (
+    "SELECT 1 FROM attempts a JOIN tasks t ON t.id = a.task_id"
+    " WHERE t.step = '{step}' AND a.state = 'running'"
+)
+
+
+async def _kill_when(
+    proc: asyncio.subprocess.Process, backend: Backend, db: Path, sql: str
+) -> None:
     """SIGKILL ``proc`` (and wait for its children) once ``sql`` finds a row."""
     async with asyncio.timeout(120):
-        while not query(db, sql):
+        while not backend.query(db, sql):
             assert proc.returncode is None, "the goal ended before the kill"
             await asyncio.sleep(0.02)
     children = psutil.Process(proc.pid).children(recursive=True)
@@ -130,7 +142,9 @@ async def _kill_when(proc: asyncio.subprocess.Process, db: Path, sql: str) -> No
     psutil.wait_procs(children, timeout=30)
 
 
-async def test_a_goal_killed_while_planning_and_mid_step_resumes(tmp_path: Path) -> None:
+async def test_a_goal_killed_while_planning_and_mid_step_resumes(
+    backend: Backend, tmp_path: Path
+) -> None:
     plan = {"steps": [
         {"name": "a", "role": "backend", "prompt": "do a", "depends_on": [], "mode": "single",
          "acceptance": ""},
@@ -147,53 +161,55 @@ async def test_a_goal_killed_while_planning_and_mid_step_resumes(tmp_path: Path)
     db = tmp_path / "ledger.db"
     async with LoopbackServer() as server:
         server.choose("POST", "/v1/chat/completions", slow)
-        args = where(tmp_path, server.url)
+        args = where(tmp_path, server.url, backend)
         proc = await asyncio.create_subprocess_exec(
             *cli(*args, "goal", "ship it", "--approve-plan"),
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
-        await _kill_when(proc, db, "SELECT 1 FROM attempts a JOIN tasks t ON t.id = a.task_id"
-                         " WHERE t.step = 'plan#1' AND a.state = 'running'")  # fmt: skip
-        assert query(db, "SELECT state, plan FROM goals") == [("planning", None)]
+        await _kill_when(proc, backend, db, RUNNING.format(step="plan#1"))
+        assert backend.query(db, "SELECT state, plan FROM goals") == [("planning", None)]
 
         proc = await asyncio.create_subprocess_exec(
             *cli(*args, "goal", "resume", "1"),
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
-        await _kill_when(proc, db, "SELECT 1 FROM attempts a JOIN tasks t ON t.id = a.task_id"
-                         " WHERE t.step = 'a#1' AND a.state = 'running'")  # fmt: skip
-        [(state, stored)] = query(db, "SELECT state, plan FROM goals")
+        await _kill_when(proc, backend, db, RUNNING.format(step="a#1"))
+        [(state, stored)] = backend.query(db, "SELECT state, plan FROM goals")
         assert state == "running" and json.loads(str(stored))["steps"][0]["name"] == "a"
 
         code, out = await run(*args, "goal", "resume", "1")
     assert code == 0, out
-    assert query(db, "SELECT state FROM goals") == [(GoalState.SUCCEEDED.value,)]
-    steps = query(db, "SELECT step, state FROM tasks ORDER BY id")
+    assert backend.query(db, "SELECT state FROM goals") == [(GoalState.SUCCEEDED.value,)]
+    steps = backend.query(db, "SELECT step, state FROM tasks ORDER BY id")
     assert steps == [("plan#1", "succeeded"), ("a#1", "succeeded"), ("b#1", "succeeded"),
                      ("synthesis#1", "succeeded")]  # fmt: skip
-    abandoned = query(db, "SELECT COUNT(*) FROM attempts WHERE state = 'abandoned'")
+    abandoned = backend.query(db, "SELECT COUNT(*) FROM attempts WHERE state = 'abandoned'")
     assert abandoned == [(2,)]  # the two killed attempts, each run again once
 
 
-async def test_a_headless_run_drives_a_recorded_goal_to_its_end(tmp_path: Path) -> None:
+async def test_a_headless_run_drives_a_recorded_goal_to_its_end(
+    backend: Backend, tmp_path: Path
+) -> None:
     script = Script(["unused"], [{"score": 6, "reason": "thin"}, {"score": 8, "reason": "ok"}])
     async with LoopbackServer() as server:
         server.choose("POST", "/v1/chat/completions", script.reply)
-        args = where(tmp_path, server.url)
+        args = where(tmp_path, server.url, backend)
         code, out = await run(*args, "goal", "--workflow", "feature", "add /health",
                               "--approve-plan", "--no-wait")  # fmt: skip
         assert code == 4 and "goal #1 running" in out, out  # recorded, not done: NOT_DONE
         code, out = await run(*args, "run", "--headless", "--until-idle")
         assert code == 0, out
     db = tmp_path / "ledger.db"
-    assert query(db, "SELECT state, score, rounds FROM goals") == [("succeeded", 8.0, 1)]
-    steps = [r[0] for r in query(db, "SELECT step FROM tasks ORDER BY id")]
+    assert backend.query(db, "SELECT state, score, rounds FROM goals") == [("succeeded", 8.0, 1)]
+    steps = [r[0] for r in backend.query(db, "SELECT step FROM tasks ORDER BY id")]
     assert steps == ["implement#1", "tests#1", "review#1", "tests#2", "review#2", "synthesis#1"]
 
 
-async def test_a_task_file_goal_runs_once_however_often_submitted(tmp_path: Path) -> None:
+async def test_a_task_file_goal_runs_once_however_often_submitted(
+    backend: Backend, tmp_path: Path
+) -> None:
     script = Script(["unused"], [{"score": 9, "reason": "ok"}])
     tasks = tmp_path / "tasks.toml"
     tasks.write_text(
@@ -201,7 +217,7 @@ async def test_a_task_file_goal_runs_once_however_often_submitted(tmp_path: Path
     )
     async with LoopbackServer() as server:
         server.choose("POST", "/v1/chat/completions", script.reply)
-        args = where(tmp_path, server.url)
+        args = where(tmp_path, server.url, backend)
         config = tmp_path / "config.toml"  # headless: the auto_approve policy runs the plan
         config.write_text(config.read_text().replace("[goals]\n", "[goals]\nauto_approve = true\n"))
         for _ in range(2):
@@ -209,8 +225,10 @@ async def test_a_task_file_goal_runs_once_however_often_submitted(tmp_path: Path
             assert code == 0, out
             assert "goal #1 " in out
     db = tmp_path / "ledger.db"
-    assert query(db, "SELECT id, state, workflow FROM goals") == [(1, "succeeded", "feature")]
-    steps = [r[0] for r in query(db, "SELECT step FROM tasks ORDER BY id")]
+    assert backend.query(db, "SELECT id, state, workflow FROM goals") == [
+        (1, "succeeded", "feature")
+    ]
+    steps = [r[0] for r in backend.query(db, "SELECT step FROM tasks ORDER BY id")]
     assert steps == ["implement#1", "tests#1", "review#1", "synthesis#1"]
 
 

@@ -1,6 +1,7 @@
 """A review gate that sends a code step back: the next round is a new task that starts from
 the previous round's branch (it waits for review), the goal waits for the review of the
-newest rounds only, and once they are merged the base holds both rounds' work."""
+newest rounds only, and once they are merged the base holds both rounds' work. On both
+ledger backends (the rounds' rows and their start points are the ledger's)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.providers.cli.base import CLIProvider
 from swarm_tui.providers.cli.claude import ClaudeDialect
 from swarm_tui.providers.registry import build_providers
-from swarm_tui.store.ledger import Ledger
+from tests.backends import Backend
 from tests.goals.standin import Script
 from tests.goals.test_feature_workspace import CHECK, CONFIG, REQUEST, _repo
 from tests.providers.loopback import LoopbackServer
@@ -26,14 +27,16 @@ from tests.workspace.swarm import make_agent
 from tests.workspace.test_example_health import HEALTH, ROUTE, TEST
 
 
-async def test_a_code_step_sent_back_builds_on_its_previous_branch(tmp_path: Path) -> None:
+async def test_a_code_step_sent_back_builds_on_its_previous_branch(
+    backend: Backend, tmp_path: Path
+) -> None:
     repo = _repo(tmp_path)
     agent = make_agent(tmp_path)
-    backend = {"replace": [["app.py", ROUTE, HEALTH + ROUTE]], "say": "app.py: GET /api/health"}
+    change = {"replace": [["app.py", ROUTE, HEALTH + ROUTE]], "say": "app.py: GET /api/health"}
     again = {"write": {"CHANGES.md": "GET /api/health\n"}, "say": "noted it in CHANGES.md"}
     qa = {"write": {"test_health.py": TEST}, "say": "added test_health.py"}
     agent.play({"scored your previous answer": [again], "Write test_health.py": [qa],
-                REQUEST: [backend]})  # fmt: skip
+                REQUEST: [change]})  # fmt: skip
     reviews = [{"score": 5, "reason": "say what changed"}, {"score": 9, "reason": "good"}]
     script = Script(["unused"], reviews)
     async with LoopbackServer() as server:
@@ -44,7 +47,7 @@ async def test_a_code_step_sent_back_builds_on_its_previous_branch(tmp_path: Pat
         config.write_text(CONFIG.format(binary=binary, env=env, url=server.url, repo=where,
                                         check=json.dumps(CHECK), merge="review"))  # fmt: skip
         settings = load_settings(config)
-        ledger = await Ledger.open(tmp_path / "ledger.db", commit_interval=0.005)
+        ledger = await backend.open(tmp_path / "ledger.db")
         logs = tmp_path / "logs"
         providers = build_providers(settings, log_dir=logs)
         cli = settings.providers["cli"]

@@ -1,5 +1,7 @@
 """``[goals]`` and ``[workflows.NAME]`` in config.toml: a good template loads; mistakes are
-reported with the file, the line, the key and what was expected (no traceback)."""
+reported with the file, the line, the key and what was expected (no traceback).
+
+No ledger: config alone."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from swarm_tui.core.errors import ControlError
 from swarm_tui.domain.goals import GoalState
 from swarm_tui.domain.models import TaskState
 from swarm_tui.goals.plan import Plan
+from tests.backends import Backend
 from tests.goals.standin import Script, goal_world
 
 TIMEOUT = 60
@@ -47,11 +48,13 @@ FEATURE = {
 }
 
 
-async def test_invalid_plan_is_retried_with_the_errors(tmp_path: Path) -> None:
+async def test_invalid_plan_is_retried_with_the_errors(backend: Backend, tmp_path: Path) -> None:
     bad = {"steps": [step("a", deps=("nowhere",))]}
     good = {"steps": [step("a"), step("b", role="qa-lead", deps=("a",))]}
     script = Script(plans=["not json at all", bad, good], reviews=[{"score": 9, "reason": "ok"}])
-    async with goal_world(tmp_path, script, goals={"auto_approve": True, "poll_seconds": 0.2}) as (
+    async with goal_world(
+        backend, tmp_path, script, goals={"auto_approve": True, "poll_seconds": 0.2}
+    ) as (
         engine,
         orch,
         _,
@@ -72,10 +75,12 @@ async def test_invalid_plan_is_retried_with_the_errors(tmp_path: Path) -> None:
         assert goal.result == tasks[-1].result
 
 
-async def test_plan_still_invalid_after_the_retries_goes_to_the_human(tmp_path: Path) -> None:
+async def test_plan_still_invalid_after_the_retries_goes_to_the_human(
+    backend: Backend, tmp_path: Path
+) -> None:
     script = Script(plans=["{}"], reviews=[{"score": 9, "reason": "ok"}])
     extra = {"goals": {"plan_retries": 1, "poll_seconds": 0.2}}
-    async with goal_world(tmp_path, script, **extra) as (engine, _, _):
+    async with goal_world(backend, tmp_path, script, **extra) as (engine, _, _):
         goal = await engine.start("ship it")
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)
@@ -84,10 +89,10 @@ async def test_plan_still_invalid_after_the_retries_goes_to_the_human(tmp_path: 
         assert "steps: Field required" in goal.reason
 
 
-async def test_cyclic_plan_is_refused_with_the_cycle(tmp_path: Path) -> None:
+async def test_cyclic_plan_is_refused_with_the_cycle(backend: Backend, tmp_path: Path) -> None:
     cyclic = {"steps": [step("a", deps=("b",)), step("b", deps=("a",))]}
     script = Script(plans=[cyclic], reviews=[{"score": 9, "reason": "ok"}])
-    async with goal_world(tmp_path, script) as (engine, orch, _):
+    async with goal_world(backend, tmp_path, script) as (engine, orch, _):
         goal = await engine.start("ship it", approve=True)
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)
@@ -96,10 +101,10 @@ async def test_cyclic_plan_is_refused_with_the_cycle(tmp_path: Path) -> None:
         assert [t.step for t in await orch.ledger.goal_tasks(goal.id)] == ["plan#1"]
 
 
-async def test_unknown_role_and_over_budget_are_refused(tmp_path: Path) -> None:
+async def test_unknown_role_and_over_budget_are_refused(backend: Backend, tmp_path: Path) -> None:
     stranger = {"steps": [step("a", role="astronaut")]}
     script = Script(plans=[stranger], reviews=[{"score": 9, "reason": "ok"}])
-    async with goal_world(tmp_path, script) as (engine, _, _):
+    async with goal_world(backend, tmp_path, script) as (engine, _, _):
         goal = await engine.start("ship it", approve=True)
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)
@@ -107,7 +112,7 @@ async def test_unknown_role_and_over_budget_are_refused(tmp_path: Path) -> None:
         assert goal.reason is not None and "unknown role 'astronaut'" in goal.reason
     script = Script(plans=[{"steps": [step("a")]}], reviews=[{"score": 9, "reason": "ok"}])
     goals = {"budget_usd": 0.00001, "poll_seconds": 0.2}
-    async with goal_world(tmp_path / "b", script, goals=goals) as (engine, _, _):
+    async with goal_world(backend, tmp_path / "b", script, goals=goals) as (engine, _, _):
         goal = await engine.start("ship it", approve=True)
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)
@@ -115,12 +120,14 @@ async def test_unknown_role_and_over_budget_are_refused(tmp_path: Path) -> None:
         assert goal.reason is not None and "over [goals] budget_usd" in goal.reason
 
 
-async def test_review_scoring_6_sends_the_step_back_and_8_passes(tmp_path: Path) -> None:
+async def test_review_scoring_6_sends_the_step_back_and_8_passes(
+    backend: Backend, tmp_path: Path
+) -> None:
     script = Script(
         plans=["unused"],
         reviews=[{"score": 6, "reason": "misses the edge case"}, {"score": 8, "reason": "good"}],
     )
-    async with goal_world(tmp_path, script, **FEATURE) as (engine, orch, _):
+    async with goal_world(backend, tmp_path, script, **FEATURE) as (engine, orch, _):
         goal = await engine.start("add a health endpoint", workflow="feature", approve=True)
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)
@@ -139,10 +146,11 @@ async def test_review_scoring_6_sends_the_step_back_and_8_passes(tmp_path: Path)
 
 
 async def test_review_still_under_the_mark_after_max_rounds_goes_to_the_human(
+    backend: Backend,
     tmp_path: Path,
 ) -> None:
     script = Script(plans=["unused"], reviews=[{"score": 5, "reason": "wrong"}])
-    async with goal_world(tmp_path, script, **FEATURE) as (engine, _, _):
+    async with goal_world(backend, tmp_path, script, **FEATURE) as (engine, _, _):
         goal = await engine.start("x", workflow="feature", approve=True)
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)
@@ -150,10 +158,12 @@ async def test_review_still_under_the_mark_after_max_rounds_goes_to_the_human(
         assert goal.reason == "step 'tests' scored 5/10 (pass mark 8) after 2 round(s): wrong"
 
 
-async def test_plan_waits_for_approval_and_runs_an_edited_plan(tmp_path: Path) -> None:
+async def test_plan_waits_for_approval_and_runs_an_edited_plan(
+    backend: Backend, tmp_path: Path
+) -> None:
     plan = {"steps": [step("a"), step("b", deps=("a",)), step("c")]}
     script = Script(plans=[plan], reviews=[{"score": 9, "reason": "ok"}])
-    async with goal_world(tmp_path, script) as (engine, orch, _):
+    async with goal_world(backend, tmp_path, script) as (engine, orch, _):
         goal = await engine.start("ship it")
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)
@@ -172,18 +182,20 @@ async def test_plan_waits_for_approval_and_runs_an_edited_plan(tmp_path: Path) -
             await engine.approve(goal.id)
 
 
-async def test_unknown_workflow_is_a_clear_error(tmp_path: Path) -> None:
+async def test_unknown_workflow_is_a_clear_error(backend: Backend, tmp_path: Path) -> None:
     script = Script(plans=["unused"], reviews=[{"score": 9, "reason": "ok"}])
-    async with goal_world(tmp_path, script, **FEATURE) as (engine, _, _):
+    async with goal_world(backend, tmp_path, script, **FEATURE) as (engine, _, _):
         with pytest.raises(ControlError, match=r"unknown workflow 'nope' \(known: feature\)"):
             await engine.start("x", workflow="nope")
 
 
-async def test_a_goal_waiting_for_a_person_resumes_with_one_more_plan(tmp_path: Path) -> None:
+async def test_a_goal_waiting_for_a_person_resumes_with_one_more_plan(
+    backend: Backend, tmp_path: Path
+) -> None:
     good = {"steps": [step("a")]}
     script = Script(plans=["{}", "{}", good], reviews=[{"score": 9, "reason": "ok"}])
     extra = {"goals": {"plan_retries": 1, "auto_approve": True, "poll_seconds": 0.2}}
-    async with goal_world(tmp_path, script, **extra) as (engine, orch, _):
+    async with goal_world(backend, tmp_path, script, **extra) as (engine, orch, _):
         goal = await engine.start("ship it")
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)

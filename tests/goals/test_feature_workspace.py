@@ -5,7 +5,9 @@ and the synthesizer are a loopback stand-in that scores. Under ``merge = "review
 waits for the human's review of both branches and proceeds once they are merged into the
 base (under ``merge = "auto"`` it never stops); either way it gives the synthesis
 each code step's diff summary, and ``report --by goal`` shows tokens per model, cost, time,
-quality and the saving against the baseline."""
+quality and the saving against the baseline. The review run is on both ledger backends (the
+goal's rows, its tasks' workspaces and the figures come from the ledger); ``auto`` adds no
+ledger path of its own and stays on SQLite."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.providers.cli.base import CLIProvider
 from swarm_tui.providers.cli.claude import ClaudeDialect
 from swarm_tui.providers.registry import build_providers
-from swarm_tui.store.ledger import Ledger
+from tests.backends import Backend
 from tests.goals.standin import Script
 from tests.goals.test_cli import run
 from tests.providers.loopback import LoopbackServer
@@ -115,17 +117,21 @@ def _repo(tmp: Path) -> Path:
     return repo
 
 
-@pytest.mark.parametrize("merge", ["review", "auto"])
+@pytest.mark.parametrize(
+    ("merge", "backend"),
+    [("review", "sqlite"), ("auto", "sqlite"), ("review", "postgres")],
+    indirect=["backend"],
+)
 async def test_feature_goal_on_a_project_waits_for_review_merges_and_reports(
-    tmp_path: Path, merge: str
+    backend: Backend, tmp_path: Path, merge: str
 ) -> None:
     """``review``: the goal waits for the human's review of both branches, then goes on;
     ``auto``: each branch merges once pytest passes and the goal runs to its end."""
     repo = _repo(tmp_path)
     agent = make_agent(tmp_path)
-    backend = {"replace": [["app.py", ROUTE, HEALTH + ROUTE]], "say": "app.py: GET /api/health"}
+    change = {"replace": [["app.py", ROUTE, HEALTH + ROUTE]], "say": "app.py: GET /api/health"}
     qa = {"write": {"test_health.py": TEST}, "show": ["app.py"], "say": "added test_health.py"}
-    agent.play({"Write test_health.py": [qa], REQUEST: [backend]})
+    agent.play({"Write test_health.py": [qa], REQUEST: [change]})
     script = Script(["unused"], [{"score": 9, "reason": "small, tested, correct"}])
     async with LoopbackServer() as server:
         server.choose("POST", "/v1/chat/completions", script.reply)
@@ -139,7 +145,8 @@ async def test_feature_goal_on_a_project_waits_for_review_merges_and_reports(
         config.write_text(text)
         settings = load_settings(config)
         db = tmp_path / "ledger.db"
-        ledger = await Ledger.open(db, commit_interval=0.005)
+        ledger = await backend.open(db)
+        backend.export(db)  # the commands below read the same ledger
         providers = build_providers(settings, log_dir=tmp_path / "logs")
         providers["cli"] = CLIProvider(
             "cli", settings.providers["cli"], ClaudeDialect, log_dir=tmp_path / "logs"

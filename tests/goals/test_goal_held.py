@@ -14,6 +14,7 @@ from swarm_tui.domain.goals import GoalState
 from swarm_tui.domain.models import TaskState
 from swarm_tui.goals.figures import goal_figures
 from swarm_tui.goals.waiting import stalled
+from tests.backends import Backend
 from tests.goals.standin import Script, goal_world
 
 TIMEOUT = 120
@@ -21,10 +22,12 @@ PLAN = {"steps": [{"name": "a", "role": "backend", "prompt": "do a", "depends_on
                    "mode": "single", "acceptance": ""}]}  # fmt: skip
 
 
-async def test_a_planner_held_by_the_task_budget_is_named_in_the_goal(tmp_path: Path) -> None:
+async def test_a_planner_held_by_the_task_budget_is_named_in_the_goal(
+    backend: Backend, tmp_path: Path
+) -> None:
     script = Script(plans=[PLAN], reviews=[{"score": 9, "reason": "ok"}])
     budget = {"baseline": "p/dear", "task_usd": 0.00001}
-    async with goal_world(tmp_path, script, budget=budget) as (engine, orch, settings):
+    async with goal_world(backend, tmp_path, script, budget=budget) as (engine, orch, settings):
         goal = await engine.start("ship it", approve=True)
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)  # returns: the goal cannot move by itself
@@ -41,11 +44,12 @@ async def test_a_planner_held_by_the_task_budget_is_named_in_the_goal(tmp_path: 
 
 
 async def test_a_planner_behind_a_role_budget_stop_is_named_and_moves_on_when_raised(
+    backend: Backend,
     tmp_path: Path,
 ) -> None:
     script = Script(plans=[PLAN], reviews=[{"score": 9, "reason": "ok"}])
     budget = {"baseline": "p/dear", "role_usd": {"project-manager": 0.00001}}
-    async with goal_world(tmp_path, script, budget=budget) as (engine, orch, _):
+    async with goal_world(backend, tmp_path, script, budget=budget) as (engine, orch, _):
         goal = await engine.start("ship it", approve=True)
         async with asyncio.timeout(TIMEOUT):
             goal = await engine.drive(goal.id)

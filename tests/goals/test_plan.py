@@ -1,4 +1,6 @@
-"""The plan's model, schemas and refusals, without a run."""
+"""The plan's model, schemas and refusals, without a run.
+
+No ledger."""
 
 from __future__ import annotations
 

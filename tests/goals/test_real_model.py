@@ -3,7 +3,10 @@
 schema and validates, its steps run, the synthesis ends the goal, and the ledger holds the
 goal, the plan, every step and the figures (``goal show --json``, ``report --by goal``).
 
-The model's words are nonsense; this checks the plumbing, not the quality."""
+The model's words are nonsense; this checks the plumbing, not the quality.
+
+SQLite only: the real embedded model is slow; goals on PostgreSQL run in test_engine.py,
+test_cli.py, test_code_rounds.py and test_feature_workspace.py."""
 
 from __future__ import annotations
 

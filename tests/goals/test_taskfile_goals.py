@@ -1,5 +1,7 @@
 """``mode = "goal"`` in a task file: read as a goal (request, workflow, key), with keys that
-do not apply refused by name."""
+do not apply refused by name.
+
+No ledger: the task file's reading alone."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """An API-model agent on a coding task reaches its project's memory: the tool loop passes the
 task's project to the hub, so ``swarm__write_memory`` writes the project's book (Serena's
-``.serena/memories`` file when the repository has that folder), not the swarm's own."""
+``.serena/memories`` file when the repository has that folder), not the swarm's own.
+
+SQLite only: what it checks is the memory file in the repository, not the ledger."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """An API-model agent on a coding task works through the workspace tools, confined to its
 worktree: its edits land on the task's branch; ``..``, absolute paths and a symlink out are
-refused, told to the model and recorded in the ledger."""
+refused, told to the model and recorded in the ledger (on both ledger backends)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from swarm_tui.config.projects import ProjectConfig
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.base import StreamRequest, ToolCall
-from swarm_tui.store.ledger import Ledger
+from tests.backends import Backend
 from tests.fakes import FakeProvider, Script
 from tests.workspace.gitrepo import CALC_FIXED, PYTEST, make_repo, sh
 
@@ -43,14 +43,16 @@ def _script(request: StreamRequest) -> Script:
     return Script(tokens=["working"], events=list(calls))
 
 
-async def test_workspace_tools_edit_the_worktree_and_refuse_escapes(tmp_path: Path) -> None:
+async def test_workspace_tools_edit_the_worktree_and_refuse_escapes(
+    backend: Backend, tmp_path: Path
+) -> None:
     repo = make_repo(tmp_path / "repo")
     outside = tmp_path / "outside"
     outside.mkdir()
     os.symlink(outside, repo / "outside")
     sh(repo, "add", "outside")
     sh(repo, "commit", "-qm", "a symlink out")
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await backend.open(tmp_path / "data" / "ledger.db")
     provider = FakeProvider("api", _script)
     orch = Orchestrator(_settings(repo, "auto"), ledger, {"api": provider}, owner="test:1:1")
     try:
@@ -84,10 +86,10 @@ async def test_workspace_tools_edit_the_worktree_and_refuse_escapes(tmp_path: Pa
         await ledger.close()
 
 
-async def test_workspace_tools_pass_the_approval_gate(tmp_path: Path) -> None:
+async def test_workspace_tools_pass_the_approval_gate(backend: Backend, tmp_path: Path) -> None:
     """Under a ``deny`` policy nothing is written: the gate holds for workspace tools too."""
     repo = make_repo(tmp_path / "repo")
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await backend.open(tmp_path / "data" / "ledger.db")
     provider = FakeProvider("api", _script)
     orch = Orchestrator(_settings(repo, "deny"), ledger, {"api": provider}, owner="test:1:1")
     try:

@@ -1,5 +1,8 @@
 """Reject removes a task's branch and worktree; gc removes ended tasks' worktrees and never
-a branch that is neither merged nor rejected."""
+a branch that is neither merged nor rejected.
+
+No ledger: git alone (reject and gc through the ledger run on both backends in
+test_swarm_review.py and test_cli_workspaces.py)."""
 
 from __future__ import annotations
 

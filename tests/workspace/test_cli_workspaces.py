@@ -1,5 +1,7 @@
 """``swarm-tui workspaces`` and ``swarm-tui review`` over a real repository, a real ledger
-and tasks a scripted agent CLI worked on through the orchestrator."""
+and tasks a scripted agent CLI worked on through the orchestrator; on both ledger backends
+(the commands find a PostgreSQL ledger through ``$SWARM_TUI_DB_URL``), but for the missing
+ledger file, which only SQLite has."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 
 from swarm_tui.cli.main import main
 from swarm_tui.domain.models import TaskSpec, TaskState
-from swarm_tui.store.ledger import Ledger
+from tests.backends import Backend
 from tests.workspace.gitrepo import CALC_FIXED, make_repo, sh
 from tests.workspace.swarm import Agent, make_agent, make_swarm, swarm_settings
 
@@ -18,7 +20,7 @@ FIX = {"write": {"calc.py": CALC_FIXED}, "say": "add() adds now"}
 DOCS = {"replace": [["README.md", "line two", "line 2"]], "say": "docs"}
 
 
-async def _worked(tmp_path: Path, script: dict[str, list[dict[str, object]]],
+async def _worked(backend: Backend, tmp_path: Path, script: dict[str, list[dict[str, object]]],
                   prompts: list[str]) -> tuple[Path, Agent, list[str]]:  # fmt: skip
     """Run the swarm over ``prompts`` until idle; the repo, the agent and CLI options."""
     repo = make_repo(tmp_path / "repo")
@@ -26,7 +28,8 @@ async def _worked(tmp_path: Path, script: dict[str, list[dict[str, object]]],
     agent.play(script)
     settings = swarm_settings(repo, agent)
     db = tmp_path / "data" / "ledger.db"
-    ledger = await Ledger.open(db, commit_interval=0.005)
+    ledger = await backend.open(db)
+    backend.export(db)  # the commands below read the same ledger
     orch = make_swarm(settings, ledger, tmp_path / "logs")
     try:
         await orch.submit([TaskSpec(prompt=p, role="coder") for p in prompts])
@@ -39,8 +42,8 @@ async def _worked(tmp_path: Path, script: dict[str, list[dict[str, object]]],
     return repo, agent, ["--config", str(agent.root / "config.toml"), "--db", str(db)]
 
 
-async def _state(db: Path, task_id: int) -> TaskState:
-    ledger = await Ledger.open(db, readonly=True)
+async def _state(backend: Backend, db: Path, task_id: int) -> TaskState:
+    ledger = await backend.open(db, readonly=True)
     try:
         task = await ledger.get_task(task_id)
         assert task is not None
@@ -49,10 +52,12 @@ async def _state(db: Path, task_id: int) -> TaskState:
         await ledger.close()
 
 
-def test_list_show_accept_reject_gc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_show_accept_reject_gc(
+    backend: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     prompts = ["[[fix]] make add() add", "[[docs]] number the lines"]
     repo, _agent, common = asyncio.run(
-        _worked(tmp_path, {"[[fix]]": [FIX], "[[docs]]": [DOCS]}, prompts)
+        _worked(backend, tmp_path, {"[[fix]]": [FIX], "[[docs]]": [DOCS]}, prompts)
     )
     db = Path(common[-1])
     assert main(["workspaces", *common]) == 0
@@ -89,11 +94,11 @@ def test_list_show_accept_reject_gc(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["review", "accept", "1", *common]) == 0
     assert "merged into main" in capsys.readouterr().out
     assert (repo / "calc.py").read_text() == CALC_FIXED
-    assert asyncio.run(_state(db, 1)) is TaskState.SUCCEEDED
+    assert asyncio.run(_state(backend, db, 1)) is TaskState.SUCCEEDED
 
     assert main(["review", "reject", "2", "--note", "not needed", *common]) == 0
     assert "rejected; git branch swarm/2-" in capsys.readouterr().out
-    assert asyncio.run(_state(db, 2)) is TaskState.CANCELLED
+    assert asyncio.run(_state(backend, db, 2)) is TaskState.CANCELLED
 
     assert main(["review", "accept", "2", *common]) == 2  # no longer waiting
     assert "only tasks in needs_review" in capsys.readouterr().err
@@ -105,9 +110,11 @@ def test_list_show_accept_reject_gc(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_a_conflict_exits_1_names_the_file_and_send_back_requeues(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    backend: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo, _agent, common = asyncio.run(_worked(tmp_path, {"[[fix]]": [FIX]}, ["[[fix]] add"]))
+    repo, _agent, common = asyncio.run(
+        _worked(backend, tmp_path, {"[[fix]]": [FIX]}, ["[[fix]] add"])
+    )
     db = Path(common[-1])
     (repo / "calc.py").write_text("# the base moved\n")
     sh(repo, "commit", "-qam", "base moved")
@@ -118,7 +125,7 @@ def test_a_conflict_exits_1_names_the_file_and_send_back_requeues(
     assert "conflicts with main: calc.py" in capsys.readouterr().out
     assert main(["review", "send-back", "1", "--note", "rebase it", *common]) == 0
     assert "sent back with its conflict to resolve" in capsys.readouterr().out
-    assert asyncio.run(_state(db, 1)) is TaskState.QUEUED
+    assert asyncio.run(_state(backend, db, 1)) is TaskState.QUEUED
     assert main(["review", "show", "99", *common]) == 2
     assert "task 99 has no workspace" in capsys.readouterr().err
 
@@ -131,9 +138,11 @@ def test_review_without_a_ledger_says_so(
 
 
 def test_gc_keeps_the_branch_of_a_cancelled_task(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    backend: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo, _agent, common = asyncio.run(_worked(tmp_path, {"[[fix]]": [FIX]}, ["[[fix]] add"]))
+    repo, _agent, common = asyncio.run(
+        _worked(backend, tmp_path, {"[[fix]]": [FIX]}, ["[[fix]] add"])
+    )
     branch = "swarm/1-fix-add"
     assert main(["workspaces", "gc", *common]) == 0  # still waiting for review: all kept
     assert "kept task 1: needs_review: not ended" in capsys.readouterr().out

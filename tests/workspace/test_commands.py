@@ -1,4 +1,6 @@
-"""A check that runs past its timeout is killed with its whole process group."""
+"""A check that runs past its timeout is killed with its whole process group.
+
+No ledger: processes alone."""
 
 from __future__ import annotations
 

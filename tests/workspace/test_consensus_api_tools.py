@@ -1,7 +1,8 @@
 """Consensus over code with API models: each model of the mix (two models behind a loopback
 OpenAI-compatible stand-in) gets the workspace tools of its own candidate worktree, writes
 calc.py through ``workspace__write_file``, and a path out of the worktree is refused; the
-candidates agree, the winner's branch waits for review and the other is removed."""
+candidates agree, the winner's branch waits for review and the other is removed. On both
+ledger backends."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from swarm_tui.config import Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.providers.registry import build_providers
-from swarm_tui.store.ledger import Ledger
+from tests.backends import Backend
 from tests.providers.loopback import LoopbackServer, Recorded, Reply, sse
 from tests.workspace.gitrepo import CALC_FIXED, PYTEST, make_repo, sh
 
@@ -84,13 +85,14 @@ def _settings(repo: Path, url: str, data: Path) -> Settings:
 
 
 async def test_api_models_write_through_the_workspace_tools_each_in_its_own_worktree(
+    backend: Backend,
     tmp_path: Path,
 ) -> None:
     repo = make_repo(tmp_path / "repo")
     async with LoopbackServer() as server:
         server.choose("POST", "/v1/chat/completions", _model)
         settings = _settings(repo, server.url, tmp_path / "data")
-        ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+        ledger = await backend.open(tmp_path / "data" / "ledger.db")
         providers = build_providers(settings, log_dir=tmp_path / "logs")
         orch = Orchestrator(settings, ledger, providers, owner="test:1:1")
         try:

@@ -1,6 +1,8 @@
 """Consensus over code with three scripted agent CLIs: each works in its own worktree; one
 fails the project's checks and drops out (the transcript says so), two pass with different
-diffs, the vote picks one, its branch waits for review and merges."""
+diffs, the vote picks one, its branch waits for review and merges. On both ledger backends
+(the consensus record, the candidates' settling into needs_review and the workspace rows are
+the ledger's)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 
 from swarm_tui.config import load_settings
 from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
-from swarm_tui.store.ledger import Ledger
+from tests.backends import Backend
 from tests.workspace.gitrepo import CALC_BROKEN, CALC_FIXED, PYTEST, make_repo, sh
 from tests.workspace.swarm import build, make_agent
 
@@ -59,7 +61,9 @@ checks = [{json.dumps(PYTEST)}]
     return config
 
 
-async def test_checks_judge_first_then_the_vote_picks_a_passing_diff(tmp_path: Path) -> None:
+async def test_checks_judge_first_then_the_vote_picks_a_passing_diff(
+    backend: Backend, tmp_path: Path
+) -> None:
     repo = make_repo(tmp_path / "repo")
     plays: dict[str, dict[str, object]] = {
         "c1": {"write": {"calc.py": WRONG}, "say": "multiplied"},
@@ -68,7 +72,7 @@ async def test_checks_judge_first_then_the_vote_picks_a_passing_diff(tmp_path: P
     }
     config = _config(tmp_path, repo, plays)
     settings = load_settings(config)
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await backend.open(tmp_path / "data" / "ledger.db")
     orch = build(settings, ledger, tmp_path / "logs")
     try:
         spec = TaskSpec(
@@ -96,12 +100,13 @@ async def test_checks_judge_first_then_the_vote_picks_a_passing_diff(tmp_path: P
 
 
 async def test_when_every_candidate_fails_the_checks_the_task_fails_and_nothing_is_left(
+    backend: Backend,
     tmp_path: Path,
 ) -> None:
     repo = make_repo(tmp_path / "repo")
     wrong: dict[str, object] = {"write": {"calc.py": WRONG}, "say": "multiplied"}
     config = _config(tmp_path, repo, {"c1": wrong, "c2": wrong, "c3": {"say": "no edit"}})
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await backend.open(tmp_path / "data" / "ledger.db")
     orch = build(load_settings(config), ledger, tmp_path / "logs")
     try:
         spec = TaskSpec(
@@ -120,7 +125,9 @@ async def test_when_every_candidate_fails_the_checks_the_task_fails_and_nothing_
         await ledger.close()
 
 
-async def test_a_split_vote_keeps_the_candidates_until_decide_picks_one(tmp_path: Path) -> None:
+async def test_a_split_vote_keeps_the_candidates_until_decide_picks_one(
+    backend: Backend, tmp_path: Path
+) -> None:
     """Two passing candidates, each voter for its own: the run waits for the human with both
     worktrees kept; ``decide`` makes the picked one's branch the task's workspace
     (needs_review, its checks recorded) and removes the other."""
@@ -131,7 +138,7 @@ async def test_a_split_vote_keeps_the_candidates_until_decide_picks_one(tmp_path
     }
     votes = {"c1": "plus sign", "c2": "sum of both"}
     config = _config(tmp_path, repo, plays, votes=votes, human=True)
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await backend.open(tmp_path / "data" / "ledger.db")
     orch = build(load_settings(config), ledger, tmp_path / "logs")
     try:
         spec = TaskSpec(

@@ -1,4 +1,7 @@
-"""kill -9 of the process that opens a worktree: the next open finds and finishes it."""
+"""kill -9 of the process that opens a worktree: the next open finds and finishes it.
+
+No ledger: the worktree's own state file and git (kill -9 of a whole orchestrator on both
+ledger backends is test_swarm_crash.py)."""
 
 from __future__ import annotations
 

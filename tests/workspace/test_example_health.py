@@ -1,7 +1,10 @@
 """Our users' first workflow, examples/health_api, with scripted agent CLIs: the backend adds
 ``GET /api/health``, QA (starting from the backend's branch while it waits for review) adds
 a test that runs the server, the project's pytest judges both, both are reviewed and merged,
-and the merged project's tests pass in the user's checkout. Cost stays under $0.10."""
+and the merged project's tests pass in the user's checkout. Cost stays under $0.10.
+
+SQLite only: its ledger part (QA's start point from the backend's row, review and merge)
+is the same as test_feature_workspace.py's review run, which runs on both backends."""
 
 from __future__ import annotations
 

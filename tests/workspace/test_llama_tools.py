@@ -7,6 +7,9 @@ The tools reach the tool loop through a small :class:`ToolHost` over
 :class:`WorkspaceTools` (the orchestrator's own wiring of workspaces is another part of
 issue 19); everything else is the real path: the orchestrator, the approval gate, the
 ledger's tool records, the llama.cpp server.
+
+SQLite only: a real model (slow); the ledger's tool records are tested on both backends
+elsewhere (test_api_agent_tools.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Accepting a task merges its branch into the base with plumbing: the user's checkout and
-its uncommitted changes stay as they were; conflicts are reported and change nothing."""
+its uncommitted changes stay as they were; conflicts are reported and change nothing.
+
+No ledger: git plumbing alone (merges through the ledger's review run on both backends in
+test_swarm_review.py)."""
 
 from __future__ import annotations
 

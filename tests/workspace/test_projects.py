@@ -1,5 +1,7 @@
 """[projects.NAME]: parsed with defaults, and a repository that cannot be used is reported
-with the file, the line and the key."""
+with the file, the line and the key.
+
+No ledger: config and git alone."""
 
 from __future__ import annotations
 

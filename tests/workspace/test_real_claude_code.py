@@ -1,7 +1,9 @@
 """The real Claude Code CLI (npm, 2.1.197) on a coding task, offline against the scripted
 Anthropic model: its own Write tool writes a file in the task's worktree (its working
 directory), the orchestrator commits it as the agent, runs pytest (still red: calc is
-broken), the task waits for review and accepting merges it."""
+broken), the task waits for review and accepting merges it.
+
+SQLite only: a real agent CLI (slow, skipped without it)."""
 
 from __future__ import annotations
 

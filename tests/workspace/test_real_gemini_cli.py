@@ -2,7 +2,9 @@
 API responses (``--fake-responses-non-strict``), the first of which asks for its own
 ``write_file`` tool. The swarm runs it in the task's worktree (``--approval-mode yolo`` so a
 headless run may write); the file it writes is committed on the task's branch, the project's
-checks pass and the task waits for review."""
+checks pass and the task waits for review.
+
+SQLite only: a real agent CLI (slow, skipped without it)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """The workspace layer's review data for the diff screen: each file's own diff (paths with
-spaces too), the checks of the latest round, nothing for a task without a workspace."""
+spaces too), the checks of the latest round, nothing for a task without a workspace.
+
+No ledger: the workspace layer over git and its state files (a review read from the
+ledger runs on both backends in test_swarm_review.py)."""
 
 from __future__ import annotations
 

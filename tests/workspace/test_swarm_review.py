@@ -1,5 +1,7 @@
 """Coding tasks end to end: a real git project, a scripted agent CLI editing its worktree,
-the project's pytest as the check, review over the ledger, merges into the base."""
+the project's pytest as the check, review over the ledger, merges into the base; on both
+ledger backends (workspace rows, rounds and check runs are the ledger's), but for two tasks
+merging side by side, a matter of git (SQLite only)."""
 
 from __future__ import annotations
 
@@ -16,16 +18,20 @@ from swarm_tui.service.client import ServiceClient
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.service.server import ServiceServer
 from swarm_tui.store.ledger import Ledger
+from tests.backends import Backend
+from tests.conftest import SQLITE_BACKEND
 from tests.workspace.gitrepo import CALC_BROKEN, CALC_FIXED, make_repo, sh
 from tests.workspace.swarm import Agent, make_agent, make_swarm, swarm_settings, wait_for
 
 FIX = {"write": {"calc.py": CALC_FIXED}, "say": "add() adds now"}
 
 
-async def _swarm(tmp_path: Path, **project: object) -> tuple[Path, Agent, Ledger, Orchestrator]:
+async def _swarm(
+    backend: Backend, tmp_path: Path, **project: object
+) -> tuple[Path, Agent, Ledger, Orchestrator]:
     repo = make_repo(tmp_path / "repo")
     agent = make_agent(tmp_path)
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await backend.open(tmp_path / "data" / "ledger.db")
     orch = make_swarm(swarm_settings(repo, agent, **project), ledger, tmp_path / "logs")
     return repo, agent, ledger, orch
 
@@ -34,8 +40,10 @@ async def _run(orch: Orchestrator) -> None:
     await asyncio.wait_for(orch.run(until_idle=True), 120)
 
 
-async def test_checks_pass_then_review_then_accept_merges_into_the_base(tmp_path: Path) -> None:
-    repo, agent, ledger, orch = await _swarm(tmp_path)
+async def test_checks_pass_then_review_then_accept_merges_into_the_base(
+    backend: Backend, tmp_path: Path
+) -> None:
+    repo, agent, ledger, orch = await _swarm(backend, tmp_path)
     agent.play({"[[fix]]": [FIX]})
     (repo / "notes.txt").write_text("my own uncommitted work\n")  # the user's, untouched
     events = orch.bus.subscribe()
@@ -77,8 +85,8 @@ async def test_checks_pass_then_review_then_accept_merges_into_the_base(tmp_path
         await ledger.close()
 
 
-async def test_a_fix_round_turns_a_failing_check_green(tmp_path: Path) -> None:
-    repo, agent, ledger, orch = await _swarm(tmp_path, fix_rounds=2)
+async def test_a_fix_round_turns_a_failing_check_green(backend: Backend, tmp_path: Path) -> None:
+    repo, agent, ledger, orch = await _swarm(backend, tmp_path, fix_rounds=2)
     wrong = {"write": {"calc.py": CALC_BROKEN.replace("a - b", "a * b")}, "say": "tried"}
     agent.play({"[[fix]]": [wrong, FIX]})
     try:
@@ -105,8 +113,9 @@ async def test_a_fix_round_turns_a_failing_check_green(tmp_path: Path) -> None:
         await ledger.close()
 
 
-async def test_two_tasks_on_different_files_both_merge(tmp_path: Path) -> None:
-    repo, agent, ledger, orch = await _swarm(tmp_path)
+@SQLITE_BACKEND
+async def test_two_tasks_on_different_files_both_merge(backend: Backend, tmp_path: Path) -> None:
+    repo, agent, ledger, orch = await _swarm(backend, tmp_path)
     docs = {"replace": [["README.md", "line two", "line 2"]], "say": "docs"}
     agent.play({"[[fix]]": [FIX], "[[docs]]": [docs]})
     try:
@@ -132,9 +141,10 @@ async def test_two_tasks_on_different_files_both_merge(tmp_path: Path) -> None:
 
 
 async def test_same_lines_conflict_and_send_back_gives_the_agent_the_conflict(
+    backend: Backend,
     tmp_path: Path,
 ) -> None:
-    repo, agent, ledger, orch = await _swarm(tmp_path)
+    repo, agent, ledger, orch = await _swarm(backend, tmp_path)
     other = CALC_BROKEN.replace("return a - b", "return sum((a, b))")
     resolved = {"write": {"calc.py": other}, "show": ["calc.py"], "say": "resolved"}
     agent.play({"[[fix]]": [FIX], "[[other]]": [{"write": {"calc.py": other}}, resolved]})
@@ -172,8 +182,10 @@ async def test_same_lines_conflict_and_send_back_gives_the_agent_the_conflict(
         await ledger.close()
 
 
-async def test_reject_removes_branch_and_worktree_and_cancels(tmp_path: Path) -> None:
-    repo, agent, ledger, orch = await _swarm(tmp_path)
+async def test_reject_removes_branch_and_worktree_and_cancels(
+    backend: Backend, tmp_path: Path
+) -> None:
+    repo, agent, ledger, orch = await _swarm(backend, tmp_path)
     agent.play({"[[fix]]": [FIX]})
     try:
         [(task, _)] = await orch.submit([TaskSpec(prompt="[[fix]] make add() add", role="coder")])
@@ -193,8 +205,8 @@ async def test_reject_removes_branch_and_worktree_and_cancels(tmp_path: Path) ->
         await ledger.close()
 
 
-async def test_auto_merge_when_checks_pass(tmp_path: Path) -> None:
-    repo, agent, ledger, orch = await _swarm(tmp_path, merge="auto")
+async def test_auto_merge_when_checks_pass(backend: Backend, tmp_path: Path) -> None:
+    repo, agent, ledger, orch = await _swarm(backend, tmp_path, merge="auto")
     agent.play({"[[fix]]": [FIX]})
     try:
         [(task, _)] = await orch.submit([TaskSpec(prompt="[[fix]] make add() add", role="coder")])
@@ -208,9 +220,9 @@ async def test_auto_merge_when_checks_pass(tmp_path: Path) -> None:
         await ledger.close()
 
 
-async def test_review_over_the_service_socket(tmp_path: Path) -> None:
+async def test_review_over_the_service_socket(backend: Backend, tmp_path: Path) -> None:
     """A room attached to a detached service reviews through the same four calls."""
-    repo, agent, ledger, orch = await _swarm(tmp_path)
+    repo, agent, ledger, orch = await _swarm(backend, tmp_path)
     agent.play({"[[fix]]": [FIX]})
     paths = ServicePaths(ledger.path)
     server = ServiceServer(orch, paths, on_shutdown=lambda: None)
@@ -239,9 +251,10 @@ async def test_review_over_the_service_socket(tmp_path: Path) -> None:
 
 
 async def test_an_attempt_after_a_stopped_send_back_is_told_the_conflict_again(
+    backend: Backend,
     tmp_path: Path,
 ) -> None:
-    _repo, agent, ledger, orch = await _swarm(tmp_path)
+    _repo, agent, ledger, orch = await _swarm(backend, tmp_path)
     other = CALC_BROKEN.replace("return a - b", "return sum((a, b))")
     mark, hold = tmp_path / "resolving", tmp_path / "never"
     stuck = {"mark": str(mark), "hold": str(hold)}

@@ -1,5 +1,8 @@
 """The workspace tools an API agent gets: they work inside the worktree, and refuse `..`,
-absolute paths, .git and symlinks that lead out, with the reason as data."""
+absolute paths, .git and symlinks that lead out, with the reason as data.
+
+No ledger: files alone (refusals recorded in the ledger: test_api_agent_tools.py, both
+backends)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """A worktree per task in a real repository: made outside it, set up once, committed by
-the agent and model, checked by the project's own failing test, reused after a crash."""
+the agent and model, checked by the project's own failing test, reused after a crash.
+
+No ledger: git and files alone (the ledger's worktree rows are tested on both
+backends in test_swarm_review.py and test_swarm_crash.py)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,12 @@ from swarm_tui.store.rows import task_from_row
 __all__ = ["PgGoals"]
 
 
+async def _goal_with_key(conn: PgConn, key: str) -> int | None:
+    cur = await conn.execute("SELECT id FROM goals WHERE key = %s", (key,))
+    row = await cur.fetchone()
+    return None if row is None else int(row[0])
+
+
 class PgGoals:
     def __init__(self, reader: PgReader, writer: PgWriter) -> None:
         self._rows = reader.rows
@@ -40,19 +46,25 @@ class PgGoals:
 
         async def op(conn: PgConn) -> int:
             if key is not None:
-                cur = await conn.execute("SELECT id FROM goals WHERE key = %s", (key,))
-                row = await cur.fetchone()
-                if row is not None:
-                    return int(row[0])
+                found = await _goal_with_key(conn, key)
+                if found is not None:
+                    return found
+            # another host may add the same key between the look and the insert: its goal
+            # is kept (ON CONFLICT), as SQLite's single writer would have kept it
             cur = await conn.execute(
                 """INSERT INTO goals (request, state, plan, workflow, pass_mark, max_rounds,
                    approved, created_at, updated_at, key)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (key) WHERE key IS NOT NULL DO NOTHING RETURNING id""",
                 (request, state.value, plan, workflow, pass_mark, max_rounds, int(approved),
                  now, now, key),
             )  # fmt: skip
             made = await cur.fetchone()
-            assert made is not None
+            if made is None:
+                assert key is not None
+                found = await _goal_with_key(conn, key)
+                assert found is not None
+                return found
             goal_id = int(made[0])
             await pg_event(conn, now, "goal", None, data={"goal": goal_id, "state": state.value})
             return goal_id
