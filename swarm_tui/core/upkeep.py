@@ -60,9 +60,11 @@ class Upkeep:
         return owner != self.owner and is_dead(owner)
 
     # ------------------------------------------------------------------ ledger faults
-    def ledger_trouble(self, exc: LedgerError) -> float:
-        """Note a failed pass; returns how long to pause before the next one."""
-        self._trouble_count += 1
+    def ledger_trouble(self, exc: LedgerError, *, count: bool = True) -> float:
+        """Note a failed pass; returns how long to pause before the next one. Told once per
+        episode (a server away for an hour is one notice, and one when it is back);
+        ``count=False``: the heartbeat's failure, the same news (the pause is the pass's)."""
+        self._trouble_count += 1 if count else 0
         if self._trouble is None:
             text = f"{exc}; the run waits and retries (nothing is lost)"
             log.warning("%s", text)
@@ -109,6 +111,9 @@ class Upkeep:
                     until = now + cfg.lease_seconds
                     await self.ledger.renew_leases(self.owner, now, until, ids=running)
                 lost = await self.ledger.recover(self.is_dead, now, hold_after=cfg.max_abandoned)
+            except LedgerError as exc:  # locked, full, or its server away: told once
+                self.ledger_trouble(exc, count=False)
+                continue
             except Exception as exc:  # a locked or full disk must not end the run
                 self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
                 continue
