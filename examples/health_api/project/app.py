@@ -12,7 +12,7 @@ ITEMS = [{"id": 1, "name": "first"}, {"id": 2, "name": "second"}]
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
         if self.path == "/api/items":
             self.send_json(200, ITEMS)
         else:
