@@ -89,6 +89,9 @@ class Upkeep:
             self.is_dead, now, orphans=ids, hold_after=self.settings.orchestrator.max_abandoned
         )
         self.load.orphans -= ids
+        for attempt in lost:  # ours, its lease run out while the ledger was away: stopped
+            if attempt.id in self.load.running:
+                await self.load.stop([attempt.id], "requeue")
 
         def reason(attempt: Attempt) -> str:
             return "queued again: " + (
