@@ -122,6 +122,11 @@ async def hosts(target: PgTarget, folder: Path) -> AsyncIterator[Hosts]:
         await led_b.close()
 
 
+async def _leases(h: Hosts) -> dict[int, float]:
+    """Running attempt -> its lease, as the ledger has it."""
+    return {a.id: a.lease_until for a in await h.led_b.running_attempts()}
+
+
 async def _check_each_task_ended_once(h: Hosts, before: dict[int, str]) -> None:
     tasks = await h.a.tasks()
     assert len(tasks) == TASKS
@@ -163,6 +168,14 @@ async def test_a_run_rides_out_a_server_restart_mid_stream(
         listens = (h.led_a.changes.listens, h.led_b.changes.listens)
 
         await asyncio.to_thread(own_server.restart, mode)  # the run goes on meanwhile
+        leases = await _leases(h)  # read on a connection made again
+        assert leases.keys() == set(before)  # none taken for expired
+
+        async def renewed() -> bool:  # by the heartbeat, on a connection made again
+            now = await _leases(h)
+            return now.keys() == leases.keys() and all(now[i] > leases[i] for i in leases)
+
+        await wait_until(renewed, "the running attempts' leases to be renewed after the restart")
         h.provider.release.set()  # the attempts end after the restart
         await asyncio.wait_for(job, 90)
 
