@@ -218,6 +218,11 @@ async def test_a_long_outage_is_told_once_waited_out_and_the_feed_catches_up(
         await _feed_on_b_sees_every_end(h)
         assert len(h.notices("waits and retries")) == 1  # told once, not once per try
         assert len(h.notices("heartbeat")) == 0  # the heartbeat's failures are the same news
+        assert len(h.notices("crashed")) == 0  # an attempt's end not written: the same news
+        given_up = [a for t in await h.a.tasks() for a in await h.a.attempts(t.id) if a.error]
+        assert given_up and all(
+            "its end could not be recorded" in (a.error or "") for a in given_up
+        )
         warnings = [r for r in caplog.records if "listening stopped" in r.getMessage()]
         assert 1 <= len(warnings) <= 2  # once per host, not once per try
         assert not any(r.exc_info for r in caplog.records if r.name.startswith("swarm_tui"))
