@@ -127,7 +127,9 @@ class Upkeep:
                 await settle_recovered(
                     self.settings, self.ledger, self.bus, lost, now, lambda _a: "lease expired"
                 )
-            except Exception as exc:  # as above: told, never the end of the run
+            except LedgerError as exc:  # as above: told once, never the end of the run
+                self.ledger_trouble(exc, count=False)
+            except Exception as exc:
                 self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
             if lost:
                 self.wake()

@@ -9,6 +9,7 @@ caller's own retry paces it), and the first read after it is back connects again
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -31,6 +32,7 @@ class PgReader:
         self.shown = shown
         self.conn = conn
         self._reconnect = reconnect
+        self._connecting = asyncio.Lock()
         self.reconnects = 0
         """Connections made again after the first (a restart of the server shows here)."""
 
@@ -50,11 +52,13 @@ class PgReader:
         """The read connection, connected again first when the last one broke (raises
         :class:`LedgerError` while the server cannot be reached)."""
         if self.conn.closed and self._reconnect is not None:
-            fresh = await self._reconnect()
-            with contextlib.suppress(Exception):
-                await self.conn.close()
-            self.conn = fresh
-            self.reconnects += 1
+            async with self._connecting:  # reads at once: one connects, the others use it
+                if self.conn.closed:
+                    fresh = await self._reconnect()
+                    with contextlib.suppress(Exception):
+                        await self.conn.close()
+                    self.conn = fresh
+                    self.reconnects += 1
         return self.conn
 
     async def close(self) -> None:
