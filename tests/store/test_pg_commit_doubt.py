@@ -116,3 +116,33 @@ async def test_outcome_tells_committed_rolled_back_and_never_reached(led: PgLedg
     assert await outcome(conn, kept) is True
     assert await outcome(conn, rolled_back) is False
     assert await outcome(conn, kept + 1_000_000) is False  # a crash lost its WAL: not written
+
+
+async def test_callers_told_when_the_server_stays_away_and_the_doubt_settled_later(
+    led: PgLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("swarm_tui.store.pg.writer.DOUBT_WAIT_S", 0.0)
+    [task_id] = [i for i, _ in await led.insert_tasks([new("running")], NOW)]
+    attempt = await claim(cast(Any, led), task_id)
+    assert attempt is not None
+    away = True
+    reconnect = led.writer._reconnect
+
+    async def while_away() -> PgConn:
+        if away:
+            raise LedgerError("cannot connect: Connection refused")
+        return await reconnect()
+
+    led.writer._reconnect = while_away
+    led.writer.conn = cast(PgConn, LostAtCommit(led.writer.conn, committed=True))
+    led.append_output(attempt.id, "in doubt ")
+    with pytest.raises(LedgerError, match="not known yet"):
+        await led.insert_tasks([new("inserted in doubt")], NOW)
+    led.append_output(attempt.id, "meanwhile")  # kept behind the batch in doubt
+    with pytest.raises(LedgerError, match="server is away"):
+        await led.writer.flush()  # nothing commits before the doubt is settled
+    away = False
+    await led.writer.flush()
+    titles = [t.title for t in await led.list_tasks()]
+    assert titles.count("inserted in doubt") == 1  # it had been written: not written again
+    assert await _output(led, attempt.id) == "in doubt meanwhile"
