@@ -69,6 +69,7 @@ bench: setup ## benchmarks (bench/README.md) -> bench/RESULTS.md
 	$(BIN)/python bench/feed.py $(FEED_ARGS)
 	$(BIN)/python bench/attach.py $(ATTACH_ARGS)
 	$(BIN)/python bench/ledger_hosts.py $(HOSTS_ARGS)
+	$(BIN)/python bench/pg_restart.py
 
 lock: $(UV)
 	$(UV) lock

@@ -39,6 +39,8 @@ class PgServer:
     password: str
     bin: Path
     run_as: str | None
+    options: str = ""
+    """The server's ``-o`` options (a start after :meth:`halt` uses them again)."""
 
     @property
     def url(self) -> str:
@@ -58,6 +60,20 @@ class PgServer:
             [str(self.bin / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", self.url, "-c", sql],
             check=True, env=env, capture_output=True, timeout=60,
         )  # fmt: skip
+
+    def restart(self, mode: str = "fast") -> None:
+        """Restart the server: ``fast`` ends every session cleanly (an upgrade, ``systemctl
+        restart``); ``immediate`` is a crash (no checkpoint, recovery from the WAL at start)."""
+        self.halt(mode)
+        self.start()
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server (``fast`` or ``immediate``), keeping its cluster for :meth:`start`."""
+        self._ctl(["-m", mode, "-w", "-t", "60", "stop"])
+
+    def start(self) -> None:
+        """Start it again on its port, waiting until it takes connections."""
+        self._ctl(["-w", "-t", "120", "-o", self.options, "-l", str(self.folder / "log"), "start"])
 
     def stop(self) -> None:
         try:
@@ -127,8 +143,10 @@ def _as_root_user(folder: Path, bin_path: Path) -> str | None:
     return _RUN_AS
 
 
-def start_server(folder: Path) -> PgServer:
-    """Init a cluster in ``folder`` (a new empty folder) and start it on a free port."""
+def start_server(folder: Path, *, durable: bool = False) -> PgServer:
+    """Init a cluster in ``folder`` (a new empty folder) and start it on a free port.
+    ``durable``: every commit waits for its WAL write (``synchronous_commit`` on), so a
+    crash of the server (``restart("immediate")``) loses no commit it answered."""
     bin_path = _binaries()
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
@@ -151,12 +169,12 @@ def start_server(folder: Path) -> PgServer:
     server = PgServer(folder, 0, password, bin_path, run_as)
     for _ in range(5):  # a port taken between the probe and the bind: try another
         server.port = _free_port()
-        options = (
+        server.options = (
             f"-h 127.0.0.1 -p {server.port} -k {folder} -c fsync=off -c max_connections=200"
-            " -c synchronous_commit=off -c full_page_writes=off"
+            " -c full_page_writes=off" + ("" if durable else " -c synchronous_commit=off")
         )
         try:
-            server._ctl(["-w", "-t", "120", "-o", options, "-l", str(folder / "log"), "start"])
+            server.start()
             return server
         except PgUnavailable as exc:
             log = folder / "log"

@@ -44,6 +44,9 @@ __all__ = ["CHARS_PER_TOKEN", "Feed"]
 
 log = logging.getLogger("swarm_tui.feed")
 
+_MAX_PAUSE_S = 2.0
+"""The longest pause between two reads of a feed whose ledger does not answer."""
+
 CHARS_PER_TOKEN = 4
 """Tailed text counts one token per this many characters (its deltas are not in the ledger)."""
 
@@ -99,14 +102,22 @@ class Feed:
             await self._tail(set(self.tails))
 
     async def run(self, interval: float) -> None:
-        """Poll every ``interval`` seconds until :meth:`close` (a ledger hiccup waits a
-        round)."""
+        """Poll every ``interval`` seconds until :meth:`close`; while the ledger cannot be
+        read (its server away) the pause grows up to :data:`_MAX_PAUSE_S`, and the feed reads
+        on from its cursor when it answers (nothing missed)."""
+        pause = interval
         while not self.closed:
             try:
                 await self.poll()
-            except LedgerError as exc:
-                log.warning("change feed: %s", exc)
-            await asyncio.sleep(interval)
+            except LedgerError as exc:  # told once; the pause grows while it lasts
+                if pause == interval:
+                    log.warning("change feed: %s; reading on when it answers", exc)
+                pause = min(_MAX_PAUSE_S, max(pause * 2, 0.05))
+            else:
+                if pause != interval:
+                    log.info("change feed: the ledger answers again")
+                pause = interval
+            await asyncio.sleep(pause)
 
     async def close(self, job: asyncio.Task[None]) -> None:
         """Stop ``job`` (:meth:`run`). The flag also ends it where the cancel was taken by

@@ -33,6 +33,7 @@ from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import ChatMessage, Provider
 from swarm_tui.store.claims import Claim
 from swarm_tui.store.holds import HoldAsk
+from swarm_tui.store.identity import LedgerError
 from swarm_tui.store.ledger import Ledger
 
 __all__ = ["Scheduler"]
@@ -272,7 +273,10 @@ class Scheduler:
             self.spending.settle_later(entry.run.attempt)
         if entry is not None and not entry.job.cancelled() and entry.job.exception() is not None:
             exc = entry.job.exception()
-            self.bus.publish(Notice("error", self.redactor(f"attempt {attempt_id} crashed: {exc}")))
+            if not isinstance(exc, LedgerError):  # the ledger away: the run said so once
+                self.bus.publish(
+                    Notice("error", self.redactor(f"attempt {attempt_id} crashed: {exc}"))
+                )
             self.load.orphans.add(attempt_id)  # its end is not in the ledger: given up next pass
         self.wake()
 

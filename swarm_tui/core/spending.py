@@ -27,12 +27,15 @@ from swarm_tui.domain.events import BudgetChanged, FlagChanged, Notice
 from swarm_tui.domain.models import Attempt, Task
 from swarm_tui.providers.base import ChatMessage
 from swarm_tui.store.holds import HoldAsk
+from swarm_tui.store.identity import LedgerError
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.spend import read_spent
 
 __all__ = ["FLAG", "Spending"]
 
 FLAG = "budget_stop:"
+_MAX_PAUSE_S = 2.0
+"""The longest pause between two tries to settle ended attempts while the ledger is away."""
 
 
 class Spending:
@@ -68,6 +71,7 @@ class Spending:
         self.lock = asyncio.Lock()
         self._warned: set[tuple[str, float]] = set()
         self._jobs: set[asyncio.Task[None]] = set()
+        self._draining = False
         self._ended: list[Attempt] = []
         """Attempts waiting to be settled (one settle job takes every one that is waiting)."""
         self._waiting: set[int] = set()
@@ -152,9 +156,22 @@ class Spending:
         job.add_done_callback(self._jobs.discard)
 
     async def _settle_ended(self) -> None:
-        async with self.lock:
-            ended, self._ended = self._ended, []
-        await self.settle(*ended)
+        pause = 0.1
+        while True:
+            async with self.lock:
+                ended, self._ended = self._ended, []
+            try:
+                await self.settle(*ended)
+                return
+            except LedgerError:  # its server away: settled once it answers (or at the stop)
+                if self._draining:
+                    for attempt in ended:
+                        self.budget.release(attempt.id)
+                    return
+                async with self.lock:
+                    self._ended[:0] = ended
+            await asyncio.sleep(pause)
+            pause = min(_MAX_PAUSE_S, pause * 2)
 
     async def settle(self, *attempts: Attempt) -> None:
         """The attempts ended (their cost is in the ledger): read spend back, then release
@@ -171,6 +188,7 @@ class Spending:
         self.wake()
 
     async def drain(self) -> None:
+        self._draining = True
         while self._jobs:
             await asyncio.gather(*list(self._jobs), return_exceptions=True)
 

@@ -60,9 +60,11 @@ class Upkeep:
         return owner != self.owner and is_dead(owner)
 
     # ------------------------------------------------------------------ ledger faults
-    def ledger_trouble(self, exc: LedgerError) -> float:
-        """Note a failed pass; returns how long to pause before the next one."""
-        self._trouble_count += 1
+    def ledger_trouble(self, exc: LedgerError, *, count: bool = True) -> float:
+        """Note a failed pass; returns how long to pause before the next one. Told once per
+        episode (a server away for an hour is one notice, and one when it is back);
+        ``count=False``: the heartbeat's failure, the same news (the pause is the pass's)."""
+        self._trouble_count += 1 if count else 0
         if self._trouble is None:
             text = f"{exc}; the run waits and retries (nothing is lost)"
             log.warning("%s", text)
@@ -87,6 +89,9 @@ class Upkeep:
             self.is_dead, now, orphans=ids, hold_after=self.settings.orchestrator.max_abandoned
         )
         self.load.orphans -= ids
+        for attempt in lost:  # ours, its lease run out while the ledger was away: stopped
+            if attempt.id in self.load.running:
+                await self.load.stop([attempt.id], "requeue")
 
         def reason(attempt: Attempt) -> str:
             return "queued again: " + (
@@ -109,6 +114,9 @@ class Upkeep:
                     until = now + cfg.lease_seconds
                     await self.ledger.renew_leases(self.owner, now, until, ids=running)
                 lost = await self.ledger.recover(self.is_dead, now, hold_after=cfg.max_abandoned)
+            except LedgerError as exc:  # locked, full, or its server away: told once
+                self.ledger_trouble(exc, count=False)
+                continue
             except Exception as exc:  # a locked or full disk must not end the run
                 self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
                 continue
@@ -119,7 +127,9 @@ class Upkeep:
                 await settle_recovered(
                     self.settings, self.ledger, self.bus, lost, now, lambda _a: "lease expired"
                 )
-            except Exception as exc:  # as above: told, never the end of the run
+            except LedgerError as exc:  # as above: told once, never the end of the run
+                self.ledger_trouble(exc, count=False)
+            except Exception as exc:
                 self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
             if lost:
                 self.wake()

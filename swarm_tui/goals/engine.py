@@ -208,10 +208,10 @@ class GoalEngine:
         finally:
             sub.close()
 
-
     def _task_usd(self) -> float:
         """The per-task limit now: the config's, or as raised during the run."""
         return self.control.parts.spending.limit("task")
+
 
 def _ended(event: object) -> bool:
     return isinstance(event, TaskChanged) and event.state.terminal

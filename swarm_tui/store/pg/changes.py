@@ -4,7 +4,9 @@ read "since N" as on SQLite, and a ``LISTEN swarm_changes`` connection that wake
 :meth:`PgChanges.data_version` plays ``PRAGMA data_version``'s part: it moves each time a
 notification arrives (any connection on any host committed a change), without a round trip.
 While the listening connection is down it answers the newest ``seq`` instead (one read), and
-the listener connects again in the background.
+the listener connects again in the background (a growing pause between tries, one warning per
+outage); connected again, the version moves once so every reader reads on from its own
+cursor by ``seq``: nothing committed meanwhile is missed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ __all__ = ["CHANNEL", "PgChanges"]
 log = logging.getLogger(__name__)
 
 CHANNEL = "swarm_changes"
+_FIRST_PAUSE_S = 0.2
+_MAX_PAUSE_S = 2.0
+"""The pause between tries to listen again grows from the first to the last (no busy loop
+while the server is away, back within a moment of a quick restart)."""
 _SINCE = (
     "SELECT seq, kind, task_id, attempt_id, row_id, name, origin FROM changes"
     " WHERE seq > %s ORDER BY seq LIMIT %s"
@@ -47,6 +53,8 @@ class PgChanges:
         self._task: asyncio.Task[None] | None = None
         self._live = False
         self._woken = asyncio.Event()
+        self.listens = 0
+        """LISTEN connections made (more than one: it connected again after a drop)."""
 
     # ------------------------------------------------------------------ LISTEN
     async def start(self) -> None:
@@ -60,6 +68,7 @@ class PgChanges:
 
     async def _listener(self, ready: asyncio.Event) -> None:
         assert self._listen is not None
+        pause, down = _FIRST_PAUSE_S, False
         while True:
             conn: PgConn | None = None
             try:
@@ -67,6 +76,10 @@ class PgChanges:
                 await conn.execute(f"LISTEN {CHANNEL}")
                 self._live = True
                 self._notified += 1  # anything before this moment: read it once
+                self.listens += 1
+                if down:
+                    log.info("change feed: listening again (reading on from its last change)")
+                pause, down = _FIRST_PAUSE_S, False
                 ready.set()
                 async for _ in conn.notifies():
                     self._notified += 1
@@ -74,14 +87,18 @@ class PgChanges:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the server went away: poll seq meanwhile
-                log.warning("change feed: listening stopped: %s", str(exc).splitlines()[:1])
+                if not down:
+                    log.warning("change feed: listening stopped: %s", _line(exc))
+                down = True
             finally:
                 self._live = False
+                self._woken.set()  # waiters read the feed (by seq) meanwhile
                 ready.set()
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close()
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(pause)
+            pause = min(_MAX_PAUSE_S, pause * 2)
 
     def bump(self) -> None:
         """This ledger's writer committed: its own changes count as news at once."""
@@ -164,3 +181,8 @@ class PgChanges:
         rows = await self._rows("SELECT name, value FROM flags WHERE name = ANY(%s)", (wanted,))
         found = {str(r[0]): str(r[1]) for r in rows}
         return {name: found.get(name) for name in wanted}
+
+
+def _line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -60,8 +60,11 @@ class PgLedger:
         async def listen() -> PgConn:
             return await open_conn(target, readonly=True)
 
+        async def read_again() -> PgConn:
+            return await open_conn(target, readonly=readonly)
+
         self.writer = PgWriter(write, reconnect, interval=interval, shown=self.shown)
-        reader = PgReader(self.shown, read)
+        reader = self._reader = PgReader(self.shown, read, read_again)  # connects again
         self.changes = PgChanges(reader, self.shown, origin, listen)  # readers wait too
         self.writer.on_commit = self.changes.bump
         self.integrity_check = reader.integrity_check
@@ -181,7 +184,7 @@ class PgLedger:
     ) -> int:
         """Measure the server's clock again, then extend ``owner``'s leases on it."""
         with contextlib.suppress(Exception):  # the read connection is down: keep the last
-            self.offset = await clock_offset(self._read)
+            self.offset = await clock_offset(await self._reader.connection())
         return await self._renew(owner, now, lease_until, ids)
 
     async def log_event(
@@ -238,5 +241,7 @@ class PgLedger:
             await self.writer.close()
         finally:
             await self.changes.close()
-            await self._read.close()
-            await self._write.close()
+            await self._reader.close()
+            await self.writer.conn.close()  # the writer's own (a new one after a restart)
+            if self.writer.conn is not self._write:
+                await self._write.close()
