@@ -2,18 +2,22 @@
 
 A claim moves a task ``queued -> running`` and opens its next attempt, fenced on the state:
 a task someone else moved first (another process, a cancel, an earlier claim in the same
-batch) is not claimed, and the other claims of the batch still apply.
+batch) is not claimed, and the other claims of the batch still apply. A provider with a
+limit (``max_concurrent``, :attr:`Ledger.provider_limits`) takes no claim beyond it, counting
+the attempts running on it and the live slot holds on it of every process (``store/slots.py``):
+the write transaction is the ledger's only one at a time, so nothing slips in between.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from swarm_tui.domain.models import Attempt
 from swarm_tui.store.records import write_event_sync
 from swarm_tui.store.rows import attempt_from_row
+from swarm_tui.store.slots import busy_sync
 from swarm_tui.store.writer import GroupWriter
 
 __all__ = ["Claim", "Claims"]
@@ -71,8 +75,10 @@ def _claim_one(
 
 
 class Claims:
-    def __init__(self, writer: GroupWriter) -> None:
+    def __init__(self, writer: GroupWriter, limits: Callable[[], Mapping[str, int]] = dict) -> None:
         self.writer = writer
+        self._limits = limits
+        """Per provider, how many attempts may run on it at once across every process."""
 
     async def claim_many(
         self, claims: Sequence[Claim], *, owner: str, now: float, lease_until: float
@@ -84,9 +90,21 @@ class Claims:
         if not claims:
             return []
         batch = list(claims)
+        limits = dict(self._limits())
 
         def op(conn: sqlite3.Connection) -> list[Attempt | None]:
-            return [_claim_one(conn, c, owner, now, lease_until) for c in batch]
+            wanted = {c.provider for c in batch if c.provider in limits}
+            room = {p: limits[p] - n for p, n in busy_sync(conn, wanted, now).items()}
+            out: list[Attempt | None] = []
+            for claim in batch:
+                if room.get(claim.provider, 1) <= 0:
+                    out.append(None)
+                    continue
+                attempt = _claim_one(conn, claim, owner, now, lease_until)
+                if attempt is not None and claim.provider in room:
+                    room[claim.provider] -= 1
+                out.append(attempt)
+            return out
 
         claimed: list[Attempt | None] = await self.writer.run_sync(op)
         return claimed

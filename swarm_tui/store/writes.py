@@ -14,6 +14,7 @@ from typing import Any
 from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.store.records import NewTask, write_event_sync
 from swarm_tui.store.rows import attempt_from_row, new_task_from_row
+from swarm_tui.store.slots import drop_stale_slots_sync
 from swarm_tui.store.writer import GroupWriter
 
 __all__ = ["AttemptEnd", "TaskWrites"]
@@ -280,7 +281,8 @@ class TaskWrites:
         job ended without recording it, e.g. the ledger was locked): keep their partial output,
         put their tasks back in the queue. A task whose ``hold_after``-th attempt in a row is
         abandoned so (it may be what brings the process down) is held instead: paused, with
-        the reason in ``held``. Returns the attempts given up."""
+        the reason in ``held``. Provider slot holds whose lease is past or whose owner is gone
+        are deleted. Returns the attempts given up."""
 
         def op(conn: Conn) -> list[Attempt]:
             cur = conn.execute("SELECT * FROM attempts WHERE state = 'running'")
@@ -298,6 +300,7 @@ class TaskWrites:
                 write_event_sync(conn, now, "attempt_abandoned", a.task_id, a.id, {"why": why})
                 # An orphan ended in this live process (only its record failed): not counted.
                 _requeue_or_hold(conn, a, now, why, hold_after, counts=a.id not in orphans)
+            drop_stale_slots_sync(conn, is_dead, now)  # provider slots of a dead owner too
             # A running task with no running attempt cannot make progress: queue it again.
             conn.execute(
                 """UPDATE tasks SET state = 'queued', updated_at = ? WHERE state = 'running'
