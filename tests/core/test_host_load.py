@@ -93,7 +93,8 @@ async def test_a_consensus_on_one_host_and_an_attempt_on_another_share_a_limit_o
     ledger: Ledger,
 ) -> None:
     other = await twin(ledger)
-    async with CountingServer() as server:
+    server = CountingServer()
+    async with server:
         server.choose("POST", "/v1/chat/completions", blue)
         s = settings(server.url, poll_seconds=0.05)
         host_a = Orchestrator(s, ledger, build_providers(s), owner=A)
@@ -169,6 +170,7 @@ async def test_the_router_routes_around_a_provider_another_host_saturates(
     [(first, _), (second, _)] = await orch.submit(
         [TaskSpec("one", role="a", priority=1), TaskSpec("two", role="a")]
     )
+    slot: int | None = None
     if busy == "attempt":  # the GPU laptop runs a task of its own on its GPU
         [(theirs, _)] = await orch.submit([TaskSpec("theirs", role="a", priority=-1)])
         claim = Claim(theirs.id, "a", "gpu", "m1", "r")
@@ -192,9 +194,38 @@ async def test_the_router_routes_around_a_provider_another_host_saturates(
         end = AttemptEnd(AttemptState.SUCCEEDED, task_state=TaskState.SUCCEEDED)
         assert await ledger.finish_attempt(running, end, clock())
     else:
-        assert await ledger.release_slot(slot)
+        assert slot is not None and await ledger.release_slot(slot)
     [(third, _)] = await orch.submit([TaskSpec("three", role="a")])
     await asyncio.wait_for(orch.run(until_idle=True), WAIT)
     [free] = await ledger.attempts(third.id)
     assert free.provider == "gpu" and "at its limit" not in free.routing_reason
     assert orch.load.elsewhere == {}
+
+
+async def test_a_host_limit_counts_what_other_hosts_send_to_that_host(
+    make_orch: OrchFactory, ledger: Ledger, clock: Clock
+) -> None:
+    """``[routing] host_limits``: two requests at once to the model server's host, from
+    anywhere; the GPU laptop sends two to ``cloud`` there, so this host sends none."""
+    base = settings()
+    routing = base.routing.model_copy(update={"host_limits": {"127.0.0.1:9": 2}})
+    orch = make_orch(
+        base.model_copy(update={"routing": routing}),
+        {"gpu": FakeProvider("gpu"), "cloud": FakeProvider("cloud")},
+    )
+    theirs = await orch.submit([TaskSpec(f"theirs {i}", role="a") for i in range(2)])
+    claims = [Claim(t.id, "a", "cloud", "m1", "r") for t, _ in theirs]
+    held = await ledger.claim_many(claims, owner=B, now=clock(), lease_until=clock() + 600)
+    assert all(a is not None for a in held)
+    [(mine, _)] = await orch.submit([TaskSpec("mine", role="a")])
+    await orch.tick()
+    assert await ledger.attempts(mine.id) == []
+    assert orch.load.per_provider() == {"cloud": 2}
+    said = await orch.dispatch_now(mine.id)
+    assert said == "no model of agent a can take work now; it runs when one frees up"
+    for attempt in [a for a in await ledger.running_attempts() if a.owner == B][:1]:
+        end = AttemptEnd(AttemptState.SUCCEEDED, task_state=TaskState.SUCCEEDED)
+        assert await ledger.finish_attempt(attempt, end, clock())
+    await orch.tick()
+    [started] = await ledger.attempts(mine.id)
+    assert started.provider == "gpu"
