@@ -229,3 +229,38 @@ async def test_a_host_limit_counts_what_other_hosts_send_to_that_host(
     await orch.tick()
     [started] = await ledger.attempts(mine.id)
     assert started.provider == "gpu"
+
+
+async def test_the_heartbeat_renews_the_slots_of_calls_still_running(
+    make_orch: OrchFactory, ledger: Ledger, clock: Clock
+) -> None:
+    s = settings(poll_seconds=0.02).model_copy(
+        update={"orchestrator": OrchestratorConfig(heartbeat_seconds=0.02, lease_seconds=30)}
+    )
+    orch = make_orch(s, {"gpu": FakeProvider("gpu")})
+    await orch.start()
+    inside, leave = asyncio.Event(), asyncio.Event()
+
+    async def call() -> None:
+        async with orch.load.slots.hold("gpu/m1"):
+            inside.set()
+            await leave.wait()
+
+    job = asyncio.create_task(call())
+    try:
+        await asyncio.wait_for(inside.wait(), WAIT)
+        taken = clock()
+        assert [r.owner for r in await ledger.swarm_load(taken + 29)] == ["test:1:1"]
+        clock.now += 20  # the call still runs: its lease is moved on from the new now
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT
+        while not await ledger.swarm_load(taken + 45):
+            assert loop.time() < deadline, "the slot's lease was never renewed"
+            await asyncio.sleep(0.01)
+        leave.set()
+        await asyncio.wait_for(job, WAIT)
+    finally:
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
+    assert await ledger.swarm_load(0.0) == []  # given back when the call ended
