@@ -1,6 +1,8 @@
 """What runs now: the attempts in flight in this process, the claims of the scheduling pass
-under way, and the consensus calls holding provider slots. The scheduler admits against it,
-the public API and the upkeep stop attempts through it.
+under way, and the consensus calls holding provider slots; and what runs elsewhere on the
+same ledger (other processes and hosts: their running attempts and live slot holds, read
+once per scheduling pass by :meth:`Load.refresh`). The scheduler admits and routes against
+it, the public API and the upkeep stop attempts through it.
 """
 
 from __future__ import annotations
@@ -9,13 +11,23 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from swarm_tui.config import ProviderConfig
 from swarm_tui.core.dispatch_pass import DispatchPass
 from swarm_tui.core.provider_slots import ProviderSlots
 from swarm_tui.core.running import Running
 
-__all__ = ["Load"]
+if TYPE_CHECKING:
+    from swarm_tui.store.ledger import Ledger
+
+__all__ = ["Load", "host_of_owner"]
+
+
+def host_of_owner(owner: str) -> str:
+    """``gpu-laptop:4242:1700000000.000`` -> ``gpu-laptop`` (``core/owner.py``'s ids)."""
+    parts = owner.rsplit(":", 2)
+    return parts[0] if len(parts) == 3 else owner
 
 
 class Load:
@@ -25,14 +37,31 @@ class Load:
         """The pass under way (its claims count towards the limits before they start)."""
         self.orphans: set[int] = set()
         """Attempts whose job ended without recording it (a ledger fault): given up next pass."""
-        self.slots = ProviderSlots(providers, lambda p: self.count(provider=p))
+        self.slots = ProviderSlots(providers, lambda p: self.local(provider=p))
+        self.elsewhere: dict[str, Counter[str]] = {}
+        """Provider -> host -> attempts and slot holds of the swarm's other owners (other
+        processes and hosts), as of the last :meth:`refresh`."""
         self._claiming: dict[int, asyncio.Event] = {}
         """Tasks whose claim this process is writing: the ledger may already say ``running``
         while their attempt is not in :attr:`running` yet."""
 
+    async def refresh(self, ledger: Ledger, owner: str, now: float) -> None:
+        """Read what the swarm's other owners run now (one cheap ledger read)."""
+        elsewhere: dict[str, Counter[str]] = {}
+        for row in await ledger.swarm_load(now):
+            if row.owner != owner:
+                elsewhere.setdefault(row.provider, Counter())[host_of_owner(row.owner)] += row.count
+        self.elsewhere = elsewhere
+
     def count(self, *, agent: str | None = None, provider: str | None = None) -> int:
         """Attempts of ``agent`` and/or on ``provider`` running or claimed in this pass (on a
-        provider alone: with the consensus calls that hold its slots)."""
+        provider alone: with the consensus calls that hold its slots, and with what the
+        swarm's other owners run on it)."""
+        others = self.elsewhere.get(provider) if provider is not None and agent is None else None
+        return self.local(agent=agent, provider=provider) + (others.total() if others else 0)
+
+    def local(self, *, agent: str | None = None, provider: str | None = None) -> int:
+        """As :meth:`count`, this process's share alone."""
         return (
             sum(
                 1
@@ -45,11 +74,20 @@ class Load:
         )
 
     def per_provider(self) -> Counter[str]:
-        """Everything in flight, by provider."""
+        """Everything in flight, by provider (the swarm's other owners' too)."""
         in_flight = Counter(r.run.attempt.provider for r in self.running.values())
+        for provider, hosts in self.elsewhere.items():
+            in_flight[provider] += hosts.total()
         return (
             in_flight + (self.batch.providers() if self.batch else Counter()) + self.slots.in_flight
         )
+
+    def elsewhere_note(self, provider: str) -> str:
+        """``", 1 on host gpu-laptop"``: what other owners run on ``provider``, by host."""
+        hosts = self.elsewhere.get(provider)
+        if not hosts:
+            return ""
+        return "".join(f", {n} on host {host}" for host, n in sorted(hosts.items()) if n)
 
     def attempt_of(self, task_id: int) -> int | None:
         """The attempt of ``task_id`` running here, if any."""

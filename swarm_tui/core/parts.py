@@ -19,6 +19,7 @@ from swarm_tui.core.flags import Flags
 from swarm_tui.core.journal import Journal
 from swarm_tui.core.load import Load
 from swarm_tui.core.performance import Performance
+from swarm_tui.core.provider_slots import SlotLedger
 from swarm_tui.core.router import Router
 from swarm_tui.core.routing_inputs import RoutingInputs
 from swarm_tui.core.scheduler import Scheduler
@@ -95,6 +96,15 @@ class Parts:
 def compose(s: Shared, ledger: Ledger) -> Parts:
     """The parts over ``ledger``."""
     settings, bus, clock = s.settings, s.bus, s.clock
+    # A provider's max_concurrent holds on the ledger, across every process and host: claims
+    # and consensus calls' slot holds count what runs on it anywhere. (No ledger yet: the
+    # control room gives it late, and the parts are composed again then.)
+    if ledger is not None:
+        ledger.provider_limits = {n: p.max_concurrent for n, p in settings.providers.items()}
+    orch = settings.orchestrator
+    s.load.slots.bind(
+        SlotLedger(ledger, s.owner, clock, orch.lease_seconds, min(orch.poll_seconds, 1.0))
+    )
     journal = Journal(ledger, bus, clock)
     breakers = BreakerBoard(settings.breaker, clock=clock, on_change=journal.emit)
     resilience = Resilience(settings.retry, breakers, clock=clock, rng=s.rng)

@@ -96,7 +96,8 @@ class Scheduler:
             return "is not configured"
         busy = self.load.count(provider=provider)
         if busy >= config.max_concurrent:
-            return f"at its limit ({busy}/{config.max_concurrent})"
+            note = self.load.elsewhere_note(provider)
+            return f"at its limit ({busy}/{config.max_concurrent}{note})"
         in_flight = self.load.per_provider()
         return self.routing.unreachable(provider) or self.routing.host_blocked(provider, in_flight)
 
@@ -131,6 +132,7 @@ class Scheduler:
         if self.flags.paused_all() or self.stopping:
             return 0
         self.routing.poll()
+        await self.load.refresh(self.ledger, self.owner, now)  # the swarm's load, this pass
         await self.spending.refresh()
         await self.spending.check()
         self.load.batch = batch = self._pass(now)

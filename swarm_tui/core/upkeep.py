@@ -104,15 +104,18 @@ class Upkeep:
 
     # ------------------------------------------------------------------ heartbeat
     async def heartbeat(self) -> None:
-        """Renew this process's leases and recover others' expired ones, until cancelled."""
+        """Renew this process's leases (its attempts' and its provider slot holds') and
+        recover others' expired ones, until cancelled."""
         cfg = self.settings.orchestrator
         while True:
             await asyncio.sleep(cfg.heartbeat_seconds)
             now = self.clock()
             try:
+                until = now + cfg.lease_seconds
                 if running := list(self.load.running):
-                    until = now + cfg.lease_seconds
                     await self.ledger.renew_leases(self.owner, now, until, ids=running)
+                if held := list(self.load.slots.held):  # consensus calls' provider slots
+                    await self.ledger.renew_slots(self.owner, now, until, held)
                 lost = await self.ledger.recover(self.is_dead, now, hold_after=cfg.max_abandoned)
             except LedgerError as exc:  # locked, full, or its server away: told once
                 self.ledger_trouble(exc, count=False)

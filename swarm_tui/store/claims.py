@@ -5,12 +5,15 @@ a task someone else moved first (another process, a cancel, an earlier claim in 
 batch) is not claimed, and the other claims of the batch still apply. A claim with a budget
 hold (``store/holds.py``) is admitted only if its worst case fits every limit, counting what
 every process and host holds, and its hold is written in the same transaction.
+A provider with a limit (``max_concurrent``, :attr:`Ledger.provider_limits`) takes no
+claim beyond it, counting the attempts running on it and the live slot holds on it of every
+process (``store/slots.py``): the write transaction is the ledger's only one at a time.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from swarm_tui.domain.models import Attempt
@@ -18,6 +21,7 @@ from swarm_tui.store.holds import HoldAsk, HoldBook, book_sync, put_hold_sync
 from swarm_tui.store.records import write_event_sync
 from swarm_tui.store.rows import attempt_from_row
 from swarm_tui.store.spend import day_start
+from swarm_tui.store.slots import busy_sync
 from swarm_tui.store.writer import GroupWriter
 
 __all__ = ["Claim", "Claims"]
@@ -86,8 +90,10 @@ def _claim_one(
 
 
 class Claims:
-    def __init__(self, writer: GroupWriter) -> None:
+    def __init__(self, writer: GroupWriter, limits: Callable[[], Mapping[str, int]] = dict) -> None:
         self.writer = writer
+        self._limits = limits
+        """Per provider, how many attempts may run on it at once across every process."""
 
     async def claim_many(
         self, claims: Sequence[Claim], *, owner: str, now: float, lease_until: float
@@ -101,10 +107,22 @@ class Claims:
             return []
         batch = list(claims)
         held = [c.task_id for c in batch if c.hold is not None]
+        limits = dict(self._limits())
 
         def op(conn: sqlite3.Connection) -> list[Attempt | None]:
             book = book_sync(conn, owner, day_start(now), held) if held else None
-            return [_claim_one(conn, c, owner, now, lease_until, book) for c in batch]
+            wanted = {c.provider for c in batch if c.provider in limits}
+            room = {p: limits[p] - n for p, n in busy_sync(conn, wanted, now).items()}
+            out: list[Attempt | None] = []
+            for claim in batch:
+                if room.get(claim.provider, 1) <= 0:
+                    out.append(None)
+                    continue
+                attempt = _claim_one(conn, claim, owner, now, lease_until, book)
+                if attempt is not None and claim.provider in room:
+                    room[claim.provider] -= 1
+                out.append(attempt)
+            return out
 
         claimed: list[Attempt | None] = await self.writer.run_sync(op)
         return claimed

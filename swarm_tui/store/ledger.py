@@ -7,6 +7,8 @@ connection, the writer, or both):
   :class:`TaskWrites` (fenced attempt ends, leases, recovery);
 - usage and spend: :class:`SpendReads` (totals, settled spend, the report's figures);
   budget holds (``store/holds.py``: written with the claims, read by :class:`HoldReads`);
+- provider slots (consensus calls' holds on a provider's limit, the swarm's load):
+  :class:`SlotRecords`;
 - flags: :class:`FlagRecords`;
 - tools, approvals and memory: :class:`ToolRecords`;
 - consensus: :class:`ConsensusRecords`;
@@ -35,6 +37,7 @@ from swarm_tui.store.goals import GoalRecords
 from swarm_tui.store.holds import HoldReads
 from swarm_tui.store.reader import Reader
 from swarm_tui.store.records import NewTask, Totals, write_event_sync
+from swarm_tui.store.slots import SlotRecords
 from swarm_tui.store.spend import SpendReads
 from swarm_tui.store.task_reads import TaskReads
 from swarm_tui.store.task_rows import TaskRows
@@ -97,7 +100,15 @@ class Ledger:
         self.queued_task_rows = queue.queued_task_rows
         self.older_task_rows = queue.older_task_rows
 
-        claims = Claims(self.writer)
+        self.provider_limits: dict[str, int] = {}
+        """Per provider, attempts and slot holds allowed at once across every process
+        (``max_concurrent``; set by ``core/parts.py`` from the config); a claim or a hold
+        beyond it is not made."""
+
+        def limits() -> dict[str, int]:
+            return self.provider_limits
+
+        claims = Claims(self.writer, limits)
         self.claim_many = claims.claim_many
         self.claim = claims.claim
 
@@ -111,6 +122,12 @@ class Ledger:
         self.recover = writes.recover
         self.charge_abandoned = writes.charge_abandoned
         self.append_output = writes.append_output
+
+        slots = SlotRecords(reader, self.writer)
+        self.take_slot = slots.take_slot
+        self.release_slot = slots.release_slot
+        self.renew_slots = slots.renew_slots
+        self.swarm_load = slots.swarm_load
 
         flags = FlagRecords(reader, self.writer)
         self.flags = flags.flags

@@ -452,8 +452,26 @@ CREATE TABLE budget_holds (
 CREATE INDEX budget_holds_by_owner ON budget_holds (owner, agent);
 """
 
+# Provider slots (issue 22): a call made outside an attempt of its own (a consensus run's
+# model calls) holds a row here while it runs, so the provider's ``max_concurrent`` counts it
+# on every host and process: claims and new holds count running attempts plus live holds.
+# ``owner`` as an attempt's (host:pid:start); ``lease_until`` renewed with the heartbeat, a
+# hold past it is not counted and recovery deletes it (as it does a dead owner's).
+_PROVIDER_SLOTS = """
+CREATE TABLE provider_slots (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider    TEXT    NOT NULL,
+    model       TEXT    NOT NULL DEFAULT '',
+    owner       TEXT    NOT NULL,
+    purpose     TEXT    NOT NULL,
+    lease_until REAL    NOT NULL,
+    taken_at    REAL    NOT NULL
+);
+CREATE INDEX provider_slots_by_provider ON provider_slots (provider, lease_until);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
-    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _GOALS, _EVALS, _WORKSPACES, _HOLDS,
+    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _GOALS, _EVALS, _WORKSPACES, _HOLDS, _PROVIDER_SLOTS,
 )  # fmt: skip
 """``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``."""
 

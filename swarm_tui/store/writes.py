@@ -15,6 +15,7 @@ from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.store.holds import SWEEP
 from swarm_tui.store.records import NewTask, write_event_sync
 from swarm_tui.store.rows import attempt_from_row, new_task_from_row
+from swarm_tui.store.slots import drop_stale_slots_sync
 from swarm_tui.store.writer import GroupWriter
 
 __all__ = ["AttemptEnd", "TaskWrites"]
@@ -281,7 +282,7 @@ class TaskWrites:
     ) -> list[Attempt]:
         """Give up attempts whose lease expired or whose owner died, and the ``orphans`` (their
         job ended without recording it, e.g. the ledger was locked): keep their partial output,
-        put their tasks back in the queue, release their budget holds. A task whose
+        put their tasks back in the queue, release their budget holds and drop provider slot holds whose lease is past or whose owner is gone. A task whose
         ``hold_after``-th attempt in a row is abandoned so (it may be what brings the process
         down) is held instead: paused, with the reason in ``held``. Returns the attempts
         given up."""

@@ -19,10 +19,12 @@ from swarm_tui.store.pg.goals import PgGoals
 from swarm_tui.store.pg.ledger import PgLedger
 from swarm_tui.store.pg.records import PgConsensus, PgFlags, PgSpend, PgTools
 from swarm_tui.store.pg.schema import COVERS, PG_MIGRATIONS
+from swarm_tui.store.pg.slots import PgSlots
 from swarm_tui.store.pg.task_reads import PgTaskReads, PgTaskRows
 from swarm_tui.store.pg.task_writes import PgClaims, PgTaskWrites
 from swarm_tui.store.pg.workspaces import PgWorkspaces
 from swarm_tui.store.schema import SCHEMA_VERSION
+from swarm_tui.store.slots import SlotRecords
 from swarm_tui.store.spend import SpendReads
 from swarm_tui.store.task_reads import TaskReads
 from swarm_tui.store.task_rows import TaskRows
@@ -30,9 +32,8 @@ from swarm_tui.store.tools import ToolRecords
 from swarm_tui.store.workspaces import WorkspaceRecords
 from swarm_tui.store.writes import TaskWrites
 
-PG_ONLY = {"target", "shown", "offset", "provider_limits"}
-"""What only the PostgreSQL ledger has: its URL, the server clock's offset, the per-provider
-limits across hosts (set by core/opening.py)."""
+PG_ONLY = {"target", "shown", "offset"}
+"""What only the PostgreSQL ledger has: its URL, the server clock's offset."""
 
 
 def _targets(node: ast.AST) -> list[ast.expr]:
@@ -72,7 +73,7 @@ PAIRS = [
     (TaskReads, PgTaskReads), (TaskRows, PgTaskRows), (Claims, PgClaims),
     (TaskWrites, PgTaskWrites), (FlagRecords, PgFlags), (ToolRecords, PgTools),
     (ConsensusRecords, PgConsensus), (GoalRecords, PgGoals), (EvalRecords, PgEvals),
-    (WorkspaceRecords, PgWorkspaces), (SpendReads, PgSpend),
+    (WorkspaceRecords, PgWorkspaces), (SpendReads, PgSpend), (SlotRecords, PgSlots),
 ]  # fmt: skip
 """Each SQLite part and its PostgreSQL twin."""
 

@@ -47,7 +47,8 @@ class ModelCaller:
     redactor: Redactor
     on_token: Callable[[], None] | None = None
     gate: Callable[[str], AbstractAsyncContextManager[None]] | None = None
-    """A slot per call under its provider's limit (see :class:`ProviderSlots`)."""
+    """A slot per call under its provider's limit (see :class:`ProviderSlots`), given the
+    call's ``provider/model``."""
     usage: Usage | None = None
     cost: float = 0.0
 
@@ -78,7 +79,7 @@ class ModelCaller:
         try:
             if tools is not None:
                 request = await tools.prepare(request)
-            async with self.gate(provider_name) if self.gate else contextlib.nullcontext():
+            async with self.gate(ref) if self.gate else contextlib.nullcontext():
                 usage = await self._turns(provider, request, parts, meter, tools)
         except Exception as exc:  # the engine records it as this candidate's failure
             billed = meter.interrupted()  # what a cut reply was billed still counts

@@ -22,6 +22,7 @@ from swarm_tui.store.pg.evals import PgEvals
 from swarm_tui.store.pg.goals import PgGoals
 from swarm_tui.store.pg.reader import PgReader
 from swarm_tui.store.pg.records import PgConsensus, PgFlags, PgSpend, PgTools
+from swarm_tui.store.pg.slots import PgSlots
 from swarm_tui.store.pg.task_reads import PgTaskReads, PgTaskRows
 from swarm_tui.store.pg.task_writes import PgClaims, PgTaskWrites, pg_event
 from swarm_tui.store.pg.url import PgTarget
@@ -96,8 +97,9 @@ class PgLedger:
         self.older_task_rows = queue.older_task_rows
 
         self.provider_limits: dict[str, int] = {}
-        """Per provider, attempts allowed at once across every host (``max_concurrent``;
-        set by ``core/opening.py`` from the config); a claim beyond it is not made."""
+        """Per provider, attempts and slot holds allowed at once across every host
+        (``max_concurrent``; set by ``core/parts.py`` from the config); a claim or a hold
+        beyond it is not made."""
 
         def limits() -> dict[str, int]:
             return self.provider_limits
@@ -105,6 +107,12 @@ class PgLedger:
         claims = PgClaims(self.writer, offset, limits)
         self.claim_many = claims.claim_many
         self.claim = claims.claim
+
+        slots = PgSlots(reader, self.writer, offset)
+        self.take_slot = slots.take_slot
+        self.release_slot = slots.release_slot
+        self.renew_slots = slots.renew_slots
+        self.swarm_load = slots.swarm_load
 
         writes = PgTaskWrites(self.writer, offset)
         self.insert_tasks = writes.insert_tasks

@@ -21,6 +21,7 @@ from swarm_tui.store.claims import Claim
 from swarm_tui.store.holds import SWEEP, HoldAsk
 from swarm_tui.store.pg.connect import PgConn
 from swarm_tui.store.pg.holds import pg_book, pg_put_holds
+from swarm_tui.store.pg.slots import pg_busy, pg_drop_stale_slots
 from swarm_tui.store.pg.writer import PgWriter
 from swarm_tui.store.records import NewTask
 from swarm_tui.store.rows import attempt_from_row, new_task_from_row
@@ -80,7 +81,7 @@ class PgClaims:
                 (sorted({c.task_id for c in batch}),),
             )
             free = {int(r[0]) for r in await cur.fetchall()}
-            room = await _room(conn, limits, {c.provider for c in batch})
+            room = await _room(conn, limits, {c.provider for c in batch}, now + shift)
             book = await pg_book(conn, owner, day_start(now), held) if held else None
             # Each task locked here and still queued is claimed by its first claim of the
             # batch: the outcome is known before the statements run, so they go out in one
@@ -143,20 +144,14 @@ class PgClaims:
         return attempt
 
 
-async def _room(conn: PgConn, limits: Mapping[str, int], providers: set[str]) -> dict[str, int]:
+async def _room(
+    conn: PgConn, limits: Mapping[str, int], providers: set[str], server_now: float
+) -> dict[str, int]:
     """Free places per limited provider among ``providers``: its limit less the attempts
-    running on it now on every host (write transactions are serialised, so no other claim
-    can slip in between this count and the claims)."""
-    wanted = sorted(p for p in providers if p in limits)
-    if not wanted:
-        return {}
-    cur = await conn.execute(
-        "SELECT provider, COUNT(*) FROM attempts WHERE state = 'running' AND provider = ANY(%s)"
-        " GROUP BY provider",
-        (wanted,),
-    )
-    busy = {str(r[0]): int(r[1]) for r in await cur.fetchall()}
-    return {p: limits[p] - busy.get(p, 0) for p in wanted}
+    running on it and the live slot holds on it, on every host (write transactions are
+    serialised, so no other claim or hold can slip in between this count and the claims)."""
+    busy = await pg_busy(conn, [p for p in providers if p in limits], server_now)
+    return {p: limits[p] - n for p, n in busy.items()}
 
 
 _CLAIM = """
@@ -382,6 +377,7 @@ class PgTaskWrites:
                 await pg_event(conn, now, "attempt_abandoned", a.task_id, a.id, {"why": why})
                 await _requeue_or_hold(conn, a, now, why, hold_after, counts=a.id not in orphans)
             await conn.execute(SWEEP)
+            await pg_drop_stale_slots(conn, is_dead, server_now)  # a dead owner's holds too
             await conn.execute(
                 """UPDATE tasks SET state = 'queued', updated_at = %s WHERE state = 'running'
                    AND NOT EXISTS (SELECT 1 FROM attempts a
