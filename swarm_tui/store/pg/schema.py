@@ -385,20 +385,38 @@ CREATE TABLE check_runs (
 CREATE INDEX check_runs_by_task ON check_runs (task_id, attempt, round);
 """
 
+# SQLite's _CHILDREN: each agent CLI process an attempt runs, while it runs (orphans).
+_CHILDREN = """
+CREATE TABLE children (
+    attempt_id BIGINT  NOT NULL REFERENCES attempts(id),
+    pid        BIGINT  NOT NULL,
+    task_id    BIGINT  NOT NULL,
+    pgid       BIGINT  NOT NULL,
+    host       TEXT    NOT NULL,
+    owner      TEXT    NOT NULL,
+    started    DOUBLE PRECISION NOT NULL,
+    command    TEXT    NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (attempt_id, pid)
+);
+CREATE INDEX children_by_host ON children (host);
+"""
+
 PG_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("_BASE", _BASE),
     ("_GOALS", _GOALS),
     ("_EVALS", _EVALS),
     ("_WORKSPACES", _WORKSPACES),
+    ("_CHILDREN", _CHILDREN),
 )
 """``(name, script)``; ``PG_MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
 Each runs in one transaction (PostgreSQL's DDL is transactional)."""
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
-COVERS = 10
+COVERS = 11
 """The SQLite schema version whose tables this schema holds (``_BASE`` = SQLite v1..v7, then
-``_GOALS``, ``_EVALS``, ``_WORKSPACES`` = v8..v10)."""
+``_GOALS``, ``_EVALS``, ``_WORKSPACES``, ``_CHILDREN`` = v8..v11)."""
 
 TABLES = (
     "goals", "tasks", "task_deps", "attempts", "events", "usage", "flags", "tool_calls",
