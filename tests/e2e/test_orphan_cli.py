@@ -161,7 +161,7 @@ async def test_a_cli_left_by_a_killed_orchestrator_is_stopped_at_the_next_start(
         assert (fields["outcome"], fields["pid"]) == ("stopped", agent.pid)
         assert note in fields["note"]
         # stopped before the task's next attempt was claimed
-        second_claim = [i for i, (k, a, _d) in enumerate(events) if a == attempts[1].id][0]
+        second_claim = next(i for i, (_k, a, _d) in enumerate(events) if a == attempts[1].id)
         assert kinds.index("orphan_cli") < second_claim
         assert await led.children([a.id for a in attempts]) == []  # the second CLI's cleared
     runs = [
