@@ -15,9 +15,10 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
+from swarm_tui.core.abandoned import settle_recovered
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.orphans import identify, stop_left_children, terminate_group
-from swarm_tui.core.owner import HOST_ENV, host_name
+from swarm_tui.core.owner import HOST_ENV, host_name, is_dead, owner_id
 from swarm_tui.domain.children import ChildProcess, ChildRecord
 from swarm_tui.domain.models import Attempt, AttemptState
 from swarm_tui.store.ledger import Ledger
@@ -208,3 +209,30 @@ async def test_a_cli_that_ignores_sigterm_is_killed_with_its_group(clis: list[Cl
     assert cli.ended_by() == signal.SIGKILL
     gone, alive = psutil.wait_procs([kid], timeout=60)
     assert not alive and gone
+
+
+async def test_a_cli_whose_attempt_s_lease_expired_is_stopped_by_the_recovery(
+    ledger: Ledger, clis: list[Cli]
+) -> None:
+    """Lease-expiry recovery (the heartbeat's: ``recover`` then ``settle_recovered``) of an
+    attempt whose orchestrator still runs on this host (this test's process, stalled)."""
+    cli = Cli()
+    clis.append(cli)
+    owner = owner_id()
+    (task_id,) = await add(ledger, new("stalled"))
+    attempt = await claim(ledger, task_id, owner=owner, lease=10)
+    assert attempt is not None
+    await ledger.record_child(
+        ChildRecord(attempt.id, task_id, host_name(), owner, cli.child(), NOW)
+    )
+    lost = await ledger.recover(is_dead, NOW + 100)
+    assert [a.id for a in lost] == [attempt.id]
+    bus = EventBus()
+    await settle_recovered(
+        make_settings(), ledger, bus, lost, NOW + 100, lambda _a: "lease expired"
+    )
+    assert cli.ended_by() == signal.SIGTERM
+    [after] = await ledger.attempts(task_id)
+    note = f"stopped orphaned claude (pid {cli.pid}) left by an orchestrator whose lease expired"
+    assert after.error is not None and "lease expired" in after.error and note in after.error
+    assert await ledger.children([attempt.id]) == []
