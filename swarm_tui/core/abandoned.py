@@ -7,7 +7,8 @@ task that itself brings the process down would be paid for again on every restar
 reason): the room and ``status`` show it, a notice says why, and the user resumes it. Each
 abandoned attempt is charged an estimate of what it was billed (its prompt, and its partial
 output, at about four characters per token), marked ``estimated``, so budgets and reports
-count the spend of a crash loop.
+count the spend of a crash loop. An agent CLI an abandoned attempt left running on this host
+is stopped first (``core/orphans.py``): the task's next attempt is the only agent on it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import EventBus
+from swarm_tui.core.orphans import stop_orphans
 from swarm_tui.core.usage_estimate import estimate_tokens
 from swarm_tui.domain.events import Notice, TaskChanged
 from swarm_tui.domain.models import Attempt, Task, TaskState
@@ -37,10 +39,12 @@ async def settle_recovered(
     now: float,
     reason: Callable[[Attempt], str],
 ) -> None:
-    """Charge each abandoned attempt its estimate, and tell the bus which tasks were queued
-    again (``reason(attempt)``) and which are held (with why)."""
+    """Stop the agent CLIs the abandoned attempts left running (``core/orphans.py``), charge
+    each attempt its estimate, and tell the bus which tasks were queued again
+    (``reason(attempt)``) and which are held (with why)."""
     if not lost:
         return
+    await stop_orphans(settings, ledger, bus, lost, now)
     tasks = {t.id: t for t in await ledger.get_tasks({a.task_id for a in lost})}
     told: set[int] = set()
     for attempt in lost:

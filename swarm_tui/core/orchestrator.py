@@ -14,6 +14,7 @@ import logging
 
 from swarm_tui.core.abandoned import settle_recovered
 from swarm_tui.core.control import Control
+from swarm_tui.core.orphans import stop_left_children
 from swarm_tui.core.quality_evidence import load_evidence
 from swarm_tui.core.running import Running
 from swarm_tui.domain.models import Attempt
@@ -43,6 +44,7 @@ class Orchestrator(Control):
         await settle_recovered(self.settings, self.ledger, self.bus, lost, now, _recovered)
         if lost:
             log.info("recovered %d attempt(s) left running by a previous run", len(lost))
+        await stop_left_children(self.settings, self.ledger, self.bus, now)
         self.flags.replace(await self.ledger.flags())
         await load_evidence(self.ledger, self.performance)  # evals, shadow samples: routing
         await self.spending.refresh()

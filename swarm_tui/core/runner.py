@@ -20,6 +20,7 @@ from swarm_tui.config import AgentConfig, ModelConfig
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.fallback import Resilience
 from swarm_tui.core.journal import Journal
+from swarm_tui.core.orphans import AttemptChildren
 from swarm_tui.core.retry import backoff_seconds, classify
 from swarm_tui.core.toolloop import ToolLoop, add_usage
 from swarm_tui.core.usage_estimate import TurnMeter
@@ -141,6 +142,7 @@ class AttemptRun:
                 temperature=self.model.temperature,
                 resume=await self._last_session(),
                 output=output_schema(self.task),
+                watch=AttemptChildren(self.ledger, a, self.clock),
             )
             if self.workspace is not None:
                 request = await self._open_workspace(request)

@@ -17,8 +17,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
+from swarm_tui.domain.children import ChildProcess
+
 __all__ = [
     "ChatMessage",
+    "ChildWatch",
     "Done",
     "ImagePart",
     "OutputSchema",
@@ -114,6 +117,16 @@ class OutputSchema:
     schema: dict[str, object]
 
 
+class ChildWatch(Protocol):
+    """Told of each process an agent CLI provider starts for a request, and when it has
+    exited (the orchestrator records it in the ledger, so a restarted orchestrator can stop
+    a CLI that outlived a killed one). Its methods never raise."""
+
+    async def started(self, child: ChildProcess) -> None: ...
+
+    async def ended(self, child: ChildProcess) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class StreamRequest:
     model: str
@@ -131,6 +144,8 @@ class StreamRequest:
     """Backend-specific extras (Ollama: keep_alive, think, num_ctx...)."""
     output: OutputSchema | None = None
     """Ask for JSON in this schema (structured output); None: free text."""
+    watch: ChildWatch | None = field(default=None, compare=False, repr=False)
+    """Told of the CLI processes an agent CLI provider starts; HTTP providers ignore it."""
 
 
 @dataclass(frozen=True, slots=True)

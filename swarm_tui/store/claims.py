@@ -20,8 +20,8 @@ from swarm_tui.domain.models import Attempt
 from swarm_tui.store.holds import HoldAsk, HoldBook, book_sync, put_hold_sync
 from swarm_tui.store.records import write_event_sync
 from swarm_tui.store.rows import attempt_from_row
-from swarm_tui.store.spend import day_start
 from swarm_tui.store.slots import busy_sync
+from swarm_tui.store.spend import day_start
 from swarm_tui.store.writer import GroupWriter
 
 __all__ = ["Claim", "Claims"]

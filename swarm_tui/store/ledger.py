@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from swarm_tui.store.changes import Changes, OwnWrites
+from swarm_tui.store.children import ChildRecords
 from swarm_tui.store.claims import Claims
 from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import LedgerConnection, LedgerError, connect
@@ -183,6 +184,13 @@ class Ledger:
         self.workspace_of = workspaces.workspace_of
         self.workspace_rounds = workspaces.workspace_rounds
         self.check_runs = workspaces.check_runs
+
+        children = ChildRecords(reader, self.writer)
+        self.record_child = children.record_child
+        self.clear_child = children.clear_child
+        self.children = children.children
+        self.children_left = children.children_left
+        self.settle_child = children.settle_child
 
         spend = SpendReads(reader, consensus, evals)
         self.totals = spend.totals

@@ -470,8 +470,29 @@ CREATE TABLE provider_slots (
 CREATE INDEX provider_slots_by_provider ON provider_slots (provider, lease_until);
 """
 
+# Agent CLI children: each CLI process an attempt runs, recorded when
+# it starts and deleted when it exits, so a restarted orchestrator can stop one that outlived
+# a killed run. ``started`` is the process's start time (with ``pid``, its identity: a reused
+# pid does not share it); ``host`` the host that started it (only that host may signal it).
+_CHILDREN = """
+CREATE TABLE children (
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    pid        INTEGER NOT NULL,
+    task_id    INTEGER NOT NULL,
+    pgid       INTEGER NOT NULL,
+    host       TEXT    NOT NULL,
+    owner      TEXT    NOT NULL,
+    started    REAL    NOT NULL,
+    command    TEXT    NOT NULL,
+    created_at REAL    NOT NULL,
+    PRIMARY KEY (attempt_id, pid)
+);
+CREATE INDEX children_by_host ON children (host);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1, _V2, _V3, _V4, _V5, _V6, _V7, _GOALS, _EVALS, _WORKSPACES, _HOLDS, _PROVIDER_SLOTS,
+    _CHILDREN,
 )  # fmt: skip
 """``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``."""
 

@@ -282,10 +282,10 @@ class TaskWrites:
     ) -> list[Attempt]:
         """Give up attempts whose lease expired or whose owner died, and the ``orphans`` (their
         job ended without recording it, e.g. the ledger was locked): keep their partial output,
-        put their tasks back in the queue, release their budget holds and drop provider slot holds whose lease is past or whose owner is gone. A task whose
-        ``hold_after``-th attempt in a row is abandoned so (it may be what brings the process
-        down) is held instead: paused, with the reason in ``held``. Returns the attempts
-        given up."""
+        put their tasks back in the queue, release their budget holds, drop provider slot
+        holds whose lease is past or whose owner is gone. A task whose ``hold_after``-th
+        attempt in a row is abandoned so (it may be what brings the process down) is held
+        instead: paused, with the reason in ``held``. Returns the attempts given up."""
 
         def op(conn: Conn) -> list[Attempt]:
             cur = conn.execute("SELECT * FROM attempts WHERE state = 'running'")
@@ -305,6 +305,7 @@ class TaskWrites:
                 _requeue_or_hold(conn, a, now, why, hold_after, counts=a.id not in orphans)
             # The holds of the attempts given up (and of any other that no longer runs) go.
             conn.execute(SWEEP)
+            drop_stale_slots_sync(conn, is_dead, now)  # provider slots of a dead owner too
             # A running task with no running attempt cannot make progress: queue it again.
             conn.execute(
                 """UPDATE tasks SET state = 'queued', updated_at = ? WHERE state = 'running'

@@ -8,12 +8,14 @@ from __future__ import annotations
 import ast
 import inspect
 
+from swarm_tui.store.children import ChildRecords
 from swarm_tui.store.claims import Claims
 from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.evals import EvalRecords
 from swarm_tui.store.flags import FlagRecords
 from swarm_tui.store.goals import GoalRecords
 from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.pg.children import PgChildren
 from swarm_tui.store.pg.evals import PgEvals
 from swarm_tui.store.pg.goals import PgGoals
 from swarm_tui.store.pg.ledger import PgLedger
@@ -74,6 +76,7 @@ PAIRS = [
     (TaskWrites, PgTaskWrites), (FlagRecords, PgFlags), (ToolRecords, PgTools),
     (ConsensusRecords, PgConsensus), (GoalRecords, PgGoals), (EvalRecords, PgEvals),
     (WorkspaceRecords, PgWorkspaces), (SpendReads, PgSpend), (SlotRecords, PgSlots),
+    (ChildRecords, PgChildren),
 ]  # fmt: skip
 """Each SQLite part and its PostgreSQL twin."""
 

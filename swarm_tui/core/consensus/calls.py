@@ -22,6 +22,7 @@ from swarm_tui.core.usage_estimate import TurnMeter
 from swarm_tui.domain.redact import Redactor
 from swarm_tui.providers.base import (
     ChatMessage,
+    ChildWatch,
     Done,
     Provider,
     StreamRequest,
@@ -49,6 +50,8 @@ class ModelCaller:
     gate: Callable[[str], AbstractAsyncContextManager[None]] | None = None
     """A slot per call under its provider's limit (see :class:`ProviderSlots`), given the
     call's ``provider/model``."""
+    watch: ChildWatch | None = None
+    """Told of the agent CLI processes the calls start (the run's attempt records them)."""
     usage: Usage | None = None
     cost: float = 0.0
 
@@ -73,6 +76,7 @@ class ModelCaller:
             max_tokens=model.max_tokens,
             temperature=model.temperature,
             workdir=workdir,
+            watch=self.watch,
         )
         parts: list[str] = []
         meter = TurnMeter.of(request.messages)

@@ -23,6 +23,7 @@ from swarm_tui.core.bus import EventBus
 from swarm_tui.core.consensus import Answer, ConsensusConfig, ConsensusEngine, ConsensusRecord
 from swarm_tui.core.consensus.calls import ModelCaller, row_of
 from swarm_tui.core.consensus.code import CodeCandidates
+from swarm_tui.core.orphans import AttemptChildren
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.runner import STOP_TARGETS, attempt_end, finish_attempt
 from swarm_tui.domain.events import ConflictChanged, Notice, StreamChunk
@@ -75,7 +76,12 @@ class ConsensusRun:
     async def run(self) -> None:
         started = time.monotonic()
         self._caller = ModelCaller(
-            self.settings, self.providers, self.redactor, on_token=self._count, gate=self.gate
+            self.settings,
+            self.providers,
+            self.redactor,
+            on_token=self._count,
+            gate=self.gate,
+            watch=AttemptChildren(self.ledger, self.attempt, self.clock),
         )
         try:
             system, user = self.messages

@@ -9,7 +9,9 @@ server (``swarm-tui mcp-serve`` on the same ledger) in the CLI's MCP configurati
 its dialect knows (see :mod:`~swarm_tui.providers.cli.swarm_mcp`). A missing binary is final
 (it will not appear by retrying); a CLI that dies, stalls or reports a failed run is
 retryable. A session to resume that the CLI says is gone (before it produced anything) is
-replaced by a new one, with a note in the log.
+replaced by a new one, with a note in the log. A request's ``watch`` is told of each CLI
+process (pid, group, start time) when it starts and once it has exited (the orchestrator
+records it in the ledger: ``core/orphans.py`` stops one a killed orchestrator left running).
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+import psutil
+
 from swarm_tui.config import ProviderConfig
+from swarm_tui.domain.children import ChildProcess
 from swarm_tui.domain.private_files import open_append
 from swarm_tui.providers.base import ProviderError, StreamEvent, StreamRequest
 from swarm_tui.providers.cli.dialect import Dialect, cli_error
@@ -148,7 +153,10 @@ class CLIProvider:
             errors_from = log.tell()
             proc = await self._spawn(argv, self._workdir(request.workdir), log, env)
             self.running.add(proc)
+            child = _identify(proc.pid, argv[0]) if request.watch is not None else None
             try:
+                if child is not None and request.watch is not None:
+                    await request.watch.started(child)
                 assert proc.stdout is not None
                 deadline = time.monotonic() + launch.timeout_seconds
                 while True:
@@ -172,6 +180,9 @@ class CLIProvider:
             finally:
                 await self._stop(proc)
                 shutil.rmtree(scratch, ignore_errors=True)
+                if child is not None and request.watch is not None:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await asyncio.shield(request.watch.ended(child))
 
     async def _readline(self, stdout: asyncio.StreamReader, deadline: float) -> bytes:
         launch = self.config.launch
@@ -203,6 +214,15 @@ class CLIProvider:
         if proc.returncode is None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(proc.wait())
+
+
+def _identify(pid: int, program: str) -> ChildProcess | None:
+    """The started CLI as its watch records it (None: it is already gone)."""
+    try:
+        started = psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+    return ChildProcess(pid, pid, started, Path(program).name)  # its own session: pgid = pid
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

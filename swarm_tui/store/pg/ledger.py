@@ -17,6 +17,7 @@ from typing import Any
 
 from swarm_tui.store.holds import HoldReads
 from swarm_tui.store.pg.changes import PgChanges
+from swarm_tui.store.pg.children import PgChildren
 from swarm_tui.store.pg.connect import PgConn, check_readable, clock_offset, migrate, open_conn
 from swarm_tui.store.pg.evals import PgEvals
 from swarm_tui.store.pg.goals import PgGoals
@@ -179,6 +180,13 @@ class PgLedger:
         self.workspace_of = workspaces.workspace_of
         self.workspace_rounds = workspaces.workspace_rounds
         self.check_runs = workspaces.check_runs
+
+        children = PgChildren(reader, self.writer)
+        self.record_child = children.record_child
+        self.clear_child = children.clear_child
+        self.children = children.children
+        self.children_left = children.children_left
+        self.settle_child = children.settle_child
 
         spend = PgSpend(reader, consensus, evals)
         self.totals = spend.totals

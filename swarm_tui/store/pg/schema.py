@@ -412,6 +412,23 @@ CREATE TABLE provider_slots (
 CREATE INDEX provider_slots_by_provider ON provider_slots (provider, lease_until);
 """
 
+# SQLite's _CHILDREN: each agent CLI process an attempt runs, while it runs (orphans).
+_CHILDREN = """
+CREATE TABLE children (
+    attempt_id BIGINT  NOT NULL REFERENCES attempts(id),
+    pid        BIGINT  NOT NULL,
+    task_id    BIGINT  NOT NULL,
+    pgid       BIGINT  NOT NULL,
+    host       TEXT    NOT NULL,
+    owner      TEXT    NOT NULL,
+    started    DOUBLE PRECISION NOT NULL,
+    command    TEXT    NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (attempt_id, pid)
+);
+CREATE INDEX children_by_host ON children (host);
+"""
+
 PG_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("_BASE", _BASE),
     ("_GOALS", _GOALS),
@@ -419,20 +436,22 @@ PG_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("_WORKSPACES", _WORKSPACES),
     ("_HOLDS", _HOLDS),
     ("_PROVIDER_SLOTS", _PROVIDER_SLOTS),
+    ("_CHILDREN", _CHILDREN),
 )
 """``(name, script)``; ``PG_MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
 Each runs in one transaction (PostgreSQL's DDL is transactional)."""
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
-COVERS = 12
+COVERS = 13
 """The SQLite schema version whose tables this schema holds (``_BASE`` = SQLite v1..v7, then
-``_GOALS``, ``_EVALS``, ``_WORKSPACES``, ``_HOLDS``, ``_PROVIDER_SLOTS`` = v8..v12)."""
+``_GOALS``, ``_EVALS``, ``_WORKSPACES``, ``_HOLDS``, ``_PROVIDER_SLOTS``,
+``_CHILDREN`` = v8..v13)."""
 
 TABLES = (
     "goals", "tasks", "task_deps", "attempts", "budget_holds", "events", "usage", "flags",
     "tool_calls", "tool_approvals", "memories", "consensus", "consensus_models", "eval_runs",
     "eval_results", "eval_pairs", "shadow_samples", "workspaces", "workspace_rounds",
-    "check_runs", "provider_slots", "changes",
+    "check_runs", "provider_slots", "children", "changes",
 )  # fmt: skip
 """Every table of the ledger, parents before children (the order ``ledger copy`` fills)."""

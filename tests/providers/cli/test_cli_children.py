@@ -1,0 +1,73 @@
+"""An agent CLI provider tells its request's ``watch`` of each CLI process it starts (pid,
+process group, start time, program) and, once the process has exited, that it ended: on a
+run that finishes and on a cancelled one (the orchestrator records the first and clears the
+record on the second; ``core/orphans.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+
+import psutil
+import pytest
+
+from swarm_tui.domain.children import ChildProcess
+from swarm_tui.providers.cli.claude import ClaudeDialect
+from tests.providers.cli import fixtures
+from tests.providers.cli.test_cli_replay import REQUEST, Stage, _alive, run, stage
+
+__all__ = ["stage"]
+
+
+class Watch:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, ChildProcess, bool]] = []
+        self.running = asyncio.Event()
+
+    async def started(self, child: ChildProcess) -> None:
+        started = psutil.Process(child.pid).create_time()
+        assert abs(started - child.started) < 0.01
+        self.seen.append(("started", child, _alive(child.pid)))
+        self.running.set()
+
+    async def ended(self, child: ChildProcess) -> None:
+        self.seen.append(("ended", child, _alive(child.pid)))
+
+
+async def test_a_run_tells_its_watch_of_the_cli_it_started_and_its_end(stage: Stage) -> None:
+    provider = stage.provider("claude-code", ClaudeDialect, fixtures.lines(fixtures.CLAUDE))
+    watch = Watch()
+    plain = await run(provider)
+    got = await run(provider, dataclasses.replace(REQUEST, watch=watch))
+    assert got == plain  # the stream itself is unchanged
+    pid = json.loads(stage.record.read_text())["pid"]
+    [(said, child, alive), (said_after, same, alive_after)] = watch.seen
+    assert (said, alive, said_after, alive_after) == ("started", True, "ended", False)
+    assert child == same and (child.pid, child.pgid, child.command) == (pid, pid, "fake-cli")
+
+
+async def test_a_cancelled_run_tells_its_watch_once_its_group_is_gone(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPLAY_HANG", "1")
+    provider = stage.provider(
+        "claude-code",
+        ClaudeDialect,
+        fixtures.lines(fixtures.CLAUDE[:1], noise=False),
+        kill_grace_seconds=0.5,
+    )
+    watch = Watch()
+
+    async def consume() -> None:
+        async for _event in provider.stream(dataclasses.replace(REQUEST, watch=watch)):
+            pass
+
+    job = asyncio.create_task(consume())
+    await asyncio.wait_for(watch.running.wait(), 30)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    [(said, child, alive), (said_after, same, alive_after)] = watch.seen
+    assert (said, alive, said_after, alive_after) == ("started", True, "ended", False)
+    assert child == same and not _alive(child.pid)
