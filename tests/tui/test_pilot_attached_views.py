@@ -190,16 +190,32 @@ async def test_an_attached_rooms_eval_view_reads_the_services_ledger_and_follows
         assert eval_shown(screen, "evals_plot") == plot_text(in_process) != ""
         assert eval_shown(screen, "evals_shadow").startswith("shadow samples: none")
 
-        # The service's ledger takes a decided shadow sample: the open view follows it.
-        task_id = results[0].task_ids[0]
-        assert await service.ledger.add_shadow(task_id, "a", "p1/m1", "p2/m1", 1.0)
-        await service.ledger.update_shadow(task_id, 2.0, verdict="better", cost_usd=0.001)
-        await room.wait_for(
-            lambda: (
-                "1 taken, 1 decided; as good or better 100%" in eval_shown(screen, "evals_shadow")
-            ),
-            "the shadow figure to follow the service's ledger",
-            within=30,
-        )
+        # Another process (`swarm-tui eval`, a sampler) writes the service's ledger: the
+        # service's change feed tells the room, and the open view reads again (no key, no
+        # timer: it reads on the feed's RecordChanged("eval") only).
+        other = await Ledger.open(db)
+        try:
+            task_id = results[0].task_ids[0]
+            assert await other.add_shadow(task_id, "a", "p1/m1", "p2/m1", 1.0)
+            await other.update_shadow(task_id, 2.0, verdict="better", cost_usd=0.001)
+            await room.wait_for(
+                lambda: (
+                    "1 taken, 1 decided; as good or better 100%"
+                    in eval_shown(screen, "evals_shadow")
+                ),
+                "the shadow figure to follow the service's ledger",
+                within=30,
+            )
+            await other.add_eval_run("rerun", "set", "d2", ["p1/m1"], 1, None, 5.0)
+            await room.wait_for(
+                lambda: (
+                    "eval run rerun · set set · 1 configuration(s)"
+                    in eval_shown(screen, "evals_table")
+                ),
+                "the newer run to show",
+                within=30,
+            )
+        finally:
+            await other.close()
         await room.press("escape")
         assert not isinstance(room.app.screen, EvalsScreen)

@@ -385,20 +385,31 @@ CREATE TABLE check_runs (
 CREATE INDEX check_runs_by_task ON check_runs (task_id, attempt, round);
 """
 
+_EVAL_FEED_TRIGGERS = [
+    ("eval_run", "eval_runs", "INSERT", "kind, name", "'eval', 'run'"),
+    ("eval_result", "eval_results", "INSERT", "kind, name", "'eval', 'run'"),
+    ("shadow_insert", "shadow_samples", "INSERT", "kind, name", "'eval', 'shadow'"),
+    ("shadow_update", "shadow_samples", "UPDATE", "kind, name", "'eval', 'shadow'"),
+]
+
+# SQLite's _EVAL_FEED: the eval records in the change feed (kind 'eval', name run/shadow).
+_EVAL_FEED = "".join(_trigger(*t) for t in _EVAL_FEED_TRIGGERS)
+
 PG_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("_BASE", _BASE),
     ("_GOALS", _GOALS),
     ("_EVALS", _EVALS),
     ("_WORKSPACES", _WORKSPACES),
+    ("_EVAL_FEED", _EVAL_FEED),
 )
 """``(name, script)``; ``PG_MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
 Each runs in one transaction (PostgreSQL's DDL is transactional)."""
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
-COVERS = 10
+COVERS = 11
 """The SQLite schema version whose tables this schema holds (``_BASE`` = SQLite v1..v7, then
-``_GOALS``, ``_EVALS``, ``_WORKSPACES`` = v8..v10)."""
+``_GOALS``, ``_EVALS``, ``_WORKSPACES``, ``_EVAL_FEED`` = v8..v11)."""
 
 TABLES = (
     "goals", "tasks", "task_deps", "attempts", "events", "usage", "flags", "tool_calls",
