@@ -31,10 +31,11 @@ VOTE_CODE = ("swarm_tui.core.consensus", "swarm_tui.providers.base", "swarm_tui.
 """What reading a vote's record may load (its dataclasses; no pydantic, no provider SDK)."""
 
 
-CLIENT_CODE = (*VOTE_CODE, "pydantic", "swarm_tui.config.settings")
-"""What the service's client loads today beyond a bare-ledger command: it imports
-``core.control`` (for its error class), and with it the config models and the consensus code.
-Still no provider SDK, MCP SDK, Textual or orchestrator."""
+CLIENT_CODE = VOTE_CODE
+"""What the service's client loads beyond a bare-ledger command: the consensus record's code
+(a vote's answer decodes to it). No config model (pydantic), provider SDK, MCP SDK, Textual
+or orchestrator: its error classes come from ``core.errors``, and the room's types that need
+the config (held tool calls, budget lines) load only when a room's call is decoded."""
 
 
 def beyond(loaded: list[str], allowed: tuple[str, ...] = ()) -> list[str]:

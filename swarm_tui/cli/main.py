@@ -26,7 +26,7 @@ USER_ERRORS = (
     ("swarm_tui.config.errors", "ConfigError"),
     ("swarm_tui.core.taskfile", "TaskFileError"),
     ("swarm_tui.core.submit", "SubmitError"),
-    ("swarm_tui.core.task_moves", "ControlError"),
+    ("swarm_tui.core.errors", "ControlError"),
     ("swarm_tui.domain.states", "InvalidTransition"),
     ("swarm_tui.store.identity", "LedgerError"),
     ("swarm_tui.evals.cases", "EvalSetError"),

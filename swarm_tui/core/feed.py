@@ -5,7 +5,8 @@ feed skips the changes its own ledger connection wrote and the attempts its own 
 runs. The rest becomes the events a view and the orchestrator know: a task another process
 submitted, moved or re-prioritised (:class:`TaskChanged`), an attempt it started, streamed and
 ended (:class:`AttemptStarted`, :class:`StreamChunk` tailed from the ledger, :class:`UsageRecorded`,
-:class:`AttemptEnded`), its tool calls, a vote it settled, flags, approvals and memory.
+:class:`AttemptEnded`), its tool calls, a vote it settled, flags, approvals, memory and eval
+records.
 
 ``on_task`` hears of every task another process changed first: the orchestrator stops an
 attempt it runs for a task that was cancelled, paused or reassigned elsewhere (and says so on
@@ -172,7 +173,7 @@ class Feed:
                 if taken is not None:
                     await taken  # the orchestrator stops what a pause covers
             self.bus.publish(FlagChanged(name, value))
-        for kind in ("approval", "memory"):
+        for kind in ("approval", "memory", "eval"):
             for name in sorted({c.name for c in by_kind.get(kind, []) if c.name is not None}):
                 self.bus.publish(RecordChanged(kind, name))
 

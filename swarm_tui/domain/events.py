@@ -176,7 +176,8 @@ class ConflictChanged:
 @dataclass(frozen=True, slots=True)
 class RecordChanged:
     """Another process changed a shared record: a tool approval (``approval``, name
-    ``agent/tool``) or a memory entry (``memory``, name ``project/name``)."""
+    ``agent/tool``), a memory entry (``memory``, name ``project/name``) or an eval record
+    (``eval``, name ``run``: a run or a result; ``shadow``: a shadow sample)."""
 
     kind: str
     name: str

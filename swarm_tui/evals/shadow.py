@@ -36,7 +36,7 @@ from swarm_tui.config import Settings
 from swarm_tui.core.budget import worst_case
 from swarm_tui.core.control import Control
 from swarm_tui.core.errors import ControlError
-from swarm_tui.domain.events import TaskChanged
+from swarm_tui.domain.events import RecordChanged, TaskChanged
 from swarm_tui.domain.models import AttemptState, Task, TaskSpec, TaskState
 from swarm_tui.domain.workspaces import Review
 from swarm_tui.evals.judges import combine_pairwise, pairwise_prompt, parse_pairwise
@@ -215,7 +215,13 @@ class ShadowSampler:
                         project=task.project)  # fmt: skip
         [(shadow, _new)] = await self.control.submit([spec], [f"shadow of #{task_id}"])
         await ledger.update_shadow(task_id, self.control.clock(), shadow_task_id=shadow.id)
+        self._changed()
         return True
+
+    def _changed(self) -> None:
+        """This process's own sample writes on its bus (the change feed tells other
+        processes'): an open eval view, here or attached to this service, reads again."""
+        self.control.bus.publish(RecordChanged("eval", "shadow"))
 
     async def advance(self) -> None:
         """Judge samples whose baseline answer came; close those whose judging ended."""
@@ -286,6 +292,7 @@ class ShadowSampler:
         await self.control.ledger.update_shadow(
             task_id, self.control.clock(), verdict=verdict, cost_usd=cost
         )
+        self._changed()
         score = {"better": 1.0, "same": 1.0, "worse": 0.0}.get(verdict)
         model = f"{sample.task.provider}/{sample.task.model}"
         if score is not None:

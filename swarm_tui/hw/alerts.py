@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from swarm_tui.config.hardware import AlertThresholds
 from swarm_tui.hw.model import HardwareSample
+
+if TYPE_CHECKING:
+    from swarm_tui.config.hardware import AlertThresholds
 
 __all__ = ["Alert", "AlertEngine", "AlertUpdate"]
 
@@ -47,7 +49,11 @@ class _Check:
 
 class AlertEngine:
     def __init__(self, thresholds: AlertThresholds | None = None) -> None:
-        self.t = thresholds or AlertThresholds()
+        if thresholds is None:  # imported here: the events that carry alerts load no config
+            from swarm_tui.config.hardware import AlertThresholds
+
+            thresholds = AlertThresholds()
+        self.t = thresholds
         self.active: dict[str, Alert] = {}
         self._good: dict[str, int] = {}
 

@@ -8,11 +8,13 @@ laptop has no fan sensor); a source that failed as a whole leaves its part of th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import TypeAdapter, ValidationError
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
 
 __all__ = [
     "Battery",
@@ -227,15 +229,24 @@ class HardwareSample:
         Raises:
             SampleFormatError: naming where the shape is wrong, e.g. ``sample.host.load``.
         """
+        from pydantic import ValidationError
+
         try:  # strict JSON mode: arrays for tuples, objects for dataclasses, ints for floats
-            return _ADAPTER.validate_json(json.dumps(data, allow_nan=True), strict=True)
+            return _adapter().validate_json(json.dumps(data, allow_nan=True), strict=True)
         except ValidationError as exc:
             raise SampleFormatError(_describe(exc)) from None
         except (TypeError, ValueError) as exc:  # not JSON data at all
             raise SampleFormatError(f"sample: not JSON data ({exc})") from None
 
 
-_ADAPTER = TypeAdapter(HardwareSample)
+@functools.cache
+def _adapter() -> TypeAdapter[HardwareSample]:
+    """Built on the first sample read, not on import: the events that carry a sample are
+    imported by every client of the service (a one-line command), which reads none."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(HardwareSample)
+
 
 _EXPECTED = {
     "float_type": "expected float",

@@ -10,264 +10,33 @@ listens to it) to the ledger's service again, a new ``up`` included.
 It is what an attached room programs against (:class:`swarm_tui.service.room_api.SwarmAPI`,
 which :class:`~swarm_tui.core.control.Control` satisfies too): what the room reads without
 waiting (the flags, the attempts running, the tool calls held for a person) is kept current
-from the service's events.
+from the service's events (``client_events``); the connection is ``client_socket``'s. This
+module holds the calls only.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
-import itertools
-import time
-import typing
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from swarm_tui.core.approvals import PendingApproval
-from swarm_tui.core.budget import Line
-from swarm_tui.core.bus import Event, EventBus, Subscription
 from swarm_tui.core.consensus import ConsensusRecord
-from swarm_tui.core.control import ControlError
-from swarm_tui.domain.events import (
-    AttemptEnded,
-    AttemptStarted,
-    FlagChanged,
-    Notice,
-    ToolActivity,
-)
+from swarm_tui.domain.evals import EvalResult, EvalRunRow, ShadowSample
 from swarm_tui.domain.goals import Goal
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
-from swarm_tui.domain.reads import ReportFigures
+from swarm_tui.domain.reads import QueueStart, ReportFigures, Totals
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.domain.workspaces import Review, ReviewOutcome
-from swarm_tui.service.codec import CodecError, decode, encode
-from swarm_tui.service.paths import ServicePaths
-from swarm_tui.service.protocol import ProtocolError, line, parse, parse_event, refusal
-from swarm_tui.store.records import Totals
-from swarm_tui.store.task_rows import QueueStart
+from swarm_tui.service.client_events import LOST_STATE, EventClient
+from swarm_tui.service.client_socket import ServiceError
 from swarm_tui.store.tools import MemoryEntry
 
-__all__ = ["ServiceClient", "ServiceError"]
+if TYPE_CHECKING:
+    from swarm_tui.core.budget import Line
 
-READ_LIMIT = 1 << 30
-"""Longest reply line taken from the service (``tasks()`` of a big ledger is one line)."""
-
-REFUSED = frozenset({"control", "invalid", "submit", "request"})
-
-LOST_STATE = "service lost"
-"""How an attempt the client saw running ends on its bus when the service goes away."""
-
-APPROVALS_EVERY = 1.0
-"""Seconds between reads of the held tool calls while any is held (a new one is told by a
-notice at once)."""
+__all__ = ["LOST_STATE", "ServiceClient", "ServiceError"]
 
 
-class ServiceError(ConnectionError):
-    """The service cannot be reached, went away, or failed a call on its side."""
-
-
-@functools.cache
-def _returns(name: str) -> Any:
-    return typing.get_type_hints(getattr(ServiceClient, name))["return"]
-
-
-class ServiceClient:
-    def __init__(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        hello: dict[str, Any],
-        ledger: Path | None = None,
-    ) -> None:
-        self.hello = hello
-        self.ledger = ledger if ledger is not None else Path(str(hello.get("ledger", "")))
-        self.data_dir = self.ledger.parent
-        """The ledger's folder (its log, the socket, the projects' worktrees)."""
-        self.bus = EventBus()
-        """The service's events, once :meth:`subscribe` was called (as ``orch.bus``)."""
-        self.flags: dict[str, str] = {}
-        """The pause flags, kept current from the events after :meth:`subscribe`."""
-        self.running: dict[int, AttemptStarted] = {}
-        """The attempts the service runs now, by attempt id (kept from the events)."""
-        self.clock: Callable[[], float] = time.time
-        self.lost = asyncio.Event()
-        self.lost_reason = ""
-        self._interactive = False
-        self._subscribed = False
-        self._approvals: list[PendingApproval] = []
-        self._approvals_job: asyncio.Task[None] | None = None
-        self._approvals_at = 0.0
-        self._ids = itertools.count(1)
-        self._waiting: dict[int, asyncio.Future[Any]] = {}
-        self._subs: list[Subscription] = []
-        self._reader, self._writer = reader, writer
-        self._job = asyncio.create_task(self._read(), name="service-client")
-
-    @staticmethod
-    async def _open(
-        ledger: Path, wait: float
-    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, dict[str, Any]]:
-        paths = ServicePaths(ledger)
-        try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_unix_connection(paths.socket_address(), limit=READ_LIMIT), wait
-            )
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ServiceError(f"no service answers on {paths.socket}: {exc}") from None
-        try:
-            greeting = parse(await asyncio.wait_for(reader.readline(), wait))
-        except (OSError, TimeoutError, ProtocolError, ValueError) as exc:
-            writer.close()
-            raise ServiceError(f"no service answers on {paths.socket}: {exc}") from None
-        refused = refusal(greeting)
-        if refused is not None:
-            writer.close()
-            raise ServiceError(f"{paths.socket}: {refused}")
-        return reader, writer, greeting
-
-    @classmethod
-    async def connect(cls, ledger: Path, *, wait: float = 10.0) -> ServiceClient:
-        """Attach to the service of ``ledger``; :class:`ServiceError` when none answers."""
-        reader, writer, greeting = await cls._open(ledger, wait)
-        return cls(reader, writer, greeting, ledger)
-
-    async def reconnect(self, *, wait: float = 10.0) -> None:
-        """After :attr:`lost`: attach to the ledger's service again (:class:`ServiceError`
-        while none answers). The bus and its listeners stay; :meth:`subscribe` again to get
-        the events (and the live streams as they stand)."""
-        if not self.lost.is_set():
-            return
-        reader, writer, greeting = await self._open(self.ledger, wait)
-        self._reader, self._writer, self.hello = reader, writer, greeting
-        self.lost_reason = ""
-        self.lost.clear()
-        self._subscribed = False
-        self._job = asyncio.create_task(self._read(), name="service-client")
-
-    # ----------------------------------------------------------------------------------- plumbing
-    async def _read(self) -> None:
-        reason = "the service closed the connection"
-        try:
-            while raw := await self._reader.readline():
-                message = parse(raw)
-                request_id = message.get("id")
-                future = self._waiting.pop(request_id) if request_id in self._waiting else None
-                if "event" in message:
-                    self._on_event(message)
-                elif future is not None:
-                    if not future.done():
-                        future.set_result(message)
-                elif "error" in message:
-                    reason = f"the service refused this client: {message['error'].get('message')}"
-                    break
-        except (OSError, ValueError) as exc:
-            reason = f"the connection to the service broke: {exc}"
-        finally:
-            self._gone(reason)
-
-    def _on_event(self, message: dict[str, Any]) -> None:
-        event = parse_event(message)
-        if event is None:
-            return
-        if isinstance(event, FlagChanged):
-            if event.value is None:
-                self.flags.pop(event.name, None)
-            else:
-                self.flags[event.name] = event.value
-        elif isinstance(event, AttemptStarted):
-            self.running[event.attempt_id] = event
-        elif isinstance(event, AttemptEnded):
-            self.running.pop(event.attempt_id, None)
-        if self._interactive and isinstance(event, Notice | ToolActivity | AttemptEnded):
-            self._read_approvals()  # a call held or let go (a notice says when one is held)
-        self.bus.publish(event)
-
-    def _gone(self, reason: str) -> None:
-        self.lost_reason = reason
-        self.lost.set()
-        for future in self._waiting.values():
-            if not future.done():
-                future.set_exception(ServiceError(reason))
-        self._waiting.clear()
-        for sub in self._subs:
-            sub.close()
-        self._writer.close()
-        self._approvals = []
-        # What this side showed running is not known any more: it ends here, as lost; the
-        # service tells what still runs when the client attaches again.
-        running, self.running = self.running, {}
-        for s in running.values():
-            self.bus.publish(AttemptEnded(s.task_id, s.attempt_id, LOST_STATE, reason, None))
-
-    async def call(self, name: str, /, **args: Any) -> Any:
-        """Send one request; its result as JSON (a refusal raises :class:`ControlError`)."""
-        if self.lost.is_set():
-            raise ServiceError(self.lost_reason)
-        request_id = next(self._ids)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiting[request_id] = future
-        message = {"id": request_id, "call": name, "args": {k: encode(v) for k, v in args.items()}}
-        try:
-            self._writer.write(line(message))
-            await self._writer.drain()
-        except OSError as exc:
-            self._waiting.pop(request_id, None)
-            raise ServiceError(f"the connection to the service broke: {exc}") from None
-        reply = await future
-        error = reply.get("error")
-        if error is not None:
-            text = str(error.get("message"))
-            raise ControlError(text) if error.get("kind") in REFUSED else ServiceError(text)
-        return reply.get("result")
-
-    async def _typed(self, name: str, /, **args: Any) -> Any:
-        try:
-            return decode(_returns(name), await self.call(name, **args), name)
-        except CodecError as exc:
-            raise ServiceError(f"the service's answer to {name} does not fit: {exc}") from None
-
-    async def close(self) -> None:
-        self._writer.close()
-        if self._approvals_job is not None:
-            self._approvals_job.cancel()
-        self._job.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._job
-        with contextlib.suppress(OSError):
-            await self._writer.wait_closed()
-
-    # -------------------------------------------------------------------------------- the service
-    async def subscribe(self, *, interactive: bool = False) -> None:
-        """Receive the service's events on :attr:`bus` (``interactive``: a person can answer
-        approvals here, so the service holds calls under ``ask`` for one)."""
-        self._interactive = self._interactive or interactive
-        await self.call("subscribe", interactive=self._interactive)
-        self.flags = dict(await self.call("flags"))
-        self._subscribed = True
-        if self._interactive:
-            self._read_approvals()
-
-    def set_interactive(self, interactive: bool) -> None:
-        """A person can answer held tool calls here (as ``Control.set_interactive``); told
-        to the service with the next :meth:`subscribe`, or now when subscribed already."""
-        if interactive and not self._interactive and self._subscribed:
-            asyncio.get_running_loop().create_task(self.subscribe(interactive=True))
-        self._interactive = interactive
-
-    async def events(self) -> AsyncIterator[Event]:
-        """Every event from now on, until the connection ends (subscribes if needed)."""
-        sub = self.bus.subscribe()
-        self._subs.append(sub)
-        try:
-            await self.subscribe()
-            async for event in sub:
-                yield event
-        finally:
-            sub.close()
-            self._subs.remove(sub)
-
+class ServiceClient(EventClient):
     async def status(self) -> dict[str, Any]:
         """pid, version, ledger, clients attached (subscribers: of events), attempts running."""
         return dict(await self.call("service"))
@@ -276,14 +45,7 @@ class ServiceClient:
         """Stop the service (as ``swarm-tui down`` does)."""
         await self.call("shutdown")
 
-    def paused_all(self) -> bool:
-        return self.flags.get("paused_all") == "1"
-
-    def agent_paused(self, agent: str) -> bool:
-        return self.flags.get(f"paused_agent:{agent}") == "1"
-
     # -------------------------------------------------------------------------------------- reads
-
     async def task(self, task_id: int) -> Task:
         result: Task = await self._typed("task", task_id=task_id)
         return result
@@ -319,30 +81,6 @@ class ServiceClient:
     async def consensus_record(self, task_id: int) -> ConsensusRecord | None:
         result: ConsensusRecord | None = await self._typed("consensus_record", task_id=task_id)
         return result
-
-    async def fetch_approvals(self) -> list[PendingApproval]:
-        """The tool calls the service holds for a person now (read from it)."""
-        result: list[PendingApproval] = await self._typed("pending_approvals")
-        self._approvals = result
-        return result
-
-    def pending_approvals(self) -> list[PendingApproval]:
-        """The held tool calls as last read (kept current while :meth:`subscribe` d with
-        ``interactive``: read again on every sign of a change, and each second while any is
-        held)."""
-        return list(self._approvals)
-
-    def _read_approvals(self) -> None:
-        if self._approvals_job is None or self._approvals_job.done():
-            self._approvals_job = asyncio.get_running_loop().create_task(self._follow_approvals())
-
-    async def _follow_approvals(self) -> None:
-        with contextlib.suppress(ServiceError, ControlError):
-            while not self.lost.is_set():
-                await self.fetch_approvals()
-                if not self._approvals:
-                    return
-                await asyncio.sleep(APPROVALS_EVERY)
 
     async def swarm_version(self) -> int:
         """A number that moves when the service's ledger changes (as ``Control``'s)."""
@@ -488,4 +226,18 @@ class ServiceClient:
 
     async def goal_cancel(self, goal_id: int) -> Goal:
         result: Goal = await self._typed("goal_cancel", goal_id=goal_id)
+        return result
+
+    # ---------------------------------------------------------------------------------- evals
+    async def eval_runs(self) -> list[EvalRunRow]:
+        """Every eval run in the service's ledger, oldest first."""
+        result: list[EvalRunRow] = await self._typed("eval_runs")
+        return result
+
+    async def eval_results(self, run_id: int) -> list[EvalResult]:
+        result: list[EvalResult] = await self._typed("eval_results", run_id=run_id)
+        return result
+
+    async def shadow_samples(self, since: float | None = None) -> list[ShadowSample]:
+        result: list[ShadowSample] = await self._typed("shadow_samples", since=since)
         return result

@@ -54,6 +54,8 @@ CONTROL_CALLS = (
     "task", "tasks", "recent_rows", "queued_rows", "older_rows", "attempts", "totals",
     "conflicts", "consensus_record", "pending_approvals", "memories", "swarm_version",
     "tasks_by_id", "budget_lines", "report_figures", "memory_file",
+    # the eval view's
+    "eval_runs", "eval_results", "shadow_samples",
     # tasks
     "submit", "cancel", "pause", "resume", "retry", "set_priority", "reassign", "dispatch_now",
     # agents and the whole swarm

@@ -20,10 +20,12 @@ from swarm_tui.core.budget import Line
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.consensus import ConsensusRecord
 from swarm_tui.core.control import Control
+from swarm_tui.domain.evals import EvalResult, EvalRunRow, ShadowSample
 from swarm_tui.domain.goals import Goal
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.domain.reads import ReportFigures
 from swarm_tui.domain.task_row import TaskRow
+from swarm_tui.evals.room_view import EvalReads
 from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.goals.plan import Plan
 from swarm_tui.service.client import ServiceClient
@@ -71,6 +73,10 @@ class SwarmAPI(Protocol):
     async def memories(self) -> list[MemoryEntry]: ...
     async def report_figures(self, since: float | None = None) -> ReportFigures: ...
     async def budget_lines(self) -> list[Line]: ...
+    # the eval view's (``evals.room_view.EvalReads``)
+    async def eval_runs(self) -> list[EvalRunRow]: ...
+    async def eval_results(self, run_id: int) -> list[EvalResult]: ...
+    async def shadow_samples(self, since: float | None = None) -> list[ShadowSample]: ...
 
     # ------------------------------------------------------------ commands
     async def submit(
@@ -130,3 +136,8 @@ def _both_fit(control: Control, client: ServiceClient) -> tuple[SwarmAPI, SwarmA
 def _both_goals_fit(engine: GoalEngine, remote: ServiceGoals) -> tuple[GoalsAPI, GoalsAPI]:
     """Never called: mypy checks that both sides of the goals view fit :class:`GoalsAPI`."""
     return engine, remote
+
+
+def _the_room_reads_evals(api: SwarmAPI) -> EvalReads:
+    """Never called: mypy checks that the eval view takes either side of the room."""
+    return api

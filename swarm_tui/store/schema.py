@@ -490,9 +490,31 @@ CREATE TABLE children (
 CREATE INDEX children_by_host ON children (host);
 """
 
+# The eval records in the change feed (kind ``eval``): a run made, a result measured, a shadow
+# sample taken or decided, so an open eval view (in-process or attached to a service) reads
+# again when they change instead of on a timer. ``name`` is ``run`` or ``shadow``.
+_EVAL_FEED = """
+CREATE TRIGGER changes_eval_run AFTER INSERT ON eval_runs
+BEGIN
+    INSERT INTO changes (kind, name) VALUES ('eval', 'run');
+END;
+CREATE TRIGGER changes_eval_result AFTER INSERT ON eval_results
+BEGIN
+    INSERT INTO changes (kind, name) VALUES ('eval', 'run');
+END;
+CREATE TRIGGER changes_shadow_insert AFTER INSERT ON shadow_samples
+BEGIN
+    INSERT INTO changes (kind, name) VALUES ('eval', 'shadow');
+END;
+CREATE TRIGGER changes_shadow_update AFTER UPDATE ON shadow_samples
+BEGIN
+    INSERT INTO changes (kind, name) VALUES ('eval', 'shadow');
+END;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1, _V2, _V3, _V4, _V5, _V6, _V7, _GOALS, _EVALS, _WORKSPACES, _HOLDS, _PROVIDER_SLOTS,
-    _CHILDREN,
+    _CHILDREN, _EVAL_FEED,
 )  # fmt: skip
 """``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``."""
 

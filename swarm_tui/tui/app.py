@@ -30,6 +30,7 @@ from swarm_tui.tui.attention import RoomAttention
 from swarm_tui.tui.bindings import APP_BINDINGS, VOTE_BINDINGS, check_keymap
 from swarm_tui.tui.bridge import Bridge
 from swarm_tui.tui.messages import SwarmUpdate
+from swarm_tui.tui.screens.evals import EvalsScreen
 from swarm_tui.tui.screens.memory import MemoryScreen
 from swarm_tui.tui.screens.stream_focus import StreamFocusScreen
 from swarm_tui.tui.theming import APP_VARIABLES, register_themes
@@ -188,6 +189,10 @@ class SwarmApp(Actions):
             for screen in self.screen_stack:
                 if isinstance(screen, MemoryScreen):
                     self.run_worker(screen.reload())
+        if "eval" in update.records:  # an eval run measured, a shadow sample taken or decided
+            for screen in self.screen_stack:
+                if isinstance(screen, EvalsScreen):
+                    self.run_worker(screen.reload(), group="evals", exclusive=True)
         table = self.query_one(TaskTable)
         if update.streams:
             table.note_streams(update.streams.values())

@@ -23,8 +23,10 @@ from swarm_tui.config import (
     ProviderConfig,
     Settings,
 )
+from swarm_tui.core.bus import Event
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.report import build_report, render
+from swarm_tui.domain.events import RecordChanged
 from swarm_tui.domain.intervals import wilson
 from swarm_tui.domain.models import TaskSpec
 from swarm_tui.evals.shadow import ShadowSampler, drawn, shadow_agent, shadow_settings
@@ -83,13 +85,16 @@ async def _running(orch: Orchestrator, sampler: ShadowSampler) -> AsyncIterator[
 
 
 async def _sample(
-    tmp_path: Path, count: int, rate: float, cap: float, judge: Callable[[StreamRequest], Script]
-) -> tuple[ShadowSampler, Ledger]:
+    tmp_path: Path, count: int, rate: float, cap: float, judge: Callable[[StreamRequest], Script],
+    seen: list[Event] | None = None,
+) -> tuple[ShadowSampler, Ledger]:  # fmt: skip
+    """``seen``: every event the orchestrator's bus carried while it ran."""
     settings = _settings(rate, cap)
     ledger = await Ledger.open(tmp_path / "ledger.db", commit_interval=0.005)
     small = FakeProvider("small", lambda _r: Script(tokens=["the small answer"]))
     orch = Orchestrator(settings, ledger, {"small": small, "big": FakeProvider("big", judge)})
     sampler = ShadowSampler(orch, poll_s=0.02)
+    sub = orch.bus.subscribe()
     async with _running(orch, sampler):
         await orch.submit([TaskSpec(f"job {i}", role="a") for i in range(count)])
         async with asyncio.timeout(600):
@@ -100,7 +105,27 @@ async def _sample(
                     if len(live) == count:
                         break
                 await asyncio.sleep(0.05)
+    if seen is not None:
+        seen.extend(sub.get_nowait())
+    sub.close()
     return sampler, ledger
+
+
+async def test_the_samplers_own_writes_are_told_on_its_bus_for_an_open_eval_view(
+    tmp_path: Path,
+) -> None:
+    seen: list[Event] = []
+    sampler, ledger = await _sample(tmp_path, 6, 1.0, cap=100.0, judge=judge_prefers_big, seen=seen)
+    try:
+        samples = await ledger.shadow_samples()
+    finally:
+        await ledger.close()
+    decided = [s for s in samples if s.verdict != "pending"]
+    assert sampler.taken == len(samples) == 6 and decided
+    told = [e for e in seen if isinstance(e, RecordChanged)]
+    # One when each sample is taken (its baseline task named), one when it is decided: the
+    # change feed skips this process's own writes, so the bus is how its room hears of them.
+    assert told == [RecordChanged("eval", "shadow")] * (len(samples) + len(decided))
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ from swarm_tui.core.consensus import ConsensusRecord
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import Attempt, Task, TaskSpec
 from swarm_tui.service.client import ServiceClient
+from swarm_tui.service.client_socket import return_type
 from swarm_tui.service.codec import CodecError, decode, encode
 from swarm_tui.service.protocol import CONTROL_CALLS, EVENT_TYPES, event_line, parse, parse_event
 from swarm_tui.store.task_rows import QueueStart
@@ -86,10 +87,10 @@ def test_the_client_offers_each_call_as_the_orchestrator_does(name: str) -> None
     shape = [(p.name, p.kind, p.default) for p in theirs.parameters.values()]
     assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == shape
     ret = typing.get_type_hints(getattr(Orchestrator, name))["return"]
-    assert typing.get_type_hints(getattr(ServiceClient, remote))["return"] == ret
+    assert return_type(ServiceClient, remote) == ret  # what its answer is decoded to
     if remote != name:
         assert not inspect.iscoroutinefunction(getattr(ServiceClient, name))
-        assert typing.get_type_hints(getattr(ServiceClient, name))["return"] == ret
+        assert return_type(ServiceClient, name) == ret
 
 
 def test_a_greeting_is_refused_for_an_error_or_another_protocol() -> None:

@@ -1,7 +1,7 @@
-"""The memory screen and the goals view in a room attached to a service: every read and
-command through the socket (the room holds no ledger), the service's ledger and files the
-truth. The service runs in this test's event loop on a real ledger file and Unix socket,
-its goals moved on by its own goal engine as ``swarm-tui up`` does (goals.run)."""
+"""The memory screen, the goals view and the eval view in a room attached to a service:
+every read and command through the socket (the room holds no ledger), the service's ledger
+and files the truth. The service runs in this test's event loop on a real ledger file and
+Unix socket, its goals moved on by its own goal engine as ``swarm-tui up`` does (goals.run)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,21 @@ from textual.widgets import OptionList, Static, Tree
 from swarm_tui.config.projects import ProjectConfig
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.goals import GoalState
+from swarm_tui.evals.room_view import plot_text, read_eval_view, table_text
 from swarm_tui.goals.engine import GoalEngine
+from swarm_tui.service.client import ServiceClient
 from swarm_tui.service.goals_client import ServiceGoals
+from swarm_tui.store.ledger import Ledger
 from swarm_tui.tui.screens.choose import ConfirmScreen
+from swarm_tui.tui.screens.evals import EvalsScreen
 from swarm_tui.tui.screens.goals import GoalsScreen
 from swarm_tui.tui.screens.memory import MemoryEditScreen, MemoryNewScreen, MemoryScreen
 from swarm_tui.tui.screens.plan_edit import PlanEditScreen
+from tests.evals.test_engine import _eval
 from tests.tui.conftest import Room, room_settings
 from tests.tui.test_pilot_attached import attached, serving
+from tests.tui.test_pilot_evals import CONFIGS
+from tests.tui.test_pilot_evals import shown as eval_shown
 from tests.tui.test_pilot_goals import planner, tree_lines
 
 pytestmark = pytest.mark.slow
@@ -155,3 +162,60 @@ async def room_wait(check: object, within: float = 60.0) -> None:
     async with asyncio.timeout(within):
         while not await check():  # type: ignore[operator]
             await asyncio.sleep(0.05)
+
+
+async def test_an_attached_rooms_eval_view_reads_the_services_ledger_and_follows_it(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "ledger.db"
+    measured = await Ledger.open(db)  # an eval run measured before (`swarm-tui eval`)
+    try:
+        engine, _ = await _eval(measured, [",".join(CONFIGS)])
+        results = await engine.results()
+    finally:
+        await measured.close()
+    async with serving(db) as service, attached(db, service) as room:
+        in_process = await read_eval_view(service.orch)  # what a room on the ledger shows
+        assert in_process.run is not None and in_process.summaries
+        await room.press("e")
+        screen = room.app.screen
+        assert isinstance(screen, EvalsScreen)
+        assert isinstance(screen.reads, ServiceClient)  # every read through the socket
+        await room.wait_for(lambda: screen.view is not None, "the eval view to draw")
+        assert screen.view == in_process
+        table = eval_shown(screen, "evals_table")
+        assert table == table_text(in_process)
+        assert f"eval run {engine.name} · set set · 3 configuration(s)" in table
+        assert "p2/m1: 100% (6/6; 95% CI" in table
+        assert eval_shown(screen, "evals_plot") == plot_text(in_process) != ""
+        assert eval_shown(screen, "evals_shadow").startswith("shadow samples: none")
+
+        # Another process (`swarm-tui eval`, a sampler) writes the service's ledger: the
+        # service's change feed tells the room, and the open view reads again (no key, no
+        # timer: it reads on the feed's RecordChanged("eval") only).
+        other = await Ledger.open(db)
+        try:
+            task_id = results[0].task_ids[0]
+            assert await other.add_shadow(task_id, "a", "p1/m1", "p2/m1", 1.0)
+            await other.update_shadow(task_id, 2.0, verdict="better", cost_usd=0.001)
+            await room.wait_for(
+                lambda: (
+                    "1 taken, 1 decided; as good or better 100%"
+                    in eval_shown(screen, "evals_shadow")
+                ),
+                "the shadow figure to follow the service's ledger",
+                within=30,
+            )
+            await other.add_eval_run("rerun", "set", "d2", ["p1/m1"], 1, None, 5.0)
+            await room.wait_for(
+                lambda: (
+                    "eval run rerun · set set · 1 configuration(s)"
+                    in eval_shown(screen, "evals_table")
+                ),
+                "the newer run to show",
+                within=30,
+            )
+        finally:
+            await other.close()
+        await room.press("escape")
+        assert not isinstance(room.app.screen, EvalsScreen)

@@ -429,6 +429,16 @@ CREATE TABLE children (
 CREATE INDEX children_by_host ON children (host);
 """
 
+_EVAL_FEED_TRIGGERS = [
+    ("eval_run", "eval_runs", "INSERT", "kind, name", "'eval', 'run'"),
+    ("eval_result", "eval_results", "INSERT", "kind, name", "'eval', 'run'"),
+    ("shadow_insert", "shadow_samples", "INSERT", "kind, name", "'eval', 'shadow'"),
+    ("shadow_update", "shadow_samples", "UPDATE", "kind, name", "'eval', 'shadow'"),
+]
+
+# SQLite's _EVAL_FEED: the eval records in the change feed (kind 'eval', name run/shadow).
+_EVAL_FEED = "".join(_trigger(*t) for t in _EVAL_FEED_TRIGGERS)
+
 PG_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("_BASE", _BASE),
     ("_GOALS", _GOALS),
@@ -437,16 +447,17 @@ PG_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("_HOLDS", _HOLDS),
     ("_PROVIDER_SLOTS", _PROVIDER_SLOTS),
     ("_CHILDREN", _CHILDREN),
+    ("_EVAL_FEED", _EVAL_FEED),
 )
 """``(name, script)``; ``PG_MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
 Each runs in one transaction (PostgreSQL's DDL is transactional)."""
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
-COVERS = 13
+COVERS = 14
 """The SQLite schema version whose tables this schema holds (``_BASE`` = SQLite v1..v7, then
 ``_GOALS``, ``_EVALS``, ``_WORKSPACES``, ``_HOLDS``, ``_PROVIDER_SLOTS``,
-``_CHILDREN`` = v8..v13)."""
+``_CHILDREN``, ``_EVAL_FEED`` = v8..v14)."""
 
 TABLES = (
     "goals", "tasks", "task_deps", "attempts", "budget_holds", "events", "usage", "flags",

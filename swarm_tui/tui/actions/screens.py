@@ -44,16 +44,8 @@ class ScreenActions(RoomActions):
 
     def action_evals(self) -> None:
         """The latest eval run's table and cost-vs-quality plot, and the shadow samples."""
-        if isinstance(self.screen, EvalsScreen):
-            return
-        if not isinstance(self.orch, Control):
-            self.notify(
-                "evals: see them with `swarm-tui eval` and `swarm-tui report` (the eval view"
-                " in an attached room comes next)",
-                severity="warning",
-            )
-            return
-        self.push_screen(EvalsScreen(self.orch))
+        if not isinstance(self.screen, EvalsScreen):
+            self.push_screen(EvalsScreen(self.orch))
 
     def action_memory(self) -> None:
         if not isinstance(self.screen, MemoryScreen):

@@ -1,13 +1,15 @@
 """The eval view (``e``, or from the cost pane's hint): the latest eval run's table, its
 cost-vs-quality plot with the Pareto front, and the live shadow samples' figure. Read from
-the ledger when it opens and every few seconds while it is shown (an eval another process
-runs fills in as it goes)."""
+the ledger (the room's own, or the service's through its socket) when it opens, on ``r``, and
+again when the change feed says an eval record changed (``RecordChanged("eval")``: the app
+calls :meth:`EvalsScreen.reload`), so an eval another process runs fills in as it goes."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
@@ -21,8 +23,6 @@ from swarm_tui.evals.room_view import (
 )
 
 __all__ = ["EvalsScreen"]
-
-REFRESH_S = 3.0
 
 
 class EvalsScreen(ModalScreen[None]):
@@ -55,7 +55,6 @@ class EvalsScreen(ModalScreen[None]):
                 yield Static("", id="evals_shadow", markup=False)
 
     async def on_mount(self) -> None:
-        self.set_interval(REFRESH_S, self.reload, name="evals")
         await self.reload()
 
     async def action_reload(self) -> None:
@@ -63,7 +62,10 @@ class EvalsScreen(ModalScreen[None]):
 
     async def reload(self) -> None:
         view = await read_eval_view(self.reads)
-        self.query_one("#evals_table", Static).update(table_text(view))
-        self.query_one("#evals_plot", Static).update(plot_text(view))
-        self.query_one("#evals_shadow", Static).update(shadow_text(view.shadow))
+        try:
+            self.query_one("#evals_table", Static).update(table_text(view))
+            self.query_one("#evals_plot", Static).update(plot_text(view))
+            self.query_one("#evals_shadow", Static).update(shadow_text(view.shadow))
+        except NoMatches:  # closed while it read
+            return
         self.view = view
