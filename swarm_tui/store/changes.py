@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -36,8 +36,10 @@ __all__ = [
     "SINCE",
     "Change",
     "ChangeBatch",
+    "ChangeFeed",
     "ChangeReader",
     "Changes",
+    "FeedRow",
     "OwnWrites",
     "feed_seq",
 ]
@@ -132,6 +134,27 @@ class ChangeBatch:
     """The batch hit its limit: read again at once."""
 
 
+class FeedRow(Protocol):
+    """A row by position (``r[0]``) or by column name (``r["id"]``): ``aiosqlite.Row`` here,
+    ``PgRow`` on PostgreSQL."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+
+class ChangeFeed(Protocol):
+    """The change feed as the ledger's ``changes`` offers it (:class:`ChangeReader`,
+    ``core/feed.py``): :class:`Changes` here, ``PgChanges`` (store/pg/changes.py) there."""
+
+    async def last_seq(self) -> int: ...
+    async def data_version(self) -> int: ...
+    async def since(self, cursor: int, limit: int = 2_000) -> ChangeBatch: ...
+    async def explain_since(self) -> list[str]: ...
+    async def tails(self, offsets: dict[int, int]) -> dict[int, str]: ...
+    async def tool_calls(self, ids: Iterable[int]) -> Sequence[FeedRow]: ...
+    async def consensus_status(self, task_ids: Iterable[int]) -> dict[int, str]: ...
+    async def flag_values(self, names: Iterable[str]) -> dict[str, str | None]: ...
+
+
 class Changes:
     """Reads of the feed and of the rows it points at, on the ledger's read connection."""
 
@@ -222,7 +245,7 @@ class ChangeReader:
     """One reader's place in the feed. :meth:`read` is cheap while nothing was committed
     (one ``PRAGMA data_version``) and reads only the new changes when something was."""
 
-    def __init__(self, changes: Changes) -> None:
+    def __init__(self, changes: ChangeFeed) -> None:
         self.changes = changes
         self.cursor = 0
         self._version: int | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +197,7 @@ class PgLedger:
         self.budget_holds = HoldReads(reader.rows).budget_holds
 
     async def renew_leases(
-        self, owner: str, now: float, lease_until: float, ids: Any = None
+        self, owner: str, now: float, lease_until: float, ids: Collection[int] | None = None
     ) -> int:
         """Measure the server's clock again, then extend ``owner``'s leases on it."""
         with contextlib.suppress(Exception):  # the read connection is down: keep the last
