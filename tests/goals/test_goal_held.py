@@ -66,13 +66,17 @@ async def test_a_planner_behind_a_role_budget_stop_is_named_and_moves_on_when_ra
 
 
 async def test_a_plan_over_the_task_budget_runs_once_the_limit_is_raised_at_runtime(
-    tmp_path: Path,
+    backend: Backend, tmp_path: Path
 ) -> None:
     """The plan's per-step check reads the per-task limit as it is now, not the config's."""
     script = Script(plans=[PLAN], reviews=[{"score": 9, "reason": "ok"}])
     budget = {"baseline": "p/dear", "task_usd": 0.00001}
     flows = {"one": {"steps": [{"name": "a", "role": "backend", "prompt": "do a"}]}}
-    async with goal_world(tmp_path, script, budget=budget, workflows=flows) as (engine, orch, _):
+    async with goal_world(backend, tmp_path, script, budget=budget, workflows=flows) as (
+        engine,
+        orch,
+        _,
+    ):
         refused = await engine.start("ship it", workflow="one", approve=True)
         assert refused.state is GoalState.REFUSED
         assert refused.reason is not None and "is over [budget] task_usd $0.0000" in refused.reason
