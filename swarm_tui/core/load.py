@@ -15,19 +15,14 @@ from typing import TYPE_CHECKING
 
 from swarm_tui.config import ProviderConfig
 from swarm_tui.core.dispatch_pass import DispatchPass
+from swarm_tui.core.owner import host_of_owner
 from swarm_tui.core.provider_slots import ProviderSlots
 from swarm_tui.core.running import Running
 
 if TYPE_CHECKING:
     from swarm_tui.store.ledger import Ledger
 
-__all__ = ["Load", "host_of_owner"]
-
-
-def host_of_owner(owner: str) -> str:
-    """``gpu-laptop:4242:1700000000.000`` -> ``gpu-laptop`` (``core/owner.py``'s ids)."""
-    parts = owner.rsplit(":", 2)
-    return parts[0] if len(parts) == 3 else owner
+__all__ = ["Load"]
 
 
 class Load:

@@ -8,7 +8,7 @@ import socket
 
 import psutil
 
-__all__ = ["HOST_ENV", "host_name", "is_dead", "owner_id"]
+__all__ = ["HOST_ENV", "host_name", "host_of_owner", "is_dead", "owner_id"]
 
 HOST_ENV = "SWARM_TUI_HOST"
 """Overrides the host name owners carry: two workers on one machine can present two hosts
@@ -23,6 +23,13 @@ def owner_id(pid: int | None = None) -> str:
     pid = os.getpid() if pid is None else pid
     started = psutil.Process(pid).create_time()
     return f"{host_name()}:{pid}:{started:.3f}"
+
+
+def host_of_owner(owner: str) -> str:
+    """``gpu-laptop:4242:1700000000.000`` -> ``gpu-laptop`` (an id :func:`owner_id` made;
+    anything else is taken whole)."""
+    parts = owner.rsplit(":", 2)
+    return parts[0] if len(parts) == 3 else owner
 
 
 def is_dead(owner: str) -> bool:
