@@ -23,6 +23,7 @@ from swarm_tui.core.control import Control
 from swarm_tui.core.errors import ControlError
 from swarm_tui.domain.events import TaskChanged
 from swarm_tui.domain.goals import Goal, GoalState
+from swarm_tui.domain.states import InvalidTransition
 from swarm_tui.goals.dispatch import advance_running
 from swarm_tui.goals.figures import goal_figures
 from swarm_tui.goals.moves import GoalMoves
@@ -145,7 +146,8 @@ class GoalEngine:
             return goal
         for task in await self.ledger.goal_tasks(goal_id):
             if not task.state.terminal:
-                with contextlib.suppress(ControlError):
+                # it may have ended since it was read (a planner that just answered)
+                with contextlib.suppress(ControlError, InvalidTransition):
                     await self.control.cancel(task.id)
         now = self.control.clock()
         await self.ledger.update_goal(

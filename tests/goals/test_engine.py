@@ -209,3 +209,30 @@ async def test_a_goal_waiting_for_a_person_resumes_with_one_more_plan(
         assert goal.state == GoalState.SUCCEEDED, goal.reason
         steps = [t.step for t in await orch.ledger.goal_tasks(goal.id)]
         assert steps == ["plan#1", "plan#2", "plan#3", "a#1", "synthesis#1"]
+
+
+async def test_cancel_survives_a_step_that_ends_while_it_cancels(
+    backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race CI once met: the goal's tasks are read while the planner runs, the planner
+    answers, and only then is its cancel asked for; the goal is cancelled all the same and
+    the answered task keeps its result."""
+    script = Script(plans=[{"steps": [step("a")]}], reviews=[{"score": 9, "reason": "ok"}])
+    async with goal_world(backend, tmp_path, script) as (engine, orch, _):
+        goal = await engine.start("ship it")
+        stale = await orch.ledger.goal_tasks(goal.id)
+        assert [t.state for t in stale] == [TaskState.QUEUED]
+        async with asyncio.timeout(TIMEOUT):  # the planner answers (no advance asked for)
+            while (task := await orch.ledger.get_task(stale[0].id)) is None or (
+                task.state != TaskState.SUCCEEDED
+            ):
+                await asyncio.sleep(0.05)
+
+        async def as_read_before(goal_id: int) -> list[object]:
+            return list(stale)
+
+        monkeypatch.setattr(orch.ledger, "goal_tasks", as_read_before)
+        cancelled = await engine.cancel(goal.id)
+        assert cancelled.state == GoalState.CANCELLED and cancelled.reason == "cancelled"
+        planner = await orch.ledger.get_task(stale[0].id)
+        assert planner is not None and planner.state == TaskState.SUCCEEDED
