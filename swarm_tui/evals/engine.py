@@ -25,8 +25,9 @@ from swarm_tui.evals.cases import EvalCase, EvalSet, EvalSetError
 from swarm_tui.evals.checks import check_answer
 from swarm_tui.evals.configs import Configuration, pinned_agent
 from swarm_tui.evals.judges import parse_rubric, rubric_prompt
+from swarm_tui.evals.verdicts import CONFIDENCE_SCHEMA, Verdict, parse_confident
 
-__all__ = ["EvalEngine", "EvalStopped", "Item", "run_name"]
+__all__ = ["CONFIDENCE_SCHEMA", "EvalEngine", "EvalStopped", "Item", "parse_confident", "run_name"]
 
 Progress = Callable[[int, int], None]
 """``(measured, total)`` after each pass."""
@@ -38,9 +39,6 @@ for the eval's own process."""
 
 STUCK_S = 2.0
 """Seconds every awaited task must stay held back before the eval gives up on waiting."""
-
-CASCADE_MIN_SCORE = 7
-"""A rubric score below this escalates a cascade to its next model."""
 
 
 class EvalStopped(EvalSetError):
@@ -56,54 +54,6 @@ class Item:
     @property
     def ident(self) -> tuple[str, str, int]:
         return self.case.id, self.config.name, self.rep
-
-
-CONFIDENCE_SCHEMA: dict[str, object] = {
-    "title": "answer_with_confidence",
-    "type": "object",
-    "properties": {
-        "answer": {"type": "string"},
-        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-    },
-    "required": ["answer", "confidence"],
-    "additionalProperties": False,
-}
-"""What a confidence cascade's stages (all but the last) are asked to reply."""
-
-
-def parse_confident(reply: str) -> tuple[str, float | None]:
-    """The answer and confidence (0..1) in a reply to :data:`CONFIDENCE_SCHEMA`; a reply
-    that is not that JSON is the answer itself with no confidence (so it escalates)."""
-    try:
-        data = json.loads(reply.strip())
-    except ValueError:
-        return reply, None
-    if not isinstance(data, dict) or not isinstance(data.get("answer"), str):
-        return reply, None
-    confidence = data.get("confidence")
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        return data["answer"], None
-    return data["answer"], float(confidence) if 0 <= confidence <= 1 else None
-
-
-@dataclass(frozen=True, slots=True)
-class _Verdict:
-    passed: bool | None
-    score: float | None
-    reason: str
-    answer: str | None = None
-    """The answer judged, when it is not the task's result (a confidence stage's JSON)."""
-    confidence: float | None = None
-    confident: bool | None = None
-    """A confidence stage: whether the model's confidence reached the threshold (it alone
-    decides escalation there); None elsewhere."""
-
-    def good(self) -> bool:
-        if self.confident is not None:
-            return self.confident
-        if self.score is not None:
-            return self.score >= CASCADE_MIN_SCORE
-        return bool(self.passed)
 
 
 def run_name(eval_set: EvalSet, configs: Sequence[Configuration], repeat: int) -> str:
@@ -153,7 +103,7 @@ class EvalEngine:
             for config in self.configs
             for case in eval_set.cases
         ]
-        self._verdicts: dict[int, _Verdict] = {}
+        self._verdicts: dict[int, Verdict] = {}
         self._stuck_since: float | None = None
         self.run_row: EvalRunRow | None = None
 
@@ -306,7 +256,7 @@ class EvalEngine:
     async def _verdict(
         self, item: Item, number: int, task: Task, tasks: dict[str, Task],
         submit: list[TaskSpec],
-    ) -> _Verdict | None:  # fmt: skip
+    ) -> Verdict | None:  # fmt: skip
         known = self._verdicts.get(task.id)
         if known is not None:
             return known
@@ -319,7 +269,7 @@ class EvalEngine:
     async def _judged(
         self, item: Item, number: int, task: Task, tasks: dict[str, Task],
         submit: list[TaskSpec],
-    ) -> _Verdict | None:  # fmt: skip
+    ) -> Verdict | None:  # fmt: skip
         if not self._asks(item, number):
             return await self._plain(item, number, task, task.result or "", tasks, submit)
         threshold = item.config.confidence
@@ -331,21 +281,21 @@ class EvalEngine:
         confident = confidence is not None and confidence >= threshold
         said = "no confidence" if confidence is None else f"confidence {confidence:.2f}"
         reason = f"{plain.reason}; {said} ({'kept' if confident else 'escalated'} at {threshold})"
-        return _Verdict(plain.passed, plain.score, reason, answer, confidence, confident)
+        return Verdict(plain.passed, plain.score, reason, answer, confidence, confident)
 
     async def _plain(
         self, item: Item, number: int, task: Task, answer: str, tasks: dict[str, Task],
         submit: list[TaskSpec],
-    ) -> _Verdict | None:  # fmt: skip
+    ) -> Verdict | None:  # fmt: skip
         judge = item.case.judge
         if task.state != TaskState.SUCCEEDED:
-            verdict = _Verdict(
+            verdict = Verdict(
                 False, 1.0 if judge.scored else None, f"no answer: task {task.state.value}"
                 + (f" ({task.error})" if task.error else ""),
             )  # fmt: skip
         elif not judge.scored:
             passed = await check_answer(judge, answer)
-            verdict = _Verdict(passed, None, f"{judge.kind}: {'pass' if passed else 'fail'}")
+            verdict = Verdict(passed, None, f"{judge.kind}: {'pass' if passed else 'fail'}")
         else:
             found = await self._rubric(item, number, answer, tasks, submit)
             if found is None:
@@ -356,7 +306,7 @@ class EvalEngine:
     async def _rubric(
         self, item: Item, number: int, answer: str, tasks: dict[str, Task],
         submit: list[TaskSpec],
-    ) -> _Verdict | None:  # fmt: skip
+    ) -> Verdict | None:  # fmt: skip
         """The judge model's score of ``answer`` (it sees the task, rubric and answer only)."""
         assert self.judge is not None
         key = self.key(item, number, judge=True)
@@ -373,11 +323,11 @@ class EvalEngine:
             return None
         parsed = parse_rubric(task.result or "") if task.state == TaskState.SUCCEEDED else None
         if parsed is None:
-            return _Verdict(None, None, f"the judge gave no score ({task.state.value})")
-        return _Verdict(None, float(parsed.score), parsed.reason[:500])
+            return Verdict(None, None, f"the judge gave no score ({task.state.value})")
+        return Verdict(None, float(parsed.score), parsed.reason[:500])
 
     def _result(
-        self, run: EvalRunRow, item: Item, used: list[Task], verdict: _Verdict
+        self, run: EvalRunRow, item: Item, used: list[Task], verdict: Verdict
     ) -> EvalResult:
         final = used[-1]
         latency = [

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 CHANGES_KEPT = 50_000
-"""Changes kept behind the newest (see ``changes_prune`` in store/schema.py, schema v7)."""
+"""Changes kept behind the newest (see ``changes_prune`` in store/schema/feed.py, schema v7)."""
 
 SINCE = (
     "SELECT seq, kind, task_id, attempt_id, row_id, name FROM changes"
