@@ -306,6 +306,9 @@ class Scheduler:
         task = await self.ledger.get_task(task_id) or task
         if await self.dispatch(task, self.clock()):
             return f"task #{task_id} started"
+        # The ledger may have refused the claim on what other hosts run now (this process's
+        # view is as of its last pass): read the swarm's load again to say why.
+        await self.load.refresh(self.ledger, self.owner, self.clock())
         config = self.settings.agents.get(agent)
         full = None if config is None else self.load.agent_full(agent, config.max_concurrent)
         if full is not None:

@@ -6,6 +6,7 @@ attempts of ``w`` running at once would be seen there at once.
 The same test runs three ways: as shipped (peak 1); with the pass's snapshot of the swarm
 blind to agents, so only the claim's count in the ledger keeps B out (peak 1); and with the
 ledger not counting agents at all, the per-process count alone (peak 2: the test can fail).
+A host whose view is stale is refused by the ledger, and its dispatch says why.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.registry import build_providers
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.slots import LoadRow
+from tests.conftest import Clock
 from tests.core.test_host_load import blue, settled
+from tests.fakes import FakeProvider, Script
 from tests.providers.loopback import LoopbackServer
 from tests.store.test_provider_slots import twin
 
@@ -149,3 +152,31 @@ async def test_two_hosts_run_one_attempt_of_an_agent_limited_to_one(
             await other.close()
     assert server.peak == peak
     assert len(server.requests) == 3
+
+
+async def test_a_stale_view_is_refused_by_the_ledger_and_the_dispatch_says_why(
+    ledger: Ledger, clock: Clock
+) -> None:
+    """B last read the swarm's load before A started ``w``'s one attempt: B's own view has
+    room, the claim's count in the ledger has none, and B's dispatch says why."""
+    other = await twin(ledger)
+    s = settings("http://127.0.0.1:9")
+    held = lambda _r: Script(hold_after=0)  # noqa: E731
+    mine, theirs = FakeProvider("cloud", held), FakeProvider("cloud", held)
+    host_a = Orchestrator(s, ledger, {"cloud": mine}, clock=clock, owner=A)
+    host_b = Orchestrator(s, other, {"cloud": theirs}, clock=clock, owner=B)
+    try:
+        [(first, _), (second, _)] = await host_a.submit([TaskSpec(f"t{i}", role="w") for i in "12"])
+        assert await host_a.tick() == 1  # A runs w's one attempt; B has not read it
+        await asyncio.wait_for(mine.holding.wait(), WAIT)
+        assert [a.task_id for a in await ledger.running_attempts()] == [first.id]
+        assert host_b.load.count(agent="w") == 0  # stale: A's attempt is not in it
+        said = await host_b.dispatch_now(second.id)
+        assert said == "agent w at its limit (1/1, 1 on host gpu-laptop); it runs next"
+        assert (await host_b.task(second.id)).state is TaskState.QUEUED and not host_b.running
+    finally:
+        mine.release.set()
+        theirs.release.set()
+        await host_a.stop()
+        await host_b.stop()
+        await other.close()
