@@ -1,8 +1,10 @@
 """What runs now: the attempts in flight in this process, the claims of the scheduling pass
 under way, and the consensus calls holding provider slots; and what runs elsewhere on the
-same ledger (other processes and hosts: their running attempts and live slot holds, read
-once per scheduling pass by :meth:`Load.refresh`). The scheduler admits and routes against
-it, the public API and the upkeep stop attempts through it.
+same ledger (other processes and hosts: their running attempts, by provider and by agent,
+and live slot holds, read once per scheduling pass by :meth:`Load.refresh`). The scheduler
+admits and routes against it (a fast path: the claim itself counts the swarm again in its
+transaction, and the ledger's count is the truth), the public API and the upkeep stop
+attempts through it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class Load:
         self.elsewhere: dict[str, Counter[str]] = {}
         """Provider -> host -> attempts and slot holds of the swarm's other owners (other
         processes and hosts), as of the last :meth:`refresh`."""
+        self.agents_elsewhere: dict[str, Counter[str]] = {}
+        """Agent -> host -> attempts of the swarm's other owners, as of the last
+        :meth:`refresh`."""
         self._claiming: dict[int, asyncio.Event] = {}
         """Tasks whose claim this process is writing: the ledger may already say ``running``
         while their attempt is not in :attr:`running` yet."""
@@ -43,16 +48,25 @@ class Load:
     async def refresh(self, ledger: Ledger, owner: str, now: float) -> None:
         """Read what the swarm's other owners run now (one cheap ledger read)."""
         elsewhere: dict[str, Counter[str]] = {}
+        agents: dict[str, Counter[str]] = {}
         for row in await ledger.swarm_load(now):
-            if row.owner != owner:
-                elsewhere.setdefault(row.provider, Counter())[host_of_owner(row.owner)] += row.count
-        self.elsewhere = elsewhere
+            if row.owner == owner:
+                continue
+            host = host_of_owner(row.owner)
+            elsewhere.setdefault(row.provider, Counter())[host] += row.count
+            if row.agent:
+                agents.setdefault(row.agent, Counter())[host] += row.count
+        self.elsewhere, self.agents_elsewhere = elsewhere, agents
 
     def count(self, *, agent: str | None = None, provider: str | None = None) -> int:
         """Attempts of ``agent`` and/or on ``provider`` running or claimed in this pass (on a
-        provider alone: with the consensus calls that hold its slots, and with what the
-        swarm's other owners run on it)."""
-        others = self.elsewhere.get(provider) if provider is not None and agent is None else None
+        provider alone: with the consensus calls that hold its slots; on a provider alone or
+        an agent alone: with what the swarm's other owners run on it, or of it)."""
+        others: Counter[str] | None = None
+        if provider is not None and agent is None:
+            others = self.elsewhere.get(provider)
+        elif agent is not None and provider is None:
+            others = self.agents_elsewhere.get(agent)
         return self.local(agent=agent, provider=provider) + (others.total() if others else 0)
 
     def local(self, *, agent: str | None = None, provider: str | None = None) -> int:
@@ -77,12 +91,23 @@ class Load:
             in_flight + (self.batch.providers() if self.batch else Counter()) + self.slots.in_flight
         )
 
-    def elsewhere_note(self, provider: str) -> str:
-        """``", 1 on host gpu-laptop"``: what other owners run on ``provider``, by host."""
-        hosts = self.elsewhere.get(provider)
+    def elsewhere_note(self, provider: str | None = None, *, agent: str | None = None) -> str:
+        """``", 1 on host gpu-laptop"``: what other owners run on ``provider`` (or of
+        ``agent``), by host."""
+        hosts = self.elsewhere.get(provider) if provider is not None else None
+        if agent is not None:
+            hosts = self.agents_elsewhere.get(agent)
         if not hosts:
             return ""
         return "".join(f", {n} on host {host}" for host, n in sorted(hosts.items()) if n)
+
+    def agent_full(self, agent: str, limit: int) -> str | None:
+        """Why no attempt of ``agent`` starts now, counting the whole swarm (``"agent backend
+        at its limit (2/2, 1 on host gpu-laptop)"``); None while it has room."""
+        busy = self.count(agent=agent)
+        if busy < limit:
+            return None
+        return f"agent {agent} at its limit ({busy}/{limit}{self.elsewhere_note(agent=agent)})"
 
     def attempt_of(self, task_id: int) -> int | None:
         """The attempt of ``task_id`` running here, if any."""

@@ -96,11 +96,12 @@ class Parts:
 def compose(s: Shared, ledger: Ledger) -> Parts:
     """The parts over ``ledger``."""
     settings, bus, clock = s.settings, s.bus, s.clock
-    # A provider's max_concurrent holds on the ledger, across every process and host: claims
-    # and consensus calls' slot holds count what runs on it anywhere. (No ledger yet: the
-    # control room gives it late, and the parts are composed again then.)
+    # A provider's and an agent's max_concurrent hold on the ledger, across every process and
+    # host: claims and consensus calls' slot holds count what runs on it (or of it) anywhere.
+    # (No ledger yet: the control room gives it late, and the parts are composed again then.)
     if ledger is not None:
         ledger.provider_limits = {n: p.max_concurrent for n, p in settings.providers.items()}
+        ledger.agent_limits = {n: a.max_concurrent for n, a in settings.agents.items()}
     orch = settings.orchestrator
     s.load.slots.bind(
         SlotLedger(ledger, s.owner, clock, orch.lease_seconds, min(orch.poll_seconds, 1.0))

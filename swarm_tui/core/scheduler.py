@@ -167,8 +167,8 @@ class Scheduler:
             error = f"agent {agent_name!r} is not in the current config ({self.settings.source})"
             await self._fail(task.id, error, now)
             return False
-        if self.load.count(agent=agent_name) >= agent.max_concurrent:
-            return False
+        if self.load.agent_full(agent_name, agent.max_concurrent) is not None:
+            return False  # counting the swarm's other owners too; the claim counts again
         deps = await self.ledger.dep_results(task.id) if task.after else []  # no read if none
         messages = build_messages(agent, task, deps)  # the attempt's prompt, built once
         if task.mode != TaskMode.SINGLE:
@@ -306,9 +306,13 @@ class Scheduler:
         task = await self.ledger.get_task(task_id) or task
         if await self.dispatch(task, self.clock()):
             return f"task #{task_id} started"
+        # The ledger may have refused the claim on what other hosts run now (this process's
+        # view is as of its last pass): read the swarm's load again to say why.
+        await self.load.refresh(self.ledger, self.owner, self.clock())
         config = self.settings.agents.get(agent)
-        if config is not None and self.load.count(agent=agent) >= config.max_concurrent:
-            return f"agent {agent} is at its limit ({config.max_concurrent}); it runs next"
+        full = None if config is None else self.load.agent_full(agent, config.max_concurrent)
+        if full is not None:
+            return f"{full}; it runs next"
         return f"no model of agent {agent} can take work now; it runs when one frees up"
 
 

@@ -5,9 +5,10 @@ a task someone else moved first (another process, a cancel, an earlier claim in 
 batch) is not claimed, and the other claims of the batch still apply. A claim with a budget
 hold (``store/holds.py``) is admitted only if its worst case fits every limit, counting what
 every process and host holds, and its hold is written in the same transaction.
-A provider with a limit (``max_concurrent``, :attr:`Ledger.provider_limits`) takes no
-claim beyond it, counting the attempts running on it and the live slot holds on it of every
-process (``store/slots.py``): the write transaction is the ledger's only one at a time.
+A provider or an agent with a limit (``max_concurrent``: :attr:`Ledger.provider_limits`,
+:attr:`Ledger.agent_limits`) takes no claim beyond it, counting what runs on it in every
+process and on every host (``store/claim_room.py``): the write transaction is the ledger's
+only one at a time.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from swarm_tui.domain.models import Attempt
+from swarm_tui.store.claim_room import room_sync
 from swarm_tui.store.holds import HoldAsk, HoldBook, book_sync, put_hold_sync
 from swarm_tui.store.records import write_event_sync
 from swarm_tui.store.rows import attempt_from_row
-from swarm_tui.store.slots import busy_sync
 from swarm_tui.store.spend import day_start
 from swarm_tui.store.writer import GroupWriter
 
@@ -90,10 +91,17 @@ def _claim_one(
 
 
 class Claims:
-    def __init__(self, writer: GroupWriter, limits: Callable[[], Mapping[str, int]] = dict) -> None:
+    def __init__(
+        self,
+        writer: GroupWriter,
+        limits: Callable[[], Mapping[str, int]] = dict,
+        agent_limits: Callable[[], Mapping[str, int]] = dict,
+    ) -> None:
         self.writer = writer
         self._limits = limits
         """Per provider, how many attempts may run on it at once across every process."""
+        self._agent_limits = agent_limits
+        """Per agent, how many of its attempts may run at once across every process."""
 
     async def claim_many(
         self, claims: Sequence[Claim], *, owner: str, now: float, lease_until: float
@@ -102,25 +110,26 @@ class Claims:
         attempt, or None where the task was no longer queued (so a task listed twice is
         claimed once) or its budget hold did not fit (the hold's ``why`` says so). A
         reassigned agent (``pin_agent``) sticks for every later attempt; a pinned model
-        (``pin``) is used once, then the agent's mix and fallbacks apply again."""
+        (``pin``) is used once, then the agent's mix and fallbacks apply again. A claim
+        beyond its provider's or its agent's limit (counting every owner) is None too."""
         if not claims:
             return []
         batch = list(claims)
         held = [c.task_id for c in batch if c.hold is not None]
-        limits = dict(self._limits())
+        limits, agent_limits = dict(self._limits()), dict(self._agent_limits())
+        providers, agents = {c.provider for c in batch}, {c.agent for c in batch}
 
         def op(conn: sqlite3.Connection) -> list[Attempt | None]:
             book = book_sync(conn, owner, day_start(now), held) if held else None
-            wanted = {c.provider for c in batch if c.provider in limits}
-            room = {p: limits[p] - n for p, n in busy_sync(conn, wanted, now).items()}
+            room = room_sync(conn, limits, agent_limits, providers, agents, now)
             out: list[Attempt | None] = []
             for claim in batch:
-                if room.get(claim.provider, 1) <= 0:
+                if not room.fits(claim.provider, claim.agent):
                     out.append(None)
                     continue
                 attempt = _claim_one(conn, claim, owner, now, lease_until, book)
-                if attempt is not None and claim.provider in room:
-                    room[claim.provider] -= 1
+                if attempt is not None:
+                    room.take(claim.provider, claim.agent)
                 out.append(attempt)
             return out
 

@@ -105,11 +105,17 @@ class Ledger:
         """Per provider, attempts and slot holds allowed at once across every process
         (``max_concurrent``; set by ``core/parts.py`` from the config); a claim or a hold
         beyond it is not made."""
+        self.agent_limits: dict[str, int] = {}
+        """Per agent, its attempts allowed at once across every process (``max_concurrent``;
+        set by ``core/parts.py`` from the config); a claim beyond it is not made."""
 
         def limits() -> dict[str, int]:
             return self.provider_limits
 
-        claims = Claims(self.writer, limits)
+        def agent_limits() -> dict[str, int]:
+            return self.agent_limits
+
+        claims = Claims(self.writer, limits, agent_limits)
         self.claim_many = claims.claim_many
         self.claim = claims.claim
 

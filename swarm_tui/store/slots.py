@@ -8,7 +8,7 @@ and the live holds on it (lease not past) against the limit; a claim counts the 
 a dead owner's (lease past, or its process gone) are deleted by recovery.
 
 :meth:`SlotRecords.swarm_load` is the cheap read the scheduler takes each pass: what runs on
-each provider and model, by owner, across the whole swarm.
+each provider and model, by owner and agent, across the whole swarm.
 """
 
 from __future__ import annotations
@@ -25,26 +25,28 @@ __all__ = ["LoadRow", "SlotRecords", "busy_sync", "drop_stale_slots_sync", "load
 
 @dataclass(frozen=True, slots=True)
 class LoadRow:
-    """``count`` attempts running and slots held on ``provider``/``model`` by ``owner``."""
+    """``count`` attempts of ``agent`` running, or slots held (``agent`` empty), on
+    ``provider``/``model`` by ``owner``."""
 
     provider: str
     model: str
     owner: str
     count: int
+    agent: str = ""
 
 
 _LOAD = """
-SELECT provider, model, owner, COUNT(*) FROM attempts WHERE state = 'running'
-GROUP BY provider, model, owner
+SELECT provider, model, owner, COUNT(*), agent FROM attempts WHERE state = 'running'
+GROUP BY provider, model, owner, agent
 UNION ALL
-SELECT provider, model, owner, COUNT(*) FROM provider_slots WHERE lease_until >= ?
+SELECT provider, model, owner, COUNT(*), '' FROM provider_slots WHERE lease_until >= ?
 GROUP BY provider, model, owner"""
 
 
 def load_rows(rows: Iterable[Collection[object]]) -> list[LoadRow]:
     out: list[LoadRow] = []
-    for provider, model, owner, count in rows:
-        out.append(LoadRow(str(provider), str(model), str(owner), int(str(count))))
+    for provider, model, owner, count, agent in rows:
+        out.append(LoadRow(str(provider), str(model), str(owner), int(str(count)), str(agent)))
     return out
 
 
@@ -145,6 +147,6 @@ class SlotRecords:
         return renewed
 
     async def swarm_load(self, now: float) -> list[LoadRow]:
-        """What runs on every provider and model, by owner: running attempts and live holds
-        (two rows for one owner and model when it has both)."""
+        """What runs on every provider and model, by owner and agent: running attempts (a
+        row per agent) and live holds (``agent`` empty)."""
         return load_rows(await self._rows(_LOAD, (now,)))

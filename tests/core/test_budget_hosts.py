@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from swarm_tui.config import Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.runner import build_messages
 from swarm_tui.domain.budget_words import usd
@@ -25,6 +26,15 @@ CALL = (1 * 1.0 + 60 * 2.0) / 1e6
 """What each call bills: 1 token in at $1, 60 out at $2 per MTok (below any worst case)."""
 
 
+def _settings(**orchestrator: object) -> Settings:
+    """``make_settings`` with agent ``a`` limited to 8: an agent's limit is swarm-wide (as
+    its providers' 4 and 4 are), so the two orchestrators share 8; the budget is what these
+    tests see stop them."""
+    s = make_settings(**orchestrator)
+    agents = {**s.agents, "a": s.agents["a"].model_copy(update={"max_concurrent": 8})}
+    return s.model_copy(update={"agents": agents})
+
+
 async def _state_is(orch: Orchestrator, task_id: int, state: TaskState) -> bool:
     return (await orch.task(task_id)).state is state
 
@@ -39,7 +49,7 @@ async def test_two_orchestrators_on_one_ledger_never_pass_the_daily_budget(
     ledger: Ledger, tmp_path: Path, request: pytest.FixtureRequest, clock: Clock
 ) -> None:
     other = await open_second(ledger, tmp_path, request)
-    settings = make_settings(heartbeat_seconds=3600, lease_seconds=7200, poll_seconds=0.02)
+    settings = _settings(heartbeat_seconds=3600, lease_seconds=7200, poll_seconds=0.02)
     providers = _providers(), _providers()
     a = Orchestrator(settings, ledger, dict(providers[0]), clock=clock, owner=A)
     b = Orchestrator(settings, other, dict(providers[1]), clock=clock, owner=B)
@@ -53,7 +63,7 @@ async def test_two_orchestrators_on_one_ledger_never_pass_the_daily_budget(
             await orch.start()
             await orch.spending.set_limit("day", 6.5 * worst)  # raised at runtime from none
 
-        # Each could start 4 (agent a's limit); the day covers 6 worst cases in all. Passes
+        # Together they could start 8 (agent a's limit); the day covers 6 worst cases. Passes
         # at once (one may lose the other's tasks to it, then tries the next ones).
         started = [0, 0]
         for _ in range(10):  # every pass claims at least one until the day is held in full
@@ -101,7 +111,7 @@ async def test_a_stale_view_is_refused_by_the_ledger_with_the_reason(
     """B last read the spend before A started its attempts: B's own view says a call fits,
     the ledger's check (A's holds) says no, and B tells why the task waits."""
     other = await open_second(ledger, tmp_path, request)
-    settings = make_settings(heartbeat_seconds=3600, lease_seconds=7200)
+    settings = _settings(heartbeat_seconds=3600, lease_seconds=7200)
     providers = _providers(), _providers()
     a = Orchestrator(settings, ledger, dict(providers[0]), clock=clock, owner=A)
     b = Orchestrator(settings, other, dict(providers[1]), clock=clock, owner=B)

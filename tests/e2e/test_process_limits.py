@@ -1,6 +1,8 @@
 """Two real ``swarm-tui run --headless`` processes on one SQLite ledger file, one provider
 limited to 1 (one GPU), single and consensus tasks: the stand-in model never answers two
-requests at once, whichever process (an attempt, or a consensus run's call) makes them."""
+requests at once, whichever process (an attempt, or a consensus run's call) makes them. And
+the same with the agent limited to 1 and the provider to 8 (single tasks: a consensus run's
+calls are one attempt of its agent, made at once)."""
 
 from __future__ import annotations
 
@@ -44,7 +46,9 @@ def _blue() -> Reply:
     return Reply(pieces=sse(*chunks), drip=0.04)
 
 
-def _inputs(tmp_path: Path, url: str) -> tuple[Path, Path]:
+def _inputs(
+    tmp_path: Path, url: str, *, provider: int = 1, agent: int = 4, consensus: int = CONSENSUS
+) -> tuple[Path, Path]:
     config = tmp_path / "config.toml"
     config.write_text(
         f"""
@@ -54,14 +58,14 @@ poll_seconds = 0.05
 [providers.gpu]
 kind = "openai"
 base_url = "{url}/v1"
-max_concurrent = 1
+max_concurrent = {provider}
 [providers.gpu.models.m]
 input_per_mtok = 1.0
 output_per_mtok = 4.0
 
 [agents.worker]
 mix = {{ "gpu/m" = 1.0 }}
-max_concurrent = 4
+max_concurrent = {agent}
 
 [consensus]
 models = ["gpu/m", "gpu/m", "gpu/m"]
@@ -71,7 +75,7 @@ models = ["gpu/m", "gpu/m", "gpu/m"]
     singles = "".join(f'[[task]]\nkey = "s{i}"\nprompt = "job {i}"\n\n' for i in range(TASKS))
     votes = "".join(
         f'[[task]]\nkey = "c{i}"\nprompt = "vote {i}"\nmode = "consensus"\n\n'
-        for i in range(CONSENSUS)
+        for i in range(consensus)
     )
     tasks.write_text(votes + singles)
     return config, tasks
@@ -94,3 +98,21 @@ async def test_two_processes_on_one_sqlite_ledger_keep_a_provider_limit_of_one(
     assert server.peak == 1  # never two requests on the one GPU at once
     assert len(server.requests) >= TASKS + 3 * CONSENSUS
     assert query(db, "SELECT COUNT(*) FROM provider_slots") == [(0,)]  # all given back
+
+
+async def test_two_processes_on_one_sqlite_ledger_keep_an_agent_limit_of_one(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "ledger.db"
+    server = CountingServer()
+    async with server:
+        server.route("POST", "/v1/chat/completions", _blue())
+        config, tasks = _inputs(tmp_path, server.url, provider=8, agent=1, consensus=0)
+        procs = [await start_run(config, db, tasks) for _ in range(2)]
+        outs = [(await p.communicate())[0].decode() for p in procs]
+    for proc, out in zip(procs, outs, strict=True):
+        assert proc.returncode == 0, out
+    states = query(db, "SELECT state, COUNT(*) FROM tasks GROUP BY state")
+    assert states == [("succeeded", TASKS)], outs
+    assert server.peak == 1  # never two attempts of the one agent at once
+    assert len(server.requests) == TASKS

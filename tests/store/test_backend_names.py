@@ -16,6 +16,7 @@ from swarm_tui.store.flags import FlagRecords
 from swarm_tui.store.goals import GoalRecords
 from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.pg.children import PgChildren
+from swarm_tui.store.pg.claims import PgClaims
 from swarm_tui.store.pg.evals import PgEvals
 from swarm_tui.store.pg.goals import PgGoals
 from swarm_tui.store.pg.ledger import PgLedger
@@ -23,7 +24,7 @@ from swarm_tui.store.pg.records import PgConsensus, PgFlags, PgSpend, PgTools
 from swarm_tui.store.pg.schema import COVERS, PG_MIGRATIONS
 from swarm_tui.store.pg.slots import PgSlots
 from swarm_tui.store.pg.task_reads import PgTaskReads, PgTaskRows
-from swarm_tui.store.pg.task_writes import PgClaims, PgTaskWrites
+from swarm_tui.store.pg.task_writes import PgTaskWrites
 from swarm_tui.store.pg.workspaces import PgWorkspaces
 from swarm_tui.store.schema import SCHEMA_VERSION
 from swarm_tui.store.slots import SlotRecords

@@ -26,6 +26,9 @@ class SlotsAPI(Protocol):
     provider_limits: dict[str, int]
     """Per provider, what may run at once across every process and host (set from the
     config by ``core/parts.py``)."""
+    agent_limits: dict[str, int]
+    """Per agent, how many of its attempts may run at once across every process and host
+    (set from the config by ``core/parts.py``); claims count them (``store/claim_room.py``)."""
 
     async def take_slot(
         self,

@@ -47,7 +47,7 @@ class TaskRowsAPI(Protocol):
 
 
 class ClaimsAPI(Protocol):
-    """SQLite: ``Claims`` (claims.py); PostgreSQL: ``PgClaims`` (pg/task_writes.py)."""
+    """SQLite: ``Claims`` (claims.py); PostgreSQL: ``PgClaims`` (pg/claims.py)."""
 
     async def claim_many(
         self, claims: Sequence[Claim], *, owner: str, now: float, lease_until: float

@@ -19,6 +19,7 @@ from typing import Any
 from swarm_tui.store.holds import HoldReads
 from swarm_tui.store.pg.changes import PgChanges
 from swarm_tui.store.pg.children import PgChildren
+from swarm_tui.store.pg.claims import PgClaims
 from swarm_tui.store.pg.connect import PgConn, check_readable, clock_offset, migrate, open_conn
 from swarm_tui.store.pg.evals import PgEvals
 from swarm_tui.store.pg.goals import PgGoals
@@ -26,7 +27,7 @@ from swarm_tui.store.pg.reader import PgReader
 from swarm_tui.store.pg.records import PgConsensus, PgFlags, PgSpend, PgTools
 from swarm_tui.store.pg.slots import PgSlots
 from swarm_tui.store.pg.task_reads import PgTaskReads, PgTaskRows
-from swarm_tui.store.pg.task_writes import PgClaims, PgTaskWrites, pg_event
+from swarm_tui.store.pg.task_writes import PgTaskWrites, pg_event
 from swarm_tui.store.pg.url import PgTarget
 from swarm_tui.store.pg.workspaces import PgWorkspaces
 from swarm_tui.store.pg.writer import PgWriter
@@ -102,11 +103,17 @@ class PgLedger:
         """Per provider, attempts and slot holds allowed at once across every host
         (``max_concurrent``; set by ``core/parts.py`` from the config); a claim or a hold
         beyond it is not made."""
+        self.agent_limits: dict[str, int] = {}
+        """Per agent, its attempts allowed at once across every host (``max_concurrent``;
+        set by ``core/parts.py`` from the config); a claim beyond it is not made."""
 
         def limits() -> dict[str, int]:
             return self.provider_limits
 
-        claims = PgClaims(self.writer, offset, limits)
+        def agent_limits() -> dict[str, int]:
+            return self.agent_limits
+
+        claims = PgClaims(self.writer, offset, limits, agent_limits)
         self.claim_many = claims.claim_many
         self.claim = claims.claim
 

@@ -17,10 +17,10 @@ from swarm_tui.store.slots import LoadRow, load_rows
 __all__ = ["PgSlots", "pg_busy", "pg_drop_stale_slots"]
 
 _LOAD = """
-SELECT provider, model, owner, COUNT(*) FROM attempts WHERE state = 'running'
-GROUP BY provider, model, owner
+SELECT provider, model, owner, COUNT(*), agent FROM attempts WHERE state = 'running'
+GROUP BY provider, model, owner, agent
 UNION ALL
-SELECT provider, model, owner, COUNT(*) FROM provider_slots WHERE lease_until >= %s
+SELECT provider, model, owner, COUNT(*), '' FROM provider_slots WHERE lease_until >= %s
 GROUP BY provider, model, owner"""
 
 

@@ -1,34 +1,28 @@
-"""Claims and writes of tasks and attempts (``store/claims.py`` and ``store/writes.py`` in
-PostgreSQL's dialect), each one op on the group-commit writer, durable when it returns.
+"""Writes of tasks and attempts (``store/writes.py`` in PostgreSQL's dialect; the claims are
+``pg/claims.py``), each one op on the group-commit writer, durable when it returns.
 
-Claims: one pass's tasks in one transaction, their rows locked ``FOR UPDATE SKIP LOCKED`` (a
-task another transaction holds is skipped, never waited for), each moved only from
-``queued`` (fenced on state), so two hosts never claim one task. Leases and heartbeats are
-kept on the server's clock: each host's times are moved by its measured offset to the
-server's, so a host whose clock is wrong neither steals leases nor loses its own. Owners
-carry their host (``core/owner.py``); an owner on another host is never declared dead by
-pid, its lease expires instead.
+Leases and heartbeats are kept on the server's clock: each host's times are moved by its
+measured offset to the server's, so a host whose clock is wrong neither steals leases nor
+loses its own. Owners carry their host (``core/owner.py``); an owner on another host is
+never declared dead by pid, its lease expires instead.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection
 from typing import Any
 
 from swarm_tui.domain.models import Attempt, Task, TaskState
-from swarm_tui.store.claims import Claim
-from swarm_tui.store.holds import SWEEP, HoldAsk
+from swarm_tui.store.holds import SWEEP
 from swarm_tui.store.pg.connect import PgConn
-from swarm_tui.store.pg.holds import pg_book, pg_put_holds
-from swarm_tui.store.pg.slots import pg_busy, pg_drop_stale_slots
+from swarm_tui.store.pg.slots import pg_drop_stale_slots
 from swarm_tui.store.pg.writer import PgWriter
 from swarm_tui.store.records import NewTask
 from swarm_tui.store.rows import attempt_from_row, new_task_from_row
-from swarm_tui.store.spend import day_start
 from swarm_tui.store.writes import AttemptEnd
 
-__all__ = ["PgClaims", "PgTaskWrites", "pg_event"]
+__all__ = ["PgTaskWrites", "pg_event"]
 
 _EVENT = "INSERT INTO events (ts, kind, task_id, attempt_id, data) VALUES (%s, %s, %s, %s, %s)"
 
@@ -48,142 +42,6 @@ async def pg_event(
 
 def _attempt(row: Any) -> Attempt:
     return attempt_from_row(row)
-
-
-class PgClaims:
-    def __init__(
-        self,
-        writer: PgWriter,
-        offset: Callable[[], float],
-        limits: Callable[[], Mapping[str, int]] = dict,
-    ) -> None:
-        self.writer = writer
-        self._offset = offset
-        self._limits = limits
-        """Per provider, how many attempts may run on it at once across every host."""
-
-    async def claim_many(
-        self, claims: Sequence[Claim], *, owner: str, now: float, lease_until: float
-    ) -> list[Attempt | None]:
-        """As the SQLite ledger's: each result the new attempt, or None where the task was
-        no longer queued (or is being moved by another transaction right now)."""
-        if not claims:
-            return []
-        batch = list(claims)
-        shift = self._offset()
-        limits = dict(self._limits())
-        held = [c.task_id for c in batch if c.hold is not None]
-
-        async def op(conn: PgConn) -> list[Attempt | None]:
-            cur = await conn.execute(
-                "SELECT id FROM tasks WHERE id = ANY(%s) AND state = 'queued'"
-                " ORDER BY id FOR UPDATE SKIP LOCKED",
-                (sorted({c.task_id for c in batch}),),
-            )
-            free = {int(r[0]) for r in await cur.fetchall()}
-            room = await _room(conn, limits, {c.provider for c in batch}, now + shift)
-            book = await pg_book(conn, owner, day_start(now), held) if held else None
-            # Each task locked here and still queued is claimed by its first claim of the
-            # batch: the outcome is known before the statements run, so they go out in one
-            # pipeline (one round trip for the pass, not one per claim).
-            chosen: list[Claim | None] = []
-            for claim in batch:
-                if claim.task_id not in free or room.get(claim.provider, 1) <= 0:
-                    chosen.append(None)
-                    continue
-                if claim.hold is not None and book is not None:
-                    claim.hold.why = book.why_not(claim.agent, claim.task_id, claim.hold)
-                    if claim.hold.why is not None:
-                        chosen.append(None)
-                        continue
-                    book.add(claim.agent, claim.task_id, claim.hold.amount)
-                free.discard(claim.task_id)
-                if claim.provider in room:
-                    room[claim.provider] -= 1
-                chosen.append(claim)
-            async with conn.pipeline():
-                sent = [
-                    None if c is None
-                    else await conn.execute(*_claim_args(c, owner, now, lease_until + shift,
-                                                         now + shift))
-                    for c in chosen
-                ]  # fmt: skip
-            out: list[Attempt | None] = []
-            for result in sent:
-                row = None if result is None else await result.fetchone()
-                out.append(None if row is None else _attempt(row))
-            await pg_put_holds(conn, [
-                (a.id, owner, c.agent, c.task_id, c.hold.amount, now)
-                for c, a in zip(chosen, out, strict=True)
-                if c is not None and c.hold is not None and a is not None
-            ])  # fmt: skip
-            return out
-
-        claimed: list[Attempt | None] = await self.writer.run(op)
-        return claimed
-
-    async def claim(
-        self,
-        task_id: int,
-        *,
-        agent: str,
-        provider: str,
-        model: str,
-        reason: str,
-        owner: str,
-        now: float,
-        lease_until: float,
-        hold: HoldAsk | None = None,
-    ) -> Attempt | None:
-        [attempt] = await self.claim_many(
-            [Claim(task_id, agent, provider, model, reason, hold)],
-            owner=owner,
-            now=now,
-            lease_until=lease_until,
-        )
-        return attempt
-
-
-async def _room(
-    conn: PgConn, limits: Mapping[str, int], providers: set[str], server_now: float
-) -> dict[str, int]:
-    """Free places per limited provider among ``providers``: its limit less the attempts
-    running on it and the live slot holds on it, on every host (write transactions are
-    serialised, so no other claim or hold can slip in between this count and the claims)."""
-    busy = await pg_busy(conn, [p for p in providers if p in limits], server_now)
-    return {p: limits[p] - n for p, n in busy.items()}
-
-
-_CLAIM = """
-WITH moved AS (
-    UPDATE tasks SET state = 'running', attempts = attempts + 1, pin = NULL,
-           started_at = COALESCE(started_at, %(now)s), updated_at = %(now)s
-    WHERE id = %(task)s AND state = 'queued' RETURNING id, attempts),
-made AS (
-    INSERT INTO attempts (task_id, number, agent, provider, model, state, owner, lease_until,
-                          heartbeat_at, routing_reason, started_at)
-    SELECT id, attempts, %(agent)s, %(provider)s, %(model)s, 'running', %(owner)s, %(lease)s,
-           %(beat)s, %(reason)s, %(now)s FROM moved
-    RETURNING *),
-logged AS (
-    INSERT INTO events (ts, kind, task_id, attempt_id, data)
-    SELECT %(now)s, 'attempt_started', task_id, id, %(head)s || number || %(tail)s FROM made)
-SELECT * FROM made"""
-"""One claim in one round trip: the task moved (fenced on ``queued``), its attempt opened and
-the event logged, its data the same JSON as ``json.dumps(..., sort_keys=True)``."""
-
-
-def _claim_args(
-    claim: Claim, owner: str, now: float, lease_until: float, beat: float
-) -> tuple[str, dict[str, Any]]:
-    model = f"{claim.provider}/{claim.model}"
-    head = json.dumps({"agent": claim.agent, "model": model}, sort_keys=True)[:-1]
-    return _CLAIM, {
-        "now": now, "task": claim.task_id, "agent": claim.agent, "provider": claim.provider,
-        "model": claim.model, "owner": owner, "lease": lease_until, "beat": beat,
-        "reason": claim.reason, "head": head + ', "number": ',
-        "tail": ', "reason": ' + json.dumps(claim.reason) + "}",
-    }  # fmt: skip
 
 
 class PgTaskWrites:
