@@ -47,6 +47,11 @@ __all__ = ["SwarmApp", "make_app"]
 
 COMPACT_WIDTH, COMPACT_HEIGHT = 100, 30
 HARDWARE_WIDTH = 140
+HARDWARE_PANE_WIDTH = 44
+"""The hardware pane's width beside the queue (``#hardware`` in app.tcss)."""
+FULL_QUEUE_WIDTH = 110
+"""A queue narrower than this (beside the hardware pane at 140 columns) shows the compact
+columns, as at 80: with role and elapsed too, its titles were cut to ``Summari…``."""
 """Narrower than this, the hardware pane hides until ``h`` shows it."""
 GC_SECONDS = 30.0
 """Between full garbage collections (each a few ms to tens of ms on a busy room)."""
@@ -267,7 +272,6 @@ class SwarmApp(Actions):
     def _apply_size(self, width: int, height: int) -> None:
         self.compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
         self.screen.set_class(self.compact, "-compact")
-        self.query_one(TaskTable).set_compact(self.compact)
         self.query_one(AgentStreams).set_class(width < COMPACT_WIDTH, "-single")
         pane = self.query_one(HardwarePane)
         pane.compact = self.compact
@@ -275,6 +279,8 @@ class SwarmApp(Actions):
         pane.display = self.settings.hardware.enabled and (
             self.show_hardware if self.hardware_toggled else roomy
         )
+        queue = width - (HARDWARE_PANE_WIDTH if pane.display else 0)
+        self.query_one(TaskTable).set_compact(self.compact or queue < FULL_QUEUE_WIDTH)
 
     async def action_toggle_cost(self) -> None:
         """Show or hide the cost pane (spend against budgets, per model, savings)."""

@@ -12,7 +12,8 @@ from rich.cells import cell_len
 
 from swarm_tui.providers.base import StreamEvent, StreamRequest, TextDelta
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
-from swarm_tui.tui.widgets.stream_panel import StreamPanel, WrappedLog, wrap
+from swarm_tui.tui.widgets.stream_panel import StreamPanel, WrappedLog
+from swarm_tui.tui.widgets.stream_wrap import wrap
 from tests.fakes import Script
 from tests.tui.conftest import Room, RoomFactory
 from tests.tui.room import frozen
@@ -40,6 +41,8 @@ def check_fits(log: WrappedLog, expected: str) -> None:
     too_wide = [line for line in log.lines if cell_len(line) > width]
     assert not too_wide, f"lines wider than {width} cells would be clipped: {too_wide}"
     assert squeezed("".join(log.lines)) == squeezed(expected)
+    words = " ".join(log.lines).split()
+    assert words == expected.split(), "a word was cut across lines"
 
 
 async def start_streams(room: Room, count: int) -> list[StreamPanel]:
@@ -78,16 +81,33 @@ async def test_a_re_layout_re_wraps_the_kept_text_and_clips_nothing(
                     check_fits(panel, LONG)
 
 
-def test_wrap_keeps_every_character_and_counts_cells() -> None:
-    text, column = wrap("abcdef ghij", 0, 4)
-    assert text.split("\n") == ["abcd", "ef g", "hij"]
-    assert column == 3
-    wide, _ = wrap("日本語のテキスト", 0, 5)  # two cells each: two fit a line of five
-    assert wide.split("\n") == ["日本", "語の", "テキ", "スト"]
-    tabbed, _ = wrap("a\tb", 0, 20)
-    assert tabbed == "a       b"
-    more, column = wrap("cd", 3, 4)  # a chunk goes on where the last one stopped
-    assert (more, column) == ("c\nd", 1)
+def test_wrap_moves_whole_words_and_counts_cells() -> None:
+    assert wrap("abcdef ghij", "", 4) == (["abcd", "ef"], "ghij")
+    assert wrap("the quick brown fox", "", 10) == (["the quick"], "brown fox")
+    wide, last = wrap("日本語のテキスト", "", 5)  # two cells each: two fit a line of five
+    assert [*wide, last] == ["日本", "語の", "テキ", "スト"]
+    assert wrap("a\tb", "", 20) == ([], "a       b")
+    assert wrap("cd", "ab", 4) == ([], "abcd")  # a chunk goes on where the last one stopped
+    # a word whose first letters came in an earlier chunk moves on whole
+    assert wrap("ication", "an appl", 12) == (["an"], "application")
+    assert wrap("ication", "日本 appl", 12) == (["日本"], "application")
+    assert wrap(" next", "full line!", 10) == (["full line!"], "next")  # the space is the break
+
+
+def test_a_stream_in_small_chunks_shows_what_the_whole_text_shows() -> None:
+    """Chunk by chunk (split anywhere, even inside words) the lines come out as the whole
+    text wrapped at once: no word is cut because of where a chunk ended."""
+    whole, last = wrap(LONG, "", 23)
+    assert all(len(line) <= 23 for line in whole)
+    assert set(" ".join([*whole, last]).split()) == set(LONG.split())
+    for size in (1, 2, 3, 5, 7):
+        lines: list[str] = []
+        line = ""
+        for start in range(0, len(LONG), size):
+            done, line = wrap(LONG[start : start + size], line, 23)
+            if done:  # the first completed line replaces the open one on show
+                lines.extend(done)
+        assert (lines, line) == (whole, last), f"chunks of {size}"
 
 
 async def test_a_stream_that_ran_out_of_view_is_drawn_when_scrolled_in(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import deque
 
-from rich.cells import get_character_cell_size
 from textual.binding import Binding
 from textual.events import Resize
 from textual.geometry import Region, Size
@@ -25,57 +24,9 @@ from textual.widgets import Log
 
 from swarm_tui.domain.models import TaskState
 from swarm_tui.tui.messages import StreamInfo
+from swarm_tui.tui.widgets.stream_wrap import wrap
 
-__all__ = ["StreamPanel", "WrappedLog", "stream_title", "wrap"]
-
-TAB = 8
-
-
-def wrap(text: str, column: int, width: int) -> tuple[str, int]:
-    """Break streamed text into lines of at most ``width`` cells (a Log does not wrap).
-
-    ``column`` is the cell the text starts at on its line; returns the text and the column
-    the next chunk starts at. A space that falls on a break is dropped (the break stands for
-    it); a tab becomes spaces to the next tab stop; a wide character counts two cells."""
-    width = max(1, width)
-    out: list[str] = []
-    for i, line in enumerate(text.split("\n")):
-        if i:
-            out.append("\n")
-            column = 0
-        if line.isascii() and "\t" not in line:  # the common case: slices, not characters
-            pos, end = 0, len(line)
-            while pos < end:
-                if column >= width:
-                    out.append("\n")
-                    column = 0
-                    if line[pos] == " ":
-                        pos += 1
-                        continue
-                take = min(width - column, end - pos)
-                out.append(line[pos : pos + take])
-                column += take
-                pos += take
-            continue
-        for char in line:
-            if char == "\t":  # spaces to the next tab stop (dropped on a break, as a space)
-                if column >= width:
-                    out.append("\n")
-                    column = 0
-                    continue
-                size = min(TAB - column % TAB, width - column)
-                out.append(" " * size)
-                column += size
-                continue
-            size = get_character_cell_size(char)
-            if column + size > width and column:
-                out.append("\n")
-                column = 0
-                if char == " ":
-                    continue
-            out.append(char)
-            column += size
-    return "".join(out), column
+__all__ = ["StreamPanel", "WrappedLog", "stream_title"]
 
 
 def stream_title(info: StreamInfo) -> str:
@@ -94,7 +45,8 @@ class WrappedLog(Log):
         """The last ``max_lines`` lines as streamed (unwrapped): what the log shows, wrapped
         to its width, and the full-screen view's source."""
         self._partial = ""
-        self._column = 0
+        self._open = ""
+        """The log's last line as shown (wrapped): the next text continues it."""
         self.drawn_width = 0
         """The width the lines on show were wrapped at; 0 while they are stale (text came
         while the log was not on screen): the next paint draws them again."""
@@ -124,8 +76,7 @@ class WrappedLog(Log):
             return
         width = self.drawn_width
         if width and width == self.scrollable_content_region.width:
-            wrapped, self._column = wrap(text, self._column, width)
-            self.write(wrapped)
+            self._continue(*wrap(text, self._open, width))
         else:
             self.redraw()
 
@@ -142,10 +93,33 @@ class WrappedLog(Log):
         if width <= 0:  # not laid out yet: the first paint draws it
             self.drawn_width = 0
             return
-        text, self._column = wrap(self.text(), 0, width)
+        done, self._open = wrap(self.text(), "", width)
         self.clear()
-        self.write(text)
+        self.write("\n".join([*done, self._open]))
         self.drawn_width = width
+
+    def _continue(self, done: list[str], open_line: str) -> None:
+        """Show what :func:`wrap` made of the open line and new text: the open line grows,
+        or gives its last word to the next line (the one edit a log's last line takes)."""
+        first = done[0] if done else open_line
+        shown = self._open
+        if first.startswith(shown):
+            added = first[len(shown) :]
+        else:  # ``first`` is the open line without the word that moved on
+            self._cut_last_line(first)
+            added = ""
+        if done:
+            added += "\n" + "\n".join([*done[1:], open_line])
+        self._open = open_line
+        self.write(added)
+
+    def _cut_last_line(self, keep: str) -> None:
+        # Log has no call for this; its lines are a list whose last entry is the open line
+        # (Log.write appends to it), and refresh_lines drops that line's rendering cache.
+        lines = self._lines
+        if lines:
+            lines[-1] = keep
+            self.refresh_lines(len(lines) - 1)
 
     def _remember(self, text: str) -> None:
         lines = (self._partial + text).split("\n")

@@ -8,13 +8,17 @@ from collections.abc import Mapping
 
 from textual.widgets.data_table import Column, ColumnKey
 
-__all__ = ["CAPPED", "MIN_TITLE", "fit_columns"]
+__all__ = ["CAPPED", "MIN_TITLE", "READABLE_TITLE", "fit_columns"]
 
 CAPPED = {"agent · model": (16, 30)}
 """Columns cut to (compact, wide) cells when their text is longer; the title takes the rest."""
 
 MIN_TITLE = 8
 """The title column never gets narrower than this (the other columns are cut first then)."""
+
+READABLE_TITLE = 24
+"""Below this many cells a title is hard to tell apart from its neighbours' (``Summari…``):
+the agent · model column then takes its compact width, even in a wide table."""
 
 
 def fit_columns(
@@ -30,9 +34,19 @@ def fit_columns(
     title = columns.get(ColumnKey("title"))
     if title is None:
         return changed
-    others = sum(_render_width(c, padding) for c in columns.values() if c is not title)
-    room = width - others - 2 * padding
+    room = _title_room(columns, title, width, padding)
+    if room < min(READABLE_TITLE, title.content_width) and not compact:
+        for name, caps in CAPPED.items():
+            changed |= _cap(columns, name, caps[0])
+        room = _title_room(columns, title, width, padding)
     return _cap(columns, "title", max(MIN_TITLE, room)) or changed
+
+
+def _title_room(
+    columns: Mapping[ColumnKey, Column], title: Column, width: int, padding: int
+) -> int:
+    others = sum(_render_width(c, padding) for c in columns.values() if c is not title)
+    return width - others - 2 * padding
 
 
 def _render_width(column: Column, padding: int) -> int:
