@@ -29,6 +29,7 @@ from swarm_tui.core.consensus.moves import (
 )
 from swarm_tui.core.consensus.run import ConsensusRun, feed_performance
 from swarm_tui.core.errors import ControlError
+from swarm_tui.core.orphans import AttemptChildren
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.toolcontrol import Tools
@@ -210,7 +211,14 @@ class ConsensusControl:
             raise ControlError(f"unknown model {model!r}: write it as provider/model")
         agent_name = task.pin_agent or task.role
         config = self.config(agent_name, task.mode, await self._standing(agent_name))
-        caller = ModelCaller(self.settings, self.providers, self.redactor, gate=self.gate)
+        [attempt] = await self.ledger.attempts_by_id([attempt_id])
+        caller = ModelCaller(
+            self.settings,
+            self.providers,
+            self.redactor,
+            gate=self.gate,
+            watch=AttemptChildren(self.ledger, attempt, self.clock, owner=self.owner),
+        )  # an agent CLI asked as the arbiter is recorded under the run's attempt
         engine = ConsensusEngine(config, caller, caller, rng=self.rng)
         try:
             out = await engine.arbitrate(
