@@ -27,7 +27,7 @@ from swarm_tui.core.cli_group import Found, identify, terminate_group
 from swarm_tui.core.owner import host_name, is_dead
 from swarm_tui.domain.children import ChildProcess, ChildRecord
 from swarm_tui.domain.events import Notice
-from swarm_tui.domain.models import Attempt
+from swarm_tui.domain.models import Attempt, AttemptState
 from swarm_tui.store.ledger import Ledger
 
 __all__ = [
@@ -97,14 +97,22 @@ async def stop_left_children(
     settings: Settings, ledger: Ledger, bus: EventBus, now: float
 ) -> list[str]:
     """At start: stop the CLIs recorded on this host whose attempt no longer runs (left by a
-    run killed here, or given up by another host, which left them to this one). A CLI whose
-    orchestrator still runs here is that orchestrator's (an arbiter it asks for a task that
-    waits for a decision: its attempt has ended): left to it."""
-    records = [r for r in await ledger.children_left(host_name()) if is_dead(r.owner)]
+    run killed here, or given up by another host, which left them to this one). A CLI of an
+    attempt that ended without being given up, whose orchestrator still runs here, is a call
+    that orchestrator makes now (the arbiter of a task that waits for a decision): left to
+    it."""
+    records = await ledger.children_left(host_name())
     if not records:
         return []
-    attempts = await ledger.attempts_by_id({r.attempt_id for r in records})
-    return await _settle(settings, ledger, bus, records, {a.id: a for a in attempts}, now)
+    attempts = {a.id: a for a in await ledger.attempts_by_id({r.attempt_id for r in records})}
+    records = [r for r in records if not _live_call(r, attempts.get(r.attempt_id))]
+    return await _settle(settings, ledger, bus, records, attempts, now)
+
+
+def _live_call(rec: ChildRecord, attempt: Attempt | None) -> bool:
+    """Whether ``rec`` is a running orchestrator's call after its attempt ended."""
+    given_up = attempt is None or attempt.state is AttemptState.ABANDONED
+    return not given_up and not is_dead(rec.owner)
 
 
 async def _settle(

@@ -1,11 +1,13 @@
 """An agent CLI asked as the arbiter of a task waiting for a decision is recorded in the ledger
 while it runs (``ModelCaller``'s watch), under the run's attempt and the orchestrator that
 asked, and forgotten once it exits; a start's sweep leaves a live orchestrator's arbiter
-alone. Real processes (the scripted agent behind Claude Code's dialect), both ledgers."""
+alone (not a given-up attempt's CLI). Real processes (the scripted agent behind Claude Code's
+dialect), both ledgers."""
 
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import psutil
@@ -13,7 +15,7 @@ import psutil
 from swarm_tui.config import CLIConfig, ModelConfig, ProviderConfig, Settings
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.orphans import stop_left_children
-from swarm_tui.core.owner import host_name
+from swarm_tui.core.owner import host_name, is_dead, owner_id
 from swarm_tui.domain.children import ChildRecord
 from swarm_tui.domain.models import TaskMode, TaskState
 from swarm_tui.providers.base import Provider
@@ -22,7 +24,11 @@ from swarm_tui.providers.cli.claude import ClaudeDialect
 from swarm_tui.store.ledger import Ledger
 from tests.conftest import OrchFactory
 from tests.core.test_consensus_tasks import settings, submit, tie_providers
+from tests.core.test_orphans import Cli, clis
+from tests.store.test_ledger import NOW, add, claim, new
 from tests.workspace.swarm import make_agent
+
+__all__ = ["clis"]
 
 
 def _with_cli_arbiter(tmp: Path) -> tuple[Settings, dict[str, Provider]]:
@@ -102,3 +108,24 @@ async def test_a_start_leaves_a_live_orchestrator_s_arbiter_alone(
     assert swept == [[]] and done.state == TaskState.SUCCEEDED
     events = [json.loads(d) for k, _a, d in await ledger.events(task_id) if k == "orphan_cli"]
     assert events == [] and await ledger.children([attempt.id]) == []
+
+
+async def test_a_live_orchestrator_s_cli_of_a_given_up_attempt_is_still_stopped(
+    ledger: Ledger, clis: list[Cli]
+) -> None:
+    """The contrast: an attempt given up (its lease expired while its orchestrator stalled,
+    here this test's process) leaves a CLI to stop, however alive its orchestrator is."""
+    cli = Cli()
+    clis.append(cli)
+    owner = owner_id()
+    (task_id,) = await add(ledger, new("stalled"))
+    attempt = await claim(ledger, task_id, owner=owner, lease=10)
+    assert attempt is not None
+    rec = ChildRecord(attempt.id, task_id, host_name(), owner, cli.child(), NOW)
+    await ledger.record_child(rec)
+    assert [a.id for a in await ledger.recover(is_dead, NOW + 100)] == [attempt.id]
+    notes = await stop_left_children(settings(), ledger, EventBus(), NOW + 100)
+    assert cli.ended_by() == signal.SIGTERM
+    assert notes == [f"task #{task_id}: stopped orphaned claude (pid {cli.pid}) left by an"
+                     " orchestrator whose lease expired"]  # fmt: skip
+    assert await ledger.children([attempt.id]) == []
