@@ -46,7 +46,8 @@ _DEFAULT_GRACE_S = 5.0
 
 class AttemptChildren:
     """The ``watch`` of an attempt's requests: records each CLI it starts, clears it on exit.
-    A ledger that cannot be written is logged, never the attempt's failure.
+    A record that cannot be written is logged and raised: the CLI is then not run (the
+    provider fails the call, retryably); a record that cannot be cleared is logged only.
 
     ``owner``: the orchestrator that makes the calls, when it is not the attempt's (the
     arbiter of a task waiting for a decision is asked under the run's ended attempt, by
@@ -73,6 +74,7 @@ class AttemptChildren:
         except Exception as exc:
             log.warning("task #%d: cannot record %s (pid %d): %s", a.task_id, child.command,
                         child.pid, exc)  # fmt: skip
+            raise
 
     async def ended(self, child: ChildProcess) -> None:
         try:

@@ -176,7 +176,11 @@ class CLIProvider:
                 if gate is not None:
                     gate.started()
                 if child is not None and request.watch is not None:
-                    await request.watch.started(child)
+                    try:
+                        await request.watch.started(child)
+                    except Exception as exc:  # never a CLI that no one recorded: not run
+                        message = f"the CLI was not run: its record could not be written ({exc})"
+                        raise cli_error(self.name, message) from None
                 if gate is not None:
                     gate.open()
                 assert proc.stdout is not None

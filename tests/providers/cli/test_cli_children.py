@@ -114,3 +114,21 @@ async def test_a_missing_binary_is_final_for_a_watched_run_too(stage: Stage) -> 
         await run(provider, dataclasses.replace(REQUEST, watch=watch))
     assert not info.value.retryable and info.value.kind == "not_found"
     assert watch.seen == []
+
+
+class Unwritable(Watch):
+    """A watch whose record cannot be written (the ledger refuses)."""
+
+    async def started(self, child: ChildProcess) -> None:
+        await super().started(child)
+        raise OSError("disk full")
+
+
+async def test_a_cli_whose_record_cannot_be_written_is_not_run(stage: Stage) -> None:
+    provider = stage.provider("claude-code", ClaudeDialect, fixtures.lines(fixtures.CLAUDE))
+    watch = Unwritable()
+    with pytest.raises(ProviderError, match="not run: its record could not be written") as info:
+        await run(provider, dataclasses.replace(REQUEST, watch=watch))
+    assert info.value.retryable
+    [(_s, _child, _a), (said, _c, alive)] = watch.seen
+    assert (said, alive) == ("ended", False) and not stage.record.exists()
