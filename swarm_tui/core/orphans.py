@@ -6,60 +6,75 @@ attempt is given up (the orchestrator's start, a lease that expired) its recorde
 looked at (:func:`stop_orphans`): on this host, one still running whose start time matches
 the record (not a reused pid) has its process group stopped (SIGTERM, the provider's
 ``kill_grace_seconds``, then SIGKILL), so the task's next attempt is the only agent on it;
-the attempt's error and the event log (``orphan_cli``) say what was stopped. A process whose
-identity does not match is never touched. A CLI on another host is left to that host: its
-next start stops it (:func:`stop_left_children`), and the event says so.
+so do the processes a CLI that has exited left in its group (its tools, node's helpers),
+when they are provably its own (``core/cli_group.py``). The attempt's error and the event
+log (``orphan_cli``) say what was stopped. A process whose identity does not match is never
+touched. A CLI on another host is left to that host: its next start stops it
+(:func:`stop_left_children`), and the event says so. A CLI is recorded before it can do any
+work: the provider starts it held at a gate that opens only once the record is written (and
+that ends it if the orchestrator dies first: ``providers/cli/gate.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import signal
 from collections.abc import Callable, Iterable
-from typing import Literal
-
-import psutil
 
 from swarm_tui.config import Settings
 from swarm_tui.core.bus import EventBus
+from swarm_tui.core.cli_group import Found, identify, terminate_group
 from swarm_tui.core.owner import host_name, is_dead
 from swarm_tui.domain.children import ChildProcess, ChildRecord
 from swarm_tui.domain.events import Notice
-from swarm_tui.domain.models import Attempt
+from swarm_tui.domain.models import Attempt, AttemptState
 from swarm_tui.store.ledger import Ledger
 
-__all__ = ["AttemptChildren", "Found", "identify", "stop_left_children", "stop_orphans"]
+__all__ = [
+    "AttemptChildren",
+    "Found",
+    "identify",
+    "stop_left_children",
+    "stop_orphans",
+    "terminate_group",
+]
 
 log = logging.getLogger("swarm_tui.orchestrator")
 
-Found = Literal["alive", "gone", "not_ours"]
-
-_SAME_START = 0.01
-"""Seconds two start times may differ by and still be one process (as ``core/owner.py``)."""
-_POLL_S = 0.05
 _DEFAULT_GRACE_S = 5.0
 
 
 class AttemptChildren:
     """The ``watch`` of an attempt's requests: records each CLI it starts, clears it on exit.
-    A ledger that cannot be written is logged, never the attempt's failure."""
+    A record that cannot be written is logged and raised: the CLI is then not run (the
+    provider fails the call, retryably); a record that cannot be cleared is logged only.
 
-    def __init__(self, ledger: Ledger, attempt: Attempt, clock: Callable[[], float]) -> None:
+    ``owner``: the orchestrator that makes the calls, when it is not the attempt's (the
+    arbiter of a task waiting for a decision is asked under the run's ended attempt, by
+    whichever orchestrator the human asked)."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        attempt: Attempt,
+        clock: Callable[[], float],
+        *,
+        owner: str | None = None,
+    ) -> None:
         self.ledger = ledger
         self.attempt = attempt
         self.clock = clock
+        self.owner = attempt.owner if owner is None else owner
 
     async def started(self, child: ChildProcess) -> None:
         a = self.attempt
-        rec = ChildRecord(a.id, a.task_id, host_name(), a.owner, child, self.clock())
+        rec = ChildRecord(a.id, a.task_id, host_name(), self.owner, child, self.clock())
         try:
             await self.ledger.record_child(rec)
         except Exception as exc:
             log.warning("task #%d: cannot record %s (pid %d): %s", a.task_id, child.command,
                         child.pid, exc)  # fmt: skip
+            raise
 
     async def ended(self, child: ChildProcess) -> None:
         try:
@@ -67,24 +82,6 @@ class AttemptChildren:
         except Exception as exc:
             log.warning("task #%d: cannot clear the record of pid %d: %s", self.attempt.task_id,
                         child.pid, exc)  # fmt: skip
-
-
-def identify(child: ChildProcess) -> Found:
-    """Whether the recorded ``child`` still runs here: ``alive`` (same pid, same start time,
-    same group), ``gone``, or ``not_ours`` (its pid now names another process)."""
-    try:
-        proc = psutil.Process(child.pid)
-        if abs(proc.create_time() - child.started) > _SAME_START:
-            return "not_ours"
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return "gone"
-        if os.getpgid(child.pid) != child.pgid:
-            return "not_ours"
-    except (psutil.NoSuchProcess, ProcessLookupError):
-        return "gone"
-    except (psutil.Error, OSError):
-        return "not_ours"  # cannot tell (another user's process): never touched
-    return "alive"
 
 
 async def stop_orphans(
@@ -102,12 +99,22 @@ async def stop_left_children(
     settings: Settings, ledger: Ledger, bus: EventBus, now: float
 ) -> list[str]:
     """At start: stop the CLIs recorded on this host whose attempt no longer runs (left by a
-    run killed here, or given up by another host, which left them to this one)."""
+    run killed here, or given up by another host, which left them to this one). A CLI of an
+    attempt that ended without being given up, whose orchestrator still runs here, is a call
+    that orchestrator makes now (the arbiter of a task that waits for a decision): left to
+    it."""
     records = await ledger.children_left(host_name())
     if not records:
         return []
-    attempts = await ledger.attempts_by_id({r.attempt_id for r in records})
-    return await _settle(settings, ledger, bus, records, {a.id: a for a in attempts}, now)
+    attempts = {a.id: a for a in await ledger.attempts_by_id({r.attempt_id for r in records})}
+    records = [r for r in records if not _live_call(r, attempts.get(r.attempt_id))]
+    return await _settle(settings, ledger, bus, records, attempts, now)
+
+
+def _live_call(rec: ChildRecord, attempt: Attempt | None) -> bool:
+    """Whether ``rec`` is a running orchestrator's call after its attempt ended."""
+    given_up = attempt is None or attempt.state is AttemptState.ABANDONED
+    return not given_up and not is_dead(rec.owner)
 
 
 async def _settle(
@@ -147,54 +154,19 @@ async def _settle_one(
     if found == "gone":
         await ledger.clear_child(rec.attempt_id, c.pid)
         return None
-    if found == "not_ours":
-        note = (f"{task}: pid {c.pid} (was {c.command}) is now another process:"
-                " not touched")  # fmt: skip
+    if found in ("not_ours", "unproven"):
+        what = ("is now another process" if found == "not_ours" else
+                "has a process group with processes not provably its own")  # fmt: skip
+        note = f"{task}: pid {c.pid} (was {c.command}) {what}: not touched"
         await ledger.settle_child(rec, "not_ours", note, now)
         return note
     killed = await terminate_group(c, grace)
     who = "a killed orchestrator" if is_dead(rec.owner) else "an orchestrator whose lease expired"
     note = f"{task}: stopped orphaned {c.command} (pid {c.pid}) left by {who}"
+    if found == "left":
+        note = (f"{task}: stopped what orphaned {c.command} (pid {c.pid}, exited) left running"
+                f" in its process group, left by {who}")  # fmt: skip
     if killed:
         note += f" (SIGKILL after {grace:g}s)"
     await ledger.settle_child(rec, "stopped", note, now)
     return note
-
-
-async def terminate_group(child: ChildProcess, grace: float) -> bool:
-    """SIGTERM ``child``'s process group, wait up to ``grace`` seconds for its members to
-    exit, then SIGKILL the ones left (each checked by its start time first). True when
-    SIGKILL was needed. The caller has checked ``child`` is alive and is who it was."""
-    members = _members(child.pgid)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.pgid, signal.SIGTERM)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + grace
-    left = members
-    while True:  # not our children: nothing to wait on but their state
-        left = [p for p in left if _running(p)]
-        if not left or loop.time() >= deadline:
-            break
-        await asyncio.sleep(_POLL_S)
-    for proc in left:
-        with contextlib.suppress(psutil.Error):
-            proc.kill()  # psutil refuses a pid reused since (it checks the start time)
-    return bool(left)
-
-
-def _members(pgid: int) -> list[psutil.Process]:
-    """The processes of group ``pgid`` now (the leader first)."""
-    found: list[psutil.Process] = []
-    for proc in psutil.process_iter():
-        with contextlib.suppress(psutil.Error, OSError):
-            if os.getpgid(proc.pid) == pgid:
-                found.append(proc)
-    found.sort(key=lambda p: p.pid != pgid)
-    return found
-
-
-def _running(proc: psutil.Process) -> bool:
-    try:
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False

@@ -29,6 +29,7 @@ from swarm_tui.core.consensus.moves import (
 )
 from swarm_tui.core.consensus.run import ConsensusRun, feed_performance
 from swarm_tui.core.errors import ControlError
+from swarm_tui.core.orphans import AttemptChildren
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.spending import Spending
 from swarm_tui.core.toolcontrol import Tools
@@ -210,7 +211,12 @@ class ConsensusControl:
             raise ControlError(f"unknown model {model!r}: write it as provider/model")
         agent_name = task.pin_agent or task.role
         config = self.config(agent_name, task.mode, await self._standing(agent_name))
-        caller = ModelCaller(self.settings, self.providers, self.redactor, gate=self.gate)
+        # an agent CLI asked as the arbiter is recorded under the run's attempt
+        run = await self.ledger.attempts_by_id([attempt_id])
+        watch = AttemptChildren(self.ledger, run[0], self.clock, owner=self.owner) if run else None
+        caller = ModelCaller(
+            self.settings, self.providers, self.redactor, gate=self.gate, watch=watch
+        )
         engine = ConsensusEngine(config, caller, caller, rng=self.rng)
         try:
             out = await engine.arbitrate(

@@ -11,7 +11,9 @@ its dialect knows (see :mod:`~swarm_tui.providers.cli.swarm_mcp`). A missing bin
 retryable. A session to resume that the CLI says is gone (before it produced anything) is
 replaced by a new one, with a note in the log. A request's ``watch`` is told of each CLI
 process (pid, group, start time) when it starts and once it has exited (the orchestrator
-records it in the ledger: ``core/orphans.py`` stops one a killed orchestrator left running).
+records it in the ledger: ``core/orphans.py`` stops one a killed orchestrator left running);
+a watched CLI is held at a gate until its watch has been told, so that a CLI nobody recorded
+never runs (``gate.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from swarm_tui.domain.children import ChildProcess
 from swarm_tui.domain.private_files import open_append
 from swarm_tui.providers.base import ProviderError, StreamEvent, StreamRequest
 from swarm_tui.providers.cli.dialect import Dialect, cli_error
+from swarm_tui.providers.cli.gate import Gate, find_program
 from swarm_tui.providers.cli.swarm_mcp import Hookup, SwarmServer
 
 __all__ = ["CLIProvider"]
@@ -86,14 +89,22 @@ class CLIProvider:
         return {**os.environ, **self.config.launch.env}
 
     async def _spawn(
-        self, argv: list[str], cwd: Path, log: IO[bytes], env: dict[str, str]
+        self,
+        argv: list[str],
+        cwd: Path,
+        log: IO[bytes],
+        env: dict[str, str],
+        gate: Gate | None = None,
     ) -> asyncio.subprocess.Process:
+        """Start the CLI (``gate``: held at it until :meth:`Gate.open`)."""
         try:
+            if gate is not None and not find_program(argv[0], cwd, env):
+                raise FileNotFoundError(argv[0])
             return await asyncio.create_subprocess_exec(
-                *argv,
+                *(argv if gate is None else gate.argv(argv)),
                 cwd=cwd,
                 env=env,
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=asyncio.subprocess.DEVNULL if gate is None else gate.read_end,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=log,
                 start_new_session=True,
@@ -151,12 +162,27 @@ class CLIProvider:
                 log.write(f"[swarm-tui] {hookup.note}\n".encode())
             log.flush()
             errors_from = log.tell()
-            proc = await self._spawn(argv, self._workdir(request.workdir), log, env)
+            # a watched CLI is held until its record is written (see providers/cli/gate.py)
+            gate = Gate() if request.watch is not None else None
+            try:
+                proc = await self._spawn(argv, self._workdir(request.workdir), log, env, gate)
+            except BaseException:
+                if gate is not None:
+                    gate.close()
+                raise
             self.running.add(proc)
             child = _identify(proc.pid, argv[0]) if request.watch is not None else None
             try:
+                if gate is not None:
+                    gate.started()
                 if child is not None and request.watch is not None:
-                    await request.watch.started(child)
+                    try:
+                        await request.watch.started(child)
+                    except Exception as exc:  # never a CLI that no one recorded: not run
+                        message = f"the CLI was not run: its record could not be written ({exc})"
+                        raise cli_error(self.name, message) from None
+                if gate is not None:
+                    gate.open()
                 assert proc.stdout is not None
                 deadline = time.monotonic() + launch.timeout_seconds
                 while True:
@@ -178,6 +204,8 @@ class CLIProvider:
                     lost += _lost_session(self.log_path, errors_from)
                 raise
             finally:
+                if gate is not None:
+                    gate.close()  # not opened (cancelled while recording): it ends unrun
                 await self._stop(proc)
                 shutil.rmtree(scratch, ignore_errors=True)
                 if child is not None and request.watch is not None:
