@@ -107,10 +107,10 @@ class PgLedger:
         def limits() -> dict[str, int]:
             return self.provider_limits
 
-        self.own_leases = OwnLeases()
+        self._own_leases = OwnLeases()
         """This ledger's running attempts, renewed first on a new connection (leases.py)."""
-        self.writer.on_connect = self.own_leases.renew_first
-        claims = PgClaims(self.writer, offset, limits, self.own_leases)
+        self.writer.on_connect = self._own_leases.renew_first
+        claims = PgClaims(self.writer, offset, limits, self._own_leases)
         self.claim_many = claims.claim_many
         self.claim = claims.claim
 
@@ -120,7 +120,7 @@ class PgLedger:
         self.renew_slots = slots.renew_slots
         self.swarm_load = slots.swarm_load
 
-        writes = PgTaskWrites(self.writer, offset, self.own_leases)
+        writes = PgTaskWrites(self.writer, offset, self._own_leases)
         self.insert_tasks = writes.insert_tasks
         self.add_tasks = writes.add_tasks
         self.transition = writes.transition
