@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ from typing import cast
 
 import pytest
 
+from swarm_tui.core import orchestrator
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.events import Notice
 from swarm_tui.domain.models import Attempt, AttemptState, TaskSpec, TaskState
@@ -218,3 +220,30 @@ async def test_another_hosts_recovery_may_take_lapsed_attempts_which_stop_cleanl
             assert won.state is AttemptState.SUCCEEDED
             assert task.result == won.output == "partial more"  # ended once, by the new one
         assert len(h.p1.requests) == 4  # each task's model called again (its lease lapsed)
+
+
+async def test_a_shutdown_while_the_server_is_away_does_not_wait_for_it(
+    own_server: PgServer,
+    target: PgTarget,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(orchestrator, "STOP_GRACE_S", 0.2)
+    caplog.set_level(logging.INFO)
+    async with hosts(target, tmp_path) as h:
+        await h.a.submit([TaskSpec(prompt="job 0", role="c")])
+        job = asyncio.create_task(h.a.run(until_idle=True))
+        [attempt_id] = await h.streamed(1)
+        await asyncio.to_thread(own_server.halt, "fast")
+        try:
+            await asyncio.wait_for(h.a.stop(), 60)  # its end waits for the ledger: not for ever
+            await asyncio.wait_for(job, 60)
+            assert not h.a.running
+            await h.led_a.close()  # the end the writer kept is dropped, said to no one
+        finally:
+            await asyncio.to_thread(own_server.start)
+        [left] = await h.led_b.attempts_by_id([attempt_id])
+        assert left.state is AttemptState.RUNNING and left.output == "partial"  # recovered later
+    unhandled = [r.getMessage() for r in caplog.records if "never retrieved" in r.getMessage()]
+    assert not unhandled
