@@ -138,8 +138,13 @@ class Load:
             await done.wait()
         return self.attempt_of(task_id)
 
-    async def stop(self, attempt_ids: list[int], reason: str) -> None:
-        """Stop running attempts (partial output kept); ``reason`` says where their tasks go."""
+    async def stop(
+        self, attempt_ids: list[int], reason: str, *, grace: float | None = None
+    ) -> None:
+        """Stop running attempts (partial output kept); ``reason`` says where their tasks go.
+        ``grace``: how long to wait for their ends to be written (a ledger whose server is
+        away keeps them); past it they are left to the ledger (written if it gets them
+        before it closes; else the next start, or another host, recovers them)."""
         jobs = []
         for attempt_id in attempt_ids:
             entry = self.running.get(attempt_id)
@@ -148,6 +153,10 @@ class Load:
             entry.run.stop_reason = reason
             entry.job.cancel()
             jobs.append(entry.job)
+        if grace is not None and jobs:
+            _ended, late = await asyncio.wait(jobs, timeout=grace)
+            for job in late:
+                job.cancel()
         for job in jobs:
             with contextlib.suppress(asyncio.CancelledError):
                 await job

@@ -25,6 +25,11 @@ __all__ = ["Orchestrator", "Running"]
 log = logging.getLogger("swarm_tui.orchestrator")
 
 
+STOP_GRACE_S = 10.0
+"""How long a shutdown waits for the stopped attempts' ends to be written (a PostgreSQL
+ledger whose server is away keeps them until it is back)."""
+
+
 def _recovered(_attempt: Attempt) -> str:
     return "recovered"
 
@@ -55,7 +60,7 @@ class Orchestrator(Control):
         """Stop running attempts (partial output kept, tasks re-queued), flush, close."""
         self.parts.scheduler.stopping = True
         self.wake()
-        await self.load.stop(list(self.running), "shutdown")
+        await self.load.stop(list(self.running), "shutdown", grace=STOP_GRACE_S)
         await self.spending.drain()
         if self._heartbeat is not None:
             self._heartbeat.cancel()

@@ -17,6 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from swarm_tui.config import AgentConfig, ModelConfig
+from swarm_tui.core.attempt_end import (
+    STOP_TARGETS,
+    attempt_end,
+    finish_attempt,
+    finish_shielded,
+)
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.fallback import Resilience
 from swarm_tui.core.journal import Journal
@@ -27,15 +33,12 @@ from swarm_tui.core.usage_estimate import TurnMeter
 from swarm_tui.core.workspace_run import AttemptWorkspace, WorkspaceTrouble
 from swarm_tui.core.workspace_tools import WorkspaceHost
 from swarm_tui.domain.events import (
-    AttemptEnded,
     FallbackUsed,
     Notice,
     RetryScheduled,
     SessionRecorded,
     StreamChunk,
-    TaskChanged,
     ToolActivity,
-    UsageRecorded,
 )
 from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.domain.redact import Redactor, StreamRedactor
@@ -59,15 +62,6 @@ from swarm_tui.store.tools import ToolCallRecord
 from swarm_tui.store.writes import AttemptEnd
 
 __all__ = ["STOP_TARGETS", "AttemptRun", "attempt_end", "build_messages", "finish_attempt"]
-
-STOP_TARGETS: dict[str, TaskState] = {
-    "pause": TaskState.PAUSED,
-    "cancel": TaskState.CANCELLED,
-    "reassign": TaskState.QUEUED,
-    "requeue": TaskState.QUEUED,
-    "shutdown": TaskState.QUEUED,
-}
-"""Why an attempt was stopped -> what its task becomes."""
 
 
 def output_schema(task: Task) -> OutputSchema | None:
@@ -193,7 +187,7 @@ class AttemptRun:
             reason = self.stop_reason or "shutdown"
             end = self._end(AttemptState.STOPPED, STOP_TARGETS[reason], usage, ttft, started)
             end.error = f"stopped: {reason}; partial output kept"
-            await asyncio.shield(self._finish(end))
+            await finish_shielded(self._finish(end))
             raise
         except ProviderError as exc:
             self._drain()
@@ -404,45 +398,3 @@ def _interrupted(before: Usage | None, meter: TurnMeter) -> Usage | None:
     """An attempt's usage when its current turn ended early (see core.usage_estimate)."""
     turn = meter.interrupted()
     return before if turn is None else add_usage(before, turn)
-
-
-def attempt_end(
-    state: AttemptState,
-    task_state: TaskState,
-    usage: Usage | None,
-    cost: float,
-    started: float,
-    ttft: float | None = None,
-) -> AttemptEnd:
-    """How an attempt ended, with its usage and cost; ``started`` is its ``time.monotonic()``."""
-    usage = usage or Usage(None, None, source="unknown")
-    return AttemptEnd(
-        state,
-        task_state=task_state,
-        tokens_in=usage.input_tokens,
-        tokens_out=usage.output_tokens,
-        tokens_cached=usage.cached_tokens,
-        usage_source=usage.source,
-        cost_usd=cost,
-        ttft_ms=ttft,
-        duration_ms=(time.monotonic() - started) * 1000,
-    )
-
-
-async def finish_attempt(
-    ledger: Ledger, bus: EventBus, a: Attempt, end: AttemptEnd, now: float
-) -> bool:
-    """Write how attempt ``a`` ended and tell the bus; False when it was fenced (already
-    given up: nothing written, nothing told)."""
-    if not await ledger.finish_attempt(a, end, now):
-        return False
-    if end.tokens_in is not None or end.tokens_out is not None or end.cost_usd:
-        bus.publish(
-            UsageRecorded(
-                a.task_id, a.id, end.tokens_in, end.tokens_out, end.cost_usd, end.usage_source
-            )
-        )
-    bus.publish(AttemptEnded(a.task_id, a.id, end.state.value, end.error, end.duration_ms))
-    if end.task_state is not None:
-        bus.publish(TaskChanged(a.task_id, end.task_state, end.error or ""))
-    return True

@@ -7,6 +7,12 @@ pause (one notice per episode, one when it is over), and an attempt whose end co
 recorded is given up as soon as the ledger takes writes again — its partial output kept, its
 task queued again — so nothing waits for its lease to expire.
 
+An orchestrator that is alive keeps its attempts, however long the ledger was away: its own
+recovery never gives up an attempt it still runs (``keep``), whatever its lease says. Another
+host's recovery may take one whose lease truly lapsed on the server (a PostgreSQL ledger away
+past ``lease_seconds``): the next renewal misses it, and it is stopped here (partial output
+kept; its end is fenced, so its task ends once, by its next attempt).
+
 A part of :class:`~swarm_tui.core.orchestrator.Orchestrator`.
 """
 
@@ -22,7 +28,7 @@ from swarm_tui.core.bus import EventBus
 from swarm_tui.core.load import Load
 from swarm_tui.core.owner import is_dead
 from swarm_tui.domain.events import Notice
-from swarm_tui.domain.models import Attempt
+from swarm_tui.domain.models import Attempt, AttemptState
 from swarm_tui.store.db import LedgerError
 from swarm_tui.store.ledger import Ledger
 
@@ -86,12 +92,13 @@ class Upkeep:
         ids = set(self.load.orphans)
         now = self.clock()
         lost = await self.ledger.recover(
-            self.is_dead, now, orphans=ids, hold_after=self.settings.orchestrator.max_abandoned
+            self.is_dead,
+            now,
+            orphans=ids,
+            hold_after=self.settings.orchestrator.max_abandoned,
+            keep=list(self.load.running),
         )
         self.load.orphans -= ids
-        for attempt in lost:  # ours, its lease run out while the ledger was away: stopped
-            if attempt.id in self.load.running:
-                await self.load.stop([attempt.id], "requeue")
 
         def reason(attempt: Attempt) -> str:
             return "queued again: " + (
@@ -113,19 +120,20 @@ class Upkeep:
             try:
                 until = now + cfg.lease_seconds
                 if running := list(self.load.running):
-                    await self.ledger.renew_leases(self.owner, now, until, ids=running)
+                    renewed = await self.ledger.renew_leases(self.owner, now, until, ids=running)
+                    if renewed < len(running):
+                        await self._taken(running)
                 if held := list(self.load.slots.held):  # consensus calls' provider slots
                     await self.ledger.renew_slots(self.owner, now, until, held)
-                lost = await self.ledger.recover(self.is_dead, now, hold_after=cfg.max_abandoned)
+                lost = await self.ledger.recover(
+                    self.is_dead, now, hold_after=cfg.max_abandoned, keep=list(self.load.running)
+                )
             except LedgerError as exc:  # locked, full, or its server away: told once
                 self.ledger_trouble(exc, count=False)
                 continue
             except Exception as exc:  # a locked or full disk must not end the run
                 self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
                 continue
-            for attempt in lost:
-                if attempt.id in self.load.running:  # our own lease ran out (the loop stalled)
-                    await self.load.stop([attempt.id], "requeue")
             try:
                 await settle_recovered(
                     self.settings, self.ledger, self.bus, lost, now, lambda _a: "lease expired"
@@ -136,3 +144,25 @@ class Upkeep:
                 self.bus.publish(Notice("error", f"ledger heartbeat failed: {exc}"))
             if lost:
                 self.wake()
+
+    async def _taken(self, ids: list[int]) -> None:
+        """Some of our attempts were not renewed: those another process's recovery gave up
+        (their lease lapsed while the ledger was away) are stopped here, their partial output
+        kept (their end is fenced: the task ends once, by its next attempt)."""
+        taken = [
+            a
+            for a in await self.ledger.attempts_by_id(ids)
+            if a.state is AttemptState.ABANDONED and a.id in self.load.running
+        ]
+        if not taken:
+            return  # they ended meanwhile, as they should
+        for a in taken:
+            text = (
+                f"task #{a.task_id}: attempt {a.id} was taken by another orchestrator's"
+                " recovery (its lease lapsed while the ledger was away); stopped here, its"
+                " partial output kept; the task runs again"
+            )
+            log.warning("%s", text)
+            self.bus.publish(Notice("warning", text))
+        await self.load.stop([a.id for a in taken], "requeue")
+        self.wake()

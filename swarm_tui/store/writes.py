@@ -279,18 +279,28 @@ class TaskWrites:
         orphans: Collection[int] = (),
         *,
         hold_after: int = 0,
+        keep: Collection[int] = (),
     ) -> list[Attempt]:
         """Give up attempts whose lease expired or whose owner died, and the ``orphans`` (their
         job ended without recording it, e.g. the ledger was locked): keep their partial output,
         put their tasks back in the queue, release their budget holds, drop provider slot
         holds whose lease is past or whose owner is gone. A task whose ``hold_after``-th
         attempt in a row is abandoned so (it may be what brings the process down) is held
-        instead: paused, with the reason in ``held``. Returns the attempts given up."""
+        instead: paused, with the reason in ``held``. ``keep``: attempts the caller itself
+        still runs (alive: it renews them): never given up here, whatever their lease says
+        (another process may still take them once their lease lapsed). Returns the attempts
+        given up."""
+        spared = {int(i) for i in keep if i not in orphans}
 
         def op(conn: Conn) -> list[Attempt]:
             cur = conn.execute("SELECT * FROM attempts WHERE state = 'running'")
             rows = [attempt_from_row(r) for r in cur.fetchall()]
-            lost = [a for a in rows if a.lease_until < now or is_dead(a.owner) or a.id in orphans]
+            lost = [
+                a
+                for a in rows
+                if a.id in orphans
+                or (a.id not in spared and (a.lease_until < now or is_dead(a.owner)))
+            ]
             for a in lost:
                 why = "its orchestrator stopped" if is_dead(a.owner) else "its lease expired"
                 if a.id in orphans:

@@ -19,13 +19,13 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from swarm_tui.config import Settings
+from swarm_tui.core.attempt_end import STOP_TARGETS, attempt_end, finish_attempt
 from swarm_tui.core.bus import EventBus
 from swarm_tui.core.consensus import Answer, ConsensusConfig, ConsensusEngine, ConsensusRecord
 from swarm_tui.core.consensus.calls import ModelCaller, row_of
 from swarm_tui.core.consensus.code import CodeCandidates
 from swarm_tui.core.orphans import AttemptChildren
 from swarm_tui.core.performance import Performance
-from swarm_tui.core.runner import STOP_TARGETS, attempt_end, finish_attempt
 from swarm_tui.domain.events import ConflictChanged, Notice, StreamChunk
 from swarm_tui.domain.models import Attempt, AttemptState, Task, TaskState
 from swarm_tui.domain.redact import Redactor

@@ -96,6 +96,7 @@ class TaskWritesAPI(Protocol):
         orphans: Collection[int] = (),
         *,
         hold_after: int = 0,
+        keep: Collection[int] = (),
     ) -> list[Attempt]: ...
     async def charge_abandoned(
         self, attempt_id: int, tokens_in: int, tokens_out: int, cost: float, now: float

@@ -19,6 +19,7 @@ from swarm_tui.store.claims import Claim
 from swarm_tui.store.holds import HoldAsk
 from swarm_tui.store.pg.connect import PgConn
 from swarm_tui.store.pg.holds import pg_book, pg_put_holds
+from swarm_tui.store.pg.leases import OwnLeases
 from swarm_tui.store.pg.slots import pg_busy
 from swarm_tui.store.pg.writer import PgWriter
 from swarm_tui.store.rows import attempt_from_row
@@ -38,6 +39,7 @@ class PgClaims:
         offset: Callable[[], float],
         limits: Callable[[], Mapping[str, int]] = dict,
         agent_limits: Callable[[], Mapping[str, int]] = dict,
+        leases: OwnLeases | None = None,
     ) -> None:
         self.writer = writer
         self._offset = offset
@@ -45,6 +47,8 @@ class PgClaims:
         """Per provider, how many attempts may run on it at once across every host."""
         self._agent_limits = agent_limits
         """Per agent, how many of its attempts may run at once across every host."""
+        self._leases = leases or OwnLeases()
+        """The attempts this ledger claimed, renewed first on a new connection."""
 
     async def claim_many(
         self, claims: Sequence[Claim], *, owner: str, now: float, lease_until: float
@@ -105,6 +109,7 @@ class PgClaims:
             return out
 
         claimed: list[Attempt | None] = await self.writer.run(op)
+        self._leases.claimed(owner, lease_until - now, [a.id for a in claimed if a is not None])
         return claimed
 
     async def claim(

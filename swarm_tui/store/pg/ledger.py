@@ -23,6 +23,7 @@ from swarm_tui.store.pg.claims import PgClaims
 from swarm_tui.store.pg.connect import PgConn, check_readable, clock_offset, migrate, open_conn
 from swarm_tui.store.pg.evals import PgEvals
 from swarm_tui.store.pg.goals import PgGoals
+from swarm_tui.store.pg.leases import OwnLeases
 from swarm_tui.store.pg.reader import PgReader
 from swarm_tui.store.pg.records import PgConsensus, PgFlags, PgSpend, PgTools
 from swarm_tui.store.pg.slots import PgSlots
@@ -113,7 +114,10 @@ class PgLedger:
         def agent_limits() -> dict[str, int]:
             return self.agent_limits
 
-        claims = PgClaims(self.writer, offset, limits, agent_limits)
+        self._own_leases = OwnLeases()
+        """This ledger's running attempts, renewed first on a new connection (leases.py)."""
+        self.writer.on_connect = self._own_leases.renew_first
+        claims = PgClaims(self.writer, offset, limits, agent_limits, self._own_leases)
         self.claim_many = claims.claim_many
         self.claim = claims.claim
 
@@ -123,7 +127,7 @@ class PgLedger:
         self.renew_slots = slots.renew_slots
         self.swarm_load = slots.swarm_load
 
-        writes = PgTaskWrites(self.writer, offset)
+        writes = PgTaskWrites(self.writer, offset, self._own_leases)
         self.insert_tasks = writes.insert_tasks
         self.add_tasks = writes.add_tasks
         self.transition = writes.transition

@@ -16,6 +16,7 @@ from typing import Any
 from swarm_tui.domain.models import Attempt, Task, TaskState
 from swarm_tui.store.holds import SWEEP
 from swarm_tui.store.pg.connect import PgConn
+from swarm_tui.store.pg.leases import OwnLeases
 from swarm_tui.store.pg.slots import pg_drop_stale_slots
 from swarm_tui.store.pg.writer import PgWriter
 from swarm_tui.store.records import NewTask
@@ -45,9 +46,12 @@ def _attempt(row: Any) -> Attempt:
 
 
 class PgTaskWrites:
-    def __init__(self, writer: PgWriter, offset: Callable[[], float]) -> None:
+    def __init__(
+        self, writer: PgWriter, offset: Callable[[], float], leases: OwnLeases | None = None
+    ) -> None:
         self.writer = writer
         self._offset = offset
+        self._leases = leases or OwnLeases()
 
     async def insert_tasks(self, batch: list[NewTask], now: float) -> list[tuple[int, bool]]:
         return [(task_id, task is not None) for task_id, task in await self.add_tasks(batch, now)]
@@ -134,6 +138,10 @@ class PgTaskWrites:
         return done
 
     async def finish_attempt(self, attempt: Attempt, end: AttemptEnd, now: float) -> bool:
+        """As the SQLite ledger's; a lost connection does not fail it: the writer keeps it
+        and writes it once the server is back (its task ends with this attempt's result,
+        never run again for want of its end)."""
+
         async def op(conn: PgConn) -> bool:
             cur = await conn.execute(
                 """UPDATE attempts SET state = %s, error = %s, tokens_in = %s, tokens_out = %s,
@@ -180,7 +188,10 @@ class PgTaskWrites:
             )  # fmt: skip
             return True
 
-        done: bool = await self.writer.run(op)
+        try:
+            done: bool = await self.writer.run(op, keep=True)
+        finally:
+            self._leases.ended(attempt.id)
         return done
 
     async def renew_leases(
@@ -201,6 +212,7 @@ class PgTaskWrites:
             return cur.rowcount
 
         renewed: int = await self.writer.run(op)
+        self._leases.renewed(owner, lease_until - now, ids)
         return renewed
 
     async def recover(
@@ -210,10 +222,13 @@ class PgTaskWrites:
         orphans: Collection[int] = (),
         *,
         hold_after: int = 0,
+        keep: Collection[int] = (),
     ) -> list[Attempt]:
         """As the SQLite ledger's; a lease has expired when it is behind ``now`` moved to
-        the server's clock. The running attempts are locked while they are judged."""
+        the server's clock. The running attempts are locked while they are judged; ``keep``
+        (the caller's own, still running) are never given up here."""
         server_now = now + self._offset()
+        spared = {int(i) for i in keep if i not in orphans}
 
         async def op(conn: PgConn) -> list[Attempt]:
             cur = await conn.execute(
@@ -221,7 +236,10 @@ class PgTaskWrites:
             )
             rows = [_attempt(r) for r in await cur.fetchall()]
             lost = [
-                a for a in rows if a.lease_until < server_now or is_dead(a.owner) or a.id in orphans
+                a
+                for a in rows
+                if a.id in orphans
+                or (a.id not in spared and (a.lease_until < server_now or is_dead(a.owner)))
             ]
             for a in lost:
                 why = "its orchestrator stopped" if is_dead(a.owner) else "its lease expired"

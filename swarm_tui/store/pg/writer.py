@@ -19,6 +19,11 @@ id (``txid_current()``) and, once connected again, asks the server what became o
 streamed text is dropped (it is in); not committed, its callers get a :class:`LedgerError`
 (nothing was written, they try again) and the text goes back in front of what came since. No
 batch commits while one is in doubt, so streamed text stays in order.
+
+An op run with ``keep=True`` (an attempt's end) is not failed by a lost connection: like the
+streamed text it is kept and goes in the next batch, until the server takes it (or the writer
+closes). The first batch on a new connection runs :attr:`PgWriter.on_connect` before anything
+else (the ledger renews its own attempts' leases there, before any recovery can judge them).
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ MAX_PAUSE_S = 2.0
 class _Pending:
     op: PgOp[Any]
     future: asyncio.Future[Any]
+    keep: bool = False
+    """Kept across lost connections until written (never failed for the server's absence)."""
 
 
 Results = list[tuple[_Pending, BaseException | None, Any]]
@@ -88,9 +95,17 @@ class PgWriter:
         self.reconnects = 0
         self.doubts = 0
         """Batches whose commit's outcome had to be asked of the server afterwards."""
+        self.on_connect: PgOp[Any] | None = None
+        """Run first in the first batch on a new connection (after the server was away)."""
+        self._fresh = False
         self.on_commit: Callable[[], None] | None = None
         """Called after each commit (the feed's version moves at once for this ledger's own
         writes, as SQLite's ``data_version`` does for its other connection's)."""
+
+    @property
+    def failures(self) -> int:
+        """Batches failed in a row (0 while the server takes writes)."""
+        return self._failures
 
     def start(self) -> None:
         if self._task is None:
@@ -103,11 +118,13 @@ class PgWriter:
             await self._task
             self._task = None
 
-    def run(self, op: PgOp[T]) -> asyncio.Future[T]:
+    def run(self, op: PgOp[T], *, keep: bool = False) -> asyncio.Future[T]:
+        """Queue ``op`` for the next batch; ``keep``: a lost connection does not fail it, it
+        is tried again in the next batch until the server takes it."""
         if self._closing and self._task is None:
             raise LedgerError("the ledger writer is closed")
         fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._ops.append(_Pending(op, fut))
+        self._ops.append(_Pending(op, fut, keep))
         self._wake.set()
         return fut
 
@@ -146,14 +163,14 @@ class PgWriter:
                 await self.conn.close()
             self.conn = fresh
             self.reconnects += 1
+            self._fresh = True
         return self.conn
 
     async def _commit_batch(self) -> None:
         if self._doubt is not None and not await self._settle():
             self._failures += 1
             error = LedgerError(f"{self._shown}: cannot write the ledger: the server is away")
-            self._fail(self._ops, error)  # nothing commits before the batch in doubt settles
-            self._ops = []
+            self._ops = self._fail(self._ops, error)  # nothing commits before the doubt settles
             return
         ops, self._ops = self._ops, []
         chunks, self._chunks = self._chunks, {}
@@ -168,6 +185,8 @@ class PgWriter:
                 )
                 row = await cur.fetchone()
                 txid = None if row is None else int(row[0])
+                if self._fresh and self.on_connect is not None:
+                    await self._first(conn, self.on_connect)
                 if chunks:
                     async with conn.cursor() as cur:
                         await cur.executemany(
@@ -199,11 +218,22 @@ class PgWriter:
                 log.warning(
                     "%s: cannot write the ledger: %s; trying again", self._shown, _line(exc)
                 )
-            self._fail(ops, self._failed(exc))
+            self._requeue_ops(self._fail(ops, self._failed(exc)))
             return
         self._committed(results, len(chunks))
 
+    async def _first(self, conn: PgConn, op: PgOp[Any]) -> None:
+        """The new connection's first op (its own failure is logged, never the batch's)."""
+        try:
+            async with conn.transaction():  # a savepoint
+                await op(conn)
+        except psycopg.OperationalError:
+            raise
+        except Exception as exc:
+            log.warning("%s: after connecting again: %s", self._shown, _line(exc))
+
     def _committed(self, results: Results, chunk_rows: int) -> None:
+        self._fresh = False
         if self._failures:
             log.info("%s: the ledger takes writes again", self._shown)
         self._failures = 0
@@ -236,7 +266,7 @@ class PgWriter:
                     f"{self._shown}: the connection was lost while a write committed; whether"
                     " it was written is not known yet"
                 )
-                self._fail(doubt.ops, error)
+                doubt.ops = self._fail(doubt.ops, error)  # the kept ones wait on
             return False
         self._doubt = None
         if found:
@@ -246,7 +276,7 @@ class PgWriter:
             log.info("%s: the write in doubt was not committed; writing it again", self._shown)
             self._requeue(doubt.chunks)
             error = LedgerError(f"{self._shown}: cannot write the ledger: the connection was lost")
-            self._fail(doubt.ops, error)
+            self._requeue_ops(self._fail(doubt.ops, error))
         return True
 
     def _requeue(self, chunks: dict[int, list[str]]) -> None:
@@ -254,19 +284,30 @@ class PgWriter:
         for attempt_id, parts in chunks.items():
             self._chunks.setdefault(attempt_id, [])[:0] = parts
 
+    def _requeue_ops(self, kept: list[_Pending]) -> None:
+        """Kept ops not written go back in front of what came since."""
+        self._ops[:0] = kept
+        if kept:
+            self._wake.set()
+
     @staticmethod
-    def _fail(ops: list[_Pending], error: LedgerError) -> None:
+    def _fail(ops: list[_Pending], error: LedgerError, *, all_: bool = False) -> list[_Pending]:
+        """Tell ``ops``' callers ``error``; the kept ones (unless ``all_``) are returned."""
+        kept = []
         for pending in ops:
-            if not pending.future.done():
+            if pending.keep and not all_:
+                kept.append(pending)
+            elif not pending.future.done():
                 pending.future.set_exception(error)
+        return kept
 
     def _give_up(self) -> None:
         """Closing while the server is away: what is left is told, and dropped."""
         error = LedgerError(f"{self._shown}: the ledger closed while the server was away")
         if self._doubt is not None:
-            self._fail(self._doubt.ops, error)
+            self._fail(self._doubt.ops, error, all_=True)
             self._doubt = None
-        self._fail(self._ops, error)
+        self._fail(self._ops, error, all_=True)
         self._ops = []
         self._chunks.clear()
 
