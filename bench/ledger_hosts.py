@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import machine, machine_lines, write_section
 
 from swarm_tui.store.claims import Claim
-from swarm_tui.store.ledger import Ledger, NewTask
+from swarm_tui.store.ledger import Ledger, NewTask, SqliteLedger
 
 STREAMS = 64
 TOKEN = "tok "
@@ -49,7 +49,7 @@ RATE = 50.0
 
 async def _open(backend: str, where: str) -> Ledger:
     if backend == "sqlite":
-        return await Ledger.open(Path(where), commit_interval=0.05)
+        return await SqliteLedger.open(Path(where), commit_interval=0.05)
     from swarm_tui.store.pg.ledger import PgLedger
     from swarm_tui.store.pg.url import PgTarget
 

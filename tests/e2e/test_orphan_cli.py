@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from swarm_tui.domain.models import AttemptState, TaskState
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.pg.url import PgTarget
 from tests.e2e.crash import cli
 from tests.workspace.swarm import make_agent
@@ -79,7 +79,7 @@ class Stage:
     @asynccontextmanager
     async def ledger(self) -> AsyncIterator[Ledger]:
         if self.target is None:
-            led = await Ledger.open(self.db, readonly=True)
+            led = await SqliteLedger.open(self.db, readonly=True)
         else:
             from swarm_tui.store.pg.ledger import PgLedger
 
