@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -59,7 +59,7 @@ class Backend:
 
         db.parent.mkdir(parents=True, exist_ok=True)
         target = PgTarget(self.url(db), PASSWORD_ENV)
-        return cast(Ledger, await PgLedger.open(target, db, **kwargs))
+        return await PgLedger.open(target, db, **kwargs)
 
     def export(self, db: Path) -> None:
         """Commands started from now on (and in-process CLI calls) use ``db``'s ledger: on

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -99,7 +99,7 @@ async def open_backend(
     from swarm_tui.store.pg.ledger import PgLedger
 
     target: PgTarget = request.getfixturevalue("pg_target")
-    return cast(Ledger, await PgLedger.open(target, tmp_path / "ledger.db", **kwargs))
+    return await PgLedger.open(target, tmp_path / "ledger.db", **kwargs)
 
 
 SQLITE_ONLY = pytest.mark.parametrize("ledger", ["sqlite"], indirect=True)

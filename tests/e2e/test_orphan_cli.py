@@ -11,7 +11,6 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import cast
 
 import psutil
 import pytest
@@ -78,12 +77,13 @@ class Stage:
 
     @asynccontextmanager
     async def ledger(self) -> AsyncIterator[Ledger]:
+        led: Ledger
         if self.target is None:
             led = await SqliteLedger.open(self.db, readonly=True)
         else:
             from swarm_tui.store.pg.ledger import PgLedger
 
-            led = cast(Ledger, await PgLedger.open(self.target, self.db, readonly=True))
+            led = await PgLedger.open(self.target, self.db, readonly=True)
         try:
             yield led
         finally:

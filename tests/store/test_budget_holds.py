@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 
@@ -31,7 +30,7 @@ async def open_second(ledger: Ledger, tmp_path: Path, request: pytest.FixtureReq
 
     target = request.getfixturevalue("pg_target")
     folder = tmp_path / "other"
-    return cast(Ledger, await PgLedger.open(target, folder / "ledger.db", commit_interval=0.005))
+    return await PgLedger.open(target, folder / "ledger.db", commit_interval=0.005)
 
 
 @pytest.fixture

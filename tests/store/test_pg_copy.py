@@ -114,12 +114,12 @@ async def test_a_ledger_goes_to_postgresql_and_back_unchanged(
 
     pg = await PgLedger.open(pg_target, tmp_path / "unused.db", commit_interval=0.005)
     try:
-        assert await _picture(pg) == before  # type: ignore[arg-type]
+        assert await _picture(pg) == before
         [(third, _)] = await pg.insert_tasks([new("three")], NOW)
         assert third == 4  # the ids go on after the copied ones
         other = await pg.insert_goal("and again", GoalState.RUNNING, NOW)
         assert other.id == 2
-        after = await _picture(pg)  # type: ignore[arg-type]
+        after = await _picture(pg)
     finally:
         await pg.close()
 

@@ -24,7 +24,7 @@ async def twin(ledger: Ledger) -> Ledger:
     from swarm_tui.store.pg.ledger import PgLedger
 
     pg = cast(PgLedger, ledger)
-    return cast(Ledger, await PgLedger.open(pg.target, Path(pg.path), commit_interval=0.005))
+    return await PgLedger.open(pg.target, Path(pg.path), commit_interval=0.005)
 
 
 async def claim(led: Ledger, task_id: int, owner: str, provider: str = "ollama") -> bool:
