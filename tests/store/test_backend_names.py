@@ -5,13 +5,16 @@ satisfy the ``Ledger`` protocol (store/contract/): every method, its parameters'
 types, whether each has a default, its return type. mypy does not compare the names of
 parameters that can be passed by position (``ledger.memory(project=..., name=...)`` would
 break on a backend that calls it ``key``) nor default values: checked here, against the
-protocol, for each part and its PostgreSQL twin. And each SQLite migration has its PostgreSQL
-twin. Read from the source (no server needed)."""
+protocol, for each part and its PostgreSQL twin. That the code outside ``store/`` names no
+facade but where it opens one. And each SQLite migration has its PostgreSQL twin. Read from
+the source (no server needed)."""
 
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from swarm_tui.store.changes import ChangeFeed, Changes
@@ -144,6 +147,22 @@ def test_a_renamed_parameter_is_caught() -> None:
 
     wrong = _differences(ToolsAPI, Renamed, all_there=False)
     assert [line.split("(")[0] for line in wrong] == ["Renamed.delete_memory", "Renamed.memories"]
+
+
+OPENERS = {"core/opening.py", "cli/ledger_copy.py"}
+"""The only modules outside ``store/`` that name ``SqliteLedger`` or ``PgLedger``."""
+
+
+def test_outside_the_store_only_the_openers_name_a_facade() -> None:
+    """Everything else holds a ``Ledger`` (the protocol): no ``cast``, no ``isinstance``."""
+    package = Path(__file__).resolve().parents[2] / "swarm_tui"
+    naming = {
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.relative_to(package).parts[0] != "store"
+        and re.search(r"\b(SqliteLedger|PgLedger)\b", path.read_text())
+    }
+    assert naming == OPENERS
 
 
 def test_the_postgres_schema_covers_every_sqlite_migration() -> None:
