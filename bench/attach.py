@@ -47,7 +47,7 @@ from swarm_tui.runtime import change_feed
 from swarm_tui.service.client import ServiceClient
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.service.server import ServiceServer
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from swarm_tui.tui.app import make_app
 from swarm_tui.tui.widgets.task_table import TaskTable
 
@@ -68,7 +68,7 @@ class Figures:
 async def service(db: Path) -> None:
     """``swarm-tui up`` in essence, with a provider that never answers; until SIGTERM."""
     s = settings()
-    ledger = await Ledger.open(db)
+    ledger = await SqliteLedger.open(db)
     orch = Orchestrator(s, ledger, {"bench": HangingProvider()})  # type: ignore[dict-item]
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -195,7 +195,7 @@ async def main_async(args: argparse.Namespace) -> Figures:
     fig = Figures(tasks=args.tasks)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         db = Path(tmp) / "ledger.db"
-        await (await Ledger.open(db)).close()  # the schema
+        await (await SqliteLedger.open(db)).close()  # the schema
         t = time.perf_counter()
         task_id = fixture(db, args.tasks)
         print(f"fixture: {time.perf_counter() - t:.1f} s", file=sys.stderr)

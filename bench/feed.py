@@ -1,7 +1,7 @@
 """Change feed: change-to-screen latency across processes, and an idle room on a big ledger.
 
-1. Fixture: a ledger (its schema from ``Ledger.open``) holding ``--tasks`` tasks written with
-   sqlite3: all finished, half of them with an attempt of 2 KB output and usage (as
+1. Fixture: a ledger (its schema from ``SqliteLedger.open``) holding ``--tasks`` tasks written
+   with sqlite3: all finished, half of them with an attempt of 2 KB output and usage (as
    bench/scale.py has it), and one paused task, the one another process will change.
 2. The control room as ``swarm-tui`` runs it: ``make_app`` with the orchestrator in-process
    (``run_core``), the change feed on (``runtime.change_feed`` at the default 50 ms flush),
@@ -43,7 +43,7 @@ from textual.screen import Screen
 
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.runtime import change_feed
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.tui.app import make_app
 from swarm_tui.tui.widgets.task_table import TaskTable
 
@@ -99,7 +99,7 @@ async def trace(ledger: Ledger, into: collections.Counter[str] | None) -> None:
 async def writer(db: Path, task_id: int, changes: int, seed: int) -> None:
     """The other process: priority changes at random gaps; prints ``n commit_time``."""
     rng = random.Random(seed)
-    ledger = await Ledger.open(db, commit_interval=0.005)
+    ledger = await SqliteLedger.open(db, commit_interval=0.005)
     try:
         for n in range(1, changes + 1):
             await asyncio.sleep(rng.uniform(0.05, 0.15))
@@ -111,7 +111,7 @@ async def writer(db: Path, task_id: int, changes: int, seed: int) -> None:
 
 async def room(db: Path, task_id: int, args: argparse.Namespace, fig: Figures) -> None:
     s = settings()
-    ledger = await Ledger.open(db)
+    ledger = await SqliteLedger.open(db)
     orch = Orchestrator(s, ledger, {"bench": HangingProvider()})  # type: ignore[dict-item]
     shown: dict[int, float] = {}
     all_shown = asyncio.Event()
@@ -213,7 +213,7 @@ async def main_async(args: argparse.Namespace) -> Figures:
     fig = Figures(tasks=args.tasks)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         db = Path(tmp) / "ledger.db"
-        await (await Ledger.open(db)).close()  # the schema
+        await (await SqliteLedger.open(db)).close()  # the schema
         t = time.perf_counter()
         task_id = fixture(db, args.tasks)
         print(f"fixture: {time.perf_counter() - t:.1f} s", file=sys.stderr)

@@ -33,28 +33,31 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import machine, machine_lines, write_section
 
 from swarm_tui.store.claims import Claim
-from swarm_tui.store.ledger import Ledger, NewTask
+from swarm_tui.store.ledger import NewTask, SqliteLedger
+
+if TYPE_CHECKING:
+    from swarm_tui.store.pg.ledger import PgLedger
 
 STREAMS = 64
 TOKEN = "tok "
 RATE = 50.0
 
 
-async def _open(backend: str, where: str) -> Ledger:
+async def _open(backend: str, where: str) -> SqliteLedger | PgLedger:
+    """The facade itself, not the ``Ledger`` contract: the bench flushes its writer."""
     if backend == "sqlite":
-        return await Ledger.open(Path(where), commit_interval=0.05)
+        return await SqliteLedger.open(Path(where), commit_interval=0.05)
     from swarm_tui.store.pg.ledger import PgLedger
     from swarm_tui.store.pg.url import PgTarget
 
-    led = await PgLedger.open(PgTarget(where), Path(tempfile.gettempdir()) / "bench-unused.db")
-    return cast(Ledger, led)
+    return await PgLedger.open(PgTarget(where), Path(tempfile.gettempdir()) / "bench-unused.db")
 
 
 def _new(i: int) -> NewTask:

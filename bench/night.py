@@ -55,7 +55,7 @@ from swarm_tui.providers.base import (
     TextDelta,
     Usage,
 )
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from swarm_tui.tui.app import make_app
 from swarm_tui.tui.widgets.task_table import TaskTable
 
@@ -163,7 +163,7 @@ async def night(args: argparse.Namespace, tmp: Path) -> Run:
     total = int(hours * per_hour)
     run = Run(ui=not args.no_ui, compression=compression)
     settings = night_settings(args.agents, args.tokens)
-    ledger = await Ledger.open(
+    ledger = await SqliteLedger.open(
         tmp / "night.db", commit_interval=settings.orchestrator.commit_interval_ms / 1000
     )
     provider = NightProvider(args.tokens, args.task_seconds, compression, args.fail_rate)

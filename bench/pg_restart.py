@@ -49,7 +49,7 @@ async def measure(seconds: float) -> dict[str, float]:
 
             led.writer._reconnect = counted
             [(task_id, _)] = await led.insert_tasks([new("streams")], time.time())
-            attempt = await claim(led, task_id, now=time.time(), lease=3600)  # type: ignore[arg-type]
+            attempt = await claim(led, task_id, now=time.time(), lease=3600)
             assert attempt is not None
             sent: list[str] = []
             streaming = True

@@ -44,7 +44,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.events import StreamChunk, TaskChanged
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.local import LocalModelServer, LocalProvider
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 
 SYSTEM = "You are a helpful, concise assistant."
 PROMPTS = [
@@ -145,7 +145,7 @@ async def main_async(args: argparse.Namespace) -> tuple[Path_, Path_, str]:
     provider.server = server  # the one already started: both paths hit the same process
     d, w = Path_(), Path_()
     with tempfile.TemporaryDirectory(prefix="swarm-real-") as tmp:
-        ledger = await Ledger.open(Path(tmp) / "real.db")
+        ledger = await SqliteLedger.open(Path(tmp) / "real.db")
         orch = Orchestrator(s, ledger, {"local": provider})
         sub = orch.bus.subscribe(maxsize=100_000)
         runner = asyncio.create_task(orch.run())

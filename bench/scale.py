@@ -49,7 +49,7 @@ from swarm_tui.config import (
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import StreamEvent, StreamRequest
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.tui.app import make_app
 from swarm_tui.tui.widgets.task_table import TaskTable
 
@@ -163,9 +163,9 @@ def add_history(db: Path, count: int, seed: int = 7) -> None:
 
 
 async def open_ledger(path: Path) -> Ledger:
-    """``Ledger.open``, and with ``--no-feed`` the change feed's triggers dropped (a bench
+    """``SqliteLedger.open``, and with ``--no-feed`` the change feed's triggers dropped (a bench
     switch only: a ledger without them would hide its writes from other processes)."""
-    ledger = await Ledger.open(path)
+    ledger = await SqliteLedger.open(path)
     if NO_FEED:
 
         def drop(conn: sqlite3.Connection) -> None:

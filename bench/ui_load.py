@@ -46,7 +46,7 @@ from swarm_tui.config import (
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import Done, StreamEvent, StreamRequest, TextDelta, Usage
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from swarm_tui.tui.app import SwarmApp, make_app
 from swarm_tui.tui.widgets.task_table import TaskTable
 
@@ -240,7 +240,7 @@ class Result:
 async def run_size(agents: int, seconds: float, warmup: float, tmp: Path) -> Result:
     settings = bench_settings(agents)
     interval = settings.orchestrator.commit_interval_ms / 1000
-    ledger = await Ledger.open(tmp / f"ui-load-{agents}.db", commit_interval=interval)
+    ledger = await SqliteLedger.open(tmp / f"ui-load-{agents}.db", commit_interval=interval)
     provider = PacedProvider("bench", TOKEN_INTERVAL)
     orch = Orchestrator(settings, ledger, {"bench": provider})
     # 0 agents = the idle baseline: eight queued tasks, nothing dispatched or streaming.

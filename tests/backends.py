@@ -2,7 +2,7 @@
 ``postgres`` (a new database on the session's server for each distinct path, its folder still
 the path's folder for logs, worktrees and sockets). The ``backend`` fixture
 (``tests/conftest.py``) gives one per backend; tests of the ledger's part in goals and
-workspaces take it instead of opening ``Ledger.open(path)`` themselves.
+workspaces take it instead of opening ``SqliteLedger.open(path)`` themselves.
 
 For commands run as processes (``swarm-tui goal``, ``review``, ``run --headless``),
 :meth:`Backend.export` points ``$SWARM_TUI_DB_URL`` (and the password variable) at the
@@ -14,12 +14,12 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from swarm_tui.core.opening import URL_ENV
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from tests.pg import PASSWORD_ENV, PgServer
 
 __all__ = ["Backend"]
@@ -50,16 +50,16 @@ class Backend:
         return self._urls[key]
 
     async def open(self, db: Path, **kwargs: Any) -> Ledger:
-        """The ledger at ``db`` on this backend (``Ledger.open``'s keywords)."""
+        """The ledger at ``db`` on this backend (``SqliteLedger.open``'s keywords)."""
         kwargs.setdefault("commit_interval", 0.005)
         if self.server is None:
-            return await Ledger.open(db, **kwargs)
+            return await SqliteLedger.open(db, **kwargs)
         from swarm_tui.store.pg.ledger import PgLedger
         from swarm_tui.store.pg.url import PgTarget
 
         db.parent.mkdir(parents=True, exist_ok=True)
         target = PgTarget(self.url(db), PASSWORD_ENV)
-        return cast(Ledger, await PgLedger.open(target, db, **kwargs))
+        return await PgLedger.open(target, db, **kwargs)
 
     def export(self, db: Path) -> None:
         """Commands started from now on (and in-process CLI calls) use ``db``'s ledger: on

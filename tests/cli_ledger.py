@@ -14,7 +14,7 @@ from typing import Any
 
 from swarm_tui.core.owner import owner_id
 from swarm_tui.domain.models import Attempt, AttemptState, TaskState
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.writes import AttemptEnd
 
 
@@ -81,7 +81,7 @@ class Worker:
 
     @classmethod
     async def open(cls, db: Path) -> Worker:
-        return cls(await Ledger.open(db, commit_interval=0.01))
+        return cls(await SqliteLedger.open(db, commit_interval=0.01))
 
     async def close(self) -> None:
         await self.ledger.close()

@@ -7,14 +7,14 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from swarm_tui.config import AgentConfig, ModelConfig, OrchestratorConfig, ProviderConfig, Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.providers.base import Provider
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.pg.url import PgTarget
 from tests.backends import Backend
 from tests.fakes import FakeProvider
@@ -95,11 +95,11 @@ async def open_backend(
     """A ledger on ``backend`` (``sqlite``: a file in ``tmp_path``; ``postgres``: a new
     database on the session's server), typed as the SQLite one (same contract)."""
     if backend == "sqlite":
-        return await Ledger.open(tmp_path / "ledger.db", **kwargs)
+        return await SqliteLedger.open(tmp_path / "ledger.db", **kwargs)
     from swarm_tui.store.pg.ledger import PgLedger
 
     target: PgTarget = request.getfixturevalue("pg_target")
-    return cast(Ledger, await PgLedger.open(target, tmp_path / "ledger.db", **kwargs))
+    return await PgLedger.open(target, tmp_path / "ledger.db", **kwargs)
 
 
 SQLITE_ONLY = pytest.mark.parametrize("ledger", ["sqlite"], indirect=True)

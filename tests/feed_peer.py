@@ -23,7 +23,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import Done, StreamEvent, StreamRequest, TextDelta
 from swarm_tui.runtime import change_feed
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.conftest import make_settings
 from tests.fakes import FakeProvider
 
@@ -56,7 +56,7 @@ async def _run(orch: Orchestrator) -> None:
 async def main(db: Path, action: str, args: list[str]) -> None:
     settings = make_settings(heartbeat_seconds=1, lease_seconds=30, poll_seconds=0.05)
     providers = {"p1": Drip("p1"), "p2": Drip("p2")}
-    ledger = await Ledger.open(db, commit_interval=0.02)
+    ledger = await SqliteLedger.open(db, commit_interval=0.02)
     orch = Orchestrator(settings, ledger, dict(providers), clock=time.time)
     try:
         if action == "run":

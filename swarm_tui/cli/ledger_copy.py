@@ -11,7 +11,7 @@ from pathlib import Path
 
 from swarm_tui.core.opening import settings_from_args
 from swarm_tui.store.identity import LedgerError
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 
 __all__ = ["cmd_ledger"]
 
@@ -48,7 +48,7 @@ async def cmd_ledger(args: argparse.Namespace) -> int:
                 assert side.path is not None
                 if not readonly:
                     side.path.parent.mkdir(parents=True, exist_ok=True)
-                await (await Ledger.open(side.path, readonly=readonly)).close()
+                await (await SqliteLedger.open(side.path, readonly=readonly)).close()
         counts = await asyncio.to_thread(copy_rows, source, dest)
     except LedgerError as exc:
         _say(str(exc))

@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol
 
 from swarm_tui.config.quick import CommandSettings, command_settings
 from swarm_tui.store.identity import LedgerError
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 
 if TYPE_CHECKING:
     from swarm_tui.config import Settings
@@ -77,8 +77,8 @@ async def open_store(
     check: bool = False,
     commit_interval: float | None = None,
 ) -> Ledger:
-    """The ledger on its backend, opened quietly. The PostgreSQL ledger has the SQLite one's
-    contract (same methods, same meaning; ``tests/store`` runs on both), hence the type."""
+    """The ledger on its backend, opened quietly: the SQLite or the PostgreSQL facade, both
+    keeping the ``Ledger`` contract (store/contract/; ``tests/store`` runs on both)."""
     interval = (
         (
             settings.commit_interval_ms
@@ -91,7 +91,9 @@ async def open_store(
     )
     url = db_url(settings)
     if url is None:
-        return await Ledger.open(path, commit_interval=interval, readonly=readonly, check=check)
+        return await SqliteLedger.open(
+            path, commit_interval=interval, readonly=readonly, check=check
+        )
     try:
         from swarm_tui.store.pg.ledger import PgLedger
         from swarm_tui.store.pg.url import PgTarget
@@ -106,8 +108,9 @@ async def open_store(
         else settings.storage.password_env
     )
     target = PgTarget(url, password_env)
-    pg = await PgLedger.open(target, path, commit_interval=interval, readonly=readonly, check=check)
-    return cast(Ledger, pg)
+    return await PgLedger.open(
+        target, path, commit_interval=interval, readonly=readonly, check=check
+    )
 
 
 async def open_ledger(

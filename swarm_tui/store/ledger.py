@@ -19,6 +19,10 @@ connection, the writer, or both):
 Reads use their own connection (WAL lets them run beside the writer). Every write goes
 through the :class:`GroupWriter` and is committed before the call returns. The facade binds
 each part's methods under the names callers use (``ledger.get_task``, ``ledger.claim_many``...).
+
+:class:`SqliteLedger` is the SQLite facade; ``Ledger``, imported from here by the code outside
+``store/``, is the contract it keeps with the PostgreSQL ledger (a Protocol, store/contract/).
+Only the openers (``core/opening.py``, ``ledger copy``) name ``SqliteLedger``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from swarm_tui.store.changes import Changes, OwnWrites
 from swarm_tui.store.children import ChildRecords
 from swarm_tui.store.claims import Claims
 from swarm_tui.store.consensus import ConsensusRecords
+from swarm_tui.store.contract import Ledger
 from swarm_tui.store.db import LedgerConnection, LedgerError, connect
 from swarm_tui.store.evals import EvalRecords
 from swarm_tui.store.flags import FlagRecords
@@ -47,7 +52,7 @@ from swarm_tui.store.workspaces import WorkspaceRecords
 from swarm_tui.store.writer import GroupWriter
 from swarm_tui.store.writes import TaskWrites
 
-__all__ = ["Ledger", "NewTask", "Totals"]
+__all__ = ["Ledger", "NewTask", "SqliteLedger", "Totals"]
 
 
 def _found(path: Path) -> tuple[bool, bool]:
@@ -58,7 +63,7 @@ def _found(path: Path) -> tuple[bool, bool]:
         return True, True  # cannot tell: say nothing rather than something wrong
 
 
-class Ledger:
+class SqliteLedger:
     backend = "sqlite"
 
     def __init__(
@@ -228,7 +233,7 @@ class Ledger:
         commit_interval: float = 0.05,
         readonly: bool = False,
         check: bool = False,
-    ) -> Ledger:
+    ) -> SqliteLedger:
         """Open (``readonly``: never create, migrate or write) the ledger at ``path``;
         ``check`` runs ``PRAGMA quick_check`` first and refuses a damaged file."""
         had_folder, had_file = _found(path)

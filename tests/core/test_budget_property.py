@@ -38,7 +38,7 @@ from swarm_tui.providers.base import (
     TextDelta,
     Usage,
 )
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 
 PRICES = {"cheap": (1.0, 2.0), "dear": (3.0, 15.0), "spare": (0.5, 1.0)}
 
@@ -113,7 +113,7 @@ async def _run(budget: BudgetConfig, tasks: int, concurrency: int, seed: int, fa
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "ledger.db"
-        ledger = await Ledger.open(db, commit_interval=0.002)
+        ledger = await SqliteLedger.open(db, commit_interval=0.002)
         kinds = ["server", "server", "auth"]
         providers = {n: Billing(n, rng, fail, kinds) for n in PRICES}
         orch = Orchestrator(

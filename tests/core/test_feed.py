@@ -19,7 +19,7 @@ from swarm_tui.core.owner import owner_id
 from swarm_tui.domain.events import AttemptEnded, AttemptStarted, StreamChunk, TaskChanged
 from swarm_tui.domain.models import AttemptState, TaskSpec, TaskState
 from swarm_tui.runtime import change_feed
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.conftest import make_settings
 from tests.fakes import FakeProvider, Script
 
@@ -76,7 +76,7 @@ async def here(db: Path) -> AsyncIterator[Orchestrator]:
     script = lambda _req: Script(tokens=["part", "ial", " more"], hold_after=2)  # noqa: E731
     providers = {"p1": FakeProvider("p1", script), "p2": FakeProvider("p2", script)}
     settings = make_settings(heartbeat_seconds=1, lease_seconds=30)
-    ledger = await Ledger.open(db, commit_interval=0.005)
+    ledger = await SqliteLedger.open(db, commit_interval=0.005)
     orch = Orchestrator(settings, ledger, dict(providers), clock=time.time, owner=owner_id())
     try:
         async with change_feed(orch, 0.01):
@@ -168,7 +168,7 @@ async def test_a_feed_started_mid_stream_shows_it_from_its_first_word(tmp_path: 
     async with peer_running(db):
         line = await peer(db, "submit", "theirs", "b")
         theirs = int(line.removeprefix("submitted #"))
-        ledger = await Ledger.open(db, commit_interval=0.005)
+        ledger = await SqliteLedger.open(db, commit_interval=0.005)
         try:
 
             async def streaming() -> bool:

@@ -18,7 +18,7 @@ from swarm_tui.core.bus import Event
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.events import FlagChanged
 from swarm_tui.domain.models import AttemptState, Task, TaskSpec, TaskState
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.conftest import make_settings
 from tests.core.test_feed import here, peer, wait_until
 from tests.fakes import FakeProvider, Script
@@ -130,8 +130,8 @@ async def test_a_pause_the_run_loop_read_first_still_stops_them(tmp_path: Path) 
     db = tmp_path / "ledger.db"
     script = lambda _req: Script(tokens=["part", "ial", " more"], hold_after=2)  # noqa: E731
     providers = {"p1": FakeProvider("p1", script), "p2": FakeProvider("p2", script)}
-    ledger = await Ledger.open(db, commit_interval=0.005)
-    other = await Ledger.open(db, commit_interval=0.005)  # another process's connection
+    ledger = await SqliteLedger.open(db, commit_interval=0.005)
+    other = await SqliteLedger.open(db, commit_interval=0.005)  # another process's connection
     orch = Orchestrator(make_settings(), ledger, dict(providers), clock=time.time)
     try:
         [(task, _)] = await orch.submit([TaskSpec(prompt="hold on", role="c")])

@@ -8,7 +8,6 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 
@@ -17,7 +16,6 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.events import AttemptStarted, StreamChunk
 from swarm_tui.domain.models import AttemptState, TaskSpec, TaskState
 from swarm_tui.runtime import change_feed
-from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.pg.ledger import PgLedger
 from swarm_tui.store.pg.url import PgTarget
 from tests.conftest import make_settings
@@ -35,9 +33,7 @@ async def host(target: PgTarget, folder: Path, name: str) -> AsyncIterator[Orche
     providers = {"p1": FakeProvider("p1", script), "p2": FakeProvider("p2", script)}
     settings = make_settings(heartbeat_seconds=1, lease_seconds=30)
     led = await PgLedger.open(target, folder / name / "ledger.db", commit_interval=0.005)
-    orch = Orchestrator(
-        settings, cast(Ledger, led), dict(providers), clock=time.time, owner=f"{name}:1:1"
-    )
+    orch = Orchestrator(settings, led, dict(providers), clock=time.time, owner=f"{name}:1:1")
     try:
         async with change_feed(orch, 0.01):
             yield orch

@@ -23,7 +23,7 @@ from swarm_tui.core.submit import plan_batch
 from swarm_tui.domain.events import FlagChanged
 from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.providers.base import StreamRequest
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.spend import Spent
 from tests.conftest import Clock, OrchFactory, make_settings
 from tests.fakes import FakeProvider, Script
@@ -164,7 +164,7 @@ async def test_a_ledger_given_late_rebuilds_the_parts_until_the_start(
     [(task, _new)] = await orch.submit([TaskSpec(prompt="x", role="c")])
     assert (await ledger.get_task(task.id)) is not None
     await orch.start()
-    other = await Ledger.open(tmp_path / "other.db")
+    other = await SqliteLedger.open(tmp_path / "other.db")
     try:
         with pytest.raises(RuntimeError, match="cannot change"):
             orch.ledger = other

@@ -15,7 +15,7 @@ from swarm_tui.config import load_settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskMode, TaskSpec
 from swarm_tui.providers.base import ChatMessage, StreamRequest
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.core.consensus.scripted import letter_of, shown
 from tests.core.test_consensus_tasks import ballot, provider, tie_providers
 from tests.e2e.crash import query
@@ -50,7 +50,7 @@ base_url = "http://127.0.0.1:9/v1"
 
 
 async def a_waiting_conflict(config: Path, db: Path) -> int:
-    ledger = await Ledger.open(db)
+    ledger = await SqliteLedger.open(db)
     orch = Orchestrator(load_settings(config), ledger, dict(tie_providers()))
     try:
         [(task, _)] = await orch.submit([TaskSpec("Colour?", role="a", mode=TaskMode.CONSENSUS)])
@@ -114,7 +114,7 @@ async def test_decide_shows_each_rationale_in_the_runs_labels(
 ) -> None:
     config, db = tmp_path / "config.toml", tmp_path / "l.db"
     config.write_text(CONFIG)
-    ledger = await Ledger.open(db)
+    ledger = await SqliteLedger.open(db)
     # Seeded: an unseeded shuffle shows all three voters the canonical lettering 1 run in 216
     orch = Orchestrator(
         load_settings(config), ledger, dict(named_providers()), rng=random.Random(3)

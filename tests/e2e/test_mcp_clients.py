@@ -22,7 +22,7 @@ import pytest
 from swarm_tui.config import load_settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.npm_tools import TOOLS, install
 
 pytestmark = pytest.mark.slow
@@ -103,7 +103,7 @@ async def inspector(clients: dict[str, Path], swarm: Swarm, *args: str) -> tuple
 
 
 async def _queued_task(swarm: Swarm) -> int:
-    ledger = await Ledger.open(swarm.db)
+    ledger = await SqliteLedger.open(swarm.db)
     try:
         control = Orchestrator(load_settings(swarm.config), ledger, {})
         [(task, _)] = await control.submit([TaskSpec(prompt="wait for me")])

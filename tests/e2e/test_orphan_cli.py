@@ -11,13 +11,12 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import cast
 
 import psutil
 import pytest
 
 from swarm_tui.domain.models import AttemptState, TaskState
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.pg.url import PgTarget
 from tests.e2e.crash import cli
 from tests.workspace.swarm import make_agent
@@ -78,12 +77,13 @@ class Stage:
 
     @asynccontextmanager
     async def ledger(self) -> AsyncIterator[Ledger]:
+        led: Ledger
         if self.target is None:
-            led = await Ledger.open(self.db, readonly=True)
+            led = await SqliteLedger.open(self.db, readonly=True)
         else:
             from swarm_tui.store.pg.ledger import PgLedger
 
-            led = cast(Ledger, await PgLedger.open(self.target, self.db, readonly=True))
+            led = await PgLedger.open(self.target, self.db, readonly=True)
         try:
             yield led
         finally:

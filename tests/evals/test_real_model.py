@@ -23,7 +23,7 @@ from swarm_tui.evals.configs import eval_settings, parse_configurations
 from swarm_tui.evals.engine import EvalEngine
 from swarm_tui.evals.sets import load_eval_set
 from swarm_tui.providers.local import LocalProvider
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "evals" / "basics.toml"
 CONFIG = ProviderConfig(
@@ -46,7 +46,7 @@ async def test_three_cases_of_the_shipped_set_on_the_embedded_model(tmp_path: Pa
     base = default_settings().model_copy(update={"providers": {"local": CONFIG}})
     configs = parse_configurations(base, ["local/smollm2"])
     settings = eval_settings(base, configs, {base.default_agent})
-    ledger = await Ledger.open(tmp_path / "ledger.db")
+    ledger = await SqliteLedger.open(tmp_path / "ledger.db")
     provider = LocalProvider("local", CONFIG, log_path=tmp_path / "model.log")
     orch = Orchestrator(settings, ledger, {"local": provider})
     engine = EvalEngine(orch, eval_set, configs)

@@ -31,7 +31,7 @@ from swarm_tui.domain.intervals import wilson
 from swarm_tui.domain.models import TaskSpec
 from swarm_tui.evals.shadow import ShadowSampler, drawn, shadow_agent, shadow_settings
 from swarm_tui.providers.base import StreamRequest
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from tests.fakes import FakeProvider, Script
 
 BASELINE = "big/m"
@@ -90,7 +90,7 @@ async def _sample(
 ) -> tuple[ShadowSampler, Ledger]:  # fmt: skip
     """``seen``: every event the orchestrator's bus carried while it ran."""
     settings = _settings(rate, cap)
-    ledger = await Ledger.open(tmp_path / "ledger.db", commit_interval=0.005)
+    ledger = await SqliteLedger.open(tmp_path / "ledger.db", commit_interval=0.005)
     small = FakeProvider("small", lambda _r: Script(tokens=["the small answer"]))
     orch = Orchestrator(settings, ledger, {"small": small, "big": FakeProvider("big", judge)})
     sampler = ShadowSampler(orch, poll_s=0.02)

@@ -21,7 +21,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskState
 from swarm_tui.mcp.hub import MCPHub, attach_hub
 from swarm_tui.providers.base import ToolCall
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from tests.mcp.scripted import ToolModel, run_one, tool_settings
 
 pytestmark = pytest.mark.slow
@@ -33,7 +33,7 @@ def everything(npm_mcp: dict[str, Path], **fields: object) -> MCPServerConfig:
 
 @pytest.fixture
 async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    led = await Ledger.open(tmp_path / "ledger.db", commit_interval=0.005)
+    led = await SqliteLedger.open(tmp_path / "ledger.db", commit_interval=0.005)
     yield led
     await led.close()
 

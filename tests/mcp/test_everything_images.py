@@ -14,7 +14,7 @@ from swarm_tui.config import AgentConfig, MCPConfig, Settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskState
 from swarm_tui.mcp.hub import attach_hub
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from tests.mcp.scripted import run_one
 from tests.mcp.test_everything import everything, up
 from tests.providers.loopback import LoopbackServer
@@ -27,7 +27,7 @@ TINY_PNG_BYTES = 4033
 
 @pytest.fixture
 async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    led = await Ledger.open(tmp_path / "ledger.db", commit_interval=0.005)
+    led = await SqliteLedger.open(tmp_path / "ledger.db", commit_interval=0.005)
     yield led
     await led.close()
 

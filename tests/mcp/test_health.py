@@ -21,7 +21,7 @@ from swarm_tui.core.toolloop import OfferedTool
 from swarm_tui.domain.events import Notice
 from swarm_tui.mcp.conn import MCPConnection, ServerUnavailable
 from swarm_tui.mcp.hub import MCPHub, attach_hub
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.mcp.conftest import PROBE
 
 pytestmark = pytest.mark.slow
@@ -124,7 +124,7 @@ async def test_restarts_are_published_as_notices_on_the_orchestrators_bus(
                     "ping_interval_s": 0.2},
         }
     )  # fmt: skip
-    ledger = await Ledger.open(tmp_path / "ledger.db")
+    ledger = await SqliteLedger.open(tmp_path / "ledger.db")
     orchestrator = Orchestrator(settings, ledger, {})
     events = orchestrator.bus.subscribe()
     hub = attach_hub(orchestrator, tmp_path / "logs")

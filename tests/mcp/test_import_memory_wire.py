@@ -20,7 +20,7 @@ from swarm_tui.providers.wire import (
     ollama_messages,
     openai_messages,
 )
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 
@@ -95,7 +95,7 @@ def test_import_bad_file_is_a_clear_error(
 
 @pytest.fixture
 async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    led = await Ledger.open(tmp_path / "l.db")
+    led = await SqliteLedger.open(tmp_path / "l.db")
     yield led
     await led.close()
 

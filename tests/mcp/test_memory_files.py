@@ -21,12 +21,12 @@ from swarm_tui.core.memory_books import FILE_AUTHOR, FileBook, MemoryBooks
 from swarm_tui.domain.events import RecordChanged
 from swarm_tui.mcp.memory import PROJECT_META, memory_server
 from swarm_tui.mcp.memory_sync import MemorySync, memory_bus_notice
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 
 
 @pytest.fixture
 async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    led = await Ledger.open(tmp_path / "ledger.db")
+    led = await SqliteLedger.open(tmp_path / "ledger.db")
     yield led
     await led.close()
 

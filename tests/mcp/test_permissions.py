@@ -16,7 +16,7 @@ from swarm_tui.core.toolloop import ToolLoop
 from swarm_tui.domain.redact import Redactor
 from swarm_tui.mcp.hub import MCPHub
 from swarm_tui.providers.base import ChatMessage, StreamRequest, ToolCall
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from tests.mcp.test_hub import probe
 
 pytestmark = pytest.mark.slow
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    led = await Ledger.open(tmp_path / "ledger.db")
+    led = await SqliteLedger.open(tmp_path / "ledger.db")
     yield led
     await led.close()
 

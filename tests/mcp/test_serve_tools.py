@@ -22,7 +22,7 @@ from swarm_tui.config.mcp import MCPServerConfig
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskState
 from swarm_tui.mcp.serve import build_swarm_server, task_tools
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = Settings.model_validate(
@@ -37,7 +37,7 @@ SETTINGS = Settings.model_validate(
 
 @pytest.fixture
 async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    led = await Ledger.open(tmp_path / "ledger.db")
+    led = await SqliteLedger.open(tmp_path / "ledger.db")
     yield led
     await led.close()
 

@@ -23,7 +23,7 @@ from swarm_tui.core.toolloop import ToolHostError
 from swarm_tui.domain.models import TaskState
 from swarm_tui.mcp.hub import MCPHub, attach_hub
 from swarm_tui.providers.base import ToolCall
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from tests.mcp.scripted import ToolModel, run_one, tool_settings
 from tests.mcp.test_hub import by_name, probe
 
@@ -90,7 +90,7 @@ async def test_a_server_that_hangs_during_a_call_fails_the_ping_and_is_restarted
 
 @pytest.fixture
 async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    led = await Ledger.open(tmp_path / "ledger.db", commit_interval=0.005)
+    led = await SqliteLedger.open(tmp_path / "ledger.db", commit_interval=0.005)
     yield led
     await led.close()
 

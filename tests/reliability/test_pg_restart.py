@@ -30,7 +30,6 @@ from swarm_tui.domain.events import Notice, TaskChanged
 from swarm_tui.domain.models import AttemptState, TaskSpec, TaskState
 from swarm_tui.runtime import change_feed
 from swarm_tui.store.identity import LedgerError
-from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.pg.ledger import PgLedger
 from swarm_tui.store.pg.url import PgTarget
 from swarm_tui.store.pg.writer import MAX_PAUSE_S
@@ -110,8 +109,8 @@ async def hosts(target: PgTarget, folder: Path) -> AsyncIterator[Hosts]:
     led_a = await PgLedger.open(target, folder / "a" / "ledger.db", commit_interval=0.005)
     led_b = await PgLedger.open(target, folder / "b" / "ledger.db", commit_interval=0.005)
     providers = {"p1": provider, "p2": provider}
-    a = Orchestrator(settings, cast(Ledger, led_a), dict(providers), clock=time.time, owner="a:1:1")
-    b = Orchestrator(settings, cast(Ledger, led_b), dict(providers), clock=time.time, owner="b:1:1")
+    a = Orchestrator(settings, led_a, dict(providers), clock=time.time, owner="a:1:1")
+    b = Orchestrator(settings, led_b, dict(providers), clock=time.time, owner="b:1:1")
     try:
         async with change_feed(b, 0.02):
             yield Hosts(a, b, provider)

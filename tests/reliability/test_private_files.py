@@ -21,7 +21,7 @@ from swarm_tui.domain.private_files import open_append
 from swarm_tui.mcp.hub import MCPHub
 from swarm_tui.providers.cli.claude import ClaudeDialect
 from swarm_tui.providers.local import LocalModelServer
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.mcp.conftest import venv_bin  # noqa: F401 - the fixture
 from tests.providers.cli import fixtures
 from tests.providers.cli.test_cli_replay import Stage, run
@@ -44,7 +44,7 @@ def umask_022() -> Iterator[None]:
 
 async def test_a_new_ledger_its_wal_shm_and_folder_are_private(tmp_path: Path) -> None:
     folder = tmp_path / "data" / "swarm"
-    ledger = await Ledger.open(folder / "ledger.db")
+    ledger = await SqliteLedger.open(folder / "ledger.db")
     try:
         await ledger.set_flag("paused", "1", now=1.0)
         files = {p.name: mode(p) for p in folder.iterdir()}
@@ -55,7 +55,7 @@ async def test_a_new_ledger_its_wal_shm_and_folder_are_private(tmp_path: Path) -
     assert mode(tmp_path) == stat.S_IMODE(tmp_path.stat().st_mode)  # untouched
     other = tmp_path / "shared"
     other.mkdir(mode=0o755)
-    ledger = await Ledger.open(other / "ledger.db")
+    ledger = await SqliteLedger.open(other / "ledger.db")
     await ledger.close()
     assert mode(other) == 0o755 and mode(other / "ledger.db") == 0o600  # an existing folder
 
@@ -111,10 +111,10 @@ async def test_an_old_world_readable_ledger_is_named_with_the_fix(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "old.db"
-    ledger = await Ledger.open(path)
+    ledger = await SqliteLedger.open(path)
     await ledger.close()
     path.chmod(0o644)  # as versions before this one made it
-    ledger = await Ledger.open(path)
+    ledger = await SqliteLedger.open(path)
     await ledger.close()
     assert mode(path) == 0o644  # not changed behind the user's back
     assert f"{path} can be read by other users (mode 644): run chmod 600 {path}" in caplog.text

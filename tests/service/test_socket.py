@@ -30,7 +30,7 @@ from swarm_tui.service.client import ServiceClient, ServiceError
 from swarm_tui.service.paths import ServicePaths, SocketPathError
 from swarm_tui.service.protocol import MAX_LINE, PROTOCOL
 from swarm_tui.service.server import ServiceServer
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.core.test_consensus_tasks import settings, tie_providers
 from tests.fakes import FakeProvider, Script
 
@@ -51,7 +51,7 @@ def held(name: str) -> FakeProvider:
 
 @contextlib.asynccontextmanager
 async def serve_on(folder: Path, providers: dict[str, FakeProvider]) -> AsyncIterator[Served]:
-    ledger = await Ledger.open(folder / "ledger.db", commit_interval=0.005)
+    ledger = await SqliteLedger.open(folder / "ledger.db", commit_interval=0.005)
     orch = Orchestrator(settings(), ledger, dict(providers), owner="test:1:1")
     stopped = asyncio.Event()
     paths = ServicePaths(ledger.path)
@@ -403,7 +403,7 @@ async def test_a_socket_that_cannot_be_made_is_one_clear_message(tmp_path: Path)
     deep.mkdir()
     with pytest.raises(SocketPathError, match="takes at most 107 bytes"):
         ServicePaths(deep / "ledger.db").socket_address()
-    ledger = await Ledger.open(tmp_path / "ledger.db")
+    ledger = await SqliteLedger.open(tmp_path / "ledger.db")
     try:
         paths = ServicePaths(ledger.path)
         paths.socket.mkdir()  # something that is no socket is in its place

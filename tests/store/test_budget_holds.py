@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 
 from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.store.claims import Claim
 from swarm_tui.store.holds import HoldAsk
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.writes import AttemptEnd
 from tests.store.test_ledger import NOW, add, new
 
@@ -26,12 +25,12 @@ A, B = "host-a:1:1", "host-b:1:1"
 async def open_second(ledger: Ledger, tmp_path: Path, request: pytest.FixtureRequest) -> Ledger:
     """Another connection to ``ledger``'s database: another process, or another host."""
     if ledger.backend == "sqlite":
-        return await Ledger.open(ledger.path, commit_interval=0.005)
+        return await SqliteLedger.open(ledger.path, commit_interval=0.005)
     from swarm_tui.store.pg.ledger import PgLedger
 
     target = request.getfixturevalue("pg_target")
     folder = tmp_path / "other"
-    return cast(Ledger, await PgLedger.open(target, folder / "ledger.db", commit_interval=0.005))
+    return await PgLedger.open(target, folder / "ledger.db", commit_interval=0.005)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.store.changes import CHANGES_KEPT, Change, ChangeReader, OwnWrites
 from swarm_tui.store.claims import Claim
-from swarm_tui.store.ledger import Ledger, NewTask
+from swarm_tui.store.ledger import Ledger, NewTask, SqliteLedger
 from swarm_tui.store.tools import Approval
 from swarm_tui.store.writes import AttemptEnd
 
@@ -30,8 +30,8 @@ async def _read(reader: ChangeReader) -> list[Change]:
 
 async def test_every_kind_of_write_is_logged_and_tagged_by_who_wrote_it(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    here = await Ledger.open(path, commit_interval=0.005)
-    other = await Ledger.open(path, commit_interval=0.005)  # another connection, another tag
+    here = await SqliteLedger.open(path, commit_interval=0.005)
+    other = await SqliteLedger.open(path, commit_interval=0.005)  # another connection, another tag
     try:
         reader = ChangeReader(here.changes)
         await reader.start()
@@ -83,7 +83,7 @@ async def test_every_kind_of_write_is_logged_and_tagged_by_who_wrote_it(tmp_path
 async def test_a_writer_outside_swarm_tui_is_logged_too(tmp_path: Path) -> None:
     """Triggers catch every writer: here a hand-run sqlite3 connection (untagged: foreign)."""
     path = tmp_path / "ledger.db"
-    led = await Ledger.open(path, commit_interval=0.005)
+    led = await SqliteLedger.open(path, commit_interval=0.005)
     try:
         [(task_id, _)] = await led.insert_tasks([_new("t1")], 1.0)
         reader = ChangeReader(led.changes)
@@ -110,7 +110,7 @@ async def test_the_feed_query_searches_the_primary_key(ledger: Ledger) -> None:
 
 async def test_old_changes_are_pruned_and_a_reader_left_behind_is_told(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    led = await Ledger.open(path, commit_interval=0.005)
+    led = await SqliteLedger.open(path, commit_interval=0.005)
     try:
         [(task_id, _)] = await led.insert_tasks([_new("t1")], 1.0)
         behind = ChangeReader(led.changes)
@@ -157,8 +157,8 @@ async def test_own_changes_are_told_apart_when_two_writers_interleave(tmp_path: 
     """Each writer notes the numbers its transactions logged: interleaved commits of two
     ledgers and a hand-run sqlite3 are each marked own by their own ledger only."""
     path = tmp_path / "ledger.db"
-    here = await Ledger.open(path, commit_interval=0.005)
-    other = await Ledger.open(path, commit_interval=0.005)
+    here = await SqliteLedger.open(path, commit_interval=0.005)
+    other = await SqliteLedger.open(path, commit_interval=0.005)
     try:
         mine, theirs = ChangeReader(here.changes), ChangeReader(other.changes)
         await mine.start()

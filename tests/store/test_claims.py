@@ -12,7 +12,7 @@ import aiosqlite
 
 from swarm_tui.domain.models import Attempt, AttemptState, TaskState
 from swarm_tui.store.claims import Claim
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.writes import AttemptEnd
 from tests.conftest import SQLITE_ONLY
 from tests.store.test_ledger import NOW, add, new, state_of
@@ -168,7 +168,7 @@ def test_reads_that_grow_with_history_use_an_index(tmp_path: Path) -> None:
     db = tmp_path / "plan.db"
 
     async def create() -> None:
-        await (await Ledger.open(db)).close()
+        await (await SqliteLedger.open(db)).close()
 
     asyncio.run(create())
     conn = sqlite3.connect(db)

@@ -14,7 +14,7 @@ import pytest
 
 from swarm_tui.store.db import LedgerError, connect
 from swarm_tui.store.identity import APPLICATION_ID
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from swarm_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.store.test_ledger import add, new
 
@@ -55,7 +55,7 @@ async def test_another_applications_database_is_refused_untouched(
     contacts_db(path)
     before = snapshot(tmp_path)
     with pytest.raises(LedgerError) as info:
-        await Ledger.open(path, readonly=readonly)
+        await SqliteLedger.open(path, readonly=readonly)
     message = str(info.value)
     assert str(path) in message and "not a swarm-tui ledger" in message
     assert "contacts" in message and "left untouched" in message
@@ -73,16 +73,16 @@ async def test_a_database_marked_by_another_application_is_refused(tmp_path: Pat
     con.close()
     before = snapshot(tmp_path)
     with pytest.raises(LedgerError, match="another application, id 0x000004d2"):
-        await Ledger.open(path)
+        await SqliteLedger.open(path)
     assert snapshot(tmp_path) == before
 
 
 async def test_a_folder_is_refused_with_its_name(tmp_path: Path) -> None:
     for readonly in (False, True):
         with pytest.raises(LedgerError, match="is a folder"):
-            await Ledger.open(tmp_path, readonly=readonly)
+            await SqliteLedger.open(tmp_path, readonly=readonly)
     with pytest.raises(LedgerError, match="is a folder"):
-        await Ledger.open(Path("/"))
+        await SqliteLedger.open(Path("/"))
 
 
 async def test_new_and_empty_files_become_marked_ledgers(tmp_path: Path) -> None:
@@ -90,12 +90,12 @@ async def test_new_and_empty_files_become_marked_ledgers(tmp_path: Path) -> None
     empty_file.touch()
     sqlite3.connect(empty_db).close()
     for path in (empty_file, empty_db, fresh):
-        ledger = await Ledger.open(path)
+        ledger = await SqliteLedger.open(path)
         assert ledger.created
         await ledger.close()
         assert pragma(path, "application_id") == APPLICATION_ID
         assert pragma(path, "user_version") == SCHEMA_VERSION
-    again = await Ledger.open(fresh)
+    again = await SqliteLedger.open(fresh)
     assert not again.created
     await again.close()
 
@@ -113,7 +113,7 @@ async def test_an_unmarked_ledger_of_an_older_version_is_migrated_and_marked(
     )
     con.commit()
     con.close()
-    ledger = await Ledger.open(path)
+    ledger = await SqliteLedger.open(path)
     try:
         assert [t.title for t in await ledger.list_tasks()] == ["old"]
     finally:
@@ -126,19 +126,19 @@ async def test_a_current_ledger_written_before_the_mark_is_marked_by_a_write_ope
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "l.db"
-    ledger = await Ledger.open(path)
+    ledger = await SqliteLedger.open(path)
     await add(ledger, new("kept"))
     await ledger.close()
     con = sqlite3.connect(path)
     con.execute("PRAGMA application_id = 0")  # as every ledger was before the mark
     con.close()
 
-    reader = await Ledger.open(path, readonly=True)
+    reader = await SqliteLedger.open(path, readonly=True)
     assert [t.title for t in await reader.list_tasks()] == ["kept"]
     await reader.close()
     assert pragma(path, "application_id") == 0
 
-    writer = await Ledger.open(path)
+    writer = await SqliteLedger.open(path)
     await writer.close()
     assert pragma(path, "application_id") == APPLICATION_ID
 
@@ -146,7 +146,7 @@ async def test_a_current_ledger_written_before_the_mark_is_marked_by_a_write_ope
 async def test_a_read_only_open_creates_migrates_and_writes_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "sub" / "none.db"
     with pytest.raises(LedgerError, match="no ledger here yet"):
-        await Ledger.open(missing, readonly=True)
+        await SqliteLedger.open(missing, readonly=True)
     assert not (tmp_path / "sub").exists()
 
     old = tmp_path / "v1.db"
@@ -157,15 +157,15 @@ async def test_a_read_only_open_creates_migrates_and_writes_nothing(tmp_path: Pa
     con.close()
     before = snapshot(tmp_path)
     with pytest.raises(LedgerError, match=r"older swarm-tui \(schema v1,.* run or submit"):
-        await Ledger.open(old, readonly=True)
+        await SqliteLedger.open(old, readonly=True)
     assert snapshot(tmp_path) == before
 
     current = tmp_path / "l.db"
-    ledger = await Ledger.open(current)
+    ledger = await SqliteLedger.open(current)
     await add(ledger, new("a"))
     await ledger.close()
     before = snapshot(tmp_path)
-    reader = await Ledger.open(current, readonly=True)
+    reader = await SqliteLedger.open(current, readonly=True)
     try:
         assert [t.title for t in await reader.list_tasks()] == ["a"]
         with pytest.raises(LedgerError, match="readonly"):
@@ -186,7 +186,7 @@ async def test_a_damaged_ledger_is_refused_by_a_checked_open_before_any_write(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "l.db"
-    ledger = await Ledger.open(path)
+    ledger = await SqliteLedger.open(path)
     await add(ledger, *(new("x" * 3000) for _ in range(40)))
     await ledger.close()
     pages = int(pragma(path, "page_count"))  # type: ignore[call-overload]
@@ -194,13 +194,13 @@ async def test_a_damaged_ledger_is_refused_by_a_checked_open_before_any_write(
     before = snapshot(tmp_path)
 
     with pytest.raises(LedgerError) as info:
-        await Ledger.open(path, check=True)
+        await SqliteLedger.open(path, check=True)
     message = str(info.value)
     assert str(path) in message and "damaged" in message and "quick_check" in message
     assert ".recover" in message and "Nothing was written" in message
     assert snapshot(tmp_path) == before
 
-    unchecked = await Ledger.open(path)  # a plain open (submit) does not pay for the check
+    unchecked = await SqliteLedger.open(path)  # a plain open (submit) does not pay for the check
     await unchecked.close()
 
 
@@ -230,7 +230,7 @@ async def test_identifying_an_open_ledger_keeps_this_process_locks(tmp_path: Pat
         "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
         " c.execute('UPDATE tasks SET priority = 1 WHERE id = 1'); c.close()"
     )
-    led = await Ledger.open(path)
+    led = await SqliteLedger.open(path)
     try:
         await add(led, new("before"))
         identify(path)  # as a second open of the same file does

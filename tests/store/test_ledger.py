@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from swarm_tui.domain.models import Attempt, AttemptState, TaskState, UsageSource
-from swarm_tui.store.ledger import Ledger, NewTask
+from swarm_tui.store.ledger import Ledger, NewTask, SqliteLedger
 from swarm_tui.store.writes import AttemptEnd
 from tests.raw_sql import raw_sql
 
@@ -149,7 +149,7 @@ async def test_concurrent_claims_only_one_wins(ledger: Ledger) -> None:
 
 async def test_claims_from_two_ledgers_on_one_file_only_one_wins(ledger: Ledger) -> None:
     (tid,) = await add(ledger, new())
-    other = await Ledger.open(ledger.path, commit_interval=0.005)
+    other = await SqliteLedger.open(ledger.path, commit_interval=0.005)
     try:
         mine, theirs = await asyncio.gather(
             claim(ledger, tid, owner="me"), claim(other, tid, owner="them")
@@ -576,7 +576,7 @@ def test_reading_one_task_searches_its_attempts_by_index(tmp_path: Path) -> None
     db = tmp_path / "plan.db"
 
     async def create() -> None:
-        await (await Ledger.open(db)).close()
+        await (await SqliteLedger.open(db)).close()
 
     asyncio.run(create())
     conn = sqlite3.connect(db)

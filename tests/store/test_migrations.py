@@ -11,7 +11,7 @@ import pytest
 from swarm_tui.domain.models import AttemptState, TaskMode, TaskState, UsageSource
 from swarm_tui.store.db import LedgerError, connect
 from swarm_tui.store.identity import APPLICATION_ID
-from swarm_tui.store.ledger import Ledger, NewTask
+from swarm_tui.store.ledger import NewTask, SqliteLedger
 from swarm_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -65,7 +65,7 @@ async def test_v1_file_is_upgraded_and_old_rows_stay_readable(tmp_path: Path) ->
     _make_v1(path)
     assert _user_version(path) == 1
 
-    led = await Ledger.open(path, commit_interval=0.005)
+    led = await SqliteLedger.open(path, commit_interval=0.005)
     try:
         assert _user_version(path) == SCHEMA_VERSION
         assert await led.integrity_check() == "ok"
@@ -118,11 +118,11 @@ async def test_v1_file_is_upgraded_and_old_rows_stay_readable(tmp_path: Path) ->
 async def test_reopening_an_upgraded_file_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     _make_v1(path)
-    led = await Ledger.open(path)
+    led = await SqliteLedger.open(path)
     before = await led.list_tasks()
     await led.close()
 
-    led = await Ledger.open(path)
+    led = await SqliteLedger.open(path)
     try:
         assert _user_version(path) == SCHEMA_VERSION
         assert await led.list_tasks() == before
@@ -140,7 +140,7 @@ async def test_failed_migration_leaves_the_file_at_its_old_version(tmp_path: Pat
     con.close()
 
     with pytest.raises(LedgerError) as info:
-        await Ledger.open(path)
+        await SqliteLedger.open(path)
     msg = str(info.value)
     assert str(path) in msg and "v2" in msg and "key" in msg
     assert _user_version(path) == 1
@@ -167,7 +167,7 @@ async def test_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     con.close()
 
     with pytest.raises(LedgerError) as info:
-        await Ledger.open(path)
+        await SqliteLedger.open(path)
     msg = str(info.value)
     assert str(path) in msg
     assert f"v{future}" in msg and f"v{SCHEMA_VERSION}" in msg
@@ -181,7 +181,7 @@ async def test_random_bytes_are_refused_and_left_alone(tmp_path: Path) -> None:
     path.write_bytes(data)
 
     with pytest.raises(LedgerError) as info:
-        await Ledger.open(path)
+        await SqliteLedger.open(path)
     assert str(path) in str(info.value)
     assert "not" in str(info.value)
     assert path.read_bytes() == data
@@ -225,7 +225,7 @@ async def test_folder_that_cannot_be_created_is_reported(tmp_path: Path) -> None
     blocker.write_text("not a folder")
     path = blocker / "ledger.db"
     with pytest.raises(LedgerError) as info:
-        await Ledger.open(path)
+        await SqliteLedger.open(path)
     assert str(path) in str(info.value) and "folder" in str(info.value)
 
 
@@ -236,9 +236,10 @@ async def test_two_processes_creating_one_ledger_at_once_both_succeed(tmp_path: 
 
     db = tmp_path / "race.db"
     code = (
-        "import asyncio, sys; from pathlib import Path; from swarm_tui.store.ledger import Ledger\n"
+        "import asyncio, sys; from pathlib import Path\n"
+        "from swarm_tui.store.ledger import SqliteLedger\n"
         "async def go():\n"
-        "    led = await Ledger.open(Path(sys.argv[1])); await led.close()\n"
+        "    led = await SqliteLedger.open(Path(sys.argv[1])); await led.close()\n"
         "asyncio.run(go())\n"
     )
     for _ in range(5):

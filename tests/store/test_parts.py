@@ -1,5 +1,6 @@
 """The ledger is composed, not stacked: each part works alone over the connections it is
-given (real SQLite files), and the facade inherits from nothing of the package."""
+given (real SQLite files), and the facade inherits from nothing of the package (not even the
+``Ledger`` protocol: it keeps it structurally)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from pathlib import Path
 from swarm_tui.store.consensus import ConsensusRecords
 from swarm_tui.store.db import connect
 from swarm_tui.store.flags import FlagRecords
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from swarm_tui.store.reader import Reader
 from swarm_tui.store.spend import SpendReads
 from swarm_tui.store.writer import GroupWriter
 
 
 def test_the_ledger_is_a_facade_over_parts() -> None:
-    assert Ledger.__bases__ == (object,)
+    assert SqliteLedger.__bases__ == (object,)
 
 
 async def test_a_part_works_alone_over_a_reader_and_a_writer(tmp_path: Path) -> None:
@@ -36,7 +37,7 @@ async def test_a_part_works_alone_over_a_reader_and_a_writer(tmp_path: Path) -> 
         await read.close()
         await write.close()
 
-    ledger = await Ledger.open(path)  # what the part wrote is the ledger's
+    ledger = await SqliteLedger.open(path)  # what the part wrote is the ledger's
     try:
         assert await ledger.flags() == {"paused_all": "1"}
         assert [kind for kind, _, _ in await ledger.events()] == ["flag"]

@@ -13,7 +13,7 @@ from swarm_tui.domain.goals import GoalState
 from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.domain.reads import ConsensusRow, ModelFigures
 from swarm_tui.domain.workspaces import CheckRun, RoundRecord, WorkspaceRow
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.pg.ledger import PgLedger
 from swarm_tui.store.pg.url import PgTarget
 from swarm_tui.store.tools import Approval, ToolCallRecord
@@ -101,7 +101,7 @@ async def test_a_ledger_goes_to_postgresql_and_back_unchanged(
     pg_server: PgServer, pg_target: PgTarget, tmp_path: Path
 ) -> None:
     first = tmp_path / "first.db"
-    led = await Ledger.open(first, commit_interval=0.005)
+    led = await SqliteLedger.open(first, commit_interval=0.005)
     await _fill(led)
     before = await _picture(led)
     await led.close()
@@ -114,19 +114,19 @@ async def test_a_ledger_goes_to_postgresql_and_back_unchanged(
 
     pg = await PgLedger.open(pg_target, tmp_path / "unused.db", commit_interval=0.005)
     try:
-        assert await _picture(pg) == before  # type: ignore[arg-type]
+        assert await _picture(pg) == before
         [(third, _)] = await pg.insert_tasks([new("three")], NOW)
         assert third == 4  # the ids go on after the copied ones
         other = await pg.insert_goal("and again", GoalState.RUNNING, NOW)
         assert other.id == 2
-        after = await _picture(pg)  # type: ignore[arg-type]
+        after = await _picture(pg)
     finally:
         await pg.close()
 
     back = tmp_path / "back.db"
     again = _copy(pg_target.url, str(back), pg_server.password)
     assert again.returncode == 0, again.stderr
-    led = await Ledger.open(back, readonly=True)
+    led = await SqliteLedger.open(back, readonly=True)
     try:
         assert await _picture(led) == after
     finally:
@@ -137,7 +137,7 @@ async def test_a_ledger_that_is_not_empty_is_refused(
     pg_server: PgServer, pg_target: PgTarget, tmp_path: Path
 ) -> None:
     source = tmp_path / "source.db"
-    led = await Ledger.open(source)
+    led = await SqliteLedger.open(source)
     await _fill(led)
     await led.close()
     assert _copy(str(source), pg_target.url, pg_server.password).returncode == 0

@@ -10,7 +10,7 @@ from typing import cast
 
 from swarm_tui.domain.models import AttemptState, TaskState
 from swarm_tui.store.claims import Claim
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.writes import AttemptEnd
 from tests.store.test_ledger import NOW, add, new
 
@@ -20,11 +20,11 @@ A, B = "host-a:11:1.000", "gpu-laptop:22:2.000"
 async def twin(ledger: Ledger) -> Ledger:
     """Another connection to the same ledger (another process, or another host)."""
     if ledger.backend == "sqlite":
-        return await Ledger.open(ledger.path, commit_interval=0.005)
+        return await SqliteLedger.open(ledger.path, commit_interval=0.005)
     from swarm_tui.store.pg.ledger import PgLedger
 
     pg = cast(PgLedger, ledger)
-    return cast(Ledger, await PgLedger.open(pg.target, Path(pg.path), commit_interval=0.005))
+    return await PgLedger.open(pg.target, Path(pg.path), commit_interval=0.005)
 
 
 async def claim(led: Ledger, task_id: int, owner: str, provider: str = "ollama") -> bool:

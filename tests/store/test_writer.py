@@ -11,7 +11,7 @@ import pytest
 
 from swarm_tui.domain.models import Attempt, AttemptState, TaskState
 from swarm_tui.store.db import LedgerError
-from swarm_tui.store.ledger import Ledger, NewTask
+from swarm_tui.store.ledger import Ledger, NewTask, SqliteLedger
 from swarm_tui.store.writes import AttemptEnd
 from tests.raw_sql import raw_sql
 
@@ -141,7 +141,7 @@ async def test_failing_op_does_not_undo_the_rest_of_its_batch(ledger: Ledger) ->
 
 async def test_close_writes_everything_buffered(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    led = await Ledger.open(path, commit_interval=3600)  # nothing commits on its own
+    led = await SqliteLedger.open(path, commit_interval=3600)  # nothing commits on its own
     attempts = await _running(led, 2)
     for i in range(50):
         led.append_output(attempts[0].id, f"a{i}")
@@ -161,7 +161,7 @@ async def test_close_writes_everything_buffered(tmp_path: Path) -> None:
 
 
 async def test_run_after_close_is_refused(tmp_path: Path) -> None:
-    led = await Ledger.open(tmp_path / "ledger.db")
+    led = await SqliteLedger.open(tmp_path / "ledger.db")
     await led.close()
     with pytest.raises(LedgerError):
         led.writer.run(_flag_op("late"))
@@ -231,7 +231,7 @@ async def test_writes_from_many_tasks_at_once_share_transactions(ledger: Ledger)
 
 
 async def test_close_is_idempotent(tmp_path: Path) -> None:
-    led = await Ledger.open(tmp_path / "ledger.db")
+    led = await SqliteLedger.open(tmp_path / "ledger.db")
     await led.writer.close()
     await led.writer.close()  # a second close returns at once
     await led.close()

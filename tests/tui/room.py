@@ -23,7 +23,7 @@ from swarm_tui.config import ProjectConfig, Settings, UIConfig
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec
 from swarm_tui.providers.base import ProviderError, StreamRequest
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.tui.app import SwarmApp, make_app
 from swarm_tui.tui.widgets.stream_panel import WrappedLog
 from tests.conftest import Clock, make_settings
@@ -114,7 +114,7 @@ class Room:
         run_async = self.app.run_async
 
         async def wrapped(**kwargs: Any) -> Any:
-            self.orch.ledger = await Ledger.open(self.db, commit_interval=0.005)
+            self.orch.ledger = await SqliteLedger.open(self.db, commit_interval=0.005)
             try:
                 await self.orch.start()
                 if self.setup is not None:

@@ -21,7 +21,7 @@ from swarm_tui.runtime import change_feed
 from swarm_tui.service.client import LOST_STATE, ServiceClient
 from swarm_tui.service.paths import ServicePaths
 from swarm_tui.service.server import ServiceServer
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.tui.app import SwarmApp, make_app
 from swarm_tui.tui.attach import LOST_TEXT
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
@@ -60,7 +60,7 @@ async def serving(db: Path, settings: Settings | None = None) -> AsyncIterator[S
     settings = settings or room_settings()
     script = PromptScript()
     providers = {name: FakeProvider(name, script) for name in ("p1", "p2")}
-    ledger = await Ledger.open(db, commit_interval=0.005)
+    ledger = await SqliteLedger.open(db, commit_interval=0.005)
     orch = Orchestrator(settings, ledger, dict(providers), clock=time.time, owner=f"svc:{id(db)}")
     stopped = asyncio.Event()
     server = ServiceServer(orch, ServicePaths(db), on_shutdown=stopped.set)

@@ -20,7 +20,7 @@ from swarm_tui.evals.room_view import plot_text, read_eval_view, table_text
 from swarm_tui.goals.engine import GoalEngine
 from swarm_tui.service.client import ServiceClient
 from swarm_tui.service.goals_client import ServiceGoals
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from swarm_tui.tui.screens.choose import ConfirmScreen
 from swarm_tui.tui.screens.evals import EvalsScreen
 from swarm_tui.tui.screens.goals import GoalsScreen
@@ -168,7 +168,7 @@ async def test_an_attached_rooms_eval_view_reads_the_services_ledger_and_follows
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "ledger.db"
-    measured = await Ledger.open(db)  # an eval run measured before (`swarm-tui eval`)
+    measured = await SqliteLedger.open(db)  # an eval run measured before (`swarm-tui eval`)
     try:
         engine, _ = await _eval(measured, [",".join(CONFIGS)])
         results = await engine.results()
@@ -193,7 +193,7 @@ async def test_an_attached_rooms_eval_view_reads_the_services_ledger_and_follows
         # Another process (`swarm-tui eval`, a sampler) writes the service's ledger: the
         # service's change feed tells the room, and the open view reads again (no key, no
         # timer: it reads on the feed's RecordChanged("eval") only).
-        other = await Ledger.open(db)
+        other = await SqliteLedger.open(db)
         try:
             task_id = results[0].task_ids[0]
             assert await other.add_shadow(task_id, "a", "p1/m1", "p2/m1", 1.0)

@@ -19,7 +19,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.owner import owner_id
 from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.runtime import change_feed
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from swarm_tui.tui.app import make_app
 from swarm_tui.tui.widgets.agent_streams import AgentStreams
 from swarm_tui.tui.widgets.voting_pane import VotingPane
@@ -47,7 +47,7 @@ async def open_room(db: Path) -> AsyncIterator[Room]:
     settings = room_settings().model_copy(update={"consensus": ConsensusSettings(n=2)})
     providers = {"p1": FakeProvider("p1", own_answer("Red")),  # type: ignore[arg-type]
                  "p2": FakeProvider("p2", own_answer("Blue"))}  # type: ignore[arg-type]  # fmt: skip
-    ledger = await Ledger.open(db, commit_interval=0.005)
+    ledger = await SqliteLedger.open(db, commit_interval=0.005)
     orch = Orchestrator(settings, ledger, dict(providers), clock=time.time, owner=owner_id())
     try:
         async with change_feed(orch, 0.02):

@@ -15,7 +15,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.mcp.hub import attach_hub
 from swarm_tui.providers.base import StreamRequest, ToolCall
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.fakes import FakeProvider, Script
 from tests.workspace.gitrepo import make_repo
 
@@ -47,7 +47,7 @@ async def test_an_agent_on_a_calc_task_writes_calcs_serena_memory(tmp_path: Path
     repo = make_repo(tmp_path / "calc")
     memories = repo / ".serena" / "memories"
     memories.mkdir(parents=True)
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await SqliteLedger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
     provider = FakeProvider("api", _script)
     orch = Orchestrator(_settings(repo), ledger, {"api": provider}, owner="test:1:1")
     hub = attach_hub(orch, tmp_path / "logs")

@@ -18,7 +18,7 @@ from pathlib import Path
 from swarm_tui.config import load_settings
 from swarm_tui.core.taskfile import load_task_file
 from swarm_tui.domain.models import TaskState
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.workspace.gitrepo import sh
 from tests.workspace.swarm import make_agent, make_swarm
 
@@ -91,7 +91,7 @@ async def test_the_health_endpoint_workflow(tmp_path: Path) -> None:
     qa = {"write": {"test_health.py": TEST}, "show": ["app.py"], "say": "added test_health.py"}
     agent.play({"Add a GET /api/health endpoint": [backend], "Write test_health.py": [qa]})
     settings = load_settings(_config(tmp_path, repo, agent.env(), agent.root / "claude"))
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await SqliteLedger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
     orch = make_swarm(settings, ledger, tmp_path / "logs")
     specs, labels = load_task_file(EXAMPLE / "tasks.toml")
     try:

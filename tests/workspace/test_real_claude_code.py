@@ -17,7 +17,7 @@ from swarm_tui.config import load_settings
 from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.registry import build_providers
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.npm_tools import TOOLS, install
 from tests.providers.cli.conftest import PACKAGES
 from tests.providers.cli.scripted_model import ScriptedModel
@@ -66,7 +66,7 @@ checks = [{json.dumps(PYTEST)}]
 """
         )
         settings = load_settings(config)
-        ledger = await Ledger.open(data / "ledger.db", commit_interval=0.005)
+        ledger = await SqliteLedger.open(data / "ledger.db", commit_interval=0.005)
         providers = build_providers(settings, log_dir=tmp_path / "logs", ledger=ledger.path)
         orch = Orchestrator(settings, ledger, providers, owner="test:1:1")
         try:

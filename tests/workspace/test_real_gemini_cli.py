@@ -20,7 +20,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.models import TaskSpec, TaskState
 from swarm_tui.providers.cli.base import CLIProvider
 from swarm_tui.providers.cli.gemini_cli import GeminiCLIDialect
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 from tests.npm_tools import TOOLS, install
 from tests.providers.cli.conftest import PACKAGES
 from tests.workspace.gitrepo import CALC_FIXED, PYTEST, make_repo, sh
@@ -76,7 +76,7 @@ async def test_gemini_cli_writes_the_fix_in_its_worktree(tmp_path: Path) -> None
             "projects": {"calc": {"repo": str(repo), "checks": [PYTEST]}},
         }
     )
-    ledger = await Ledger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
+    ledger = await SqliteLedger.open(tmp_path / "data" / "ledger.db", commit_interval=0.005)
     provider = CLIProvider("gem", settings.providers["gem"], GeminiCLIDialect, log_dir=tmp_path)
     orch = Orchestrator(settings, ledger, {"gem": provider}, owner="test:1:1")
     try:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from swarm_tui.store.contract import Ledger
-    from swarm_tui.store.ledger import Ledger as SqliteLedger
+    from swarm_tui.store.ledger import SqliteLedger
     from swarm_tui.store.pg.ledger import PgLedger
 
 __all__ = ["pg_keeps_it", "sqlite_keeps_it"]

@@ -10,6 +10,7 @@ from swarm_tui.domain.models import Attempt, Task, TaskState
 from swarm_tui.domain.reads import QueueStart
 from swarm_tui.domain.task_row import TaskRow
 from swarm_tui.store.claims import Claim
+from swarm_tui.store.holds import HoldAsk
 from swarm_tui.store.records import NewTask
 from swarm_tui.store.writes import AttemptEnd
 
@@ -63,6 +64,7 @@ class ClaimsAPI(Protocol):
         owner: str,
         now: float,
         lease_until: float,
+        hold: HoldAsk | None = None,
     ) -> Attempt | None: ...
 
 

@@ -20,7 +20,7 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.core.report import build_report
 from swarm_tui.domain.models import TaskMode, TaskSpec, TaskState
 from swarm_tui.providers.local import LocalProvider
-from swarm_tui.store.ledger import Ledger
+from swarm_tui.store.ledger import SqliteLedger
 
 MODEL = ModelConfig(max_tokens=32, context=2048)
 CONFIG = ProviderConfig(kind="local", models={"smollm2": MODEL})
@@ -49,7 +49,7 @@ async def test_a_consensus_task_on_the_real_embedded_model(tmp_path: Path) -> No
     settings = default_settings().model_copy(
         update={"providers": {"local": CONFIG}, "consensus": consensus}
     )
-    ledger = await Ledger.open(tmp_path / "ledger.db")
+    ledger = await SqliteLedger.open(tmp_path / "ledger.db")
     provider = LocalProvider("local", CONFIG, log_path=tmp_path / "model.log")
     orch = Orchestrator(settings, ledger, {"local": provider})
     try:
