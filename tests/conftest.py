@@ -3,7 +3,6 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
-import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from swarm_tui.store.ledger import Ledger, SqliteLedger
 from swarm_tui.store.pg.url import PgTarget
 from tests.backends import Backend
 from tests.fakes import FakeProvider
-from tests.pg import PASSWORD_ENV, PgServer, PgUnavailable, start_server
+from tests.pg import PASSWORD_ENV, PgServer, server_for_tests
 
 # The marks of configs seen valid (swarm_tui.config.checked) go to a folder of this run, never
 # to the user's ~/.cache; the commands the tests start inherit it.
@@ -63,17 +62,8 @@ def clock() -> Clock:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    """One real PostgreSQL server for the session (tests/pg.py), stopped at the end. Its
-    folder is outside pytest's (whose modes pytest resets; the server runs as another user
-    when the tests run as root)."""
-    folder = Path(tempfile.mkdtemp(prefix="swarm-pg-")) / "cluster"
-    try:
-        server = start_server(folder)
-    except PgUnavailable as exc:
-        pytest.skip(f"no PostgreSQL server: {exc}")
-    yield server
-    server.stop()
-    shutil.rmtree(folder.parent, ignore_errors=True)
+    """One real PostgreSQL server for the session (tests/pg.py), stopped at the end."""
+    yield from server_for_tests("swarm-pg-")
 
 
 @pytest.fixture

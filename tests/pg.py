@@ -18,10 +18,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PASSWORD_ENV", "PgServer", "PgUnavailable", "start_server"]
+__all__ = ["PASSWORD_ENV", "PgServer", "PgUnavailable", "server_for_tests", "start_server"]
 
 PASSWORD_ENV = "SWARM_PG_PASSWORD"
 _USER = "swarm"
@@ -182,3 +184,19 @@ def start_server(folder: Path, *, durable: bool = False) -> PgServer:
             if "could not bind" not in text and "in use" not in text:
                 raise PgUnavailable(f"{exc}; server log: {text[-600:]}") from None
     raise PgUnavailable("no free loopback port for PostgreSQL")
+
+
+def server_for_tests(prefix: str, *, durable: bool = False) -> Iterator[PgServer]:
+    """A pytest fixture's body (``yield from``): a server in a new folder outside pytest's
+    (whose modes pytest resets; the server runs as another user when the tests run as root),
+    stopped and removed after; the test is skipped, saying why, where none can start."""
+    import pytest  # only the fixtures need it (the bench and the campaign import this module)
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix)) / "cluster"
+    try:
+        server = start_server(folder, durable=durable)
+    except PgUnavailable as exc:
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
+    shutil.rmtree(folder.parent, ignore_errors=True)

@@ -24,10 +24,11 @@ from tests.workspace.swarm import make_agent
 pytestmark = pytest.mark.slow
 
 
-def _config(path: Path, tmp: Path) -> Path:
+def claude_config(path: Path, tmp: Path, job: list[dict[str, str]]) -> Path:
+    """A config whose one agent ``coder`` is the scripted Claude Code CLI playing ``job`` for
+    the prompt ``[[job]]``, with no heartbeat or lease in the way."""
     agent = make_agent(tmp)
-    mark, hold = tmp / "working", tmp / "never"
-    agent.play({"[[job]]": [{"mark": str(mark), "hold": str(hold)}, {"say": "all done"}]})
+    agent.play({"[[job]]": job})
     env = "".join(f"{k} = {json.dumps(v)}\n" for k, v in agent.env().items())
     path.write_text(
         f"""
@@ -55,10 +56,11 @@ class Stage:
     def __init__(self, tmp: Path, backend: str, target: PgTarget | None) -> None:
         self.tmp = tmp
         self.db = tmp / "data" / "ledger.db"
-        self.config = _config(tmp / "config.toml", tmp)
+        self.mark = tmp / "working"
+        job = [{"mark": str(self.mark), "hold": str(tmp / "never")}, {"say": "all done"}]
+        self.config = claude_config(tmp / "config.toml", tmp, job)
         self.tasks = tmp / "tasks.toml"
         self.tasks.write_text('[[task]]\nkey = "job"\nprompt = "[[job]] do the job"\n')
-        self.mark = tmp / "working"
         self.env = {**os.environ}
         self.env.pop("SWARM_TUI_DB_URL", None)
         self.target = target

@@ -18,7 +18,7 @@ from swarm_tui.core.opening import URL_ENV
 from swarm_tui.domain.models import AttemptState, TaskState
 from tests.backends import Backend
 from tests.e2e.crash import cli
-from tests.workspace.swarm import make_agent
+from tests.e2e.test_orphan_cli import claude_config
 
 pytestmark = pytest.mark.slow
 
@@ -36,32 +36,6 @@ orphans.AttemptChildren.started = started
 from swarm_tui.cli.main import main
 raise SystemExit(main(sys.argv[1:]))
 """
-
-
-def _config(path: Path, tmp: Path) -> Path:
-    agent = make_agent(tmp)
-    agent.play({"[[job]]": [{"say": "all done"}]})
-    env = "".join(f"{k} = {json.dumps(v)}\n" for k, v in agent.env().items())
-    path.write_text(
-        f"""
-[providers.cli]
-kind = "claude-code"
-[providers.cli.cli]
-binary = {json.dumps(str(agent.root / "claude"))}
-swarm_mcp = false
-[providers.cli.cli.env]
-{env}
-[providers.cli.models.m]
-
-[agents.coder]
-mix = {{ "cli/m" = 1 }}
-
-[orchestrator]
-heartbeat_seconds = 3600
-lease_seconds = 7200
-"""
-    )
-    return path
 
 
 async def _run(backend: Backend, tmp: Path, *, injected: bool) -> tuple[int, str]:
@@ -102,7 +76,7 @@ async def _until_gone(pid: int, started: float) -> None:
 async def test_a_cli_started_but_not_yet_recorded_never_runs_when_its_orchestrator_dies(
     backend: Backend, tmp_path: Path
 ) -> None:
-    _config(tmp_path / "config.toml", tmp_path)
+    claude_config(tmp_path / "config.toml", tmp_path, [{"say": "all done"}])
     (tmp_path / "tasks.toml").write_text('[[task]]\nkey = "job"\nprompt = "[[job]] do the job"\n')
     db = tmp_path / "data" / "ledger.db"
 

@@ -16,8 +16,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -30,14 +28,13 @@ from swarm_tui.core.orchestrator import Orchestrator
 from swarm_tui.domain.events import Notice
 from swarm_tui.domain.models import Attempt, AttemptState, TaskSpec, TaskState
 from swarm_tui.store.identity import LedgerError
-from swarm_tui.store.ledger import Ledger
 from swarm_tui.store.pg.connect import PgConn
 from swarm_tui.store.pg.ledger import PgLedger
 from swarm_tui.store.pg.url import PgTarget
 from tests.conftest import make_settings
 from tests.core.test_feed import collected, wait_until
 from tests.fakes import FakeProvider, Script
-from tests.pg import PASSWORD_ENV, PgServer, PgUnavailable, start_server
+from tests.pg import PASSWORD_ENV, PgServer, server_for_tests
 
 pytestmark = pytest.mark.slow
 
@@ -47,14 +44,7 @@ LEASE = 1.0
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[PgServer]:
     """A server of this module's own (stopping the session's would disturb other tests)."""
-    folder = Path(tempfile.mkdtemp(prefix="swarm-pg-outage-")) / "cluster"
-    try:
-        server = start_server(folder, durable=True)
-    except PgUnavailable as exc:
-        pytest.skip(f"no PostgreSQL server: {exc}")
-    yield server
-    server.stop()
-    shutil.rmtree(folder.parent, ignore_errors=True)
+    yield from server_for_tests("swarm-pg-outage-", durable=True)
 
 
 @pytest.fixture
@@ -102,9 +92,7 @@ async def hosts(target: PgTarget, folder: Path) -> AsyncIterator[Hosts]:
     settings = make_settings(heartbeat_seconds=0.2, lease_seconds=LEASE, poll_seconds=0.05)
     led_a = await PgLedger.open(target, folder / "a" / "ledger.db", commit_interval=0.005)
     led_b = await PgLedger.open(target, folder / "b" / "ledger.db", commit_interval=0.005)
-    a = Orchestrator(
-        settings, cast(Ledger, led_a), {"p1": p1, "p2": p2}, clock=time.time, owner="a:1:1"
-    )
+    a = Orchestrator(settings, led_a, {"p1": p1, "p2": p2}, clock=time.time, owner="a:1:1")
     try:
         yield Hosts(a, led_b, p1, p2)
     finally:

@@ -15,8 +15,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -36,7 +34,7 @@ from swarm_tui.store.pg.writer import MAX_PAUSE_S
 from tests.conftest import make_settings
 from tests.core.test_feed import collected, wait_until
 from tests.fakes import FakeProvider, Script
-from tests.pg import PASSWORD_ENV, PgServer, PgUnavailable, start_server
+from tests.pg import PASSWORD_ENV, PgServer, server_for_tests
 
 pytestmark = pytest.mark.slow
 
@@ -46,14 +44,7 @@ TASKS = 4
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[PgServer]:
     """A server of this module's own (restarting the session's would disturb other tests)."""
-    folder = Path(tempfile.mkdtemp(prefix="swarm-pg-restart-")) / "cluster"
-    try:
-        server = start_server(folder, durable=True)
-    except PgUnavailable as exc:
-        pytest.skip(f"no PostgreSQL server: {exc}")
-    yield server
-    server.stop()
-    shutil.rmtree(folder.parent, ignore_errors=True)
+    yield from server_for_tests("swarm-pg-restart-", durable=True)
 
 
 @pytest.fixture
