@@ -21,15 +21,7 @@ from swarm_tui.core.breaker import BreakerBoard
 from swarm_tui.core.budget import Line
 from swarm_tui.core.consensus import ConsensusConfig, ConsensusRecord
 from swarm_tui.core.errors import ControlError
-from swarm_tui.core.flags import (
-    AGENT_PAUSE,
-    ALL_PAUSE,
-    KEEP_RUNNING,
-    keep_running,
-    pause_in,
-    paused_agent,
-    resume_in,
-)
+from swarm_tui.core.flags import AGENT_PAUSE, ALL_PAUSE
 from swarm_tui.core.memory_books import MemoryBooks
 from swarm_tui.core.owner import owner_id
 from swarm_tui.core.parts import Parts, Shared, compose
@@ -48,7 +40,7 @@ from swarm_tui.core.task_moves import (
 )
 from swarm_tui.core.toolloop import ToolHost
 from swarm_tui.domain.evals import EvalResult, EvalRunRow, ShadowSample
-from swarm_tui.domain.events import FlagChanged, TaskChanged
+from swarm_tui.domain.events import TaskChanged
 from swarm_tui.domain.models import Attempt, Task, TaskMode, TaskSpec, TaskState
 from swarm_tui.domain.reads import ReportFigures
 from swarm_tui.domain.task_row import TaskRow
@@ -250,77 +242,29 @@ class Control:
         return task
 
     # ------------------------------------------------------------------ agent / global
-    async def _set_flag(self, name: str, on: bool) -> None:
-        value = "1" if on else None
-        await self.ledger.set_flag(name, value, self.clock())
-        if on:
-            self.flags[name] = "1"
-        else:
-            self.flags.pop(name, None)
-        self.bus.publish(FlagChanged(name, value))
-        self.wake()
-
-    async def _pause(self, flag: str, stop_running: bool) -> None:
-        """Set the pause ``flag``; say first, in the ledger, whether it leaves running
-        attempts alone, so that every process that hears of it (:meth:`flag_elsewhere`)
-        knows. Stops this process's attempts that it pauses when ``stop_running``."""
-        await pause_in(self.ledger, self._set_flag, flag, stop_running)
-        if stop_running:
-            await self.load.stop(self._paused_by(flag), "requeue")
-
-    async def _resume(self, flag: str) -> None:
-        await resume_in(self.ledger, self._set_flag, flag)
-
-    def _paused_by(self, flag: str) -> list[int]:
-        """This process's running attempts that the pause ``flag`` covers."""
-        if flag == ALL_PAUSE:
-            return list(self.running)
-        agent = paused_agent(flag)
-        return [i for i, r in self.running.items() if agent and r.run.attempt.agent == agent]
-
     async def pause_agent(self, agent: str, *, stop_running: bool = True) -> None:
         """No new work for ``agent``; its running attempts stop and their tasks re-queue."""
         if agent not in self.settings.agents:
             raise ControlError(f"unknown agent {agent!r}")
-        await self._pause(f"{AGENT_PAUSE}{agent}", stop_running)
+        await self.parts.pauses.pause(f"{AGENT_PAUSE}{agent}", stop_running)
 
     async def resume_agent(self, agent: str) -> None:
         if agent not in self.settings.agents:
             raise ControlError(f"unknown agent {agent!r}")
-        await self._resume(f"{AGENT_PAUSE}{agent}")
+        await self.parts.pauses.resume(f"{AGENT_PAUSE}{agent}")
 
     async def pause_all(self, *, stop_running: bool = True) -> None:
         """Dispatch nothing; running attempts stop (partial output kept) and re-queue."""
-        await self._pause(ALL_PAUSE, stop_running)
+        await self.parts.pauses.pause(ALL_PAUSE, stop_running)
 
     async def resume_all(self) -> None:
-        await self._resume(ALL_PAUSE)
+        await self.parts.pauses.resume(ALL_PAUSE)
 
     async def flag_elsewhere(self, name: str, value: str | None) -> None:
         """Another process set (or cleared) flag ``name`` in the ledger (the change feed):
-        take it. A pause that stops running attempts (set, or its ``keep_running`` mark
-        cleared by a pause that stops) stops those it covers here as :meth:`pause_all` and
-        :meth:`pause_agent` do, each time one is written (as a pause here does, paused
-        already or not; the run loop may have read the flag first): partial output kept,
-        tasks re-queued."""
-        if value is None:
-            self.flags.pop(name, None)
-        else:
-            self.flags[name] = value
-        self.wake()
-        pause = name.removeprefix(KEEP_RUNNING)
-        if not (pause == ALL_PAUSE or paused_agent(pause)):
-            return
-        if name == pause and value != "1":
-            return  # a resume
-        if name != pause and value is not None:
-            return  # a pause that keeps running work
-        stopping = self._paused_by(pause)
-        if not stopping:
-            return
-        now = await self.ledger.flags()  # the ledger's word, not the order of this batch
-        if now.get(pause) == "1" and keep_running(pause) not in now:
-            await self.load.stop(stopping, "requeue")
+        take it; a pause that stops running attempts stops those it covers here
+        (``core/pauses.py``)."""
+        await self.parts.pauses.flag_elsewhere(name, value)
 
     # ------------------------------------------------------------------ consensus
     def consensus_config(

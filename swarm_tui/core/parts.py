@@ -18,6 +18,7 @@ from swarm_tui.core.fallback import Resilience
 from swarm_tui.core.flags import Flags
 from swarm_tui.core.journal import Journal
 from swarm_tui.core.load import Load
+from swarm_tui.core.pauses import Pauses
 from swarm_tui.core.performance import Performance
 from swarm_tui.core.provider_slots import SlotLedger
 from swarm_tui.core.router import Router
@@ -91,6 +92,7 @@ class Parts:
     consensus: ConsensusControl
     scheduler: Scheduler
     upkeep: Upkeep
+    pauses: Pauses
 
 
 def compose(s: Shared, ledger: Ledger) -> Parts:
@@ -128,7 +130,10 @@ def compose(s: Shared, ledger: Ledger) -> Parts:
         consensus=consensus, tools=tools, wake=s.wake,
     )  # fmt: skip
     upkeep = Upkeep(settings, ledger, bus, clock, owner=s.owner, load=s.load, wake=s.wake)
-    return Parts(journal, breakers, resilience, spending, tools, consensus, scheduler, upkeep)
+    pauses = Pauses(ledger, s.flags, s.load, bus, s.wake, clock)
+    return Parts(
+        journal, breakers, resilience, spending, tools, consensus, scheduler, upkeep, pauses
+    )
 
 
 def _settled(performance: Performance, attempt: Attempt) -> None:

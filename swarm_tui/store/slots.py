@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from swarm_tui.store.reader import Reader
 from swarm_tui.store.writer import GroupWriter
 
-__all__ = ["LoadRow", "SlotRecords", "busy_sync", "drop_stale_slots_sync", "load_rows"]
+__all__ = ["LOAD_SQL", "LoadRow", "SlotRecords", "busy_sync", "drop_stale_slots_sync", "load_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class LoadRow:
     agent: str = ""
 
 
-_LOAD = """
+LOAD_SQL = """
 SELECT provider, model, owner, COUNT(*), agent FROM attempts WHERE state = 'running'
 GROUP BY provider, model, owner, agent
 UNION ALL
@@ -149,4 +149,4 @@ class SlotRecords:
     async def swarm_load(self, now: float) -> list[LoadRow]:
         """What runs on every provider and model, by owner and agent: running attempts (a
         row per agent) and live holds (``agent`` empty)."""
-        return load_rows(await self._rows(_LOAD, (now,)))
+        return load_rows(await self._rows(LOAD_SQL, (now,)))

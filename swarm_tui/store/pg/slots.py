@@ -12,16 +12,11 @@ from typing import Any
 from swarm_tui.store.pg.connect import PgConn
 from swarm_tui.store.pg.reader import PgReader
 from swarm_tui.store.pg.writer import PgWriter
-from swarm_tui.store.slots import LoadRow, load_rows
+from swarm_tui.store.slots import LOAD_SQL, LoadRow, load_rows
 
 __all__ = ["PgSlots", "pg_busy", "pg_drop_stale_slots"]
 
-_LOAD = """
-SELECT provider, model, owner, COUNT(*), agent FROM attempts WHERE state = 'running'
-GROUP BY provider, model, owner, agent
-UNION ALL
-SELECT provider, model, owner, COUNT(*), '' FROM provider_slots WHERE lease_until >= %s
-GROUP BY provider, model, owner"""
+_LOAD = LOAD_SQL.replace("?", "%s")
 
 
 async def pg_busy(conn: PgConn, providers: Collection[str], server_now: float) -> dict[str, int]:
